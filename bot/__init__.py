@@ -1,0 +1,1 @@
+"""The Teams edge. Every botbuilder import lives in this package."""

@@ -1,0 +1,54 @@
+"""OfflinePlanner: a ModelBackend that plans tool calls with rules and answers from tool results."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.agent.model import ModelReply, PlanningContext, ToolCall
+from bot.agent.offline import answers
+from bot.agent.offline.intents import classify
+
+FIXED_REPLIES = {
+    "greeting": answers.GREETING_TEXT,
+    "thanks": answers.THANKS_TEXT,
+    "help": answers.HELP_TEXT,
+    "unknown": answers.UNKNOWN_TEXT,
+}
+ANSWERS = {"lookup_student": answers.lookup_answer}
+
+
+class OfflinePlanner:
+    name = "offline"
+
+    async def complete(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: PlanningContext
+    ) -> ModelReply:
+        last = messages[-1]
+        if last["role"] == "tool":
+            return ModelReply(content=_answer_from_tools(messages))
+        text = str(last.get("content") or "")
+        intent = classify(text, await ctx.roster())
+        available = {t["function"]["name"] for t in tools}
+        if intent.name in available:
+            call = ToolCall(id="call_offline_1", name=intent.name, arguments=json.dumps(intent.arguments))
+            return ModelReply(content=None, tool_calls=[call])
+        if intent.name == "clarify":
+            return ModelReply(content=intent.question)
+        return ModelReply(content=FIXED_REPLIES.get(intent.name, answers.UNKNOWN_TEXT))
+
+
+def _answer_from_tools(messages: list[dict[str, Any]]) -> str:
+    """Answer from the tool results of the last assistant step."""
+    calls: dict[str, str] = {}
+    for m in reversed(messages):
+        if m["role"] == "assistant":
+            calls = {c["id"]: c["function"]["name"] for c in m.get("tool_calls", [])}
+            break
+    texts = []
+    for m in messages:
+        if m["role"] == "tool" and m["tool_call_id"] in calls:
+            compose = ANSWERS.get(calls[m["tool_call_id"]])
+            if compose:
+                texts.append(compose(json.loads(m["content"])))
+    return "\n\n".join(texts) or answers.UNKNOWN_TEXT

@@ -1,0 +1,141 @@
+"""The aiohttp app factory: routes, and every resource (database, Redis, adapter, agent) in cleanup_ctx."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from redis.asyncio import Redis
+
+from bot.agent.loop import Agent
+from bot.agent.model import ModelBackend
+from bot.agent.offline.planner import OfflinePlanner
+from bot.agent.openai_backend import OpenAIBackend
+from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
+from bot.dedupe import Deduplicator
+from bot.handler import FaradayBot
+from bot.routes import ADAPTER, AUTH, BOT, ENGINE, POLICY, SETTINGS, routes
+from domain.conversations import ConversationService
+from domain.db import make_engine, make_sessionmaker
+from domain.identity import IdentityService
+from domain.settings import Settings
+from domain.students import StudentService
+from tools.base import Services
+from tools.registry import TOOLS
+
+log = logging.getLogger(__name__)
+
+
+class UnsafeConfiguration(Exception):
+    """The settings would expose the bot without authentication."""
+
+
+class BotConfig:
+    """What botbuilder's ConfigurationBotFrameworkAuthentication reads (attribute names are botbuilder's)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.microsoft_app_id
+        self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value()
+        self.APP_TYPE = settings.microsoft_app_type
+        self.APP_TENANTID = settings.microsoft_app_tenant_id
+
+
+def check_safe(settings: Settings) -> None:
+    """Refuse to run unauthenticated unless explicitly in local dev mode and bound to loopback."""
+    if settings.microsoft_app_id:
+        return
+    if not settings.faraday_dev_insecure:
+        raise UnsafeConfiguration(
+            "MICROSOFT_APP_ID is empty: set it (and its password), or set FARADAY_DEV_INSECURE=1 for local testing."
+        )
+    if not _is_loopback(settings.host):
+        raise UnsafeConfiguration(
+            f"FARADAY_DEV_INSECURE=1 accepts unauthenticated requests, so HOST must be loopback, not {settings.host}."
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(
+    settings: Settings,
+    *,
+    backend: ModelBackend | None = None,
+    clock: Callable[[str], datetime] | None = None,
+) -> web.Application:
+    check_safe(settings)
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    hosts = tuple(settings.allowed_service_url_hosts) + (LOOPBACK_HOSTS if settings.faraday_dev_insecure else ())
+    app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_bot(backend, clock))
+    app.add_routes(routes)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = make_engine(app[SETTINGS].database_url)
+    app[ENGINE] = engine
+    yield
+    await engine.dispose()
+
+
+def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):  # type: ignore[no-untyped-def]
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        sessions = make_sessionmaker(app[ENGINE])
+        redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5) if settings.redis_url else None
+        model = backend or _default_backend(settings)
+        offline = OfflinePlanner()
+        agent = Agent(
+            backend=model,
+            tools=TOOLS,
+            max_steps=settings.agent_max_steps,
+            deadline_s=settings.agent_turn_deadline_s,
+            fallback=None if model.name == offline.name else offline,
+        )
+        auth = ConfigurationBotFrameworkAuthentication(BotConfig(settings))
+        app[AUTH] = auth
+        app[ADAPTER] = CloudAdapter(auth)
+        app[BOT] = FaradayBot(
+            identity=IdentityService(sessions),
+            conversations=ConversationService(sessions),
+            services=Services(students=StudentService(sessions)),
+            agent=agent,
+            dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
+            max_message_chars=settings.max_message_chars,
+            clock=clock,
+        )
+        log.info("faraday ready", extra={"model": model.name})
+        yield
+        if isinstance(model, OpenAIBackend):
+            await model.close()
+        if redis is not None:
+            await redis.aclose()
+
+    return ctx
+
+
+def _default_backend(settings: Settings) -> ModelBackend:
+    if settings.offline:
+        return OfflinePlanner()
+    return OpenAIBackend(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url or None,
+        model=settings.openai_model,
+        timeout_s=settings.openai_timeout_s,
+        max_retries=settings.openai_max_retries,
+    )
+
+

@@ -1,0 +1,155 @@
+"""FaradayBot: the Teams activity handler. Identity first, then the agent; every reply built from typed results."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+
+from bot.agent.loop import Agent, AgentReply
+from bot.agent.offline.answers import HELP_TEXT
+from bot.cards.render import render
+from bot.dedupe import Deduplicator
+from domain.actor import Actor
+from domain.conversations import ConversationService
+from domain.errors import DomainError
+from domain.identity import IdentityService
+from tools.base import Services, ToolDeps
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_USER = (
+    "Sorry, I don't recognise your account, so I can't help with school data. "
+    "Please ask your school's Faraday administrator to add you."
+)
+WELCOME = (
+    "Hi, I'm **Faraday**, your PE department's assistant. Ask me about a student in your classes "
+    "(**show me Jamie**), and soon incident reports, lesson plans, class widgets, events and safety protocols. "
+    "Type **help** any time."
+)
+TOO_LONG = "That message is too long for me ({length:,} characters). Please keep it under {limit:,} characters."
+EMPTY = "I didn't catch a question. Type **help** to see what I can do."
+FAILED = "Sorry, something went wrong on my side and nothing was saved. Please try again."
+AI_LABEL = {
+    "type": "https://schema.org/Message",
+    "@type": "Message",
+    "@context": "https://schema.org",
+    "@id": "",
+    "additionalType": ["AIGeneratedContent"],
+}
+
+
+class FaradayBot(ActivityHandler):
+    def __init__(
+        self,
+        *,
+        identity: IdentityService,
+        conversations: ConversationService,
+        services: Services,
+        agent: Agent,
+        dedupe: Deduplicator,
+        max_message_chars: int,
+        clock: Callable[[str], datetime] | None = None,
+    ) -> None:
+        self._identity = identity
+        self._conversations = conversations
+        self._services = services
+        self._agent = agent
+        self._dedupe = dedupe
+        self._max_chars = max_message_chars
+        self._clock = clock or (lambda tz: datetime.now(ZoneInfo(tz)))
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.id and activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+            key = f"{activity.conversation.id}|{activity.id}"
+            if not await self._dedupe.first_time(key):
+                log.info("duplicate activity ignored", extra={"type": activity.type})
+                return
+        await super().on_turn(turn_context)
+
+    # --- messages ------------------------------------------------------------------------------------------------
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        actor = await self._actor(turn_context)
+        if actor is None:
+            await turn_context.send_activity(UNKNOWN_USER)
+            return
+        text = _message_text(turn_context)
+        if len(text) > self._max_chars:
+            await turn_context.send_activity(TOO_LONG.format(length=len(text), limit=self._max_chars))
+            return
+        if not text:
+            await turn_context.send_activity(EMPTY)
+            return
+        if text.lower() in ("help", "/help", "commands"):
+            await turn_context.send_activity(HELP_TEXT)
+            return
+        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        try:
+            reply = await self._agent.run(text, self._deps(actor))
+        except DomainError as exc:
+            await turn_context.send_activity(str(exc))
+            return
+        await turn_context.send_activity(reply_activity(reply))
+
+    # --- install and welcome ---------------------------------------------------------------------------------------
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(m.id == bot_id for m in members_added):
+            await self._welcome(turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome(turn_context)
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        actor = await self._actor(turn_context)
+        await turn_context.send_activity(WELCOME if actor else UNKNOWN_USER)
+
+    # --- helpers ---------------------------------------------------------------------------------------------------
+    async def _actor(self, turn_context: TurnContext) -> Actor | None:
+        """Resolve the caller from the server-side identity; remember where to reach them."""
+        activity = turn_context.activity
+        tenant_id = _tenant_id(activity)
+        aad_object_id = activity.from_property.aad_object_id if activity.from_property else None
+        actor = await self._identity.resolve(tenant_id, aad_object_id)
+        if actor is None:
+            log.info("unknown user refused", extra={"activity_type": activity.type})
+            return None
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        await self._conversations.remember(actor, reference)
+        return actor
+
+    def _deps(self, actor: Actor) -> ToolDeps:
+        return ToolDeps(actor=actor, services=self._services, now=self._clock(actor.time_zone))
+
+
+def reply_activity(reply: AgentReply) -> Activity:
+    attachments = [a for a in (render(item) for item in reply.display) if a is not None]
+    activity = MessageFactory.text(reply.text)
+    activity.text_format = "markdown"
+    if attachments:
+        activity.attachments = attachments
+    if reply.model_written:
+        activity.entities = [dict(AI_LABEL)]
+    return activity
+
+
+def _message_text(turn_context: TurnContext) -> str:
+    activity = turn_context.activity
+    if activity.entities:
+        TurnContext.remove_recipient_mention(activity)
+    return (activity.text or "").strip()
+
+
+def _tenant_id(activity: Activity) -> str | None:
+    if activity.conversation and activity.conversation.tenant_id:
+        return str(activity.conversation.tenant_id)
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant") or {}
+    return str(tenant.get("id")) if isinstance(tenant, dict) and tenant.get("id") else None

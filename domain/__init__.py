@@ -1,0 +1,1 @@
+"""Faraday's domain: models, services, authorization and audit. No botbuilder, no HTTP."""

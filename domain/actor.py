@@ -1,0 +1,25 @@
+"""The caller of every service: a staff member resolved server-side from (tenant id, AAD object id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.models import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    staff_id: int
+    school_id: int
+    role: Role
+    tenant_id: str
+    aad_object_id: str
+    display_name: str
+    email: str
+    school_name: str
+    time_zone: str
+
+    @property
+    def is_school_wide(self) -> bool:
+        """Nurses and admins read their whole school; teachers and coaches only their own classes."""
+        return self.role in (Role.nurse, Role.admin)

@@ -1,0 +1,42 @@
+"""Append-only audit trail: every read of a student record, allowed or denied, and every write."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.actor import Actor
+from domain.models import AuditLog
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    action: str,
+    subject_type: str,
+    subject_ids: list[int],
+    via: str,
+    allowed: bool,
+    reason: str | None = None,
+) -> None:
+    """Add one audit row per subject to the caller's transaction (it commits or rolls back with the work)."""
+    if not subject_ids:
+        return
+    await session.execute(
+        insert(AuditLog),
+        [
+            {
+                "actor_staff_id": actor.staff_id,
+                "actor_tenant_id": actor.tenant_id,
+                "actor_aad_object_id": actor.aad_object_id,
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "via": via,
+                "allowed": allowed,
+                "reason": reason,
+            }
+            for subject_id in subject_ids
+        ],
+    )

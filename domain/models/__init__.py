@@ -1,0 +1,59 @@
+"""All ORM models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
+
+from domain.models.base import Base
+from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
+from domain.models.planning import CalendarEvent, LessonPlan
+from domain.models.platform import (
+    AuditLog,
+    ConversationReference,
+    ConversationTurn,
+    KnowledgeChunk,
+    KnowledgeDocument,
+    MessageFeedback,
+)
+from domain.models.records import (
+    Activity,
+    ActivityParticipation,
+    Attendance,
+    DriversEdProgress,
+    FitnessBand,
+    FitnessTest,
+    HealthNote,
+    SkillAssessment,
+)
+from domain.models.safety import Alert, AlertDelivery, AlertRule, Equipment, EquipmentInspection, Incident, Severity
+
+__all__ = [
+    "Activity",
+    "ActivityParticipation",
+    "Alert",
+    "AlertDelivery",
+    "AlertRule",
+    "Attendance",
+    "AuditLog",
+    "Base",
+    "CalendarEvent",
+    "ConversationReference",
+    "ConversationTurn",
+    "District",
+    "DriversEdProgress",
+    "Enrollment",
+    "Equipment",
+    "EquipmentInspection",
+    "FitnessBand",
+    "FitnessTest",
+    "Guardian",
+    "HealthNote",
+    "Incident",
+    "KnowledgeChunk",
+    "KnowledgeDocument",
+    "LessonPlan",
+    "MessageFeedback",
+    "Role",
+    "School",
+    "SchoolClass",
+    "Severity",
+    "SkillAssessment",
+    "Staff",
+    "Student",
+]

@@ -1,0 +1,111 @@
+"""People and organisation: district, schools, staff, classes, students, guardians, enrollments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.models.base import Base, CreatedMixin, IdMixin
+
+
+class Role(str, enum.Enum):
+    teacher = "teacher"
+    coach = "coach"
+    nurse = "nurse"
+    admin = "admin"
+
+
+class District(IdMixin, Base):
+    __tablename__ = "districts"
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class School(IdMixin, Base):
+    __tablename__ = "schools"
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/Chicago")
+    grade_low: Mapped[int] = mapped_column(Integer)  # 0 = kindergarten
+    grade_high: Mapped[int] = mapped_column(Integer)
+    supervision_ratio: Mapped[int] = mapped_column(Integer, default=30)  # students per adult in PE
+
+
+class Staff(IdMixin, CreatedMixin, Base):
+    """A staff member, identified in Teams by (tenant id, AAD object id) — kept as text, validated loosely."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("tenant_id", "aad_object_id", name="uq_staff_identity"),)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    aad_object_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, name="staff_role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    escalation_rank: Mapped[int | None] = mapped_column(Integer)  # order in the school's alert escalation list
+
+    school: Mapped[School] = relationship(lazy="raise")
+
+
+class SchoolClass(IdMixin, Base):
+    __tablename__ = "classes"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(120))  # e.g. "PE 7 — Period 3"
+    subject: Mapped[str] = mapped_column(String(40), default="PE")  # PE | Health | Drivers Ed | Adapted PE
+    grade: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(120))
+    current_unit: Mapped[str | None] = mapped_column(String(120))
+
+
+class Student(IdMixin, CreatedMixin, Base):
+    __tablename__ = "students"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    student_number: Mapped[str] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    preferred_name: Mapped[str | None] = mapped_column(String(80))
+    grade: Mapped[int] = mapped_column(Integer)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))  # F | M | X, for fitness-zone bands
+    address: Mapped[str | None] = mapped_column(Text)
+    directory_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Short, actionable flags a supervising adult needs (e.g. "asthma: inhaler in PE office"). Restricted field.
+    medical_flags: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    adaptations: Mapped[list[str]] = mapped_column(JSONB, default=list)
+
+    guardians: Mapped[list[Guardian]] = relationship(
+        back_populates="student", cascade="all, delete-orphan", lazy="raise", order_by="Guardian.priority"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+
+class Guardian(IdMixin, Base):
+    __tablename__ = "guardians"
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    relationship_to_student: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_emergency_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+
+    student: Mapped[Student] = relationship(back_populates="guardians", lazy="raise")
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollments"
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True)
+    student_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    keep_apart_from: Mapped[list[int]] = mapped_column(JSONB, default=list)  # student ids not to team with

@@ -1,0 +1,96 @@
+"""Platform records: conversation references and memory, the audit log, feedback, knowledge documents/chunks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import Boolean, Computed, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.models.base import Base, CreatedMixin, IdMixin
+
+
+class ConversationReference(IdMixin, Base):
+    """Where Faraday can reach a staff member proactively; stored only from authenticated turns."""
+
+    __tablename__ = "conversation_references"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(400), unique=True)
+    conversation_type: Mapped[str] = mapped_column(String(20))  # personal | groupChat | channel
+    service_url: Mapped[str] = mapped_column(String(400))
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(40))
+    bot_id: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[dict] = mapped_column(JSONB)
+    alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ConversationTurn(IdMixin, CreatedMixin, Base):
+    """Conversation memory: one row per user or assistant message (trimmed to a budget when read)."""
+
+    __tablename__ = "conversation_turns"
+    conversation_id: Mapped[str] = mapped_column(String(400), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # user | assistant
+    content: Mapped[str] = mapped_column(Text)
+    student_ids: Mapped[list[int]] = mapped_column(JSONB, default=list)  # for deletion of a student's traces
+
+
+class AuditLog(IdMixin, Base):
+    """Append-only (an UPDATE/DELETE trigger refuses changes; see the migration)."""
+
+    __tablename__ = "audit_log"
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    actor_staff_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: the log outlives staff rows
+    actor_tenant_id: Mapped[str] = mapped_column(String(64))
+    actor_aad_object_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(60))  # student.read | student.health.read | incident.create ...
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    via: Mapped[str] = mapped_column(String(60))  # tool:lookup_student | card:incident | widget:attendance ...
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class MessageFeedback(IdMixin, CreatedMixin, Base):
+    __tablename__ = "message_feedback"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    reaction: Mapped[str] = mapped_column(String(20))  # like | dislike
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class KnowledgeDocument(IdMixin, Base):
+    __tablename__ = "knowledge_documents"
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # safety | curriculum
+    audience: Mapped[str] = mapped_column(String(40))
+    grade_band: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(20))
+    reviewed_by: Mapped[str] = mapped_column(String(200))
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class KnowledgeChunk(CreatedMixin, Base):
+    __tablename__ = "knowledge_chunks"
+    __table_args__ = (
+        Index("ix_knowledge_chunks_tsv", "tsv", postgresql_using="gin"),
+        Index("ix_knowledge_chunks_model", "embedding_model", "embedding_dim"),
+    )
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)  # "doc-slug#section-slug"
+    document_id: Mapped[int] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)  # with the "Document — Section" prefix the embedder saw
+    content_hash: Mapped[str] = mapped_column(String(64))
+    embedding_model: Mapped[str] = mapped_column(String(100))
+    embedding_dim: Mapped[int] = mapped_column(Integer)
+    embedding = mapped_column(Vector())  # dimension varies by model; searches filter on embedding_model
+    tsv = mapped_column(TSVECTOR, Computed("to_tsvector('english', content)", persisted=True))

@@ -1,0 +1,99 @@
+"""Safety: incidents, alert rules, alerts and their per-recipient deliveries (the outbox), equipment."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.models.base import Base, CreatedMixin, IdMixin
+
+
+class Severity(str, enum.Enum):
+    minor = "minor"
+    moderate = "moderate"
+    serious = "serious"
+    critical = "critical"
+
+
+class Incident(IdMixin, CreatedMixin, Base):
+    __tablename__ = "incidents"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    location: Mapped[str] = mapped_column(String(120))
+    activity: Mapped[str] = mapped_column(String(120))
+    incident_type: Mapped[str] = mapped_column(String(60))  # injury | illness | behavior | near_miss | ...
+    severity: Mapped[Severity] = mapped_column(Enum(Severity, name="incident_severity"))
+    description: Mapped[str] = mapped_column(Text)
+    injuries: Mapped[str | None] = mapped_column(Text)
+    action_taken: Mapped[str | None] = mapped_column(Text)
+    witnesses: Mapped[str | None] = mapped_column(Text)
+    follow_up: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | follow_up | closed
+    # Client-supplied key from the confirmation card: a second press or a Teams re-send writes nothing more.
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+
+
+class AlertRule(IdMixin, Base):
+    """Editable by admins. A rule matches on severity, incident type or keywords in the text."""
+
+    __tablename__ = "alert_rules"
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))  # None = district
+    name: Mapped[str] = mapped_column(String(120))
+    min_severity: Mapped[Severity | None] = mapped_column(Enum(Severity, name="incident_severity"))
+    incident_types: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Alert(IdMixin, CreatedMixin, Base):
+    __tablename__ = "alerts"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalate_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AlertDelivery(IdMixin, CreatedMixin, Base):
+    """Outbox row: one per (alert, recipient, escalation level). The relay claims with FOR UPDATE SKIP LOCKED."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "recipient_id", name="uq_alert_delivery_recipient"),)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_activity_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class Equipment(IdMixin, Base):
+    __tablename__ = "equipment"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(60))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    min_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    condition: Mapped[str] = mapped_column(String(20), default="good")  # good | worn | damaged | retired
+    inspection_interval_days: Mapped[int] = mapped_column(Integer, default=365)
+    units: Mapped[list[str]] = mapped_column(JSONB, default=list)  # curriculum units that use it
+
+
+class EquipmentInspection(IdMixin, Base):
+    __tablename__ = "equipment_inspections"
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id", ondelete="CASCADE"), index=True)
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    inspected_on: Mapped[date] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(String(20))  # pass | repair | fail
+    notes: Mapped[str | None] = mapped_column(Text)
+

@@ -1,0 +1,62 @@
+"""Faraday's typed settings: the one place configuration is read from the environment.
+
+Built once in ``python -m bot`` (or a test) and passed down; nothing reads ``os.environ`` elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    # --- Bot Framework / Teams channel -------------------------------------------------------
+    microsoft_app_id: str = Field(default="", description="Azure Bot registration app id (empty only in dev mode)")
+    microsoft_app_password: SecretStr = Field(default=SecretStr(""))
+    microsoft_app_tenant_id: str = Field(default="", description="Tenant of a single-tenant bot registration")
+    microsoft_app_type: str = Field(default="SingleTenant", description="SingleTenant | UserAssignedMSI")
+    faraday_dev_insecure: bool = Field(
+        default=False, description="Accept unauthenticated activities (local Agents Playground only, loopback only)"
+    )
+    allowed_tenants: list[str] = Field(default_factory=list, description="Tenant ids allowed to talk to Faraday")
+    allowed_service_url_hosts: list[str] = Field(
+        default_factory=lambda: ["smba.trafficmanager.net", "*.botframework.com"],
+        description="Hosts the bot may send replies to; loopback is added in dev mode",
+    )
+
+    # --- HTTP server -----------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 3978
+
+    # --- Data stores -----------------------------------------------------------------------------
+    database_url: str = Field(default="", description="postgresql+asyncpg://... ; empty starts embedded PostgreSQL")
+    redis_url: str = Field(default="", description="redis://... ; empty starts an embedded Valkey server")
+    data_dir: Path = Field(default=REPO_ROOT / ".data", description="Where embedded servers keep their data")
+
+    # --- Models ------------------------------------------------------------------------------
+    openai_api_key: SecretStr = Field(default=SecretStr(""))
+    openai_base_url: str = Field(default="", description="OpenAI-compatible endpoint (Azure, local servers)")
+    openai_model: str = "gpt-4.1-mini"
+    openai_timeout_s: float = 10.0
+    openai_max_retries: int = 1
+    agent_max_steps: int = 5
+    agent_turn_deadline_s: float = 12.0
+
+    # --- Limits ------------------------------------------------------------------------------
+    max_message_chars: int = 4000
+    max_body_bytes: int = 256 * 1024
+    dedupe_ttl_s: int = 600
+
+    # --- School defaults -----------------------------------------------------------------------
+    default_time_zone: str = "America/Chicago"
+
+    @property
+    def offline(self) -> bool:
+        """True when no OpenAI key is set: the offline planner and local embeddings are used."""
+        return not self.openai_api_key.get_secret_value()

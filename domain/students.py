@@ -1,0 +1,232 @@
+"""Student look-up, scoped to what the caller may see, with an audit row for every record read or refused."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import Select, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain import audit
+from domain.actor import Actor
+from domain.authorization import class_visible, field_access, student_visible
+from domain.db import unit_of_work
+from domain.errors import InvalidInput
+from domain.models import Enrollment, Guardian, HealthNote, SchoolClass, Student
+from domain.names import MATCH_THRESHOLD, NameParts, name_score, normalize
+
+STUDENT_NUMBER = re.compile(r"^[Ss]\d{4,9}$")
+MAX_QUERY_CHARS = 120
+MAX_CANDIDATES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class StudentSummary:
+    id: int
+    display_name: str
+    grade: int
+    student_number: str
+    classes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyContact:
+    name: str
+    relationship: str
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StudentProfile:
+    summary: StudentSummary
+    medical_flags: tuple[str, ...]
+    adaptations: tuple[str, ...]
+    emergency_contact: EmergencyContact | None
+    # Restricted (nurse/admin); None when the caller may not see them.
+    date_of_birth: date | None = None
+    address: str | None = None
+    health_notes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StudentLookup:
+    status: Literal["found", "ambiguous", "not_found"]
+    query: str
+    profile: StudentProfile | None = None
+    candidates: tuple[StudentSummary, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class _RosterRow:
+    id: int
+    name: NameParts
+    display_name: str
+    grade: int
+    student_number: str
+
+
+class StudentService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def roster_names(self, actor: Actor) -> list[NameParts]:
+        """The names of every student the caller may see (for the offline planner's roster matching)."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Student.first_name, Student.last_name, Student.preferred_name).where(student_visible(actor))
+            )
+            return [NameParts(first, last, preferred) for first, last, preferred in rows]
+
+    async def find(self, actor: Actor, query: str, *, class_hint: str | None = None, via: str) -> StudentLookup:
+        """Find one student by name (fuzzy) or student number among those the caller may see.
+
+        Ambiguity returns the candidates (never a guess); no match in scope returns ``not_found`` with the same
+        answer whether or not the student exists elsewhere, and a refused attempt is audited.
+        """
+        query = " ".join(query.split())
+        if not query or len(query) > MAX_QUERY_CHARS:
+            raise InvalidInput(f"Give a student's name or number (up to {MAX_QUERY_CHARS} characters).")
+        async with unit_of_work(self._sessions) as session:
+            matches = await self._match(session, actor, query, class_hint, in_scope=True)
+            if not matches:
+                refused = await self._match(session, actor, query, None, in_scope=False)
+                await audit.record(
+                    session,
+                    actor,
+                    action="student.read",
+                    subject_type="student",
+                    subject_ids=[r.id for r in refused],
+                    via=via,
+                    allowed=False,
+                    reason="not in the caller's classes or school",
+                )
+                return StudentLookup(status="not_found", query=query)
+            if len(matches) > 1:
+                summaries = await self._summaries(session, actor, matches[:MAX_CANDIDATES])
+                await audit.record(
+                    session,
+                    actor,
+                    action="student.list",
+                    subject_type="student",
+                    subject_ids=[s.id for s in summaries],
+                    via=via,
+                    allowed=True,
+                    reason="ambiguous name",
+                )
+                return StudentLookup(status="ambiguous", query=query, candidates=tuple(summaries))
+            profile = await self._profile(session, actor, matches[0])
+            await audit.record(
+                session,
+                actor,
+                action="student.read",
+                subject_type="student",
+                subject_ids=[profile.summary.id],
+                via=via,
+                allowed=True,
+                reason="with health notes" if profile.health_notes is not None else None,
+            )
+            return StudentLookup(status="found", query=query, profile=profile)
+
+    async def _match(
+        self, session: AsyncSession, actor: Actor, query: str, class_hint: str | None, *, in_scope: bool
+    ) -> list[_RosterRow]:
+        visible = student_visible(actor)
+        scope = visible if in_scope else not_(visible)
+        stmt = select(
+            Student.id,
+            Student.first_name,
+            Student.last_name,
+            Student.preferred_name,
+            Student.grade,
+            Student.student_number,
+        ).where(scope)
+        if class_hint and in_scope:
+            stmt = stmt.where(Student.id.in_(self._hinted_students(actor, class_hint)))
+        if STUDENT_NUMBER.match(query):
+            stmt = stmt.where(Student.student_number == query.upper())
+            rows = (await session.execute(stmt)).all()
+            return [_row(r) for r in rows]
+        roster = [_row(r) for r in (await session.execute(stmt)).all()]
+        scored = sorted(
+            ((name_score(query, r.name), r) for r in roster), key=lambda pair: (-pair[0], pair[1].display_name)
+        )
+        scored = [(s, r) for s, r in scored if s >= MATCH_THRESHOLD]
+        if not scored:
+            return []
+        best = scored[0][0]
+        margin = 3.0 if best >= 97 else 5.0
+        return [r for s, r in scored if s >= best - margin]
+
+    @staticmethod
+    def _hinted_students(actor: Actor, class_hint: str) -> Select[tuple[int]]:
+        """Students of the caller's classes whose name contains the hint, or whose period the hint names."""
+        conditions = [SchoolClass.name.ilike(f"%{class_hint.strip()}%")]
+        period = re.search(r"(?:period|p)\s*(\d+)", normalize(class_hint))
+        if period:
+            conditions.append(SchoolClass.period == period.group(1))
+        chosen = select(SchoolClass.id).where(class_visible(actor), or_(*conditions))
+        return select(Enrollment.student_id).where(Enrollment.class_id.in_(chosen))
+
+    async def _summaries(self, session: AsyncSession, actor: Actor, rows: list[_RosterRow]) -> list[StudentSummary]:
+        ids = [r.id for r in rows]
+        class_rows = await session.execute(
+            select(Enrollment.student_id, SchoolClass.name)
+            .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
+            .where(Enrollment.student_id.in_(ids), class_visible(actor))
+            .order_by(SchoolClass.period)
+        )
+        classes: dict[int, list[str]] = {}
+        for student_id, name in class_rows:
+            classes.setdefault(student_id, []).append(name)
+        return [
+            StudentSummary(r.id, r.display_name, r.grade, r.student_number, tuple(classes.get(r.id, ()))) for r in rows
+        ]
+
+    async def _profile(self, session: AsyncSession, actor: Actor, row: _RosterRow) -> StudentProfile:
+        access = field_access(actor)
+        (summary,) = await self._summaries(session, actor, [row])
+        student = (await session.execute(select(Student).where(Student.id == row.id))).scalar_one()
+        guardian = (
+            await session.execute(
+                select(Guardian)
+                .where(Guardian.student_id == row.id)
+                .order_by(Guardian.is_emergency_contact.desc(), Guardian.priority)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        contact = (
+            EmergencyContact(guardian.name, guardian.relationship_to_student, guardian.phone)
+            if guardian and access.safety_fields
+            else None
+        )
+        notes: tuple[str, ...] | None = None
+        if access.restricted_fields:
+            note_rows = await session.execute(
+                select(HealthNote.category, HealthNote.note)
+                .where(HealthNote.student_id == row.id)
+                .order_by(HealthNote.created_at)
+            )
+            notes = tuple(f"{category}: {note}" for category, note in note_rows)
+        return StudentProfile(
+            summary=summary,
+            medical_flags=tuple(student.medical_flags or ()) if access.safety_fields else (),
+            adaptations=tuple(student.adaptations or ()),
+            emergency_contact=contact,
+            date_of_birth=student.date_of_birth if access.restricted_fields else None,
+            address=student.address if access.restricted_fields else None,
+            health_notes=notes,
+        )
+
+
+def _row(r) -> _RosterRow:  # type: ignore[no-untyped-def]
+    name = NameParts(r.first_name, r.last_name, r.preferred_name)
+    return _RosterRow(
+        id=r.id,
+        name=name,
+        display_name=f"{r.preferred_name or r.first_name} {r.last_name}",
+        grade=r.grade,
+        student_number=r.student_number,
+    )

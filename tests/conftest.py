@@ -1,0 +1,165 @@
+"""Shared fixtures: real embedded PostgreSQL + pgvector and Valkey, per-test databases cloned from templates,
+and a guard that fails any connection to a host other than this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import itertools
+import os
+import socket
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.devservers import EmbeddedPostgres, EmbeddedRedis
+
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+# Tests build their Settings explicitly; nothing from the developer's or CI's environment leaks in.
+for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "REDIS_URL", "MICROSOFT_APP_ID",
+              "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID", "FARADAY_DEV_INSECURE", "HOST", "PORT"):
+    os.environ.pop(_name, None)
+
+MIGRATED = "tpl_migrated"
+SEEDED = "tpl_seeded"
+_db_numbers = itertools.count(1)
+
+
+# --- no network but loopback -------------------------------------------------------------------------------------
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _local(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # unix socket path
+        return True
+    host = str(address[0]) if isinstance(address, tuple) else ""
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _local(address):
+        raise AssertionError(f"test tried to reach a real host: {address!r}")
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if not _local(address):
+        raise AssertionError(f"test tried to reach a real host: {address!r}")
+    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in (None, "localhost") and not _is_ip(name):
+        raise AssertionError(f"test tried to resolve a real host name: {name!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+socket.getaddrinfo = _guarded_getaddrinfo
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", database="postgres_admin")
+    server.start()
+    yield server
+    server.stop()
+
+
+def _url(server: EmbeddedPostgres, database: str) -> str:
+    return server._server.get_uri(database)  # noqa: SLF001 - the embedded server owns the socket path
+
+
+@pytest.fixture(scope="session")
+def migrated_template(postgres: EmbeddedPostgres) -> str:
+    from domain import migrate
+
+    postgres.psql(f"CREATE DATABASE {MIGRATED}")
+    migrate.upgrade(_url(postgres, MIGRATED))
+    return MIGRATED
+
+
+@pytest.fixture(scope="session")
+def seeded_template(postgres: EmbeddedPostgres, migrated_template: str) -> str:
+    from domain.db import make_engine, make_sessionmaker
+    from domain.seed import seed_demo
+
+    postgres.psql(f"CREATE DATABASE {SEEDED} TEMPLATE {migrated_template}")
+
+    async def seed() -> None:
+        engine = make_engine(_url(postgres, SEEDED), pool_size=2)
+        try:
+            await seed_demo(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    return SEEDED
+
+
+def _clone(postgres: EmbeddedPostgres, template: str) -> Iterator[str]:
+    name = f"test_{next(_db_numbers)}"
+    postgres.psql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield _url(postgres, name)
+    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def empty_db_url(postgres: EmbeddedPostgres, migrated_template: str) -> Iterator[str]:
+    """A fresh database migrated to head, with no rows."""
+    yield from _clone(postgres, migrated_template)
+
+
+@pytest.fixture
+def demo_db_url(postgres: EmbeddedPostgres, seeded_template: str) -> Iterator[str]:
+    """A fresh database with the demo district seeded."""
+    yield from _clone(postgres, seeded_template)
+
+
+@pytest.fixture
+async def demo_sessions(demo_db_url: str) -> AsyncIterator[object]:
+    from domain.db import make_engine, make_sessionmaker
+
+    engine = make_engine(demo_db_url, pool_size=4)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+# --- Redis (Valkey) ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = EmbeddedRedis(Path(tmp_path_factory.mktemp("valkey")))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+async def redis_url(redis_server: str) -> AsyncIterator[str]:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_server)
+    await client.flushall()
+    await client.aclose()
+    yield redis_server

@@ -1,0 +1,104 @@
+"""A local fake Bot Connector (the Teams service the bot replies to): records, fails and rate-limits on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+@dataclass
+class Fault:
+    status: int
+    remaining: int
+    retry_after: float | None = None
+
+
+@dataclass
+class FakeConnector:
+    activities: list[dict[str, Any]] = field(default_factory=list)  # everything the bot sent, in order
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
+    _faults: list[Fault] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _server: TestServer | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return str(self._server.make_url("")).rstrip("/")
+
+    async def start(self) -> FakeConnector:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_post("/v3/conversations/{cid}/activities", self._send)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        self._server = TestServer(app, host="127.0.0.1")
+        await self._server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    def fail_next(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
+        self._faults.append(Fault(status, count, retry_after))
+
+    def messages(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        return [
+            a
+            for a in self.activities
+            if a.get("type") == "message" and (conversation_id is None or a["_conversation"] == conversation_id)
+        ]
+
+    async def wait_for(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 10.0) -> None:
+        async def until() -> None:
+            while not predicate(self.activities):
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(until(), timeout)
+
+    def _fault(self) -> web.Response | None:
+        for fault in self._faults:
+            if fault.remaining > 0:
+                fault.remaining -= 1
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                return web.json_response({"error": {"code": "Fault", "message": "injected"}}, status=fault.status, headers=headers)
+        return None
+
+    async def _send(self, request: web.Request) -> web.Response:
+        self.requests.append((request.method, request.path))
+        fault = self._fault()
+        if fault is not None:
+            return fault
+        body = await request.json()
+        activity_id = f"activity-{next(self._ids)}"
+        body["_conversation"] = request.match_info["cid"]
+        body["_id"] = activity_id
+        self.activities.append(body)
+        self._changed.set()
+        return web.json_response({"id": activity_id})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        self.requests.append((request.method, request.path))
+        body = await request.json()
+        body["_conversation"] = request.match_info["cid"]
+        body["_id"] = request.match_info["aid"]
+        body["_update"] = True
+        self.activities.append(body)
+        self._changed.set()
+        return web.json_response({"id": request.match_info["aid"]})
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        self.requests.append((request.method, request.path))
+        fault = self._fault()
+        if fault is not None:
+            return fault
+        return web.json_response({"id": f"conversation-{next(self._ids)}"})

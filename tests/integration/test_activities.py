@@ -1,0 +1,169 @@
+"""Real Bot Framework activities POSTed to the running app; replies captured by a local fake connector."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from domain.models import AuditLog, ConversationReference
+from tests.fakes.activities import ALEX, STRANGER, activity
+from tests.fakes.connector import FakeConnector
+from tests.integration.conftest import BotClient
+
+
+def _texts(connector: FakeConnector) -> list[str]:
+    return [m.get("text") or "" for m in connector.messages()]
+
+
+def _cards(connector: FakeConnector) -> list[dict]:
+    return [
+        a["content"]
+        for m in connector.messages()
+        for a in (m.get("attachments") or [])
+        if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+    ]
+
+
+async def _count(sessions, model) -> int:  # type: ignore[no-untyped-def]
+    async with sessions() as s:
+        return int((await s.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def test_a_teacher_asking_for_a_student_gets_a_profile_card(bot: BotClient, connector: FakeConnector) -> None:
+    status, _ = await bot.post(activity(connector.url, text="show me Riley Novak", aad="00000000-0000-0000-0000-0000000000023"))
+    assert status == 201
+    cards = _cards(connector)
+    assert len(cards) == 1
+    card = cards[0]
+    assert card["version"] == "1.5"
+    assert card["body"][0]["text"] == "Riley Novak"
+    reply = connector.messages()[-1]
+    assert any(e.get("additionalType") == ["AIGeneratedContent"] for e in reply.get("entities", []))
+    types = [a["type"] for a in connector.activities]
+    assert types[0] == "typing", "a typing indicator goes out before the answer"
+
+
+async def test_two_students_with_the_same_first_name_make_faraday_ask_which(bot: BotClient, connector: FakeConnector) -> None:
+    await bot.post(activity(connector.url, text="show me Jamie"))
+    text = _texts(connector)[-1]
+    assert "Jamie Ortiz" in text and "Jamie Chen" in text and "Which one" in text
+    buttons = [a["title"] for a in _cards(connector)[-1]["actions"]]
+    assert len(buttons) == 2
+    # Pressing a button sends "show student S…" back: that resolves to exactly one profile.
+    value = _cards(connector)[-1]["actions"][0]["data"]["msteams"]["value"]
+    await bot.post(activity(connector.url, text=value))
+    assert _cards(connector)[-1]["body"][0]["text"].startswith("Jamie ")
+
+
+async def test_a_teacher_cannot_read_a_student_outside_their_classes_and_the_attempt_is_audited(
+    bot: BotClient, connector: FakeConnector, demo_sessions
+) -> None:
+    await bot.post(activity(connector.url, text="show me Riley Novak", aad=ALEX))
+    assert "couldn't find" in _texts(connector)[-1]
+    assert _cards(connector) == []
+    async with demo_sessions() as s:
+        rows = (await s.execute(select(AuditLog).where(AuditLog.allowed.is_(False)))).scalars().all()
+    assert len(rows) == 1
+    assert rows[0].action == "student.read" and rows[0].via == "tool:lookup_student"
+    assert rows[0].actor_aad_object_id == ALEX
+
+
+async def test_an_unknown_user_gets_one_polite_sentence_and_no_data(
+    bot: BotClient, connector: FakeConnector, demo_sessions
+) -> None:
+    status, _ = await bot.post(activity(connector.url, text="show me Jamie", aad=STRANGER))
+    assert status == 201
+    assert len(connector.messages()) == 1
+    assert "don't recognise your account" in _texts(connector)[0]
+    assert not [a for a in connector.activities if a.get("attachments")]
+    assert await _count(demo_sessions, AuditLog) == 0
+    assert await _count(demo_sessions, ConversationReference) == 0
+
+
+async def test_installing_faraday_sends_a_welcome_and_stores_the_conversation_reference(
+    bot: BotClient, connector: FakeConnector, demo_sessions
+) -> None:
+    await bot.post(activity(connector.url, type="installationUpdate", action="add"))
+    assert "I'm **Faraday**" in _texts(connector)[0]
+    await bot.post(
+        activity(
+            connector.url,
+            type="conversationUpdate",
+            membersAdded=[{"id": "29:user"}, {"id": "28:00000000-0000-0000-0000-00000000000011"}],
+        )
+    )
+    assert len(connector.messages()) == 2
+    async with demo_sessions() as s:
+        refs = (await s.execute(select(ConversationReference))).scalars().all()
+    assert len(refs) == 1
+    assert refs[0].service_url == connector.url and refs[0].tenant_id.endswith("0001")
+
+
+async def test_help_lists_what_faraday_can_do(bot: BotClient, connector: FakeConnector) -> None:
+    await bot.post(activity(connector.url, text="help"))
+    assert "show me Jamie" in _texts(connector)[0]
+
+
+async def test_a_duplicate_activity_id_is_processed_once(bot: BotClient, connector: FakeConnector, demo_sessions) -> None:
+    body = activity(connector.url, text="show me Jamie Ortiz", activity_id="teams-resend-1")
+    assert (await bot.post(body))[0] == 201
+    assert (await bot.post(body))[0] == 201
+    assert len(connector.messages()) == 1
+    assert await _count(demo_sessions, AuditLog) == 1
+
+
+async def test_malformed_json_is_a_400_with_no_stack_trace(bot: BotClient, connector: FakeConnector) -> None:
+    status, payload = await bot.post(None, raw=b'{"type": "message", ', headers={"Content-Type": "application/json"})
+    assert status == 400
+    assert payload == {"error": "malformed JSON"}
+    assert connector.activities == []
+
+
+async def test_an_activity_missing_required_fields_is_a_400(bot: BotClient, connector: FakeConnector) -> None:
+    for body in ({"type": "message", "text": "hi"}, [], {"type": 5}, "x", {**activity(connector.url, text="x"), "conversation": None}):
+        status, payload = await bot.post(body)
+        assert status == 400, body
+        assert "not a valid activity" in payload["error"]
+    assert connector.activities == []
+
+
+async def test_a_non_json_body_is_a_415(bot: BotClient) -> None:
+    status, _ = await bot.post(None, raw=b"hello", headers={"Content-Type": "text/plain"})
+    assert status == 415
+
+
+async def test_an_oversized_body_is_a_413(bot: BotClient, connector: FakeConnector) -> None:
+    body = activity(connector.url, text="x" * 300_000)
+    status, _ = await bot.post(None, raw=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    assert status == 413
+    assert connector.activities == []
+
+
+async def test_an_oversized_message_gets_a_polite_reply_and_touches_nothing(
+    bot: BotClient, connector: FakeConnector, demo_sessions
+) -> None:
+    await bot.post(activity(connector.url, text="show me Jamie " + "a" * 5000))
+    assert "too long" in _texts(connector)[0]
+    assert await _count(demo_sessions, AuditLog) == 0
+
+
+async def test_unknown_activity_types_are_accepted_and_ignored(bot: BotClient, connector: FakeConnector) -> None:
+    status, _ = await bot.post(activity(connector.url, type="somethingNew"))
+    assert status == 201
+    assert connector.messages() == []
+
+
+async def test_an_activity_from_another_channel_is_refused(bot: BotClient, connector: FakeConnector) -> None:
+    status, _ = await bot.post({**activity(connector.url, text="hi"), "channelId": "slack"})
+    assert status == 403
+    assert connector.activities == []
+
+
+async def test_replies_to_a_service_url_outside_the_allowlist_are_refused(bot: BotClient) -> None:
+    status, payload = await bot.post(activity("https://attacker.example.net/", text="hi"))
+    assert status == 403 and payload["error"] == "serviceUrl host not allowed"
+
+
+async def test_healthz_reports_the_database(bot: BotClient) -> None:
+    assert await bot.get("/healthz") == (200, {"status": "ok", "database": "up"})

@@ -1,0 +1,38 @@
+"""Name matching: accents, case, typos and nicknames."""
+
+from domain.names import NameParts, name_score, normalize
+
+
+def test_accents_case_and_punctuation_are_ignored() -> None:
+    assert normalize("  Zoë MÜLLER-Smith ") == "zoe muller smith"
+
+
+def test_a_first_name_alone_matches_exactly() -> None:
+    assert name_score("jamie", NameParts("Jamie", "Ortiz")) == 100
+
+
+def test_a_surname_alone_matches() -> None:
+    assert name_score("Ortiz", NameParts("Jamie", "Ortiz")) == 100
+
+
+def test_a_small_typo_still_matches_but_scores_lower() -> None:
+    score = name_score("Jamie Ortis", NameParts("Jamie", "Ortiz"))
+    assert 85 <= score < 100
+
+
+def test_accent_free_typing_matches_an_accented_name() -> None:
+    assert name_score("Zoe Muller", NameParts("Zoë", "Müller")) == 100
+
+
+def test_a_nickname_matches_the_formal_name_and_the_preferred_name_matches_exactly() -> None:
+    assert name_score("Katie Brooks", NameParts("Katherine", "Brooks")) >= 95
+    assert name_score("Kate", NameParts("Katherine", "Brooks", preferred="Kate")) == 100
+
+
+def test_a_different_student_does_not_match() -> None:
+    assert name_score("Jamie Chen", NameParts("Jamie", "Ortiz")) < 85
+    assert name_score("Riley", NameParts("Jamie", "Ortiz")) < 85
+
+
+def test_surname_first_order_is_understood() -> None:
+    assert name_score("Ortiz Jamie", NameParts("Jamie", "Ortiz")) == 100

@@ -1,0 +1,127 @@
+"""How a tool is declared, what it receives (per-turn deps) and what it returns.
+
+One way to declare a tool::
+
+    class LookupStudentArgs(BaseModel): ...
+
+    @tool(LookupStudentArgs)
+    async def lookup_student(args: LookupStudentArgs, deps: ToolDeps) -> ToolResult:
+        \"\"\"The description the model reads.\"\"\"
+
+Identity and services come from ``ToolDeps`` (resolved by the server), never from model arguments.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from domain.actor import Actor
+from domain.errors import DomainError
+from domain.students import StudentService
+
+log = logging.getLogger(__name__)
+
+MAX_ARGUMENT_CHARS = 8000
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The domain services tools may call (built once per app)."""
+
+    students: StudentService
+
+
+@dataclass(frozen=True, slots=True)
+class ToolDeps:
+    actor: Actor
+    services: Services
+    now: datetime  # aware, in the school's time zone
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    chunk_id: str
+    title: str
+    section: str
+    snippet: str
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class ToolResult:
+    """``for_model`` is all the model sees (minimised); ``display`` holds typed objects the bot renders as cards."""
+
+    for_model: dict[str, Any]
+    display: list[Any] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    student_ids: list[int] = field(default_factory=list)
+
+    @classmethod
+    def error(cls, message: str) -> ToolResult:
+        return cls(for_model={"error": message})
+
+    @property
+    def is_error(self) -> bool:
+        return "error" in self.for_model
+
+
+A = TypeVar("A", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Tool(Generic[A]):
+    name: str
+    description: str
+    args_model: type[A]
+    run: Callable[[A, ToolDeps], Awaitable[ToolResult]]
+
+    def openai_spec(self) -> dict[str, Any]:
+        """A strict function-tool schema for Chat Completions (every field required, optional ones nullable)."""
+        spec = openai.pydantic_function_tool(self.args_model, name=self.name, description=self.description)
+        return dict(spec)
+
+    def parse(self, raw_arguments: str | dict[str, Any]) -> A:
+        if isinstance(raw_arguments, str):
+            if len(raw_arguments) > MAX_ARGUMENT_CHARS:
+                raise ValueError("arguments too long")
+            raw_arguments = json.loads(raw_arguments or "{}")
+        return self.args_model.model_validate(raw_arguments)
+
+    async def __call__(self, raw_arguments: str | dict[str, Any], deps: ToolDeps) -> ToolResult:
+        """Validate and run. Bad arguments and domain errors become a short message the model can act on."""
+        try:
+            args = self.parse(raw_arguments)
+        except (ValueError, ValidationError) as exc:
+            return ToolResult.error(f"Invalid arguments for {self.name}: {_summarise(exc)}")
+        try:
+            return await self.run(args, deps)
+        except DomainError as exc:
+            return ToolResult.error(str(exc))
+
+
+def tool(args_model: type[A]) -> Callable[[Callable[[A, ToolDeps], Awaitable[ToolResult]]], Tool[A]]:
+    def register(fn: Callable[[A, ToolDeps], Awaitable[ToolResult]]) -> Tool[A]:
+        description = inspect.getdoc(fn)
+        if not description:
+            raise TypeError(f"tool {fn.__name__} needs a docstring: it is the description the model reads")
+        return Tool(name=fn.__name__, description=description, args_model=args_model, run=fn)
+
+    return register
+
+
+def _summarise(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = [f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()[:5]]
+        return "; ".join(parts)
+    if isinstance(exc, json.JSONDecodeError):
+        return "arguments are not valid JSON"
+    return str(exc)[:200]

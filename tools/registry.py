@@ -1,0 +1,14 @@
+"""The tools the agent may call, by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.base import Tool
+from tools.lookup_student import lookup_student
+
+TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student,)}
+
+
+def openai_specs() -> list[dict[str, Any]]:
+    return [t.openai_spec() for t in TOOLS.values()]
