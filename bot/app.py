@@ -40,7 +40,8 @@ class BotConfig:
     def __init__(self, settings: Settings) -> None:
         self.APP_ID = settings.microsoft_app_id
         self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value()
-        self.APP_TYPE = settings.microsoft_app_type
+        # With no app id (local dev only) botbuilder needs the multi-tenant type to run unauthenticated.
+        self.APP_TYPE = settings.microsoft_app_type if settings.microsoft_app_id else "MultiTenant"
         self.APP_TENANTID = settings.microsoft_app_tenant_id
 
 

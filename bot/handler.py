@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from bot import card_actions
 from bot.agent.loop import Agent, AgentReply
+from bot.ai_entities import AIMessageEntity
 from bot.agent.offline.answers import HELP_TEXT
 from bot.cards.render import render
 from bot.dedupe import Deduplicator
@@ -34,13 +36,6 @@ WELCOME = (
 TOO_LONG = "That message is too long for me ({length:,} characters). Please keep it under {limit:,} characters."
 EMPTY = "I didn't catch a question. Type **help** to see what I can do."
 FAILED = "Sorry, something went wrong on my side and nothing was saved. Please try again."
-AI_LABEL = {
-    "type": "https://schema.org/Message",
-    "@type": "Message",
-    "@context": "https://schema.org",
-    "@id": "",
-    "additionalType": ["AIGeneratedContent"],
-}
 
 
 class FaradayBot(ActivityHandler):
@@ -79,6 +74,10 @@ class FaradayBot(ActivityHandler):
             await turn_context.send_activity(UNKNOWN_USER)
             return
         text = _message_text(turn_context)
+        value = turn_context.activity.value
+        if not text and isinstance(value, dict):
+            await turn_context.send_activity(reply_activity(await card_actions.handle(value, self._deps(actor))))
+            return
         if len(text) > self._max_chars:
             await turn_context.send_activity(TOO_LONG.format(length=len(text), limit=self._max_chars))
             return
@@ -136,7 +135,7 @@ def reply_activity(reply: AgentReply) -> Activity:
     if attachments:
         activity.attachments = attachments
     if reply.model_written:
-        activity.entities = [dict(AI_LABEL)]
+        activity.entities = [AIMessageEntity()]
     return activity
 
 

@@ -57,9 +57,9 @@ def section(title: str, items: list[str], *, style: str | None = None) -> dict[s
     return container
 
 
-def im_back(title: str, value: str) -> dict[str, Any]:
-    """A button that sends ``value`` back as if the user typed it (works in every Teams client)."""
-    return {"type": "Action.Submit", "title": title, "data": {"msteams": {"type": "imBack", "value": value}}}
+def submit(title: str, action: str, **data: Any) -> dict[str, Any]:
+    """A button whose press comes back as a message with ``value = {"action": action, **data}`` (card inputs merged)."""
+    return {"type": "Action.Submit", "title": title, "data": {"action": action, **data}}
 
 
 def grade_label(grade: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards.elements import card, grade_label, heading, im_back, text
+from bot.cards.elements import card, grade_label, heading, submit, text
 from domain.students import StudentLookup
 
 
@@ -14,9 +14,10 @@ def student_choice_card(lookup: StudentLookup) -> dict[str, Any]:
         text(f"{len(lookup.candidates)} students in your classes match. Pick one:"),
     ]
     actions = [
-        im_back(
+        submit(
             f"{c.display_name} · grade {grade_label(c.grade)}" + (f" · {c.classes[0]}" if c.classes else ""),
-            f"show student {c.student_number}",
+            "lookup_student",
+            query=c.student_number,
         )
         for c in lookup.candidates
     ]

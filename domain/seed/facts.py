@@ -63,16 +63,17 @@ MIDDLE = "Ridgeview Middle"
 HIGH = "Lakeside High"
 
 
-def _playground(name: str, email: str, suffix: str, role: Role, rank: int | None = None) -> StaffFixture:
-    return StaffFixture(name, email, f"00000000-0000-0000-0000-00000000000{suffix}", role, MIDDLE, rank)
+def _playground(name: str, email: str, aad: str, role: Role, rank: int | None = None) -> StaffFixture:
+    return StaffFixture(name, email, aad, role, MIDDLE, rank)
 
 
-ALEX = _playground("Alex Wilber", "alexw@example.com", "20", Role.teacher)
-MEGAN = _playground("Megan Bowen", "meganb@example.com", "21", Role.admin, 1)
-ADELE = _playground("Adele Vance", "adelev@example.com", "22", Role.nurse)
-ISAIAH = _playground("Isaiah Langer", "isaiahl@example.com", "23", Role.teacher)
-PATTI = _playground("Patti Fernandez", "pattif@example.com", "24", Role.coach)
-LYNNE = _playground("Lynne Robbins", "lynner@example.com", "25", Role.admin, 2)
+# Exact ids from the Playground's default mock data (13 digits in the last group).
+ALEX = _playground("Alex Wilber", "alexw@example.com", "00000000-0000-0000-0000-0000000000020", Role.teacher)
+MEGAN = _playground("Megan Bowen", "meganb@example.com", "00000000-0000-0000-0000-0000000000021", Role.admin, 1)
+ADELE = _playground("Adele Vance", "adelev@example.com", "00000000-0000-0000-0000-0000000000022", Role.nurse)
+ISAIAH = _playground("Isaiah Langer", "isaiahl@example.com", "00000000-0000-0000-0000-0000000000023", Role.teacher)
+PATTI = _playground("Patti Fernandez", "pattif@example.com", "00000000-0000-0000-0000-0000000000024", Role.coach)
+LYNNE = _playground("Lynne Robbins", "lynner@example.com", "00000000-0000-0000-0000-0000000000025", Role.admin, 2)
 
 ASTHMA_FLAG = "Asthma: inhaler kept in PE office"
 

@@ -66,10 +66,12 @@ NICKNAMES = {
     "Gabriela": "Gabby", "Natalia": "Talia", "Penelope": "Penny",
 }
 
-# Never generated at random: first names of the named fixtures and of staff, plus close variants.
+# Never generated at random: first names of the named fixtures and of staff, plus names a fuzzy roster match
+# would confuse with them ("James" for "Jamie", "Brooke" for "Brooks").
 RESERVED_FIRST = {
-    "Jamie", "Jaime", "Jamey", "Zoë", "Zoe", "Katherine", "Kate", "Katie", "Kathryn", "Catherine", "Kat", "Riley",
-    "Morgan", "Eli", "Alex", "Alexander", "Alexandra", "Megan", "Adele", "Isaiah", "Patti", "Patricia", "Lynne",
+    "Jamie", "Jaime", "Jamey", "James", "Brooke", "Zoë", "Zoe", "Katherine", "Kate", "Katie", "Kathryn", "Catherine",
+    "Kat", "Riley", "Morgan", "Eli", "Alex", "Alexander", "Alexandra", "Megan", "Adele", "Isaiah", "Patti", "Patricia",
+    "Lynne",
 }
 RESERVED_LAST = {
     "Ortiz", "Chen", "Müller", "Muller", "Mueller", "Brooks", "Navarro", "Novak", "Tate", "Wilber", "Bowen", "Vance",

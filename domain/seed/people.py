@@ -1,7 +1,7 @@
 """The people of the demo district: schools, staff, classes, students, guardians and enrollments.
 
-``plan_people`` is pure (all randomness comes from the ``Random`` passed in); ``insert_people`` writes the plan and
-returns the database ids the later steps need.
+``plan_people`` is pure (all randomness comes from the ``Random`` passed in); the ``insert_*`` functions write the
+plan and return the database ids the later steps need.
 """
 
 from __future__ import annotations
@@ -113,11 +113,11 @@ _CLASS_TABLE: tuple[tuple[str, str, int, int, str, tuple[str, ...], tuple[int, .
     (MIDDLE, "Alex Wilber", 6, 1, "Main Gym", ("Fitness Testing", "Flag Football", "Basketball"), DAILY, 23, "PE"),
     (MIDDLE, "Isaiah Langer", 6, 2, "Auxiliary Gym", ("Fitness Testing", "Ultimate Frisbee", "Volleyball"), DAILY,
      23, "PE"),
-    (MIDDLE, "Nadia Okafor", 6, 4, "Field 2", ("Fitness Testing", "Flag Football", "Volleyball"), DAILY, 22, "PE"),
+    (MIDDLE, "Nadia Okafor", 6, 4, "Field 2", ("Fitness Testing", "Volleyball", "Flag Football"), DAILY, 22, "PE"),
     (MIDDLE, "Alex Wilber", 7, 3, "Main Gym", ("Fitness Testing", "Ultimate Frisbee", "Basketball"), DAILY, 23, "PE"),
     (MIDDLE, "Isaiah Langer", 7, 1, "Auxiliary Gym", ("Fitness Testing", "Flag Football", "Volleyball"), DAILY, 23,
      "PE"),
-    (MIDDLE, "Nadia Okafor", 7, 5, "Field 2", ("Fitness Testing", "Soccer", "Basketball"), DAILY, 22, "PE"),
+    (MIDDLE, "Nadia Okafor", 7, 5, "Field 2", ("Fitness Testing", "Basketball", "Soccer"), DAILY, 22, "PE"),
     (MIDDLE, "Alex Wilber", 8, 5, "Main Gym", ("Fitness Testing", "Flag Football", "Basketball"), DAILY, 23, "PE"),
     (MIDDLE, "Isaiah Langer", 8, 4, "Auxiliary Gym", ("Fitness Testing", "Ultimate Frisbee", "Volleyball"), DAILY,
      23, "PE"),
@@ -126,14 +126,14 @@ _CLASS_TABLE: tuple[tuple[str, str, int, int, str, tuple[str, ...], tuple[int, .
     (MIDDLE, "Nadia Okafor", 7, 6, "Fitness Room", ("Movement Foundations", "Boccia", "Adapted Basketball"), MWF, 0,
      "Adapted PE"),
     (HIGH, "Priya Raman", 9, 1, "Main Gym", ("Fitness Testing", "Soccer", "Volleyball"), DAILY, 26, "PE"),
-    (HIGH, "Owen Fitzgerald", 9, 3, "Field 2", ("Fitness Testing", "Soccer", "Basketball"), DAILY, 25, "PE"),
+    (HIGH, "Owen Fitzgerald", 9, 3, "Field 2", ("Fitness Testing", "Basketball", "Soccer"), DAILY, 25, "PE"),
     (HIGH, "Owen Fitzgerald", 10, 2, "Pool", ("Fitness Testing", "Volleyball", "Swimming"), DAILY, 26, "PE"),
     (HIGH, "Priya Raman", 10, 4, "Main Gym", ("Fitness Testing", "Tennis", "Basketball"), DAILY, 25, "PE"),
-    (HIGH, "Marcus Hale", 11, 2, "Weight Room", ("Fitness Testing", "Strength Training", "Volleyball"), DAILY, 26,
+    (HIGH, "Marcus Hale", 11, 2, "Weight Room", ("Fitness Testing", "Volleyball", "Strength Training"), DAILY, 26,
      "PE"),
-    (HIGH, "Priya Raman", 11, 5, "Field 2", ("Fitness Testing", "Soccer", "Strength Training"), DAILY, 25, "PE"),
+    (HIGH, "Priya Raman", 11, 5, "Field 2", ("Fitness Testing", "Strength Training", "Soccer"), DAILY, 25, "PE"),
     (HIGH, "Marcus Hale", 12, 3, "Main Gym", ("Fitness Testing", "Tennis", "Basketball"), DAILY, 26, "PE"),
-    (HIGH, "Owen Fitzgerald", 12, 6, "Weight Room", ("Fitness Testing", "Strength Training", "Volleyball"), DAILY,
+    (HIGH, "Owen Fitzgerald", 12, 6, "Weight Room", ("Fitness Testing", "Volleyball", "Strength Training"), DAILY,
      25, "PE"),
     (HIGH, "Marcus Hale", 10, 7, "Room 114", ("Rules of the Road", "Defensive Driving", "Sharing the Road"), TTH, 0,
      "Drivers Ed"),
@@ -267,8 +267,9 @@ def _assign_extras(rng: random.Random, classes: list[ClassPlan], students: list[
     for s in rng.sample(candidates, ADAPTED_PE_SIZE):
         s.classes.append(adapted.index)
         s.adaptations = [rng.choice(ADAPTATIONS)]
+    mild = [a for a in ADAPTATIONS if not a.startswith(("Wheelchair", "Prosthetic"))]  # the rest: Adapted PE only
     for s in rng.sample([s for s in free if not s.adaptations], 18):
-        s.adaptations = [rng.choice(ADAPTATIONS[3:])]  # no wheelchair/limb adaptations outside Adapted PE
+        s.adaptations = [rng.choice(mild)]
     drivers = next(c for c in classes if c.subject == "Drivers Ed")
     candidates = [s for s in free if s.school == drivers.school and s.grade == drivers.grade]
     for s in rng.sample(candidates, DRIVERS_ED_SIZE):

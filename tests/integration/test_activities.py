@@ -50,10 +50,27 @@ async def test_two_students_with_the_same_first_name_make_faraday_ask_which(bot:
     assert "Jamie Ortiz" in text and "Jamie Chen" in text and "Which one" in text
     buttons = [a["title"] for a in _cards(connector)[-1]["actions"]]
     assert len(buttons) == 2
-    # Pressing a button sends "show student S…" back: that resolves to exactly one profile.
-    value = _cards(connector)[-1]["actions"][0]["data"]["msteams"]["value"]
-    await bot.post(activity(connector.url, text=value))
+    # Pressing a button submits {"action": "lookup_student", "query": "S…"}: exactly one profile comes back.
+    data = _cards(connector)[-1]["actions"][0]["data"]
+    assert data["action"] == "lookup_student"
+    await bot.post(activity(connector.url, value=data))
     assert _cards(connector)[-1]["body"][0]["text"].startswith("Jamie ")
+    assert _cards(connector)[-1]["body"][1]["facts"][0]["value"] == data["query"]
+
+
+async def test_a_card_submit_cannot_reach_a_student_outside_the_roster(bot: BotClient, connector: FakeConnector) -> None:
+    await bot.post(activity(connector.url, value={"action": "lookup_student", "query": "Riley Novak"}))
+    assert "couldn't find" in _texts(connector)[-1]
+    assert _cards(connector) == []
+
+
+async def test_an_unknown_or_malformed_card_submit_changes_nothing(bot: BotClient, connector: FakeConnector, demo_sessions) -> None:
+    await bot.post(activity(connector.url, value={"action": "drop_everything"}))
+    await bot.post(activity(connector.url, value={"action": "lookup_student", "query": ["not", "text"]}))
+    texts = _texts(connector)
+    assert "isn't available" in texts[0]
+    assert "Invalid arguments" in texts[1]
+    assert await _count(demo_sessions, AuditLog) == 0
 
 
 async def test_a_teacher_cannot_read_a_student_outside_their_classes_and_the_attempt_is_audited(

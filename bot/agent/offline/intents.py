@@ -49,6 +49,7 @@ def classify(text: str, roster: list[NameParts]) -> Intent:
         return Intent("lookup_student", _lookup_args(number.group(0).upper(), text))
     name = find_student_name(text, roster)
     if LOOKUP_CUES.search(text) or (name and len(normalize(text).split()) <= 3):
+        name = name or _leftover_name(text)
         if not name:
             return Intent("clarify", question="Which student do you mean? Give me their name or student number.")
         return Intent("lookup_student", _lookup_args(name, text))
@@ -85,6 +86,13 @@ def find_student_name(text: str, roster: list[NameParts]) -> str | None:
     if not any(name_score(candidate, n) >= ROSTER_TOKEN_THRESHOLD for n in roster):
         return best[0]
     return candidate
+
+
+def _leftover_name(text: str) -> str | None:
+    """Off-roster names still go to the service (which answers "not found" and audits the attempt)."""
+    words = [re.sub(r"['’]s$", "", w) for w in re.split(r"[^\w'’-]+", text) if w]
+    kept = [w for w in words if normalize(w) not in STOPWORDS and w[:1].isalpha()]
+    return " ".join(kept[:3]) if 0 < len(kept) <= 3 else None
 
 
 def _roster_tokens(roster: list[NameParts]) -> set[str]:

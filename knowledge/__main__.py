@@ -1,0 +1,116 @@
+"""``python -m knowledge ingest [PATH] | search "query" [--kind K] [--k N] [--json] | evaluate [--json]``.
+
+The database comes from ``DATABASE_URL``; when it is empty the embedded PostgreSQL under ``data_dir`` is started
+(and migrated), as the bot does. The embedder is OpenAI's when ``OPENAI_API_KEY`` is set, else local MiniLM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+from domain.settings import Settings
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The configured database URL, or an embedded server's (started, migrated, and released at exit)."""
+    from domain import migrate
+
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from scripts.devservers import EmbeddedPostgres
+
+    server = EmbeddedPostgres(settings.data_dir / "postgres")
+    url = server.start()
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        server.stop()
+
+
+def _embedder(settings: Settings):  # type: ignore[no-untyped-def]
+    from knowledge.embedders import make_embedder
+
+    return make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
+
+
+async def _ingest(url: str, settings: Settings, root: Path) -> int:
+    from tqdm import tqdm
+
+    from domain.db import make_engine, make_sessionmaker
+    from knowledge.documents import corpus_files
+    from knowledge.ingest import ingest
+
+    engine = make_engine(url, pool_size=2)
+    try:
+        with tqdm(total=len(corpus_files(root)), unit="doc", desc="ingest") as bar:
+            report = await ingest(make_sessionmaker(engine), _embedder(settings), root, lambda _slug: bar.update(1))
+    finally:
+        await engine.dispose()
+    print(report)
+    return 1 if report.errors else 0
+
+
+async def _search(url: str, settings: Settings, args: argparse.Namespace) -> int:
+    from domain.db import make_engine, make_sessionmaker
+    from knowledge.retriever import Retriever
+
+    engine = make_engine(url, pool_size=2)
+    try:
+        retriever = Retriever(make_sessionmaker(engine), _embedder(settings))
+        hits = await retriever.search(
+            args.query, kind=args.kind, grade_band=args.grade_band, audience=args.audience, k=args.k
+        )
+    finally:
+        await engine.dispose()
+    if args.json:
+        fields = ("chunk_id", "title", "section", "score", "snippet", "kind", "version", "similarity")
+        print(json.dumps({"query": args.query, "hits": [{f: asdict(h)[f] for f in fields} for h in hits]}, indent=1))
+    elif not hits:
+        print("No relevant district document.")
+    for rank, hit in enumerate(hits if not args.json else [], start=1):
+        print(f"{rank}. [{hit.score:.4f}] {hit.chunk_id}\n   {hit.title} — {hit.section} (v{hit.version})\n"
+              f"   {hit.snippet}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", help="ingest markdown documents (default: the bundled corpus)")
+    ingest.add_argument("path", nargs="?", type=Path, default=CORPUS)
+    search = commands.add_parser("search", help="hybrid search over ingested chunks")
+    search.add_argument("query")
+    search.add_argument("--kind", choices=("safety", "curriculum"))
+    search.add_argument("--grade-band", help="e.g. K-2, 6-8 or 7")
+    search.add_argument("--audience", help="e.g. coaches, nurses, pe-teachers")
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--json", action="store_true")
+    evaluate = commands.add_parser("evaluate", help="recall@5 / MRR@10 per arm and abstention on the labelled set")
+    evaluate.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    if args.command == "evaluate":
+        from knowledge.evaluation_run import run
+
+        return run(settings, as_json=args.json)
+    with database(settings) as url:
+        if args.command == "ingest":
+            return asyncio.run(_ingest(url, settings, args.path))
+        return asyncio.run(_search(url, settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

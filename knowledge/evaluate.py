@@ -1,0 +1,133 @@
+"""Retrieval quality on the labelled set: recall@5 and MRR@10 per arm, and abstention accuracy.
+
+Arms: vector only, full-text only, RRF — on chunks embedded *without* the "Document — Section" prefix — and RRF on
+chunks *with* it (the shipped arm). Abstention thresholds are calibrated on the even-indexed questions only and
+reported on the odd-indexed (held-out) half as well as on all.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from knowledge.retriever import Hit, Retrieval, Retriever
+
+LABELLED = Path(__file__).resolve().parent.parent / "tests" / "knowledge_data" / "retrieval_set.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    index: int
+    q: str
+    kind: str | None
+    expect: tuple[str, ...]
+    style: str
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.expect)
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """One question's retrieval: ranked section ids per arm plus the abstention evidence."""
+
+    question: Question
+    vector: list[str]
+    text: list[str]
+    fused: list[str]
+    best_similarity: float
+    coverage: float
+
+
+def load_questions(path: Path = LABELLED) -> list[Question]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [Question(i, r["q"], r.get("kind"), tuple(r.get("expect") or ()), r.get("style", "")) for i, r in enumerate(raw)]
+
+
+def _sections(hits: Sequence[Hit]) -> list[str]:
+    return list(dict.fromkeys(h.section_id for h in hits))  # split sections count once, at their best rank
+
+
+async def observe(retriever: Retriever, questions: Sequence[Question], *, use_kind: bool = False) -> list[Observed]:
+    out = []
+    for question in questions:
+        found: Retrieval = await retriever.retrieve(question.q, kind=question.kind if use_kind else None)
+        out.append(
+            Observed(question, _sections(found.vector), _sections(found.text), _sections(found.fused),
+                     found.best_similarity, found.coverage)
+        )
+    return out
+
+
+def recall_at(ranked: Sequence[str], expect: Sequence[str], k: int = 5) -> float:
+    return len(set(ranked[:k]) & set(expect)) / len(expect)
+
+
+def reciprocal_rank(ranked: Sequence[str], expect: Sequence[str], k: int = 10) -> float:
+    return next((1.0 / i for i, sid in enumerate(ranked[:k], start=1) if sid in expect), 0.0)
+
+
+def quality(observed: Sequence[Observed], arm: str) -> dict[str, float]:
+    rows = [o for o in observed if o.question.answerable]
+    if not rows:
+        return {"recall@5": 0.0, "hit@5": 0.0, "mrr@10": 0.0, "n": 0}
+    ranked = [(getattr(o, arm), o.question.expect) for o in rows]
+    return {
+        "recall@5": sum(recall_at(r, e) for r, e in ranked) / len(rows),
+        "hit@5": sum(recall_at(r, e) > 0 for r, e in ranked) / len(rows),
+        "mrr@10": sum(reciprocal_rank(r, e) for r, e in ranked) / len(rows),
+        "n": len(rows),
+    }
+
+
+def abstention(observed: Sequence[Observed], retriever: Retriever) -> dict[str, float]:
+    unanswerable = [o for o in observed if not o.question.answerable]
+    answerable = [o for o in observed if o.question.answerable]
+    abstained = [retriever.should_abstain(o.best_similarity, o.coverage) for o in unanswerable]
+    false = [retriever.should_abstain(o.best_similarity, o.coverage) for o in answerable]
+    return {
+        "correct_abstention": sum(abstained) / max(len(unanswerable), 1),
+        "false_abstention": sum(false) / max(len(answerable), 1),
+        "unanswerable": len(unanswerable),
+        "answerable": len(answerable),
+    }
+
+
+def calibrate(observed: Sequence[Observed], retriever: Retriever) -> dict[str, float]:
+    """Grid-search the three thresholds on ``observed``: maximise correct abstention + (1 - false abstention),
+    preferring ≥ 90 % correct abstention; returns the best and sets them on nothing (the caller decides)."""
+    from dataclasses import replace
+
+    sims = [round(0.20 + 0.01 * i, 2) for i in range(36)]
+    covs = [round(0.1 * i, 1) for i in range(11)]
+    best: tuple[tuple[float, ...], dict[str, float]] | None = None
+    for low, high, cov in itertools.product(sims, sims, covs):
+        if high < low:
+            continue
+        trial = Retriever(retriever.sessions, retriever.embedder,
+                          replace(retriever.config, min_similarity=low, confident_similarity=high, min_coverage=cov))
+        stats = abstention(observed, trial)
+        key = (float(stats["correct_abstention"] >= 0.9), stats["correct_abstention"] - 2 * stats["false_abstention"],
+               -stats["false_abstention"], -high + low)
+        if best is None or key > best[0]:
+            best = (key, {"min_similarity": low, "confident_similarity": high, "min_coverage": cov, **stats})
+    assert best is not None
+    return best[1]
+
+
+def split(observed: Sequence[Observed]) -> tuple[list[Observed], list[Observed]]:
+    """(even-indexed: calibration, odd-indexed: held out)."""
+    return [o for o in observed if o.question.index % 2 == 0], [o for o in observed if o.question.index % 2 == 1]
+
+
+def report_rows(arms: dict[str, tuple[Sequence[Observed], str]]) -> list[dict[str, Any]]:
+    rows = []
+    for name, (observed, arm) in arms.items():
+        even, odd = split(observed)
+        rows.append({"arm": name, "all": quality(observed, arm), "even": quality(even, arm), "odd": quality(odd, arm)})
+    return rows

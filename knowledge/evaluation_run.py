@@ -1,0 +1,107 @@
+"""``python -m knowledge evaluate``: ingest the corpus twice (with and without title prefixes) into scratch databases
+on a throwaway embedded PostgreSQL, run the labelled set through every arm and print the table."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from domain.settings import Settings
+from knowledge.evaluate import Observed, abstention, calibrate, load_questions, report_rows, split
+from knowledge.retriever import RetrievalConfig, Retriever
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+async def observe_corpus(url: str, *, title_prefix: bool, use_kind: bool = False,
+                         config: RetrievalConfig | None = None) -> list[Observed]:
+    from domain.db import make_engine, make_sessionmaker
+    from knowledge.embedders import MiniLMEmbedder
+    from knowledge.evaluate import observe
+    from knowledge.ingest import ingest
+
+    engine = make_engine(url, pool_size=2)
+    try:
+        sessions = make_sessionmaker(engine)
+        embedder = MiniLMEmbedder()
+        await ingest(sessions, embedder, CORPUS, title_prefix=title_prefix)
+        return await observe(Retriever(sessions, embedder, config), load_questions(), use_kind=use_kind)
+    finally:
+        await engine.dispose()
+
+
+def scratch_databases(names: list[str]) -> tuple[Any, dict[str, str]]:
+    """A throwaway embedded server with one migrated database per name (caller stops the server)."""
+    from domain import migrate
+    from scripts.devservers import EmbeddedPostgres
+
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-eval-")) / "pg", database=names[0])
+    server.start()
+    urls = {}
+    for name in names:
+        if name != names[0]:
+            server.psql(f"CREATE DATABASE {name}")
+        urls[name] = server._server.get_uri(name)  # noqa: SLF001
+        migrate.upgrade(urls[name])
+    return server, urls
+
+
+def run(settings: Settings, *, as_json: bool = False) -> int:
+    started = time.perf_counter()
+    server, urls = scratch_databases(["kb_prefix", "kb_plain"])
+    try:
+        prefixed = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True))
+        plain = asyncio.run(observe_corpus(urls["kb_plain"], title_prefix=False))
+        prefixed_kind = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True, use_kind=True))
+    finally:
+        server.stop()
+    rows = report_rows({
+        "vector only (no prefix)": (plain, "vector"),
+        "full-text only (no prefix)": (plain, "text"),
+        "RRF (no prefix)": (plain, "fused"),
+        "vector only (prefix)": (prefixed, "vector"),
+        "full-text only (prefix)": (prefixed, "text"),
+        "RRF + title prefix [shipped]": (prefixed, "fused"),
+        "RRF + title prefix, kind filter": (prefixed_kind, "fused"),
+    })
+    shipped = Retriever(None, None)  # type: ignore[arg-type]  # only thresholds are used
+    even, odd = split(prefixed)
+    calibrated = calibrate(even, shipped)
+    tuned = Retriever(None, None, replace(RetrievalConfig(), min_similarity=calibrated["min_similarity"],  # type: ignore[arg-type]
+                                          confident_similarity=calibrated["confident_similarity"],
+                                          min_coverage=calibrated["min_coverage"]))
+    result = {
+        "arms": rows,
+        "abstention_shipped": {"all": abstention(prefixed, shipped), "even": abstention(even, shipped),
+                               "odd (held out)": abstention(odd, shipped)},
+        "calibrated_on_even": calibrated,
+        "abstention_calibrated_held_out": abstention(odd, tuned),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    print(json.dumps(result, indent=1) if as_json else _table(result))
+    return 0
+
+
+def _table(result: dict[str, Any]) -> str:
+    lines = [f"{'arm':34} {'recall@5':>9} {'hit@5':>7} {'MRR@10':>7}   {'recall@5 even/odd':>18}"]
+    for row in result["arms"]:
+        a, e, o = row["all"], row["even"], row["odd"]
+        lines.append(f"{row['arm']:34} {a['recall@5']:9.3f} {a['hit@5']:7.3f} {a['mrr@10']:7.3f}   "
+                     f"{e['recall@5']:8.3f} / {o['recall@5']:.3f}")
+    lines.append("")
+    for split_name, stats in result["abstention_shipped"].items():
+        lines.append(f"abstention (shipped thresholds, {split_name}): correct {stats['correct_abstention']:.2f} "
+                     f"of {stats['unanswerable']} unanswerable, false {stats['false_abstention']:.3f} "
+                     f"of {stats['answerable']} answerable")
+    c = result["calibrated_on_even"]
+    h = result["abstention_calibrated_held_out"]
+    lines.append(f"calibrated on even: min_similarity {c['min_similarity']}, confident {c['confident_similarity']}, "
+                 f"min_coverage {c['min_coverage']} → held-out correct {h['correct_abstention']:.2f}, "
+                 f"false {h['false_abstention']:.3f}")
+    lines.append(f"({result['seconds']} s)")
+    return "\n".join(lines)

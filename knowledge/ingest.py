@@ -1,0 +1,118 @@
+"""Incremental ingest: parse, chunk, embed only what changed, upsert; one transaction per document.
+
+A chunk is reused when its id, content hash, embedding model and dimension all match what is stored; anything else
+is (re-)embedded. Chunks that no longer exist are deleted, and when ``root`` is a directory, documents whose file
+disappeared are deleted with their chunks. Re-ingesting with another embedder replaces every chunk's vector, so one
+document never holds two models' vectors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.db import unit_of_work
+from knowledge import store
+from knowledge.chunking import Chunk, chunk_document
+from knowledge.documents import Document, DocumentError, corpus_files, load_document
+from knowledge.embedders import Embedder
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]  # called once per document with its slug
+
+
+@dataclass(slots=True)
+class IngestReport:
+    documents: int = 0
+    documents_deleted: int = 0
+    chunks_embedded: int = 0
+    chunks_unchanged: int = 0
+    chunks_deleted: int = 0
+    index_created: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.documents} documents: {self.chunks_embedded} chunks embedded, {self.chunks_unchanged} unchanged, "
+            f"{self.chunks_deleted} deleted; {self.documents_deleted} documents removed"
+        )
+        if self.index_created:
+            text += "; HNSW index created"
+        return text + "".join(f"\nerror: {e}" for e in self.errors)
+
+
+async def ingest(
+    sessions: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    root: Path,
+    progress: Progress | None = None,
+    *,
+    title_prefix: bool = True,
+) -> IngestReport:
+    """Bring the store in line with the markdown under ``root`` (a directory, or one file)."""
+    report = IngestReport()
+    files = corpus_files(root)
+    if not files:
+        raise DocumentError(f"no markdown documents under {root}")
+    documents: list[Document] = []
+    for path in files:
+        try:
+            documents.append(load_document(path))
+        except DocumentError as exc:
+            report.errors.append(str(exc))
+    if report.errors:  # never delete or half-update on a corpus that does not parse
+        return report
+    slugs = [d.slug for d in documents]
+    if len(set(slugs)) != len(slugs):
+        report.errors.append("two files share a slug: " + ", ".join(sorted({s for s in slugs if slugs.count(s) > 1})))
+        return report
+
+    for document in documents:
+        await _ingest_document(sessions, embedder, document, report, title_prefix=title_prefix)
+        report.documents += 1
+        if progress:
+            progress(document.slug)
+
+    if root.is_dir():
+        async with unit_of_work(sessions) as session:
+            for slug in sorted(set(await store.document_slugs(session)) - set(slugs)):
+                report.chunks_deleted += await store.delete_document(session, slug)
+                report.documents_deleted += 1
+                log.info("knowledge document removed", extra={"slug": slug})
+    async with unit_of_work(sessions) as session:
+        report.index_created = await store.ensure_hnsw_index(session, embedder.name, embedder.dim)
+    return report
+
+
+async def _ingest_document(
+    sessions: async_sessionmaker[AsyncSession], embedder: Embedder, document: Document, report: IngestReport,
+    *, title_prefix: bool,
+) -> None:
+    chunks = chunk_document(document, title_prefix=title_prefix)
+    async with unit_of_work(sessions) as session:
+        document_id = await store.upsert_document(session, document)
+        stored = await store.stored_chunks(session, document_id)
+        fresh: list[Chunk] = []
+        moved: list[Chunk] = []
+        for chunk in chunks:
+            old = stored.get(chunk.id)
+            if old and (old.content_hash, old.embedding_model, old.embedding_dim) == (
+                chunk.content_hash, embedder.name, embedder.dim
+            ):
+                report.chunks_unchanged += 1
+                if (old.ordinal, old.section) != (chunk.ordinal, chunk.section):
+                    moved.append(chunk)
+            else:
+                fresh.append(chunk)
+        gone = sorted(set(stored) - {c.id for c in chunks})
+        await store.delete_chunks(session, gone)
+        report.chunks_deleted += len(gone)
+        vectors = await embedder.embed_documents([c.content for c in fresh])
+        await store.write_chunks(session, document_id, fresh, vectors, embedder.name, embedder.dim)
+        await store.move_chunks(session, moved)
+        report.chunks_embedded += len(fresh)

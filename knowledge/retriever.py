@@ -1,0 +1,169 @@
+"""Hybrid retrieval: vector top-k + full-text top-k, fused by reciprocal rank fusion, with evidence-based abstention.
+
+Only chunks of the embedder's own model name and dimension, from approved documents, that pass the filters are ranked.
+When the evidence is weak (the best cosine similarity is low and few of the query's words occur in any matching
+section) the search returns nothing, so the agent says there is no district document rather than improvising one.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from knowledge import store
+from knowledge.chunking import section_id
+from knowledge.documents import grade_range
+from knowledge.embedders import Embedder
+
+SearchMode = Literal["auto", "exact", "hnsw"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    chunk_id: str
+    title: str  # the document's title
+    section: str
+    snippet: str
+    score: float  # fused RRF score (or the single arm's score)
+    kind: str
+    version: str
+    section_id: str = ""  # id of the section's first chunk (what citations and the labelled set name)
+    text: str = ""  # the section text without the title prefix
+    similarity: float | None = None  # cosine similarity to the query, when the vector arm saw this chunk
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalConfig:
+    candidates: int = 20  # per arm, before fusion
+    rrf_k: int = 60
+    vector_weight: float = 1.0
+    text_weight: float = 1.0
+    text_mode: Literal["or", "web"] = "or"
+    # Abstention (calibrated on the even-indexed labelled questions; see knowledge/evaluate.py):
+    min_similarity: float = 0.30  # below this, abstain whatever the words say
+    confident_similarity: float = 0.45  # at or above this, answer
+    min_coverage: float = 0.5  # in between, answer only if a section contains this share of the query's words
+    mode: SearchMode = "auto"
+    hnsw_threshold: int = 20_000  # chunks of one model; exact scan below
+    count_ttl_s: float = 300.0
+
+
+@dataclass(slots=True)
+class Retrieval:
+    """Everything one search saw: each arm's ranking, the fused ranking and the abstention evidence."""
+
+    vector: list[Hit] = field(default_factory=list)
+    text: list[Hit] = field(default_factory=list)
+    fused: list[Hit] = field(default_factory=list)
+    best_similarity: float = 0.0
+    coverage: float = 0.0  # best share of the query's lexemes found in one matching chunk
+    abstain: bool = True
+
+
+class Retriever:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], embedder: Embedder, config: RetrievalConfig | None = None
+    ) -> None:
+        self.sessions = sessions
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self._count: tuple[float, int] | None = None
+
+    async def search(
+        self, query: str, *, kind: str | None = None, grade_band: str | None = None, audience: str | None = None,
+        k: int = 5,
+    ) -> list[Hit]:
+        """The top ``k`` fused hits, or ``[]`` when no approved document is relevant enough."""
+        found = await self.retrieve(query, kind=kind, grade_band=grade_band, audience=audience)
+        return [] if found.abstain else found.fused[:k]
+
+    async def retrieve(
+        self, query: str, *, kind: str | None = None, grade_band: str | None = None, audience: str | None = None,
+    ) -> Retrieval:
+        query = " ".join(query.split())[:1000]
+        if not query:
+            return Retrieval()
+        filters = _filters(kind, grade_band, audience)
+        vector = await self.embedder.embed_query(query)
+        cfg = self.config
+        async with self.sessions() as session, session.begin():
+            hnsw = await self._use_hnsw(session)
+            vector_rows = await store.vector_search(
+                session, vector, self.embedder.name, self.embedder.dim, filters, cfg.candidates, hnsw=hnsw
+            )
+            text_rows = await store.text_search(
+                session, query, self.embedder.name, self.embedder.dim, filters, cfg.candidates, mode=cfg.text_mode
+            )
+        found = Retrieval(
+            vector=[_hit(r, float(r.similarity), similarity=float(r.similarity)) for r in vector_rows],
+            text=[_hit(r, float(r.rank)) for r in text_rows],
+        )
+        found.best_similarity = (found.vector[0].similarity or 0.0) if found.vector else 0.0
+        found.coverage = max((r.matched / r.query_lexemes for r in text_rows if r.query_lexemes), default=0.0)
+        found.fused = fuse(found.vector, found.text, cfg)
+        found.abstain = self.should_abstain(found.best_similarity, found.coverage)
+        return found
+
+    def should_abstain(self, best_similarity: float, coverage: float) -> bool:
+        cfg = self.config
+        if best_similarity < cfg.min_similarity:
+            return True
+        if best_similarity >= cfg.confident_similarity:
+            return False
+        return coverage < cfg.min_coverage
+
+    async def _use_hnsw(self, session: AsyncSession) -> bool:
+        cfg = self.config
+        if cfg.mode != "auto":
+            return cfg.mode == "hnsw"
+        now = time.monotonic()
+        if self._count is None or now - self._count[0] > cfg.count_ttl_s:
+            self._count = (now, await store.count_chunks(session, self.embedder.name, self.embedder.dim))
+        return self._count[1] >= cfg.hnsw_threshold
+
+
+def fuse(vector: list[Hit], text: list[Hit], config: RetrievalConfig) -> list[Hit]:
+    """Reciprocal rank fusion: score = Σ weight / (rrf_k + rank), ranks from 1; ties keep the vector order."""
+    scores: dict[str, float] = {}
+    hits: dict[str, Hit] = {}
+    for weight, ranking in ((config.vector_weight, vector), (config.text_weight, text)):
+        for rank, hit in enumerate(ranking, start=1):
+            scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + weight / (config.rrf_k + rank)
+            hits.setdefault(hit.chunk_id, hit)
+    ordered = sorted(hits, key=lambda cid: -scores[cid])
+    return [_rescore(hits[cid], scores[cid]) for cid in ordered]
+
+
+def _rescore(hit: Hit, score: float) -> Hit:
+    return Hit(
+        hit.chunk_id, hit.title, hit.section, hit.snippet, round(score, 6), hit.kind, hit.version,
+        hit.section_id, hit.text, hit.similarity,
+    )
+
+
+def _filters(kind: str | None, grade_band: str | None, audience: str | None) -> store.Filters:
+    low = high = None
+    if grade_band:
+        low, high = grade_range(grade_band)
+    return store.Filters(kind=kind or None, grade_low=low, grade_high=high, audience=audience or None)
+
+
+def _hit(row: Any, score: float, *, similarity: float | None = None) -> Hit:
+    body = row.content.split("\n", 1)[1] if row.content.startswith(row.title) and "\n" in row.content else row.content
+    return Hit(
+        chunk_id=row.id, title=row.title, section=row.section, snippet=snippet(body), score=round(score, 6),
+        kind=row.kind, version=row.version, section_id=section_id(row.slug, row.section), text=body.strip(),
+        similarity=similarity,
+    )
+
+
+def snippet(body: str, limit: int = 240) -> str:
+    flat = re.sub(r"\s+", " ", re.sub(r"^[-*]\s+|^\d+\.\s+", "", body, flags=re.M)).strip()
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:.") + "…"

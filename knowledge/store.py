@@ -1,0 +1,261 @@
+"""All knowledge SQL: documents and chunks (ingest side), the per-model HNSW index, and the two ranked searches.
+
+Every value from a user or a file is a bound parameter. The only text put into SQL is the embedding dimension (an int)
+and the model name (checked against ``_MODEL_NAME``): DDL cannot take parameters, and a partial index is only usable
+when the query repeats its predicate literally.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from knowledge.chunking import Chunk
+from knowledge.documents import Document, slugify
+
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+HNSW_PREFIX = "ix_knowledge_chunks_hnsw_"
+
+
+def _model_literal(model: str) -> str:
+    if not _MODEL_NAME.match(model):
+        raise ValueError(f"unsafe embedding model name {model!r}")
+    return f"'{model}'"
+
+
+def hnsw_index_name(model: str) -> str:
+    return HNSW_PREFIX + slugify(model).replace("-", "_")[:63 - len(HNSW_PREFIX)]
+
+
+def vector_literal(vector: Sequence[float]) -> str:
+    """pgvector's text form, bound as a parameter and cast to ``vector`` in SQL."""
+    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+
+
+# --- ingest side -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    content_hash: str
+    embedding_model: str
+    embedding_dim: int
+    ordinal: int
+    section: str
+
+
+async def upsert_document(session: AsyncSession, doc: Document) -> int:
+    """Insert or update the document row (locking it for this transaction); returns its id."""
+    row = await session.execute(
+        text(
+            """
+            INSERT INTO knowledge_documents (slug, title, kind, audience, grade_band, version, reviewed_by,
+                                             reviewed_on, approved, content_hash, updated_at)
+            VALUES (:slug, :title, :kind, :audience, :grade_band, :version, :reviewed_by, :reviewed_on, :approved,
+                    :content_hash, now())
+            ON CONFLICT (slug) DO UPDATE SET
+                title = EXCLUDED.title, kind = EXCLUDED.kind, audience = EXCLUDED.audience,
+                grade_band = EXCLUDED.grade_band, version = EXCLUDED.version, reviewed_by = EXCLUDED.reviewed_by,
+                reviewed_on = EXCLUDED.reviewed_on, approved = EXCLUDED.approved,
+                content_hash = EXCLUDED.content_hash,
+                updated_at = CASE WHEN knowledge_documents.content_hash = EXCLUDED.content_hash
+                                  THEN knowledge_documents.updated_at ELSE now() END
+            RETURNING id
+            """
+        ),
+        {
+            "slug": doc.slug, "title": doc.title, "kind": doc.kind, "audience": doc.audience,
+            "grade_band": doc.grade_band, "version": doc.version, "reviewed_by": doc.reviewed_by,
+            "reviewed_on": doc.reviewed_on, "approved": doc.approved, "content_hash": doc.content_hash,
+        },
+    )
+    return int(row.scalar_one())
+
+
+async def stored_chunks(session: AsyncSession, document_id: int) -> dict[str, StoredChunk]:
+    rows = await session.execute(
+        text(
+            "SELECT id, content_hash, embedding_model, "
+            "CASE WHEN embedding IS NULL THEN 0 ELSE embedding_dim END AS embedding_dim, ordinal, section "
+            "FROM knowledge_chunks WHERE document_id = :doc"
+        ),
+        {"doc": document_id},
+    )
+    return {r.id: StoredChunk(r.content_hash, r.embedding_model, r.embedding_dim, r.ordinal, r.section) for r in rows}
+
+
+async def delete_chunks(session: AsyncSession, ids: Sequence[str]) -> None:
+    if ids:
+        await session.execute(text("DELETE FROM knowledge_chunks WHERE id = ANY(:ids)"), {"ids": list(ids)})
+
+
+async def write_chunks(
+    session: AsyncSession, document_id: int, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]],
+    model: str, dim: int,
+) -> None:
+    """Insert or replace chunks with their new embeddings (a chunk id moving between documents moves too)."""
+    if not chunks:
+        return
+    await session.execute(
+        text(
+            """
+            INSERT INTO knowledge_chunks (id, document_id, ordinal, section, content, content_hash,
+                                          embedding_model, embedding_dim, embedding)
+            VALUES (:id, :doc, :ordinal, :section, :content, :hash, :model, :dim, CAST(:embedding AS vector))
+            ON CONFLICT (id) DO UPDATE SET
+                document_id = EXCLUDED.document_id, ordinal = EXCLUDED.ordinal, section = EXCLUDED.section,
+                content = EXCLUDED.content, content_hash = EXCLUDED.content_hash,
+                embedding_model = EXCLUDED.embedding_model, embedding_dim = EXCLUDED.embedding_dim,
+                embedding = EXCLUDED.embedding
+            """
+        ),
+        [
+            {
+                "id": c.id, "doc": document_id, "ordinal": c.ordinal, "section": c.section, "content": c.content,
+                "hash": c.content_hash, "model": model, "dim": dim, "embedding": vector_literal(v),
+            }
+            for c, v in zip(chunks, vectors, strict=True)
+        ],
+    )
+
+
+async def move_chunks(session: AsyncSession, chunks: Sequence[Chunk]) -> None:
+    """Unchanged content whose position or heading changed: update the cheap columns only."""
+    if chunks:
+        await session.execute(
+            text("UPDATE knowledge_chunks SET ordinal = :ordinal, section = :section WHERE id = :id"),
+            [{"id": c.id, "ordinal": c.ordinal, "section": c.section} for c in chunks],
+        )
+
+
+async def document_slugs(session: AsyncSession) -> list[str]:
+    return list((await session.execute(text("SELECT slug FROM knowledge_documents ORDER BY slug"))).scalars())
+
+
+async def delete_document(session: AsyncSession, slug: str) -> int:
+    """Delete a document and (by cascade) its chunks and vectors; returns how many chunks went with it."""
+    count = await session.execute(
+        text(
+            "SELECT count(*) FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id "
+            "WHERE d.slug = :slug"
+        ),
+        {"slug": slug},
+    )
+    removed = int(count.scalar_one())
+    await session.execute(text("DELETE FROM knowledge_documents WHERE slug = :slug"), {"slug": slug})
+    return removed
+
+
+async def ensure_hnsw_index(session: AsyncSession, model: str, dim: int) -> bool:
+    """A partial HNSW expression index for one model; created the first time the model is ingested."""
+    name = hnsw_index_name(model)
+    exists = await session.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name})
+    if exists.scalar_one():
+        return False
+    await session.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS {name} ON knowledge_chunks "
+            f"USING hnsw ((embedding::vector({int(dim)})) vector_ip_ops) "
+            f"WHERE embedding_model = {_model_literal(model)}"
+        )
+    )
+    return True
+
+
+async def count_chunks(session: AsyncSession, model: str, dim: int) -> int:
+    row = await session.execute(
+        text("SELECT count(*) FROM knowledge_chunks WHERE embedding_model = :model AND embedding_dim = :dim"),
+        {"model": model, "dim": dim},
+    )
+    return int(row.scalar_one())
+
+
+# --- search side -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Filters:
+    kind: str | None = None
+    grade_low: int | None = None  # requested band overlaps the document's band
+    grade_high: int | None = None
+    audience: str | None = None  # the document's audience, or "all-staff"
+
+
+_GRADE_LOW = "(CASE WHEN split_part(d.grade_band, '-', 1) = 'K' THEN 0 ELSE split_part(d.grade_band, '-', 1)::int END)"
+_GRADE_HIGH_TOKEN = "COALESCE(NULLIF(split_part(d.grade_band, '-', 2), ''), split_part(d.grade_band, '-', 1))"
+_GRADE_HIGH = f"(CASE WHEN {_GRADE_HIGH_TOKEN} = 'K' THEN 0 ELSE {_GRADE_HIGH_TOKEN}::int END)"
+_COLUMNS = "c.id, c.section, c.content, d.slug, d.title, d.kind, d.version, d.audience, d.grade_band"
+
+
+def _where(filters: Filters, params: dict[str, Any]) -> str:
+    """Fixed SQL fragments chosen by which filters are present; the values are bound parameters."""
+    clauses = ["d.approved", "c.embedding_model = :model", "c.embedding_dim = :dim"]
+    if filters.kind:
+        clauses.append("d.kind = :kind")
+        params["kind"] = filters.kind
+    if filters.grade_low is not None and filters.grade_high is not None:
+        clauses.append(f"{_GRADE_LOW} <= :grade_high AND {_GRADE_HIGH} >= :grade_low")
+        params.update(grade_low=filters.grade_low, grade_high=filters.grade_high)
+    if filters.audience:
+        clauses.append("d.audience IN (:audience, 'all-staff')")
+        params["audience"] = filters.audience
+    return " AND ".join(clauses)
+
+
+async def vector_search(
+    session: AsyncSession, query: Sequence[float], model: str, dim: int, filters: Filters, k: int, *, hnsw: bool,
+) -> list[Any]:
+    """Top-k by inner product (vectors are unit length: similarity = -(a <#> b)). Filters apply before ranking.
+
+    ``hnsw=True`` ranks by the indexed expression ``embedding::vector(dim)`` under the partial index's literal model
+    predicate, with iterative scans so filters cannot starve the result; the outer query restores exact order.
+    """
+    params: dict[str, Any] = {"q": vector_literal(query), "model": model, "dim": dim, "k": k}
+    where = _where(filters, params)
+    if hnsw:
+        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        await session.execute(text("SET LOCAL hnsw.ef_search = 100"))
+        distance = f"(c.embedding::vector({int(dim)})) <#> CAST(:q AS vector({int(dim)}))"
+        where += f" AND c.embedding_model = {_model_literal(model)}"
+    else:
+        distance = "c.embedding <#> CAST(:q AS vector)"
+    sql = (
+        f"SELECT * FROM (SELECT {_COLUMNS}, -({distance}) AS similarity "
+        f"FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id "
+        f"WHERE {where} ORDER BY {distance} LIMIT :k) AS ranked ORDER BY similarity DESC"
+    )
+    return list(await session.execute(text(sql), params))
+
+
+# OR of the query's English lexemes (a question rarely contains every word of a section, as websearch's AND needs).
+_OR_QUERY = (
+    "(SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery "
+    "FROM unnest(tsvector_to_array(to_tsvector('english', :text))) AS lexeme)"
+)
+_WEB_QUERY = "websearch_to_tsquery('english', :text)"
+
+
+async def text_search(
+    session: AsyncSession, query_text: str, model: str, dim: int, filters: Filters, k: int, *, mode: str = "or",
+) -> list[Any]:
+    """Top-k by ``ts_rank_cd`` (cover density, normalised by log length) over chunks of the same embedding model."""
+    params: dict[str, Any] = {"text": query_text, "model": model, "dim": dim, "k": k}
+    where = _where(filters, params)
+    tsquery = _OR_QUERY if mode == "or" else _WEB_QUERY
+    sql = (
+        f"SELECT {_COLUMNS}, ts_rank_cd(c.tsv, q.query, 1) AS rank, "
+        f"cardinality(tsvector_to_array(to_tsvector('english', :text))) AS query_lexemes, "
+        f"(SELECT count(*) FROM unnest(tsvector_to_array(c.tsv)) AS lex "
+        f" WHERE lex = ANY(tsvector_to_array(to_tsvector('english', :text)))) AS matched "
+        f"FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id, {tsquery} AS q(query) "
+        f"WHERE c.tsv @@ q.query AND {where} ORDER BY rank DESC, c.id LIMIT :k"
+    )
+    return list(await session.execute(text(sql), params))
+
+
+async def query_lexemes(session: AsyncSession, query_text: str) -> list[str]:
+    row = await session.execute(
+        text("SELECT tsvector_to_array(to_tsvector('english', :text))"), {"text": query_text}
+    )
+    return list(row.scalar_one() or [])
