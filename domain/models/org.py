@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, time
 
-from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +62,9 @@ class SchoolClass(IdMixin, Base):
     period: Mapped[str] = mapped_column(String(20))
     location: Mapped[str] = mapped_column(String(120))
     current_unit: Mapped[str | None] = mapped_column(String(120))
+    meeting_days: Mapped[list[int]] = mapped_column(JSONB, default=lambda: [0, 1, 2, 3, 4])  # Monday = 0
+    starts_at: Mapped[time | None] = mapped_column(Time)  # bell time, in the school's time zone
+    minutes: Mapped[int] = mapped_column(Integer, default=50)
 
 
 class Student(IdMixin, CreatedMixin, Base):
@@ -91,6 +94,14 @@ class Student(IdMixin, CreatedMixin, Base):
 
 class Guardian(IdMixin, Base):
     __tablename__ = "guardians"
+    __table_args__ = (
+        Index(
+            "uq_guardians_one_emergency_contact",
+            "student_id",
+            unique=True,
+            postgresql_where=text("is_emergency_contact"),
+        ),
+    )
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(160))
     relationship_to_student: Mapped[str] = mapped_column(String(40))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Boolean, Computed, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, Computed, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,12 +44,12 @@ class AuditLog(IdMixin, Base):
 
     __tablename__ = "audit_log"
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
-    actor_staff_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: the log outlives staff rows
+    actor_staff_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # no FK: the log outlives staff rows
     actor_tenant_id: Mapped[str] = mapped_column(String(64))
     actor_aad_object_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(60))  # student.read | student.health.read | incident.create ...
     subject_type: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subject_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     via: Mapped[str] = mapped_column(String(60))  # tool:lookup_student | card:incident | widget:attendance ...
     allowed: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(200))

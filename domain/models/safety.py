@@ -22,7 +22,8 @@ class Severity(str, enum.Enum):
 class Incident(IdMixin, CreatedMixin, Base):
     __tablename__ = "incidents"
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    # NULL for incidents without an injured student (equipment failure, near miss with no one hurt).
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="SET NULL"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -44,7 +45,8 @@ class AlertRule(IdMixin, Base):
     """Editable by admins. A rule matches on severity, incident type or keywords in the text."""
 
     __tablename__ = "alert_rules"
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))  # None = district
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))  # None: all schools
     name: Mapped[str] = mapped_column(String(120))
     min_severity: Mapped[Severity | None] = mapped_column(Enum(Severity, name="incident_severity"))
     incident_types: Mapped[list[str]] = mapped_column(JSONB, default=list)

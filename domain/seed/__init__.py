@@ -170,7 +170,7 @@ async def _seed(session: AsyncSession, rng: random.Random, progress: Progress) -
     await insert_rows(session, Incident, rows)
     r.incidents = len(rows)
     step()
-    rows = safety.alert_rule_rows()
+    rows = safety.alert_rule_rows(ids.district)
     await insert_rows(session, AlertRule, rows)
     r.alert_rules = len(rows)
     return r

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.models import Role
@@ -11,6 +11,9 @@ from domain.models import Role
 RANDOM_SEED = 20261125
 TIME_ZONE = "America/Chicago"
 TZ = ZoneInfo(TIME_ZONE)
+# Bell times per period (the same at every school of the demo district).
+PERIOD_START = {1: time(8, 0), 2: time(8, 55), 3: time(9, 50), 4: time(10, 45), 5: time(12, 10), 6: time(13, 5),
+                7: time(14, 0)}
 TERM_START = date(2026, 8, 24)  # a Monday
 TERM_END = date(2026, 11, 20)  # a Friday; the demo's "today" for inspections and progress
 # Row creation time for staff and students, fixed so that two seeded databases are identical.

@@ -18,6 +18,7 @@ from domain.seed import names
 from domain.seed.bulk import insert_returning_ids, insert_rows
 from domain.seed.catalog import ADAPTATIONS, MEDICAL, Medical
 from domain.seed.facts import (
+    PERIOD_START,
     DEMO,
     ELEMENTARY,
     HIGH,
@@ -319,7 +320,8 @@ async def insert_classes(session: AsyncSession, plan: PeoplePlan, schools: dict[
                          staff: dict[str, int]) -> list[int]:
     rows = [{"school_id": schools[c.school], "teacher_id": staff[c.teacher_email], "name": c.name,
              "subject": c.subject, "grade": c.grade, "period": str(c.period), "location": c.location,
-             "current_unit": c.units[-1]} for c in plan.classes]
+             "current_unit": c.units[-1], "meeting_days": list(c.weekdays), "starts_at": PERIOD_START[c.period],
+             "minutes": 50} for c in plan.classes]
     return await insert_returning_ids(session, SchoolClass, rows)
 
 

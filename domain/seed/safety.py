@@ -9,12 +9,10 @@ from typing import Any
 
 from domain.models import Role, Severity
 from domain.seed.catalog import UNITS
-from domain.seed.facts import DEMO, TERM_END, TERM_START, TZ
+from domain.seed.facts import DEMO, PERIOD_START, TERM_END, TERM_START, TZ
 from domain.seed.people import STAFF, ClassPlan, PeopleIds, PeoplePlan, StudentPlan
 from domain.seed.records import Calendar, unit_index
 
-PERIOD_START = {1: time(8, 0), 2: time(8, 55), 3: time(9, 50), 4: time(10, 45), 5: time(12, 10), 6: time(13, 5),
-                7: time(14, 0)}
 _BALL = ("Basketball", "Adapted Basketball", "Volleyball", "Soccer", "Soccer Skills", "Flag Football",
          "Ultimate Frisbee")
 _FITNESS = ("Fitness Testing", "Fitness Foundations")
@@ -298,10 +296,10 @@ def inspector_for(school: str) -> str:
     return next(s.email for s in STAFF if s.school == school and s.role in (Role.coach, Role.teacher))
 
 
-def alert_rule_rows() -> list[dict[str, Any]]:
+def alert_rule_rows(district_id: int) -> list[dict[str, Any]]:
     return [
-        {"school_id": None, "name": "Serious or critical incidents", "min_severity": Severity.serious,
+        {"district_id": district_id, "school_id": None, "name": "Serious or critical incidents", "min_severity": Severity.serious,
          "incident_types": [], "keywords": [], "enabled": True},
-        {"school_id": None, "name": "Safety keywords", "min_severity": None, "incident_types": [],
+        {"district_id": district_id, "school_id": None, "name": "Safety keywords", "min_severity": None, "incident_types": [],
          "keywords": list(DEMO.alert_keywords), "enabled": True},
     ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 02:23:55.948792
+Create Date: 2026-11-25 02:42:27.530805
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS vector")
     op.create_table('audit_log',
     sa.Column('at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('actor_staff_id', sa.Integer(), nullable=True),
+    sa.Column('actor_staff_id', sa.BigInteger(), nullable=True),
     sa.Column('actor_tenant_id', sa.String(length=64), nullable=False),
     sa.Column('actor_aad_object_id', sa.String(length=64), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('subject_type', sa.String(length=40), nullable=False),
-    sa.Column('subject_id', sa.Integer(), nullable=True),
+    sa.Column('subject_id', sa.BigInteger(), nullable=True),
     sa.Column('via', sa.String(length=60), nullable=False),
     sa.Column('allowed', sa.Boolean(), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=True),
@@ -104,6 +104,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_schools_district_id'), 'schools', ['district_id'], unique=False)
     op.create_table('alert_rules',
+    sa.Column('district_id', sa.BigInteger(), nullable=False),
     sa.Column('school_id', sa.BigInteger(), nullable=True),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('min_severity', sa.Enum('minor', 'moderate', 'serious', 'critical', name='incident_severity'), nullable=True),
@@ -111,9 +112,11 @@ def upgrade() -> None:
     sa.Column('keywords', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_alert_rules_district_id_districts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_alert_rules_school_id_schools'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_rules'))
     )
+    op.create_index(op.f('ix_alert_rules_district_id'), 'alert_rules', ['district_id'], unique=False)
     op.create_table('equipment',
     sa.Column('school_id', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -174,6 +177,9 @@ def upgrade() -> None:
     sa.Column('period', sa.String(length=20), nullable=False),
     sa.Column('location', sa.String(length=120), nullable=False),
     sa.Column('current_unit', sa.String(length=120), nullable=True),
+    sa.Column('meeting_days', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('starts_at', sa.Time(), nullable=True),
+    sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_classes_school_id_schools'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['teacher_id'], ['staff.id'], name=op.f('fk_classes_teacher_id_staff'), ondelete='RESTRICT'),
@@ -259,6 +265,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_guardians'))
     )
     op.create_index(op.f('ix_guardians_student_id'), 'guardians', ['student_id'], unique=False)
+    op.create_index('uq_guardians_one_emergency_contact', 'guardians', ['student_id'], unique=True, postgresql_where=sa.text('is_emergency_contact'))
     op.create_table('health_notes',
     sa.Column('student_id', sa.BigInteger(), nullable=False),
     sa.Column('author_id', sa.BigInteger(), nullable=True),
@@ -340,7 +347,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_enrollments_student_id'), 'enrollments', ['student_id'], unique=False)
     op.create_table('incidents',
     sa.Column('school_id', sa.BigInteger(), nullable=False),
-    sa.Column('student_id', sa.BigInteger(), nullable=False),
+    sa.Column('student_id', sa.BigInteger(), nullable=True),
     sa.Column('reporter_id', sa.BigInteger(), nullable=True),
     sa.Column('class_id', sa.BigInteger(), nullable=True),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
@@ -459,6 +466,7 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
     )
 
+
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_update ON audit_log")
     op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
@@ -494,6 +502,7 @@ def downgrade() -> None:
     op.drop_table('message_feedback')
     op.drop_index(op.f('ix_health_notes_student_id'), table_name='health_notes')
     op.drop_table('health_notes')
+    op.drop_index('uq_guardians_one_emergency_contact', table_name='guardians', postgresql_where=sa.text('is_emergency_contact'))
     op.drop_index(op.f('ix_guardians_student_id'), table_name='guardians')
     op.drop_table('guardians')
     op.drop_index(op.f('ix_fitness_tests_student_id'), table_name='fitness_tests')
@@ -515,6 +524,7 @@ def downgrade() -> None:
     op.drop_table('staff')
     op.drop_index(op.f('ix_equipment_school_id'), table_name='equipment')
     op.drop_table('equipment')
+    op.drop_index(op.f('ix_alert_rules_district_id'), table_name='alert_rules')
     op.drop_table('alert_rules')
     op.drop_index(op.f('ix_schools_district_id'), table_name='schools')
     op.drop_table('schools')

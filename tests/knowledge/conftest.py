@@ -1,0 +1,100 @@
+"""Knowledge fixtures: one MiniLM model per session, one fully ingested corpus database per session (read-only
+tests share it), small throwaway corpora for tests that change things, and a counting fake embedder."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import random
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from domain.db import make_engine, make_sessionmaker
+from knowledge.embedders import MiniLMEmbedder
+
+CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
+
+
+class CountingEmbedder:
+    """Deterministic unit vectors from a text hash; counts every text it embeds."""
+
+    def __init__(self, name: str = "fake-embedder", dim: int = 384) -> None:
+        self.name = name
+        self.dim = dim
+        self.embedded: list[str] = []
+
+    def _vector(self, text: str) -> list[float]:
+        rng = random.Random(hashlib.sha256(text.encode()).digest())
+        raw = [rng.gauss(0, 1) for _ in range(self.dim)]
+        norm = math.sqrt(sum(x * x for x in raw))
+        return [x / norm for x in raw]
+
+    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded.extend(texts)
+        return [self._vector(t) for t in texts]
+
+    async def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+@pytest.fixture(scope="session")
+def minilm() -> MiniLMEmbedder:
+    from knowledge.embedders import load_minilm
+
+    load_minilm()
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def corpus_db_url(postgres, migrated_template: str, minilm: MiniLMEmbedder) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The whole corpus ingested with MiniLM, once per session. Tests must not write to it."""
+    from knowledge.ingest import ingest
+
+    postgres.psql(f"CREATE DATABASE kb_corpus TEMPLATE {migrated_template}")
+    url = postgres._server.get_uri("kb_corpus")  # noqa: SLF001
+
+    async def load() -> None:
+        engine = make_engine(url, pool_size=2)
+        try:
+            report = await ingest(make_sessionmaker(engine), minilm, CORPUS)
+            assert not report.errors, report.errors
+        finally:
+            await engine.dispose()
+
+    asyncio.run(load())
+    yield url
+    postgres.psql("DROP DATABASE IF EXISTS kb_corpus WITH (FORCE)")
+
+
+@pytest.fixture
+async def corpus_sessions(corpus_db_url: str) -> AsyncIterator[object]:
+    engine = make_engine(corpus_db_url, pool_size=2)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sessions(empty_db_url: str) -> AsyncIterator[object]:
+    engine = make_engine(empty_db_url, pool_size=2)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Three real documents copied to a temp dir (two safety, one curriculum) that a test may edit."""
+    root = tmp_path / "corpus"
+    for rel in ("safety/concussion-recognition.md", "safety/lightning-severe-weather.md",
+                "curriculum/k2-locomotor-skills.md"):
+        (root / Path(rel).parent).mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / rel, root / rel)
+    return root
+
+
+@pytest.fixture
+def counting() -> CountingEmbedder:
+    return CountingEmbedder()

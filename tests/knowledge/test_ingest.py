@@ -1,0 +1,90 @@
+"""Ingest: idempotency, incremental re-embedding, deletions, model replacement (real PostgreSQL + pgvector)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+
+from knowledge.ingest import ingest
+from knowledge.store import hnsw_index_name
+from tests.knowledge.conftest import CountingEmbedder
+
+
+async def _rows(sessions, sql: str, **params):  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        return (await session.execute(text(sql), params)).all()
+
+
+async def test_a_second_ingest_of_an_unchanged_corpus_embeds_nothing(sessions, small_corpus: Path, counting) -> None:
+    first = await ingest(sessions, counting, small_corpus)
+    assert first.documents == 3 and first.chunks_embedded > 20 and first.chunks_unchanged == 0
+    assert first.index_created
+    counting.embedded.clear()
+    second = await ingest(sessions, counting, small_corpus)
+    assert (second.chunks_embedded, second.chunks_unchanged, second.chunks_deleted) == (0, first.chunks_embedded, 0)
+    assert counting.embedded == [] and not second.index_created
+    [(index,)] = await _rows(sessions, "SELECT indexdef FROM pg_indexes WHERE indexname = :n",
+                             n=hnsw_index_name(counting.name))
+    assert "hnsw" in index and "vector(384)" in index and "fake-embedder" in index
+
+
+async def test_editing_one_section_re_embeds_only_that_chunk(sessions, small_corpus: Path, counting) -> None:
+    await ingest(sessions, counting, small_corpus)
+    path = small_corpus / "safety" / "concussion-recognition.md"
+    path.write_text(path.read_text().replace("when in doubt, sit them out", "if unsure, keep them out"))
+    counting.embedded.clear()
+    report = await ingest(sessions, counting, small_corpus)
+    assert report.chunks_embedded == 1 and report.chunks_deleted == 0
+    assert counting.embedded[0].startswith("Concussion Recognition and Removal From Play — Purpose\n")
+    [(content,)] = await _rows(sessions, "SELECT content FROM knowledge_chunks WHERE id = 'concussion-recognition#purpose'")
+    assert "if unsure, keep them out" in content
+
+
+async def test_a_removed_section_and_a_removed_document_leave_no_chunks_or_vectors(
+    sessions, small_corpus: Path, counting
+) -> None:
+    await ingest(sessions, counting, small_corpus)
+    path = small_corpus / "safety" / "lightning-severe-weather.md"
+    body = path.read_text()
+    start = body.index("## Resuming Activity")
+    end = body.index("## ", start + 3)
+    path.write_text(body[:start] + body[end:])
+    report = await ingest(sessions, counting, small_corpus)
+    assert report.chunks_deleted == 1 and report.chunks_embedded == 0
+    assert not await _rows(sessions, "SELECT 1 FROM knowledge_chunks WHERE id = 'lightning-severe-weather#resuming-activity'")
+
+    path.unlink()
+    report = await ingest(sessions, counting, small_corpus)
+    assert report.documents_deleted == 1 and report.chunks_deleted > 5
+    assert not await _rows(sessions, "SELECT 1 FROM knowledge_chunks WHERE id LIKE 'lightning-severe-weather#%'")
+    assert not await _rows(sessions, "SELECT 1 FROM knowledge_documents WHERE slug = 'lightning-severe-weather'")
+
+
+async def test_ingesting_one_file_does_not_delete_the_other_documents(sessions, small_corpus: Path, counting) -> None:
+    await ingest(sessions, counting, small_corpus)
+    report = await ingest(sessions, counting, small_corpus / "safety" / "concussion-recognition.md")
+    assert report.documents == 1 and report.documents_deleted == 0
+    assert len(await _rows(sessions, "SELECT slug FROM knowledge_documents")) == 3
+
+
+async def test_re_ingesting_with_another_model_replaces_every_vector_of_the_document(
+    sessions, small_corpus: Path, counting
+) -> None:
+    await ingest(sessions, counting, small_corpus)
+    other = CountingEmbedder(name="other-model", dim=16)
+    report = await ingest(sessions, other, small_corpus)
+    assert report.chunks_unchanged == 0 and report.chunks_embedded == len(other.embedded) > 20
+    models = await _rows(sessions, "SELECT DISTINCT embedding_model, embedding_dim, vector_dims(embedding) "
+                                   "FROM knowledge_chunks")
+    assert models == [("other-model", 16, 16)]
+
+
+async def test_a_corpus_with_an_invalid_document_changes_nothing(sessions, small_corpus: Path, counting) -> None:
+    await ingest(sessions, counting, small_corpus)
+    bad = small_corpus / "safety" / "broken.md"
+    bad.write_text("---\ntitle: Broken\nkind: rumor\n---\n## A\ntext\n")
+    (small_corpus / "safety" / "concussion-recognition.md").unlink()
+    report = await ingest(sessions, counting, small_corpus)
+    assert report.errors and "broken.md" in report.errors[0]
+    assert len(await _rows(sessions, "SELECT slug FROM knowledge_documents")) == 3  # nothing deleted

@@ -1,0 +1,45 @@
+"""search_knowledge: cited passages from the district's safety protocols and PE curriculum."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.base import Citation, ToolDeps, ToolResult, tool
+
+NO_SOURCE = (
+    "No district document covers this; say so and suggest asking the school nurse or an administrator."
+)
+MAX_PASSAGES = 5
+
+
+class SearchKnowledgeArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=500, description="What to look up, in the user's words")
+    kind: Literal["safety", "curriculum"] | None = Field(
+        default=None, description="safety for protocols and emergencies, curriculum for teaching; null if unsure"
+    )
+
+
+@tool(SearchKnowledgeArgs)
+async def search_knowledge(args: SearchKnowledgeArgs, deps: ToolDeps) -> ToolResult:
+    """Search the district's safety protocols and PE curriculum; cite what you use. Returns the most relevant
+    sections (id, document title, section, text). Base safety guidance only on these passages and cite them; if the
+    status is "no_source", tell the user the district has no document on it and suggest whom to ask — never make up
+    a protocol."""
+    hits = await deps.services.knowledge.search(args.query.strip(), kind=args.kind, k=MAX_PASSAGES)
+    if not hits:
+        return ToolResult(for_model={"status": "no_source", "message": NO_SOURCE})
+    return ToolResult(
+        for_model={
+            "status": "found",
+            "passages": [
+                {"id": hit.chunk_id, "title": hit.title, "section": hit.section, "text": hit.text or hit.snippet}
+                for hit in hits
+            ],
+        },
+        citations=[Citation(chunk_id=hit.chunk_id, title=hit.title, section=hit.section, snippet=hit.snippet)
+                   for hit in hits],
+    )
