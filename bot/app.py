@@ -22,6 +22,7 @@ from bot.routes import ADAPTER, AUTH, BOT, ENGINE, POLICY, SETTINGS, routes
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.identity import IdentityService
+from domain.incidents import IncidentService
 from domain.settings import Settings
 from domain.students import StudentService
 from tools.base import Services
@@ -112,7 +113,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
             conversations=ConversationService(sessions),
-            services=Services(students=StudentService(sessions)),
+            services=Services(students=StudentService(sessions), incidents=IncidentService(sessions)),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
             max_message_chars=settings.max_message_chars,

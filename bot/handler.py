@@ -8,18 +8,27 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    ChannelAccount,
+)
 
-from bot import card_actions
+from bot import actions
+from bot.actions import CardOutcome
 from bot.agent.loop import Agent, AgentReply
 from bot.ai_entities import AIMessageEntity
 from bot.agent.offline.answers import HELP_TEXT
+from bot.cards.elements import attachment
 from bot.cards.render import render
 from bot.dedupe import Deduplicator
 from domain.actor import Actor
 from domain.conversations import ConversationService
 from domain.errors import DomainError
 from domain.identity import IdentityService
+from domain.incidents import IncidentProposal
 from tools.base import Services, ToolDeps
 
 log = logging.getLogger(__name__)
@@ -33,6 +42,8 @@ WELCOME = (
     "(**show me Jamie**), and soon incident reports, lesson plans, class widgets, events and safety protocols. "
     "Type **help** any time."
 )
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 TOO_LONG = "That message is too long for me ({length:,} characters). Please keep it under {limit:,} characters."
 EMPTY = "I didn't catch a question. Type **help** to see what I can do."
 FAILED = "Sorry, something went wrong on my side and nothing was saved. Please try again."
@@ -60,7 +71,9 @@ class FaradayBot(ActivityHandler):
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if activity.id and activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+        # Messages are de-duplicated (Teams re-sends after 15 s). Invokes are not: they must always get their
+        # response, and every card action is idempotent by its key.
+        if activity.id and activity.type == ActivityTypes.message:
             key = f"{activity.conversation.id}|{activity.id}"
             if not await self._dedupe.first_time(key):
                 log.info("duplicate activity ignored", extra={"type": activity.type})
@@ -76,7 +89,8 @@ class FaradayBot(ActivityHandler):
         text = _message_text(turn_context)
         value = turn_context.activity.value
         if not text and isinstance(value, dict):
-            await turn_context.send_activity(reply_activity(await card_actions.handle(value, self._deps(actor))))
+            outcome = await actions.handle(value, self._deps(actor))
+            await turn_context.send_activity(outcome_activity(outcome))
             return
         if len(text) > self._max_chars:
             await turn_context.send_activity(TOO_LONG.format(length=len(text), limit=self._max_chars))
@@ -93,7 +107,20 @@ class FaradayBot(ActivityHandler):
         except DomainError as exc:
             await turn_context.send_activity(str(exc))
             return
-        await turn_context.send_activity(reply_activity(reply))
+        await turn_context.send_activity(await self._reply_activity(reply, actor))
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        """Action.Execute (universal actions): the outcome's card replaces the pressed card in place."""
+        actor = await self._actor(turn_context)
+        if actor is None:
+            return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_RESPONSE, value=UNKNOWN_USER)
+        action = invoke_value.action or {}
+        data = dict(action.get("data") or {}) if isinstance(action.get("data"), dict) else {}
+        data.setdefault("action", action.get("verb"))
+        outcome = await actions.handle(data, self._deps(actor))
+        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=outcome.replacement_card())
 
     # --- install and welcome ---------------------------------------------------------------------------------------
     async def on_members_added_activity(
@@ -128,8 +155,21 @@ class FaradayBot(ActivityHandler):
         return ToolDeps(actor=actor, services=self._services, now=self._clock(actor.time_zone))
 
 
-def reply_activity(reply: AgentReply) -> Activity:
-    attachments = [a for a in (render(item) for item in reply.display) if a is not None]
+    async def _reply_activity(self, reply: AgentReply, actor: Actor) -> Activity:
+        needs_roster = any(isinstance(item, IncidentProposal) for item in reply.display)
+        roster = await self._services.students.roster(actor) if needs_roster else None
+        return reply_activity(reply, roster)
+
+
+def outcome_activity(outcome: CardOutcome) -> Activity:
+    activity = MessageFactory.text(outcome.text or "")
+    if outcome.cards:
+        activity.attachments = [attachment(c) for c in outcome.cards]
+    return activity
+
+
+def reply_activity(reply: AgentReply, roster: list[tuple[int, str, int]] | None = None) -> Activity:
+    attachments = [a for a in (render(item, roster) for item in reply.display) if a is not None]
     activity = MessageFactory.text(reply.text)
     activity.text_format = "markdown"
     if attachments:

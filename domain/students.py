@@ -80,6 +80,17 @@ class StudentService:
             )
             return [NameParts(first, last, preferred) for first, last, preferred in rows]
 
+    async def roster(self, actor: Actor, *, limit: int = 400) -> list[tuple[int, str, int]]:
+        """(id, display name, grade) of the students the caller may see, by name (for card pickers)."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Student.id, Student.first_name, Student.preferred_name, Student.last_name, Student.grade)
+                .where(student_visible(actor))
+                .order_by(Student.last_name, Student.first_name)
+                .limit(limit)
+            )
+            return [(i, f"{p or f} {last}", g) for i, f, p, last, g in rows]
+
     async def find(self, actor: Actor, query: str, *, class_hint: str | None = None, via: str) -> StudentLookup:
         """Find one student by name (fuzzy) or student number among those the caller may see.
 

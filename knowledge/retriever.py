@@ -46,9 +46,9 @@ class RetrievalConfig:
     text_weight: float = 0.5
     text_mode: Literal["or", "web"] = "or"
     # Abstention (calibrated on the even-indexed labelled questions; see knowledge/evaluate.py):
-    min_similarity: float = 0.30  # below this, abstain whatever the words say
-    confident_similarity: float = 0.45  # at or above this, answer
-    min_coverage: float = 0.5  # in between, answer only if a section contains this share of the query's words
+    min_similarity: float = 0.39  # below this, abstain whatever the words say
+    confident_similarity: float = 0.47  # at or above this, answer
+    min_coverage: float = 0.4  # in between, answer only if a section contains this share of the query's words
     mode: SearchMode = "auto"
     hnsw_threshold: int = 20_000  # chunks of one model; exact scan below
     count_ttl_s: float = 300.0

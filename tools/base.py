@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.actor import Actor
 from domain.errors import DomainError
+from domain.incidents import IncidentService
 from domain.students import StudentService
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Services:
     """The domain services tools may call (built once per app)."""
 
     students: StudentService
+    incidents: IncidentService
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from tools.base import Tool
+from tools.log_incident import log_incident
 from tools.lookup_student import lookup_student
 
-TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student,)}
+TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student, log_incident)}
 
 
 def openai_specs() -> list[dict[str, Any]]:

@@ -1,0 +1,42 @@
+"""Card buttons and forms. A press arrives either as an ``adaptiveCard/action`` invoke (Action.Execute: the answer
+replaces the card in place) or as a message whose ``value`` holds the data (Action.Submit fallback: the answer is
+sent as a new message). Both carry ``{"action": name, ...inputs}`` and end here.
+
+Each action runs with the caller's server-resolved identity; input is untrusted and validated by the same models as
+the chat path. The model is not involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.actions.incident import cancel_incident, open_incident_form, save_incident
+from bot.actions.outcome import CardOutcome
+from bot.actions.student import lookup_student
+from domain.errors import DomainError
+from tools.base import ToolDeps
+
+UNKNOWN_ACTION = "That button isn't available any more. Type **help** to see what I can do."
+
+Action = Callable[[dict[str, Any], ToolDeps], Awaitable[CardOutcome]]
+
+ACTIONS: dict[str, Action] = {
+    "lookup_student": lookup_student,
+    "incident.form": open_incident_form,
+    "incident.save": save_incident,
+    "incident.cancel": cancel_incident,
+}
+
+
+async def handle(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+    action = ACTIONS.get(str(value.get("action")))
+    if action is None:
+        return CardOutcome(text=UNKNOWN_ACTION)
+    try:
+        return await action(value, deps)
+    except DomainError as exc:
+        return CardOutcome(text=str(exc))
+
+
+__all__ = ["ACTIONS", "CardOutcome", "handle"]
