@@ -22,13 +22,12 @@ from bot.agent.loop import Agent, AgentReply
 from bot.ai_entities import AIMessageEntity
 from bot.agent.offline.answers import HELP_TEXT
 from bot.cards.elements import attachment
-from bot.cards.render import render
+from bot.cards.render import RenderContext, needs_roster, render
 from bot.dedupe import Deduplicator
 from domain.actor import Actor
 from domain.conversations import ConversationService
 from domain.errors import DomainError
 from domain.identity import IdentityService
-from domain.incidents import IncidentProposal
 from tools.base import Services, ToolDeps
 
 log = logging.getLogger(__name__)
@@ -156,9 +155,8 @@ class FaradayBot(ActivityHandler):
 
 
     async def _reply_activity(self, reply: AgentReply, actor: Actor) -> Activity:
-        needs_roster = any(isinstance(item, IncidentProposal) for item in reply.display)
-        roster = await self._services.students.roster(actor) if needs_roster else None
-        return reply_activity(reply, roster)
+        roster = await self._services.students.roster(actor) if any(map(needs_roster, reply.display)) else []
+        return reply_activity(reply, RenderContext(roster=roster, forms=actions.available_forms()))
 
 
 def outcome_activity(outcome: CardOutcome) -> Activity:
@@ -168,8 +166,8 @@ def outcome_activity(outcome: CardOutcome) -> Activity:
     return activity
 
 
-def reply_activity(reply: AgentReply, roster: list[tuple[int, str, int]] | None = None) -> Activity:
-    attachments = [a for a in (render(item, roster) for item in reply.display) if a is not None]
+def reply_activity(reply: AgentReply, ctx: RenderContext | None = None) -> Activity:
+    attachments = [a for a in (render(item, ctx) for item in reply.display) if a is not None]
     activity = MessageFactory.text(reply.text)
     activity.text_format = "markdown"
     if attachments:

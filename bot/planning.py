@@ -39,7 +39,7 @@ async def plan_utterance(settings: Settings, email: str, now: datetime | None, u
         if when.tzinfo is None:
             when = when.replace(tzinfo=ZoneInfo(actor.time_zone))
         students = StudentService(sessions)
-        ctx = PlanningContext(actor=actor, now=when, roster=lambda: students.roster_names(actor))
+        ctx = PlanningContext(actor=actor, now=when, roster=lambda: students.parsing_names(actor))
         messages = [
             {"role": "system", "content": system_prompt(actor, when)},
             {"role": "user", "content": utterance},

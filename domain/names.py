@@ -85,6 +85,8 @@ def name_score(query: str, name: NameParts) -> float:
     if len(tokens) == 1:
         return max(max(token_similarity(tokens[0], g) for g in given), token_similarity(tokens[0], last))
     first_score = max(token_similarity(tokens[0], g) for g in given)
+    if len(tokens) == 2 and len(tokens[1]) == 1:  # "Jamie O": given name and the surname's initial
+        return min(first_score, 97.0) if last.startswith(tokens[1]) else 0.0
     last_score = token_similarity(" ".join(tokens[1:]), last)
     reversed_score = min(token_similarity(tokens[-1], g) for g in given) if len(tokens) == 2 else 0.0
     forward = min(first_score, last_score)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -15,12 +16,13 @@ from domain.actor import Actor
 from domain.authorization import class_visible, field_access, student_visible
 from domain.db import unit_of_work
 from domain.errors import InvalidInput
-from domain.models import Enrollment, Guardian, HealthNote, SchoolClass, Student
+from domain.models import Enrollment, Guardian, HealthNote, School, SchoolClass, Student
 from domain.names import MATCH_THRESHOLD, NameParts, name_score, normalize
 
 STUDENT_NUMBER = re.compile(r"^[Ss]\d{4,9}$")
 MAX_QUERY_CHARS = 120
 MAX_CANDIDATES = 5
+NAME_CACHE_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +73,24 @@ class _RosterRow:
 class StudentService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._name_cache: dict[int, tuple[float, list[NameParts]]] = {}
 
-    async def roster_names(self, actor: Actor) -> list[NameParts]:
-        """The names of every student the caller may see (for the offline planner's roster matching)."""
+    async def parsing_names(self, actor: Actor) -> list[NameParts]:
+        """Every student name in the caller's district, only for recognising a name in an utterance (the offline
+        planner). Never shown: whether a name may be read is decided by ``find``, which audits. Cached briefly."""
+        cached = self._name_cache.get(actor.school_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
         async with self._sessions() as session:
+            district = select(School.district_id).where(School.id == actor.school_id).scalar_subquery()
             rows = await session.execute(
-                select(Student.first_name, Student.last_name, Student.preferred_name).where(student_visible(actor))
+                select(Student.first_name, Student.last_name, Student.preferred_name)
+                .join(School, School.id == Student.school_id)
+                .where(School.district_id == district)
             )
-            return [NameParts(first, last, preferred) for first, last, preferred in rows]
+            names = [NameParts(first, last, preferred) for first, last, preferred in rows]
+        self._name_cache[actor.school_id] = (time.monotonic() + NAME_CACHE_S, names)
+        return names
 
     async def roster(self, actor: Actor, *, limit: int = 400) -> list[tuple[int, str, int]]:
         """(id, display name, grade) of the students the caller may see, by name (for card pickers)."""

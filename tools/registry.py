@@ -7,8 +7,9 @@ from typing import Any
 from tools.base import Tool
 from tools.log_incident import log_incident
 from tools.lookup_student import lookup_student
+from tools.open_form import open_form
 
-TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student, log_incident)}
+TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student, log_incident, open_form)}
 
 
 def openai_specs() -> list[dict[str, Any]]:

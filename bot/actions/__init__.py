@@ -14,6 +14,7 @@ from typing import Any
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.outcome import CardOutcome
 from bot.actions.student import lookup_student
+from bot.cards.forms_menu import forms_menu_card
 from domain.errors import DomainError
 from tools.base import ToolDeps
 
@@ -26,7 +27,17 @@ ACTIONS: dict[str, Action] = {
     "incident.form": open_incident_form,
     "incident.save": save_incident,
     "incident.cancel": cancel_incident,
+    "forms": lambda value, deps: _forms_menu(),
 }
+
+
+async def _forms_menu() -> CardOutcome:
+    return CardOutcome(cards=[forms_menu_card(list(available_forms()))])
+
+
+def available_forms() -> tuple[str, ...]:
+    """The forms whose open action this deployment has, in menu order."""
+    return tuple(kind for kind in ("incident", "lesson", "event") if f"{kind}.form" in ACTIONS)
 
 
 async def handle(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
@@ -39,4 +50,4 @@ async def handle(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
         return CardOutcome(text=str(exc))
 
 
-__all__ = ["ACTIONS", "CardOutcome", "handle"]
+__all__ = ["ACTIONS", "CardOutcome", "available_forms", "handle"]

@@ -44,7 +44,7 @@ class Agent:
         self._specs = [t.openai_spec() for t in self.tools.values()]
 
     async def run(self, user_text: str, deps: ToolDeps, history: list[dict[str, str]] | None = None) -> AgentReply:
-        ctx = PlanningContext(actor=deps.actor, now=deps.now, roster=lambda: deps.services.students.roster_names(deps.actor))
+        ctx = PlanningContext(actor=deps.actor, now=deps.now, roster=lambda: deps.services.students.parsing_names(deps.actor))
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": system_prompt(deps.actor, deps.now)},
             *(history or []),

@@ -34,7 +34,7 @@ class PlanningContext:
 
     actor: Actor
     now: datetime
-    roster: Callable[[], Awaitable[list[NameParts]]]
+    roster: Callable[[], Awaitable[list[NameParts]]]  # names to recognise in text (not an authorization list)
 
 
 class ModelBackend(Protocol):

@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.cards.elements import attachment
+from bot.cards.forms_menu import forms_menu_card
+from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_profile import student_profile_card
-from bot.cards.incident_form import IncidentFormState, incident_form_card
 from domain.incidents import IncidentProposal
 from domain.students import StudentLookup, StudentProfile
+from tools.open_form import BlankForm
 
 
-def render_content(item: Any, roster: list[tuple[int, str, int]] | None = None) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    roster: list[tuple[int, str, int]] = field(default_factory=list)  # students the caller may pick
+    forms: tuple[str, ...] = ("incident",)  # forms this deployment offers
+
+
+def needs_roster(item: Any) -> bool:
+    return isinstance(item, IncidentProposal) or (isinstance(item, BlankForm) and item.kind == "incident")
+
+
+def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any] | None:
     """The card for one typed tool result, or None when it has no card."""
+    ctx = ctx or RenderContext()
     if isinstance(item, StudentProfile):
         return student_profile_card(item)
     if isinstance(item, StudentLookup) and item.status == "ambiguous":
         return student_choice_card(item)
     if isinstance(item, IncidentProposal):
-        return incident_form_card(IncidentFormState.from_proposal(item, roster or []))
+        return incident_form_card(IncidentFormState.from_proposal(item, ctx.roster))
+    if isinstance(item, BlankForm):
+        return _blank_form(item, ctx)
     return None
 
 
-def render(item: Any, roster: list[tuple[int, str, int]] | None = None) -> dict[str, Any] | None:
-    content = render_content(item, roster)
+def render(item: Any, ctx: RenderContext | None = None) -> dict[str, Any] | None:
+    content = render_content(item, ctx)
     return attachment(content) if content is not None else None
+
+
+def _blank_form(form: BlankForm, ctx: RenderContext) -> dict[str, Any]:
+    if form.kind == "incident":
+        values = {"date": form.now.date().isoformat(), "time": form.now.strftime("%H:%M")}
+        return incident_form_card(IncidentFormState(key=form.key, roster=ctx.roster, values=values))
+    return forms_menu_card([k for k in ctx.forms if form.kind in (None, k)] or list(ctx.forms))

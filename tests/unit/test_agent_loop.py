@@ -40,7 +40,7 @@ async def echo(args: EchoArgs, deps: ToolDeps) -> ToolResult:
 
 
 class _Students:
-    async def roster_names(self, actor: Actor) -> list[NameParts]:
+    async def parsing_names(self, actor: Actor) -> list[NameParts]:
         return []
 
 

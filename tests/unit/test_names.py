@@ -36,3 +36,8 @@ def test_a_different_student_does_not_match() -> None:
 
 def test_surname_first_order_is_understood() -> None:
     assert name_score("Ortiz Jamie", NameParts("Jamie", "Ortiz")) == 100
+
+
+def test_a_surname_initial_narrows_a_first_name() -> None:
+    assert name_score("Jamie O", NameParts("Jamie", "Ortiz")) >= 95
+    assert name_score("Jamie O", NameParts("Jamie", "Chen")) == 0

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 HELP_TEXT = (
     "I'm **Faraday**, your PE department assistant. Try:\n"
     "- **show me Jamie** — a student's profile from your classes\n"
-    "- **help** — this list\n"
-    "More is coming: incident reports, lesson plans, class widgets, events and safety protocols."
+    "- **Jamie rolled her ankle in basketball, looks minor** — an incident report to check and save\n"
+    "- **plan a 45 minute volleyball lesson for grade 7**\n"
+    "- **who's been missing class in period 3?** — attendance and other class widgets\n"
+    "- **schedule a parent meeting next Tuesday at 3:30pm**\n"
+    "- **what's our lightning protocol?** — answers from the district's documents, with sources\n"
+    "- **forms** — incident report, lesson request and event forms"
 )
-GREETING_TEXT = "Hi! I'm Faraday. Ask me about a student in your classes, for example **show me Jamie**."
+GREETING_TEXT = "Hi! I'm Faraday. Ask me about a student, an incident, a lesson, your class or a safety protocol."
 THANKS_TEXT = "You're welcome!"
-UNKNOWN_TEXT = (
-    "Sorry, I can't do that yet. I can look up students in your classes (try **show me Jamie**); "
-    "type **help** for the list."
-)
+UNKNOWN_TEXT = "Sorry, I can't do that yet. Type **help** to see what I can do, or **forms** for the forms."
+OUT_OF_SCOPE_TEXT = "That's outside what I can help with: I'm here for PE, school safety and your classes."
+
+
+def _grade(grade: int) -> str:
+    return "K" if grade == 0 else str(grade)
 
 
 def lookup_answer(result: dict[str, Any]) -> str:
@@ -29,10 +36,10 @@ def lookup_answer(result: dict[str, Any]) -> str:
                  for c in result.get("candidates", [])]
         return f"{len(names)} students match **{result.get('query', '')}**: " + "; ".join(names) + ". Which one do you mean?"
     student = result.get("student", {})
-    parts = [f"Here is **{student.get('name')}**, grade {_grade(student.get('grade', 0))}"]
+    text = f"Here is **{student.get('name')}**, grade {_grade(student.get('grade', 0))}"
     if student.get("classes"):
-        parts.append(f" ({', '.join(student['classes'])})")
-    text = "".join(parts) + "."
+        text += f" ({', '.join(student['classes'])})"
+    text += "."
     if "medical_flags" in student:
         flags = student["medical_flags"]
         text += " Medical flags: " + ("; ".join(flags) if flags else "none recorded") + "."
@@ -42,5 +49,34 @@ def lookup_answer(result: dict[str, Any]) -> str:
     return text
 
 
-def _grade(grade: int) -> str:
-    return "K" if grade == 0 else str(grade)
+def incident_answer(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"I couldn't prepare that report: {result['error']}"
+    status = result.get("status")
+    if status == "ambiguous":
+        return "Several students match: " + "; ".join(result.get("candidates", [])) + ". Which one do you mean?"
+    if status == "proposed":
+        return (f"Here's an incident report for **{result['student']}**. Check it, set anything missing, and press "
+                "**Save** — nothing is recorded until you do.")
+    return str(result.get("message", UNKNOWN_TEXT))
+
+
+def form_answer(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return str(result["error"])
+    form = result.get("form", "forms")
+    return "Here are the forms." if form == "forms" else f"Here's the {form} form."
+
+
+def generic_answer(result: dict[str, Any]) -> str:
+    """For tools without a dedicated composer: the tool's own message, or its error."""
+    if "error" in result:
+        return f"Sorry, that didn't work: {result['error']}"
+    return str(result.get("message") or result.get("summary") or "Done — see the card.")
+
+
+BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
+    "lookup_student": lookup_answer,
+    "log_incident": incident_answer,
+    "open_form": form_answer,
+}

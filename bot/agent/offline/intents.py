@@ -1,59 +1,171 @@
-"""Intent rules: which tool (if any) an utterance asks for, and the slots it fills."""
+"""Intent rules: which tool (if any) an utterance asks for, and the slots it fills.
+
+Order matters, most specific first: small talk, forms, scheduling, lesson requests, then anything about a named
+student (a statement of what happened is an incident; a question about them is a look-up; a question about what to
+do is a protocol search), class widgets, and finally protocol and curriculum questions. Keywords are matched on a
+typo-repaired copy of the text; names and descriptions come from the original."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from domain.names import NameParts, name_score, normalize, token_similarity
+from bot.agent.offline import slots
+from bot.agent.offline.names import find_student_name, leftover_name
+from bot.agent.offline.spelling import repair
+from domain.names import NameParts
 
-GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|howdy|yo)\b[\s!.,]*(faraday)?[\s!.]*$", re.I)
-THANKS = re.compile(r"^\s*(thanks|thank you|thx|cheers|great,? thanks|perfect)\b", re.I)
-HELP = re.compile(r"^\s*(help|what can you do|commands|\?)\s*[?!.]*\s*$", re.I)
+GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|howdy|yo)\b[\s!.,]*(there|faraday)?[\s!.]*$", re.I)
+THANKS = re.compile(r"^\s*(thanks|thank you|thx|ty|cheers|great,? thanks|perfect|awesome|got it)\b[\s!.,]*(so much|faraday)?[\s!.]*$", re.I)
+HELP = re.compile(r"^\s*(help|\?|commands|menu|what can you do|what do you do|how do (i|you) use (you|this|faraday)( \w+)?)\s*[?!.]*\s*$", re.I)
 STUDENT_NUMBER = re.compile(r"\b[Ss]\d{4,9}\b")
-
-LOOKUP_CUES = re.compile(
-    r"\b(show( me)?|look ?up|find|pull up|who is|who's|tell me about|info(rmation)? (on|about|for)|profile|"
-    r"details (on|for|about)|student card|emergency contact|allerg\w*|medical|health|contact for|"
-    r"does \w+ have|what grade is|which class)\b",
+FORM_WORDS = re.compile(r"\b(forms?)\b", re.I)
+FORM_KIND = [("incident", re.compile(r"\b(incident|injury|accident)\b", re.I)),
+             ("lesson", re.compile(r"\blesson\b", re.I)),
+             ("event", re.compile(r"\b(event|meeting|calendar)\b", re.I))]
+BARE_FORM = [
+    ("incident", re.compile(r"^\s*(i (need|want|have) to |can you |please |let'?s )?(log|report|file|record|write up|document|new|start)"
+                            r"( an?| the| new)? (incident|injury|accident)( report)?\s*[.!?]*\s*$", re.I)),
+    ("lesson", re.compile(r"^\s*(i (need|want) to |can you |please )?(plan|request|make|create|new)( me)?( an?| the)? "
+                          r"lesson( plan)?\s*[.!?]*\s*$|^\s*i want to request a lesson plan\s*[.!?]*$", re.I)),
+    ("event", re.compile(r"^\s*(i (need|want) to |can you |please )?(schedule|create|add|new|make)( an?| the)? "
+                         r"(event|something|meeting)( to (the|my) calendar)?\s*[.!?]*\s*$", re.I)),
+]
+WRITE_UP = re.compile(r"\b(write (it|this) up|need to (report|log|document) (it|this)|fill out an? (incident|accident) report)\b", re.I)
+QUESTION = re.compile(r"^\s*(what|how|when|why|where|which|should|can|could|is|are|do|does|who|whos|who's|any)\b|\?\s*$|"
+                      r"\b(what (stage|should|do)|should (she|he|they|i|we)|when can)\b", re.I)
+DANGLING = re.compile(r"\b(on|about|of|the|my|an?)\s*$", re.I)
+STRONG_PROTOCOL = re.compile(r"\b(protocol|procedure|policy|policies|progressions?|cues|how often|guidelines?)\b", re.I)
+PROTOCOL = re.compile(
+    r"\b(protocol|procedure|policy|guideline\w*|rules?|what (do|should) (i|we)|how (do|should) (i|we|you)|steps|"
+    r"return to (play|learn)|signs? of|symptoms|first aid|when can (she|he|they)|how long|is it safe|safe to|too hot|"
+    r"too cold|heat index|wbgt|aqi|air quality|lightning|thunder|cpr|aed|epi-?pen|concussion protocol|what now|"
+    r"should i (move|call|keep|send|let)|cues?|progressions?|outcomes?|standards?|rubric|exit ticket|ideas? for|basics|"
+    r"strateg\w+|lead[- ]up games|how to teach|teaching cues|evacuat\w*|lockdown|fire drill|need gloves|"
+    r"calculate|how many .* (need|required)|set up the|how often|give a (kid|student)|medication|tylenol|ibuprofen|"
+    r"field trip)\b",
     re.I,
 )
-MEDICAL = re.compile(r"\b(allerg\w*|medical|health|asthma|inhaler|epipen|epi-?pen|diabet\w*|condition|flags?)\b", re.I)
-CONTACT = re.compile(r"\b(emergency contact|contact|parent|guardian|phone|call (his|her|their) )", re.I)
-
-STOPWORDS = set(
-    "show me look up lookup find pull up who is whos tell about info information on for profile details student card "
-    "emergency contact contacts allergy allergies allergic medical health does have has what grade which class the a an "
-    "of please can you could my in and any is their his her s flags condition conditions phone parent guardian".split()
+CURRICULUM = re.compile(r"\b(cues?|progressions?|outcomes?|standards?|teach\w*|unit|rubric|exit ticket|drills?|games?|"
+                        r"ideas?|assessment ideas|strateg\w+|basics|heart rate|fitnessgram|pacer test protocol|"
+                        r"behind the wheel hours|kitchen rule|adapting|sportsmanship|map reading|warm ?up ideas)\b", re.I)
+LOOKUP = re.compile(
+    r"\b(show( me)?|look ?up|find|pull up|who is|whos|who's|tell me about|info(rmation)? (on|about|for)|profile|"
+    r"details (on|for|about)|student card|emergency contact|allerg\w*|medical|health|"
+    r"contact (info )?for|what (class|grade|period)|which (class|period)|is \w+ in my|who do i call|"
+    r"guardian|parents?'? (phone|number|contact)|phone|number)\b",
+    re.I,
 )
-ROSTER_TOKEN_THRESHOLD = 85
+MEDICAL = re.compile(r"\b(allerg\w*|medical|health|asthma|inhaler|epi-?pen|diabet\w*|conditions?|flags?|meds|medication|"
+                     r"note on file)\b", re.I)
+CONTACT = re.compile(r"\b(emergency contact|contact|parents?|guardians?|mom|dad|phone|number|call home|who do i call)\b", re.I)
+LESSON = re.compile(r"\blesson\b", re.I)
+SCHEDULE = re.compile(r"\b(schedule|book|set up (a|an)|set an? (meeting|call)|calendar|block off|remind me|arrange|"
+                      r"reserve|mtg|meeting|conference|tryouts|orientation|night)\b", re.I)
+INCIDENT_CUE = re.compile(
+    r"\b(rolled|sprained|twisted|fell|hurt|injured|cut|scraped|bled|bleeding|collided|crashed|hit|broke|dropped|"
+    r"fainted|passed out|threw up|vomited|got hit|banged|bumped|jammed|pulled|tripped|slipped|landed|dislocated|"
+    r"had an? (asthma attack|allergic reaction|seizure|nosebleed|accident)|got (hurt|injured|a nosebleed|stung|hives|heat)|"
+    r"was (wheezing|dizzy|stung|bitten|unconscious|knocked out)|felt (dizzy|sick|faint)|punched|pushed|fought|"
+    r"fistfight|fight|swore|chucked|kicked|knocked out|took a .* to the|almost|hyperventilating|incident:|"
+    r"log an incident|report)\b",
+    re.I,
+)
+OUT_OF_SCOPE = re.compile(r"\b(weather|joke|capital of|recipe|stocks?|bitcoin|poem|essay|report card comments?|"
+                          r"homework|translate|movie|song|score|who won|news|president|printer|netflix|wifi|password|"
+                          r"lunch menu|payroll|salary|parking)\b", re.I)
+WIDGET_ASK = re.compile(r"\b(how (is|are|many|has|'s)|show|list|who|whos|which|any|what|make|create|split|give me|"
+                        r"summar\w*|trend\w*|breakdown|report|status|check|need|insights|overview|due)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
 class Intent:
-    name: str  # greeting | thanks | help | lookup_student | clarify | unknown
+    name: str  # a tool name, or greeting | thanks | help | clarify | out_of_scope | unknown
     arguments: dict[str, Any] = field(default_factory=dict)
     question: str | None = None  # for clarify
 
 
-def classify(text: str, roster: list[NameParts]) -> Intent:
-    if GREETING.match(text):
-        return Intent("greeting")
-    if THANKS.match(text):
-        return Intent("thanks")
-    if HELP.match(text):
-        return Intent("help")
-    number = STUDENT_NUMBER.search(text)
-    if number:
-        return Intent("lookup_student", _lookup_args(number.group(0).upper(), text))
-    name = find_student_name(text, roster)
-    if LOOKUP_CUES.search(text) or (name and len(normalize(text).split()) <= 3):
-        name = name or _leftover_name(text)
-        if not name:
-            return Intent("clarify", question="Which student do you mean? Give me their name or student number.")
-        return Intent("lookup_student", _lookup_args(name, text))
+def classify(text: str, names: list[NameParts], now: datetime) -> Intent:
+    keyed = repair(text)
+    for rule in (_small_talk, _forms, _student_number):
+        found = rule(keyed)
+        if found:
+            return found
+    if OUT_OF_SCOPE.search(keyed) and not (slots.widget(keyed) or slots.incident_type(keyed) or slots.activity(keyed)):
+        return Intent("out_of_scope")
+    if DANGLING.search(keyed) and len(keyed.split()) <= 8:
+        return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
+    student = find_student_name(text, names)
+    question = bool(QUESTION.search(keyed))
+    if SCHEDULE.search(keyed) and (slots.when(keyed, now, prefer_future=True) or re.search(r"\b(schedule|book|calendar)\b", keyed, re.I)):
+        return _schedule(text, keyed, now)
+    if LESSON.search(keyed) and not re.search(r"\b(lessons? learned|ideas for)\b", keyed, re.I):
+        return _lesson(keyed)
+    if student:
+        about = _about_student(text, keyed, student, question, now)
+        if about:
+            return about
+    if WRITE_UP.search(keyed):
+        return Intent("open_form", {"form": "incident"})
+    widget = slots.widget(keyed)
+    strong = STRONG_PROTOCOL.search(keyed)
+    if widget and not strong and not (question and PROTOCOL.search(keyed) and not slots.class_ref(keyed)):
+        return _widget(widget, keyed)
+    if PROTOCOL.search(keyed) or (question and (slots.incident_type(keyed) or slots.activity(keyed))) or \
+            (slots.incident_type(keyed) and re.search(r"\b(a|the) (kid|student|child)\b", keyed, re.I)):
+        kind = "curriculum" if CURRICULUM.search(keyed) else "safety"
+        return Intent("search_knowledge", {"query": text.strip()[:500], "kind": kind})
+    if student is None and LOOKUP.search(keyed) and not re.search(r"\b(kid|student|child|someone)\b", keyed, re.I):
+        leftover = leftover_name(text)
+        if leftover:
+            return Intent("lookup_student", _lookup_args(leftover, keyed))
+    if LOOKUP.search(keyed) or widget or INCIDENT_CUE.search(keyed):
+        return Intent("clarify", question="I need a little more to go on: which student or class do you mean?")
     return Intent("unknown")
+
+
+def _about_student(text: str, keyed: str, student: str, question: bool, now: datetime) -> Intent | None:
+    protocol_question = question and bool(PROTOCOL.search(keyed))
+    if (INCIDENT_CUE.search(keyed) or slots.incident_type(keyed)) and not question and not LOOKUP_ONLY.search(keyed):
+        return _incident(text, keyed, student, now)
+    if protocol_question:
+        kind = "curriculum" if CURRICULUM.search(keyed) else "safety"
+        return Intent("search_knowledge", {"query": text.strip()[:500], "kind": kind})
+    widget = slots.widget(keyed)
+    if widget in ("fitness_trends", "participation", "attendance", "drivers_ed_progress") and not LOOKUP.search(keyed):
+        return Intent("run_widget", {"widget": widget, "class": None, "student": student, "period_days": None})
+    if LOOKUP.search(keyed) or question or len(keyed.split()) <= 3:
+        return Intent("lookup_student", _lookup_args(student, keyed))
+    return None
+
+
+LOOKUP_ONLY = re.compile(r"\b(who do i call|contact (info )?for|phone|number|what class|which class)\b", re.I)
+
+
+def _small_talk(text: str) -> Intent | None:
+    for name, pattern in (("greeting", GREETING), ("thanks", THANKS), ("help", HELP)):
+        if pattern.match(text):
+            return Intent(name)
+    return None
+
+
+def _forms(text: str) -> Intent | None:
+    for kind, pattern in BARE_FORM:
+        if pattern.match(text):
+            return Intent("open_form", {"form": kind})
+    if not FORM_WORDS.search(text):
+        return None
+    for kind, pattern in FORM_KIND:
+        if pattern.search(text):
+            return Intent("open_form", {"form": kind})
+    return Intent("open_form", {"form": None})
+
+
+def _student_number(text: str) -> Intent | None:
+    number = STUDENT_NUMBER.search(text)
+    return Intent("lookup_student", _lookup_args(number.group(0).upper(), text)) if number else None
 
 
 def _lookup_args(query: str, text: str) -> dict[str, Any]:
@@ -62,50 +174,49 @@ def _lookup_args(query: str, text: str) -> dict[str, Any]:
         details.append("medical")
     if CONTACT.search(text):
         details.append("emergency_contact")
-    return {"query": query, "class": None, "details": details}
+    return {"query": query, "class": slots.class_ref(text), "details": details}
 
 
-def find_student_name(text: str, roster: list[NameParts]) -> str | None:
-    """The longest run of words in the utterance that matches names on the caller's roster (fuzzy)."""
-    words = [w for w in re.split(r"[^\w'’-]+", text) if w]
-    words = [re.sub(r"['’]s$", "", w) for w in words]
-    best: list[str] = []
-    run: list[str] = []
-    tokens = _roster_tokens(roster)
-    for word in words:
-        norm = normalize(word)
-        if norm and norm not in STOPWORDS and _is_name_token(norm, tokens):
-            run.append(word)
-            if len(run) > len(best):
-                best = list(run)
-        else:
-            run = []
-    if not best:
-        return None
-    candidate = " ".join(best[:3])
-    if not any(name_score(candidate, n) >= ROSTER_TOKEN_THRESHOLD for n in roster):
-        return best[0]
-    return candidate
+def _incident(text: str, keyed: str, student: str, now: datetime) -> Intent:
+    at = slots.when(keyed, now, prefer_future=False)
+    return Intent(
+        "log_incident",
+        {
+            "student": student,
+            "description": text.strip()[:4000],
+            "severity": slots.severity(keyed),
+            "incident_type": slots.incident_type(keyed),
+            "activity": slots.activity(keyed),
+            "location": slots.location(keyed),
+            "occurred_at": at.isoformat() if at and at <= now else None,
+            "action_taken": None,
+        },
+    )
 
 
-def _leftover_name(text: str) -> str | None:
-    """Off-roster names still go to the service (which answers "not found" and audits the attempt)."""
-    words = [re.sub(r"['’]s$", "", w) for w in re.split(r"[^\w'’-]+", text) if w]
-    kept = [w for w in words if normalize(w) not in STOPWORDS and w[:1].isalpha()]
-    return " ".join(kept[:3]) if 0 < len(kept) <= 3 else None
+def _widget(widget: str, keyed: str) -> Intent:
+    return Intent("run_widget", {"widget": widget, "class": slots.class_ref(keyed), "student": None, "period_days": None})
 
 
-def _roster_tokens(roster: list[NameParts]) -> set[str]:
-    tokens: set[str] = set()
-    for n in roster:
-        tokens |= n.given_names()
-        tokens.add(normalize(n.last))
-    return tokens
+def _lesson(keyed: str) -> Intent:
+    grade = slots.grade(keyed)
+    topic = slots.lesson_topic(keyed)
+    if grade is None and not topic:
+        return Intent("open_form", {"form": "lesson"})
+    if grade is None or not topic:
+        missing = "the grade" if grade is None else "the topic"
+        return Intent("clarify", question=f"I can plan that lesson — I just need {missing}. "
+                                          "For example: *plan a 45 minute volleyball lesson for grade 7*.")
+    return Intent("plan_lesson", {"grade": grade, "topic": topic, "duration_minutes": slots.duration_minutes(keyed),
+                                  "equipment": None, "class": slots.class_ref(keyed)})
 
 
-def _is_name_token(token: str, tokens: set[str]) -> bool:
-    if token in tokens:
-        return True
-    if len(token) < 4:
-        return False
-    return any(token_similarity(token, t) >= ROSTER_TOKEN_THRESHOLD for t in tokens if t[:1] == token[:1])
+def _schedule(text: str, keyed: str, now: datetime) -> Intent:
+    start = slots.when(keyed, now, prefer_future=True)
+    if start is None:
+        if slots.event_title(text).lower() in ("something", "meeting", "event", "an event"):
+            return Intent("open_form", {"form": "event"})
+        return Intent("clarify", question="When should it be? For example: *next Tuesday at 3:30pm*.")
+    return Intent("schedule_event", {"title": slots.event_title(text), "start": start.isoformat(),
+                                     "duration_minutes": slots.duration_minutes(keyed), "location": slots.location(keyed),
+                                     "attendees": [], "class": slots.class_ref(keyed)})

@@ -9,13 +9,16 @@ from bot.agent.model import ModelReply, PlanningContext, ToolCall
 from bot.agent.offline import answers
 from bot.agent.offline.intents import classify
 
+KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge", "open_form"}
+
 FIXED_REPLIES = {
     "greeting": answers.GREETING_TEXT,
     "thanks": answers.THANKS_TEXT,
     "help": answers.HELP_TEXT,
+    "out_of_scope": answers.OUT_OF_SCOPE_TEXT,
     "unknown": answers.UNKNOWN_TEXT,
 }
-ANSWERS = {"lookup_student": answers.lookup_answer}
+ANSWERS = answers.BY_TOOL
 
 
 class OfflinePlanner:
@@ -28,11 +31,13 @@ class OfflinePlanner:
         if last["role"] == "tool":
             return ModelReply(content=_answer_from_tools(messages))
         text = str(last.get("content") or "")
-        intent = classify(text, await ctx.roster())
+        intent = classify(text, await ctx.roster(), ctx.now)
         available = {t["function"]["name"] for t in tools}
         if intent.name in available:
             call = ToolCall(id="call_offline_1", name=intent.name, arguments=json.dumps(intent.arguments))
             return ModelReply(content=None, tool_calls=[call])
+        if intent.name in KNOWN_TOOLS:  # a tool this deployment does not have (yet)
+            return ModelReply(content=answers.UNKNOWN_TEXT)
         if intent.name == "clarify":
             return ModelReply(content=intent.question)
         return ModelReply(content=FIXED_REPLIES.get(intent.name, answers.UNKNOWN_TEXT))
@@ -48,7 +53,6 @@ def _answer_from_tools(messages: list[dict[str, Any]]) -> str:
     texts = []
     for m in messages:
         if m["role"] == "tool" and m["tool_call_id"] in calls:
-            compose = ANSWERS.get(calls[m["tool_call_id"]])
-            if compose:
-                texts.append(compose(json.loads(m["content"])))
+            compose = ANSWERS.get(calls[m["tool_call_id"]], answers.generic_answer)
+            texts.append(compose(json.loads(m["content"])))
     return "\n\n".join(texts) or answers.UNKNOWN_TEXT

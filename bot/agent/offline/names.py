@@ -1,0 +1,92 @@
+"""Find a student's name in an utterance by fuzzy matching its words against the caller's roster."""
+
+from __future__ import annotations
+
+import re
+
+from domain.names import NameParts, name_score, normalize, token_similarity
+
+STOPWORDS = set(
+    "show me look up lookup find pull up who is whos tell about info information on for profile details student card "
+    "emergency contact contacts allergy allergies allergic medical health does have has what grade which class the a "
+    "an of please can you could my in and any is their his her s flags condition conditions phone parent guardian "
+    "today yesterday during while at gym field pool class period minor serious moderate critical she he they it was "
+    "got just hurt rolled fell hit".split()
+)
+THRESHOLD = 85
+# Lower-case words that are also surnames or given names: typed in lower case they are read as words.
+COMMON_WORDS = set(
+    "wall walls rose king young hill brown green white black may will mark bill grant hunter summer page lane park "
+    "bell case chase cook fields field ward wood woods long little love price rich rush sharp short strong hall hope "
+    "joy frank grace hardy major miles moody noble pierce porter power reed rice ray dean dale been best bond bush "
+    "close day fox gay gold hale head holiday house jay jewel john lee low lucky mayor mason mercy nash north ocean "
+    "penny pool potter sky snow sole south star stone storm sunny swift west winter wise york class gym".split()
+)
+WORD = re.compile(r"[^\w'’-]+")
+
+
+def _words(text: str) -> list[str]:
+    return [re.sub(r"['’]s$", "", w) for w in WORD.split(text) if w]
+
+
+def _as_name(word: str, tokens: set[str], *, continuing: bool) -> str | None:
+    """The word as a name token, if it is one: exact, a possessive typed without an apostrophe, or fuzzy.
+    A lower-case common word ("wall", "rose") only counts as the surname after a given name."""
+    norm = normalize(word)
+    if not norm or norm in STOPWORDS or (not continuing and word.islower() and norm in COMMON_WORDS):
+        return None
+    if norm in tokens:
+        return word
+    if norm.endswith("s") and norm[:-1] in tokens:  # "tates parents" → "tate"
+        return word[:-1]
+    return word if _is_name_token(norm, tokens) else None
+
+
+def find_student_name(text: str, roster: list[NameParts]) -> str | None:
+    """The longest run of words that are names on the caller's roster (fuzzy, accent- and nickname-tolerant)."""
+    tokens = _roster_tokens(roster)
+    best: list[str] = []
+    run: list[str] = []
+    words = _words(text)
+    for i, word in enumerate(words):
+        name = _as_name(word, tokens, continuing=bool(run))
+        if name is not None:
+            run.append(name)
+            if len(run) > len(best):
+                best = list(run)
+            if name != word:  # a possessive ends the name
+                run = []
+            continue
+        if run and len(word) == 1 and word.isalpha() and len(run) == 1:  # "jamie o": a surname initial
+            run.append(word)
+            if len(run) > len(best):
+                best = list(run)
+        run = []
+    if not best:
+        return None
+    candidate = " ".join(best[:3])
+    if not any(name_score(candidate, n) >= THRESHOLD for n in roster):
+        return best[0]
+    return candidate
+
+
+def leftover_name(text: str) -> str | None:
+    """Off-roster names still go to the service (which answers "not found" and audits the attempt)."""
+    kept = [w for w in _words(text) if normalize(w) not in STOPWORDS and w[:1].isalpha()]
+    return " ".join(kept[:3]) if 0 < len(kept) <= 3 else None
+
+
+def _roster_tokens(roster: list[NameParts]) -> set[str]:
+    tokens: set[str] = set()
+    for n in roster:
+        tokens |= n.given_names()
+        tokens.add(normalize(n.last))
+    return tokens
+
+
+def _is_name_token(token: str, tokens: set[str]) -> bool:
+    if token in tokens:
+        return True
+    if len(token) < 4:
+        return False
+    return any(token_similarity(token, t) >= THRESHOLD for t in tokens if t[:1] == token[:1])

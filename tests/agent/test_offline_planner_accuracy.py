@@ -1,0 +1,24 @@
+"""The offline planner on the labelled set of teacher utterances, with Alex Wilber's real demo roster."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from domain.identity import IdentityService
+from domain.students import StudentService
+from tests.agent.planner_eval import load, score
+from tests.fakes.activities import ALEX, TENANT
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
+
+
+async def test_the_offline_planner_meets_its_accuracy_targets(demo_sessions) -> None:
+    actor = await IdentityService(demo_sessions).resolve(TENANT, ALEX)
+    assert actor is not None
+    roster = await StudentService(demo_sessions).parsing_names(actor)
+    result = score(load(), roster, NOW)
+    print("\n" + result.table())
+    print("\n".join(result.misses))
+    assert result.accuracy("no_tool") == 1.0, "a no-tool utterance must never call a tool"
+    assert result.accuracy() >= 0.95
