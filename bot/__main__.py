@@ -15,6 +15,7 @@ import logging
 import sys
 import warnings
 from datetime import datetime
+from pathlib import Path
 
 from domain.settings import Settings
 
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(settings.database_url)
         if args.command == "seed" or (args.command == "run" and args.demo):
             asyncio.run(_seed(settings))
+        if args.command == "run":
+            asyncio.run(_ingest_corpus(settings))
         if args.command == "seed":
             return 0
         if args.command == "plan":
@@ -108,6 +111,22 @@ async def _seed(settings: Settings) -> None:
             bar.close()
         await engine.dispose()
     print("demo district already seeded" if report.already_seeded else f"seeded: {report}", file=sys.stderr)
+
+
+async def _ingest_corpus(settings: Settings) -> None:
+    """Bring the knowledge base up to date with knowledge/corpus (incremental: unchanged chunks are skipped)."""
+    from domain.db import make_engine, make_sessionmaker
+    import knowledge
+    from knowledge.embedders import make_embedder
+    from knowledge.ingest import ingest
+
+    engine = make_engine(settings.database_url, pool_size=2)
+    embedder = make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
+    try:
+        report = await ingest(make_sessionmaker(engine), embedder, Path(knowledge.__file__).parent / "corpus")
+        print(f"knowledge base: {report}", file=sys.stderr)
+    finally:
+        await engine.dispose()
 
 
 async def _plan(settings: Settings, email: str, now: datetime | None, utterance: str) -> dict[str, object]:

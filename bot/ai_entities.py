@@ -3,9 +3,16 @@ drops unknown keys of a plain ``Entity``, so this subclass declares every key it
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botbuilder.schema import Entity
+
+from tools.base import Citation
+
+MAX_NAME = 80  # Teams' limits for a citation's appearance
+MAX_ABSTRACT = 160
+MARKER = re.compile(r"\[(\d{1,2})\]")
 
 
 class AIMessageEntity(Entity):
@@ -25,3 +32,28 @@ class AIMessageEntity(Entity):
         self.entity_id = ""
         self.additional_type = ["AIGeneratedContent"]
         self.citation = citation or None
+
+
+def ai_entity(text: str, citations: list[Citation]) -> AIMessageEntity:
+    """The AI label, with a claim for every source the text cites as [n] (all sources when none is marked)."""
+    cited = {int(n) for n in MARKER.findall(text)}
+    positions = [i for i in range(1, len(citations) + 1) if not cited or i in cited]
+    claims = [
+        {
+            "@type": "Claim",
+            "position": i,
+            "appearance": {
+                "@type": "DigitalDocument",
+                "name": _cut(citations[i - 1].title, MAX_NAME),
+                "abstract": _cut(f"{citations[i - 1].section}: {citations[i - 1].snippet}", MAX_ABSTRACT),
+                "keywords": [_cut(citations[i - 1].section, 40)],
+            },
+        }
+        for i in positions
+    ]
+    return AIMessageEntity(citation=claims)
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

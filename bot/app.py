@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -25,6 +26,8 @@ from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.settings import Settings
 from domain.students import StudentService
+from knowledge.embedders import Embedder, make_embedder
+from knowledge.retriever import Retriever
 from tools.base import Services
 from tools.registry import TOOLS
 
@@ -99,6 +102,9 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         sessions = make_sessionmaker(app[ENGINE])
         redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5) if settings.redis_url else None
         model = backend or _default_backend(settings)
+        embedder = make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
+        retriever = Retriever(sessions, embedder)
+        warm = asyncio.create_task(_warm_up(embedder))
         offline = OfflinePlanner()
         agent = Agent(
             backend=model,
@@ -113,7 +119,9 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
             conversations=ConversationService(sessions),
-            services=Services(students=StudentService(sessions), incidents=IncidentService(sessions)),
+            services=Services(
+                students=StudentService(sessions), incidents=IncidentService(sessions), knowledge=retriever
+            ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
             max_message_chars=settings.max_message_chars,
@@ -121,12 +129,23 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         )
         log.info("faraday ready", extra={"model": model.name})
         yield
+        warm.cancel()
         if isinstance(model, OpenAIBackend):
             await model.close()
         if redis is not None:
             await redis.aclose()
 
     return ctx
+
+
+async def _warm_up(embedder: Embedder) -> None:
+    """Load the local embedding model in the background so the first question does not wait for it."""
+    warm = getattr(embedder, "warm_up", None)
+    if warm is not None:
+        try:
+            await warm()
+        except Exception:  # the first search will try again and report properly
+            log.warning("embedder warm-up failed", exc_info=True)
 
 
 def _default_backend(settings: Settings) -> ModelBackend:

@@ -19,7 +19,7 @@ from botbuilder.schema import (
 from bot import actions
 from bot.actions import CardOutcome
 from bot.agent.loop import Agent, AgentReply
-from bot.ai_entities import AIMessageEntity
+from bot.ai_entities import ai_entity
 from bot.agent.offline.answers import HELP_TEXT
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
@@ -173,7 +173,7 @@ def reply_activity(reply: AgentReply, ctx: RenderContext | None = None) -> Activ
     if attachments:
         activity.attachments = attachments
     if reply.model_written:
-        activity.entities = [AIMessageEntity()]
+        activity.entities = [ai_entity(reply.text, reply.citations)]
     return activity
 
 

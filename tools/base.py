@@ -28,6 +28,7 @@ from domain.actor import Actor
 from domain.errors import DomainError
 from domain.incidents import IncidentService
 from domain.students import StudentService
+from knowledge.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,7 @@ class Services:
 
     students: StudentService
     incidents: IncidentService
-
-
-@dataclass(frozen=True, slots=True)
-class ToolDeps:
-    actor: Actor
-    services: Services
-    now: datetime  # aware, in the school's time zone
+    knowledge: Retriever
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +51,28 @@ class Citation:
     section: str
     snippet: str
     url: str | None = None
+
+
+@dataclass(slots=True)
+class CitationBook:
+    """The sources one turn has retrieved, numbered [1], [2]… in the order tools found them."""
+
+    items: list[Citation] = field(default_factory=list)
+
+    def number(self, citation: Citation) -> int:
+        for i, known in enumerate(self.items, start=1):
+            if known.chunk_id == citation.chunk_id:
+                return i
+        self.items.append(citation)
+        return len(self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolDeps:
+    actor: Actor
+    services: Services
+    now: datetime  # aware, in the school's time zone
+    citations: CitationBook = field(default_factory=lambda: CitationBook())
 
 
 @dataclass(slots=True)

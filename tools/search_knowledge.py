@@ -32,14 +32,18 @@ async def search_knowledge(args: SearchKnowledgeArgs, deps: ToolDeps) -> ToolRes
     hits = await deps.services.knowledge.search(args.query.strip(), kind=args.kind, k=MAX_PASSAGES)
     if not hits:
         return ToolResult(for_model={"status": "no_source", "message": NO_SOURCE})
+    citations = [Citation(chunk_id=hit.chunk_id, title=hit.title, section=hit.section, snippet=hit.snippet)
+                 for hit in hits]
     return ToolResult(
         for_model={
             "status": "found",
+            "query": args.query,
+            "instructions": "Answer only from these passages and cite each fact with its cite label, e.g. [1].",
             "passages": [
-                {"id": hit.chunk_id, "title": hit.title, "section": hit.section, "text": hit.text or hit.snippet}
-                for hit in hits
+                {"cite": f"[{deps.citations.number(c)}]", "title": hit.title, "section": hit.section,
+                 "text": hit.text or hit.snippet}
+                for hit, c in zip(hits, citations, strict=True)
             ],
         },
-        citations=[Citation(chunk_id=hit.chunk_id, title=hit.title, section=hit.section, snippet=hit.snippet)
-                   for hit in hits],
+        citations=citations,
     )

@@ -66,6 +66,7 @@ class Agent:
                 return reply
             if not model_reply.tool_calls:
                 reply.text = _withhold_canary(model_reply.content or "")
+                reply.citations = list(deps.citations.items)
                 return reply
             messages.append(_assistant_message(model_reply))
             calls = model_reply.tool_calls[: max(0, MAX_TOOL_CALLS_PER_TURN - len(reply.tool_calls))]
@@ -75,7 +76,6 @@ class Agent:
             for call, result in zip(calls, results, strict=True):
                 reply.tool_calls.append(call)
                 reply.display.extend(result.display)
-                reply.citations.extend(c for c in result.citations if c not in reply.citations)
                 reply.student_ids.extend(result.student_ids)
                 messages.append(
                     {"role": "tool", "tool_call_id": call.id, "content": json.dumps(result.for_model, default=str)}

@@ -14,11 +14,12 @@ from bot.agent.offline.intents import Intent, classify
 from domain.names import NameParts, normalize
 
 DATA = Path(__file__).resolve().parent.parent / "agent_data" / "utterances.json"
+HELD_OUT = DATA.with_name("utterances_heldout.json")
 NO_TOOL = {"greeting", "thanks", "help", "out_of_scope", "clarify", "unknown"}
 
 
-def load() -> list[dict[str, Any]]:
-    return json.loads(DATA.read_text())
+def load(path: Path = DATA) -> list[dict[str, Any]]:
+    return json.loads(path.read_text())
 
 
 def _same_text(a: object, b: object) -> bool:

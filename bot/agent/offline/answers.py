@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -75,7 +76,35 @@ def generic_answer(result: dict[str, Any]) -> str:
     return str(result.get("message") or result.get("summary") or "Done — see the card.")
 
 
+def knowledge_answer(result: dict[str, Any]) -> str:
+    """Extractive: the most relevant sentences of the best passage, cited; other passages listed as sources."""
+    if "error" in result:
+        return f"I couldn't search the district documents: {result['error']}"
+    passages = result.get("passages") or []
+    if result.get("status") != "found" or not passages:
+        return ("I couldn't find a district document that covers that, so I won't guess. Please ask the school "
+                "nurse or an administrator.")
+    best = passages[0]
+    sentences = _key_sentences(best.get("text", ""), result.get("query", ""))
+    text = f"From **{best['title']} — {best['section']}** {best['cite']}: {sentences}"
+    others = [f"{p['title']} — {p['section']} {p['cite']}" for p in passages[1:3]]
+    if others:
+        text += "\n\nSee also: " + "; ".join(others) + "."
+    return text
+
+
+def _key_sentences(text: str, query: str, limit: int = 3) -> str:
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.strip()) > 20]
+    if not sentences:
+        return text[:400]
+    words = {w for w in re.findall(r"[a-z]{4,}", query.lower())}
+    ranked = sorted(range(len(sentences)), key=lambda i: -len(words & set(re.findall(r"[a-z]{4,}", sentences[i].lower()))))
+    chosen = sorted(ranked[:limit])
+    return " ".join(sentences[i].lstrip("-*0123456789. ") for i in chosen)
+
+
 BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
+    "search_knowledge": knowledge_answer,
     "lookup_student": lookup_answer,
     "log_incident": incident_answer,
     "open_form": form_answer,

@@ -76,6 +76,7 @@ INCIDENT_CUE = re.compile(
 OUT_OF_SCOPE = re.compile(r"\b(weather|joke|capital of|recipe|stocks?|bitcoin|poem|essay|report card comments?|"
                           r"homework|translate|movie|song|score|who won|news|president|printer|netflix|wifi|password|"
                           r"lunch menu|payroll|salary|parking)\b", re.I)
+SHOPPING = re.compile(r"\b(amazon|order (\d+ )?(new )?\w+ (off|from|on)|buy me|purchase|place an order)\b", re.I)
 WIDGET_ASK = re.compile(r"\b(how (is|are|many|has|'s)|show|list|who|whos|which|any|what|make|create|split|give me|"
                         r"summar\w*|trend\w*|breakdown|report|status|check|need|insights|overview|due)\b", re.I)
 
@@ -93,6 +94,8 @@ def classify(text: str, names: list[NameParts], now: datetime) -> Intent:
         found = rule(keyed)
         if found:
             return found
+    if SHOPPING.search(keyed):
+        return Intent("out_of_scope")
     if OUT_OF_SCOPE.search(keyed) and not (slots.widget(keyed) or slots.incident_type(keyed) or slots.activity(keyed)):
         return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:

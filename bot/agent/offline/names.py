@@ -39,6 +39,8 @@ def _as_name(word: str, tokens: set[str], *, continuing: bool) -> str | None:
         return word
     if norm.endswith("s") and norm[:-1] in tokens:  # "tates parents" → "tate"
         return word[:-1]
+    if word.islower() and len(norm) < 5:  # "like" is not "Luke": short lower-case words must match exactly
+        return None
     return word if _is_name_token(norm, tokens) else None
 
 
@@ -70,10 +72,20 @@ def find_student_name(text: str, roster: list[NameParts]) -> str | None:
     return candidate
 
 
+NAME_REQUEST = re.compile(r"^\s*(show( me)?|look ?up|find|pull up|tell me about|profile (for|of))\s+", re.I)
+
+
 def leftover_name(text: str) -> str | None:
-    """Off-roster names still go to the service (which answers "not found" and audits the attempt)."""
-    kept = [w for w in _words(text) if normalize(w) not in STOPWORDS and w[:1].isalpha()]
-    return " ".join(kept[:3]) if 0 < len(kept) <= 3 else None
+    """A name that is on nobody's roster still goes to the service (which answers "not found" and audits the
+    attempt), but only when the words look like a name: right after "show me"/"look up", or capitalised."""
+    request = NAME_REQUEST.match(text)
+    rest = text[request.end():] if request else text
+    kept = [w for w in _words(rest) if normalize(w) not in STOPWORDS and w[:1].isalpha()]
+    if not (0 < len(kept) <= 3):
+        return None
+    if request or all(w[:1].isupper() for w in kept):
+        return " ".join(kept)
+    return None
 
 
 def _roster_tokens(roster: list[NameParts]) -> set[str]:
