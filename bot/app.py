@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -18,14 +19,22 @@ from bot.agent.offline.planner import OfflinePlanner
 from bot.agent.openai_backend import OpenAIBackend
 from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
 from bot.dedupe import Deduplicator
+from bot.alert_runner import alert_relay_ctx
 from bot.handler import FaradayBot
+from bot.ics_route import EVENTS, ics_routes
 from bot.routes import ADAPTER, AUTH, BOT, ENGINE, POLICY, SETTINGS, routes
+from domain.alerts import AlertOutbox, AlertService
+from domain.alerts.wakeup import RedisWaker
+from domain.calendar.factory import build_event_service
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
+from domain.feedback import FeedbackService
+from domain.memory import ConversationMemory
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.settings import Settings
 from domain.students import StudentService
+from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
 from knowledge.retriever import Retriever
 from tools.base import Services
@@ -85,7 +94,9 @@ def create_app(
     app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
+    app.cleanup_ctx.append(alert_relay_ctx)  # after _bot: it needs the adapter
     app.add_routes(routes)
+    app.add_routes(ics_routes)
     return app
 
 
@@ -104,6 +115,10 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         model = backend or _default_backend(settings)
         embedder = make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
         retriever = Retriever(sessions, embedder)
+        events = build_event_service(settings, sessions)
+        waker = RedisWaker(redis) if redis is not None else None
+        escalate = timedelta(minutes=settings.alert_escalation_minutes)
+        app[EVENTS] = events
         warm = asyncio.create_task(_warm_up(embedder))
         offline = OfflinePlanner()
         agent = Agent(
@@ -119,8 +134,15 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
             conversations=ConversationService(sessions),
+            memory=ConversationMemory(sessions),
+            feedback=FeedbackService(sessions),
             services=Services(
-                students=StudentService(sessions), incidents=IncidentService(sessions), knowledge=retriever
+                students=StudentService(sessions),
+                incidents=IncidentService(sessions, after_create=[AlertOutbox(escalate_after=escalate, waker=waker)]),
+                knowledge=retriever,
+                events=events,
+                widgets=WidgetService(sessions),
+                alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
@@ -130,6 +152,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         log.info("faraday ready", extra={"model": model.name})
         yield
         warm.cancel()
+        await events.close()
         if isinstance(model, OpenAIBackend):
             await model.close()
         if redis is not None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
@@ -21,12 +22,16 @@ from bot.actions import CardOutcome
 from bot.agent.loop import Agent, AgentReply
 from bot.ai_entities import ai_entity
 from bot.agent.offline.answers import HELP_TEXT
+from bot.alert_commands import alert_command
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
 from bot.dedupe import Deduplicator
+from bot.streaming import TeamsStream
 from domain.actor import Actor
 from domain.conversations import ConversationService
 from domain.errors import DomainError
+from domain.feedback import FeedbackService
+from domain.memory import ConversationMemory
 from domain.identity import IdentityService
 from tools.base import Services, ToolDeps
 
@@ -45,6 +50,7 @@ CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 TOO_LONG = "That message is too long for me ({length:,} characters). Please keep it under {limit:,} characters."
 EMPTY = "I didn't catch a question. Type **help** to see what I can do."
+WORKING = "Working on it…"
 FAILED = "Sorry, something went wrong on my side and nothing was saved. Please try again."
 
 
@@ -54,6 +60,8 @@ class FaradayBot(ActivityHandler):
         *,
         identity: IdentityService,
         conversations: ConversationService,
+        memory: ConversationMemory,
+        feedback: FeedbackService,
         services: Services,
         agent: Agent,
         dedupe: Deduplicator,
@@ -62,6 +70,8 @@ class FaradayBot(ActivityHandler):
     ) -> None:
         self._identity = identity
         self._conversations = conversations
+        self._memory = memory
+        self._feedback_service = feedback
         self._services = services
         self._agent = agent
         self._dedupe = dedupe
@@ -97,16 +107,46 @@ class FaradayBot(ActivityHandler):
         if not text:
             await turn_context.send_activity(EMPTY)
             return
+        answer = await alert_command(text, actor, self._services)
+        if answer is not None:
+            await turn_context.send_activity(answer)
+            return
         if text.lower() in ("help", "/help", "commands"):
             await turn_context.send_activity(HELP_TEXT)
             return
-        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        conversation = turn_context.activity.conversation
+        personal = (conversation.conversation_type or "personal") == "personal"
+        stream = TeamsStream(turn_context, enabled=personal)
+        await stream.inform(WORKING)
+        history = await self._memory.recent(conversation.id, actor.staff_id)
         try:
-            reply = await self._agent.run(text, self._deps(actor))
+            reply = await self._agent.run(text, self._deps(actor), history, on_text=stream.update)
         except DomainError as exc:
-            await turn_context.send_activity(str(exc))
+            await stream.finish(MessageFactory.text(str(exc)))
             return
-        await turn_context.send_activity(await self._reply_activity(reply, actor))
+        await stream.finish(await self._reply_activity(reply, actor))
+        await self._memory.remember(conversation.id, actor.staff_id, text, reply.text, reply.student_ids)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name == "message/submitAction":
+            return await self._feedback(turn_context)
+        return await super().on_invoke_activity(turn_context)
+
+    async def _feedback(self, turn_context: TurnContext) -> InvokeResponse:
+        """Feedback buttons: ``value = {actionName: "feedback", actionValue: {reaction, feedback: "<json>"}}``."""
+        actor = await self._actor(turn_context)
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        action = value.get("actionValue") if isinstance(value.get("actionValue"), dict) else {}
+        if actor is None or value.get("actionName") != "feedback":
+            return InvokeResponse(status=400)
+        comment = _feedback_text(action.get("feedback"))
+        try:
+            await self._feedback_service.record(
+                actor, turn_context.activity.reply_to_id or "", str(action.get("reaction", "")), comment
+            )
+        except DomainError:
+            return InvokeResponse(status=400)
+        return InvokeResponse(status=200)
 
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
@@ -174,7 +214,20 @@ def reply_activity(reply: AgentReply, ctx: RenderContext | None = None) -> Activ
         activity.attachments = attachments
     if reply.model_written:
         activity.entities = [ai_entity(reply.text, reply.citations)]
+        activity.channel_data = {"feedbackLoopEnabled": True}
     return activity
+
+
+def _feedback_text(raw: object) -> str | None:
+    """Teams sends the comment as a JSON string ``{"feedbackText": "..."}``; anything else is ignored."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return None
+    text = parsed.get("feedbackText") if isinstance(parsed, dict) else None
+    return text if isinstance(text, str) else None
 
 
 def _message_text(turn_context: TurnContext) -> str:

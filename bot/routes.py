@@ -1,4 +1,8 @@
-"""HTTP routes: POST /api/messages (validated here before botbuilder sees it) and GET /healthz."""
+"""HTTP routes: POST /api/messages (validated here before botbuilder sees it) and GET /healthz.
+
+Order on /api/messages: body checks → JWT (every failure a 401) → channel/tenant/serviceUrl policy → per-user rate
+limit (a polite reply, no agent) → the bot, with every outgoing message sanitised (links, images, HTML: OWASP LLM05).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,18 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import serializer_helper
+from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ResourceResponse
 from botframework.connector.auth import BotFrameworkAuthentication
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.agent.prompt import CANARY
 from bot.channel import ChannelPolicy
 from bot.handler import FaradayBot
+from bot.rate_limit import Decision, RateLimiter, user_key
+from bot.sanitize import sanitize_activity, sanitize_card
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +33,12 @@ POLICY = web.AppKey("policy", ChannelPolicy)
 AUTH = web.AppKey("auth", BotFrameworkAuthentication)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", FaradayBot)
+LIMITER = web.AppKey("limiter", RateLimiter)  # optional: no limiter, no per-user rate limit
+LINK_HOSTS = web.AppKey("link_hosts", tuple)  # hosts model-written links may point to (none by default)
+
+WITHHELD = "Sorry, I can't share that."
+SLOW_DOWN = "You're sending messages faster than I can answer. Please wait {seconds} s and try again."
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
 
 routes = web.RouteTableDef()
 
@@ -52,7 +65,8 @@ async def messages(request: web.Request) -> web.Response:
     try:
         auth_result = await app[AUTH].authenticate_request(activity, request.headers.get("Authorization", ""))
     except Exception as exc:  # botbuilder raises many types for bad tokens; every one of them is a 401
-        log.info("authentication failed", extra={"error": type(exc).__name__})
+        reason = str(exc) if type(exc).__name__ == "AuthenticationFailed" else type(exc).__name__
+        log.info("authentication failed", extra={"reason": reason[:80]})
         return _error(401, "unauthorized")
 
     refusal = app[POLICY].refusal(activity)
@@ -66,7 +80,9 @@ async def messages(request: web.Request) -> web.Response:
         log.exception("turn failed", extra={"error": type(exc).__name__})
         return _error(500, "the bot could not process this activity")
     if invoke_response:
-        return web.json_response(serializer_helper(invoke_response.body), status=invoke_response.status)
+        body = invoke_response.body  # already serialised by ActivityHandler, except for raw models
+        payload = body if body is None or isinstance(body, (dict, list, str)) else serializer_helper(body)
+        return web.json_response(payload, status=invoke_response.status)
     return web.Response(status=201)
 
 

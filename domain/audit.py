@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
 from domain.models import AuditLog
@@ -40,3 +40,21 @@ async def record(
             for subject_id in subject_ids
         ],
     )
+
+
+async def record_refusal(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    action: str,
+    subject_type: str,
+    subject_ids: list[int],
+    via: str,
+    reason: str,
+) -> None:
+    """A refused attempt, in its own transaction: it must be kept even though the refused work rolls back."""
+    async with sessions() as session, session.begin():
+        await record(
+            session, actor, action=action, subject_type=subject_type, subject_ids=subject_ids, via=via,
+            allowed=False, reason=reason,
+        )

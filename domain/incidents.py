@@ -127,16 +127,18 @@ class IncidentService:
         nothing more and returns the first save."""
         if not idempotency_key or len(idempotency_key) > 80:
             raise InvalidInput("This form has expired; open a new one.")
+        async with self._sessions() as session:
+            visible = await session.scalar(
+                select(Student.id).where(Student.id == draft.student_id, student_visible(actor))
+            )
+        if visible is None:
+            await audit.record_refusal(
+                self._sessions, actor, action="incident.create", subject_type="student",
+                subject_ids=[draft.student_id], via=via, reason="student not in caller's scope",
+            )
+            raise NotAllowed("You can only report incidents for students in your classes.")
         async with unit_of_work(self._sessions) as session:
-            student = (
-                await session.execute(select(Student).where(Student.id == draft.student_id, student_visible(actor)))
-            ).scalar_one_or_none()
-            if student is None:
-                await audit.record(
-                    session, actor, action="incident.create", subject_type="student",
-                    subject_ids=[draft.student_id], via=via, allowed=False, reason="student not in caller's scope",
-                )
-                raise NotAllowed("You can only report incidents for students in your classes.")
+            student = (await session.execute(select(Student).where(Student.id == draft.student_id))).scalar_one()
             stmt = (
                 insert(Incident)
                 .values(
@@ -165,14 +167,15 @@ class IncidentService:
             return await self._saved(session, incident, created=True)
 
     async def recent_for_student(self, actor: Actor, student_id: int, *, limit: int = 5, via: str) -> list[IncidentSummary]:
-        async with unit_of_work(self._sessions) as session:
+        async with self._sessions() as session:
             visible = await session.scalar(select(Student.id).where(Student.id == student_id, student_visible(actor)))
-            if visible is None:
-                await audit.record(
-                    session, actor, action="incident.read", subject_type="student",
-                    subject_ids=[student_id], via=via, allowed=False, reason="student not in caller's scope",
-                )
-                raise NotFound("No student by that name in your classes.")
+        if visible is None:
+            await audit.record_refusal(
+                self._sessions, actor, action="incident.read", subject_type="student",
+                subject_ids=[student_id], via=via, reason="student not in caller's scope",
+            )
+            raise NotFound("No student by that name in your classes.")
+        async with unit_of_work(self._sessions) as session:
             rows = (
                 await session.execute(
                     select(Incident).where(Incident.student_id == student_id)

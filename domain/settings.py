@@ -60,3 +60,38 @@ class Settings(BaseSettings):
     def offline(self) -> bool:
         """True when no OpenAI key is set: the offline planner and local embeddings are used."""
         return not self.openai_api_key.get_secret_value()
+
+    # --- Safety alerts ---
+    alert_escalation_minutes: float = 5.0
+    alert_relay_poll_s: float = 1.0
+    alert_relay_batch: int = 50
+    alert_relay_lease_s: float = 60.0
+    alert_max_attempts: int = 8
+    alert_backoff_base_s: float = 1.0
+    alert_tenant_share: float = Field(default=1.0, description="Share of Teams' per-tenant budget per replica")
+    faraday_relay_crash_at: str = Field(default="", description="Fault injection for crash tests only")
+
+    # --- Calendar (Microsoft Graph) ---
+    ms_tenant_id: str = Field(default="", description="Tenant whose Outlook calendars Faraday writes (Graph mode)")
+    ms_client_id: str = Field(default="", description="App registration with the Calendars.ReadWrite application permission")
+    ms_client_secret: SecretStr = Field(default=SecretStr(""), description="Client secret (or use a certificate)")
+    ms_client_certificate_path: str = Field(default="", description="PEM file with the private key and certificate")
+    ms_client_certificate_thumbprint: str = Field(default="", description="SHA-1 thumbprint of that certificate")
+    ms_authority_host: str = "https://login.microsoftonline.com"
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    graph_ca_file: str = Field(default="", description="Extra CA bundle for Graph and sign-in (proxies, tests)")
+    graph_timeout_s: float = 8.0
+    graph_retry_budget_s: float = Field(default=6.0, description="Most time spent honouring Retry-After per call")
+    ics_link_ttl_hours: int = Field(default=72, ge=1, le=24 * 90, description="How long an .ics download link works")
+    ics_link_secret: SecretStr = Field(
+        default=SecretStr(""), description="HMAC key for .ics links (≥16 bytes); empty = random per process"
+    )
+    public_base_url: str = Field(default="", description="https://bot.example.org as users reach it; for .ics links")
+
+    @property
+    def graph_configured(self) -> bool:
+        """Graph mode needs a tenant, a client id and a secret or a certificate; otherwise the local calendar."""
+        credential = self.ms_client_secret.get_secret_value() or (
+            self.ms_client_certificate_path and self.ms_client_certificate_thumbprint
+        )
+        return bool(self.ms_tenant_id and self.ms_client_id and credential)

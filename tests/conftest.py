@@ -25,6 +25,8 @@ for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "REDIS_URL", 
 
 MIGRATED = "tpl_migrated"
 SEEDED = "tpl_seeded"
+FULL = "tpl_full"
+CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
 _db_numbers = itertools.count(1)
 
 
@@ -118,6 +120,27 @@ def seeded_template(postgres: EmbeddedPostgres, migrated_template: str) -> str:
     return SEEDED
 
 
+@pytest.fixture(scope="session")
+def full_template(postgres: EmbeddedPostgres, seeded_template: str) -> str:
+    """The demo district plus the knowledge corpus ingested with the local MiniLM embedder."""
+    from domain.db import make_engine, make_sessionmaker
+    from knowledge.embedders import MiniLMEmbedder
+    from knowledge.ingest import ingest
+
+    postgres.psql(f"CREATE DATABASE {FULL} TEMPLATE {seeded_template}")
+
+    async def load() -> None:
+        engine = make_engine(_url(postgres, FULL), pool_size=2)
+        try:
+            report = await ingest(make_sessionmaker(engine), MiniLMEmbedder(), CORPUS)
+            assert not report.errors, report.errors
+        finally:
+            await engine.dispose()
+
+    asyncio.run(load())
+    return FULL
+
+
 def _clone(postgres: EmbeddedPostgres, template: str) -> Iterator[str]:
     name = f"test_{next(_db_numbers)}"
     postgres.psql(f"CREATE DATABASE {name} TEMPLATE {template}")
@@ -135,6 +158,12 @@ def empty_db_url(postgres: EmbeddedPostgres, migrated_template: str) -> Iterator
 def demo_db_url(postgres: EmbeddedPostgres, seeded_template: str) -> Iterator[str]:
     """A fresh database with the demo district seeded."""
     yield from _clone(postgres, seeded_template)
+
+
+@pytest.fixture
+def full_db_url(postgres: EmbeddedPostgres, full_template: str) -> Iterator[str]:
+    """A fresh database with the demo district and the ingested knowledge corpus."""
+    yield from _clone(postgres, full_template)
 
 
 @pytest.fixture

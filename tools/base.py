@@ -25,9 +25,12 @@ import openai
 from pydantic import BaseModel, ValidationError
 
 from domain.actor import Actor
+from domain.alerts import AlertService
 from domain.errors import DomainError
+from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.students import StudentService
+from domain.widgets import WidgetService
 from knowledge.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,9 @@ class Services:
     students: StudentService
     incidents: IncidentService
     knowledge: Retriever
+    events: EventService
+    widgets: WidgetService
+    alerts: AlertService | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.actions.alert import acknowledge_alert, refresh_alert
+from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.outcome import CardOutcome
 from bot.actions.student import lookup_student
@@ -27,6 +29,13 @@ ACTIONS: dict[str, Action] = {
     "incident.form": open_incident_form,
     "incident.save": save_incident,
     "incident.cancel": cancel_incident,
+    "alert.ack": acknowledge_alert,
+    "alert.refresh": refresh_alert,
+    "event.form": open_event_form,
+    "event.save": save_event,
+    "event.cancel": cancel_event_form,
+    "event.remove": remove_event,
+    "event.list": list_events,
     "forms": lambda value, deps: _forms_menu(),
 }
 

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.agent.model import ModelBackend, ModelReply, ModelUnavailable, PlanningContext, ToolCall
+from bot.agent.model import ModelBackend, ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
 from bot.agent.prompt import CANARY, system_prompt
 from tools.base import Citation, Tool, ToolDeps, ToolResult
 
@@ -43,7 +43,13 @@ class Agent:
     def __post_init__(self) -> None:
         self._specs = [t.openai_spec() for t in self.tools.values()]
 
-    async def run(self, user_text: str, deps: ToolDeps, history: list[dict[str, str]] | None = None) -> AgentReply:
+    async def run(
+        self,
+        user_text: str,
+        deps: ToolDeps,
+        history: list[dict[str, str]] | None = None,
+        on_text: TextSink | None = None,
+    ) -> AgentReply:
         ctx = PlanningContext(actor=deps.actor, now=deps.now, roster=lambda: deps.services.students.parsing_names(deps.actor))
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": system_prompt(deps.actor, deps.now)},
@@ -55,7 +61,7 @@ class Agent:
         backend = self.backend
         for _step in range(self.max_steps):
             try:
-                model_reply = await self._think(backend, messages, ctx, deadline)
+                model_reply = await self._think(backend, messages, ctx, deadline, on_text)
             except ModelUnavailable:
                 if self.fallback is not None and not reply.tool_calls and backend is not self.fallback:
                     log.info("model unavailable; falling back to the offline planner")
@@ -87,13 +93,18 @@ class Agent:
         return reply
 
     async def _think(
-        self, backend: ModelBackend, messages: list[dict[str, Any]], ctx: PlanningContext, deadline: float
+        self,
+        backend: ModelBackend,
+        messages: list[dict[str, Any]],
+        ctx: PlanningContext,
+        deadline: float,
+        on_text: TextSink | None,
     ) -> ModelReply:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise ModelUnavailable("turn deadline passed")
         try:
-            return await asyncio.wait_for(backend.complete(messages, self._specs, ctx), remaining)
+            return await asyncio.wait_for(backend.complete(messages, self._specs, ctx, on_text), remaining)
         except TimeoutError as exc:
             raise ModelUnavailable("turn deadline passed") from exc
 

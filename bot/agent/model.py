@@ -37,9 +37,16 @@ class PlanningContext:
     roster: Callable[[], Awaitable[list[NameParts]]]  # names to recognise in text (not an authorization list)
 
 
+TextSink = Callable[[str], Awaitable[None]]  # receives the answer's text so far, as the model writes it
+
+
 class ModelBackend(Protocol):
     name: str
 
     async def complete(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: PlanningContext
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: PlanningContext,
+        on_text: TextSink | None = None,
     ) -> ModelReply: ...

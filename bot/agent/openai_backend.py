@@ -7,7 +7,7 @@ from typing import Any
 
 import openai
 
-from bot.agent.model import ModelReply, ModelUnavailable, PlanningContext, ToolCall
+from bot.agent.model import ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,15 @@ class OpenAIBackend:
         self._model = model
 
     async def complete(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: PlanningContext
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: PlanningContext,
+        on_text: TextSink | None = None,
     ) -> ModelReply:
         try:
+            if on_text is not None:
+                return await self._stream(messages, tools, on_text)
             response = await self._client.chat.completions.create(
                 model=self._model,
                 messages=messages,  # type: ignore[arg-type]
@@ -35,10 +41,8 @@ class OpenAIBackend:
                 parallel_tool_calls=True,
                 temperature=0.2,
             )
-        except openai.APIError as exc:
-            status = getattr(exc, "status_code", None)
-            log.warning("model call failed", extra={"error": type(exc).__name__, "status": status})
-            raise ModelUnavailable(type(exc).__name__) from exc
+        except Exception as exc:  # API errors, transport errors, a truncated stream: the model is unavailable
+            raise self._unavailable(exc) from exc
         if not response.choices:
             raise ModelUnavailable("empty response")
         message = response.choices[0].message
@@ -48,6 +52,47 @@ class OpenAIBackend:
             if c.type == "function"
         ]
         return ModelReply(content=message.content, tool_calls=calls)
+
+    async def _stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], on_text: TextSink) -> ModelReply:
+        """Stream the reply: text deltas go to ``on_text`` as they come; tool-call deltas are assembled."""
+        text = ""
+        calls: dict[int, dict[str, str]] = {}
+        finished = False
+        stream = await self._client.chat.completions.create(
+            model=self._model,
+            messages=messages,  # type: ignore[arg-type]
+            tools=tools,  # type: ignore[arg-type]
+            parallel_tool_calls=True,
+            temperature=0.2,
+            stream=True,
+        )
+        async for chunk in stream:
+            if not chunk.choices:
+                continue
+            choice = chunk.choices[0]
+            delta = choice.delta
+            if delta.content:
+                text += delta.content
+                if not calls:
+                    await on_text(text)
+            for part in delta.tool_calls or []:
+                slot = calls.setdefault(part.index, {"id": "", "name": "", "arguments": ""})
+                slot["id"] = part.id or slot["id"]
+                if part.function is not None:
+                    slot["name"] += part.function.name or ""
+                    slot["arguments"] += part.function.arguments or ""
+            finished = finished or choice.finish_reason is not None
+        if not finished:
+            raise ModelUnavailable("the stream ended before the model finished")
+        tool_calls = [ToolCall(id=c["id"], name=c["name"], arguments=c["arguments"] or "{}") for _, c in sorted(calls.items())]
+        return ModelReply(content=text or None, tool_calls=tool_calls)
+
+    @staticmethod
+    def _unavailable(exc: Exception) -> ModelUnavailable:
+        if isinstance(exc, ModelUnavailable):
+            return exc
+        log.warning("model call failed", extra={"error": type(exc).__name__, "status": getattr(exc, "status_code", None)})
+        return ModelUnavailable(type(exc).__name__)
 
     async def close(self) -> None:
         await self._client.close()

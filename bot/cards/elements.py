@@ -7,12 +7,15 @@ from typing import Any
 
 CARD_VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]])")
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+\.)(\s)", re.M)
 
 
 def escape(text: str) -> str:
-    """Neutralise Adaptive Card markdown in untrusted text (names, notes, model output shown as data)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Neutralise the markdown Adaptive Cards interpret (emphasis, links, code, list starts) in untrusted text:
+    names, notes, model output shown as data. Other punctuation is left alone so it reads normally."""
+    escaped = _MARKDOWN.sub(r"\\\1", text)
+    return _LIST_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}{m.group(3)}", escaped)
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -6,12 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.cards.elements import attachment
+from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_profile import student_profile_card
+from bot.cards.widgets import widget_card
+from domain.events import EventProposal
 from domain.incidents import IncidentProposal
 from domain.students import StudentLookup, StudentProfile
+from domain.widgets import WidgetResult
 from tools.open_form import BlankForm
 
 
@@ -34,6 +38,10 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return student_choice_card(item)
     if isinstance(item, IncidentProposal):
         return incident_form_card(IncidentFormState.from_proposal(item, ctx.roster))
+    if isinstance(item, WidgetResult):
+        return widget_card(item)
+    if isinstance(item, EventProposal):
+        return event_form_card(EventFormState.from_proposal(item))
     if isinstance(item, BlankForm):
         return _blank_form(item, ctx)
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,7 +69,17 @@ class AlertDelivery(IdMixin, CreatedMixin, Base):
     """Outbox row: one per (alert, recipient, escalation level). The relay claims with FOR UPDATE SKIP LOCKED."""
 
     __tablename__ = "alert_deliveries"
-    __table_args__ = (UniqueConstraint("alert_id", "recipient_id", name="uq_alert_delivery_recipient"),)
+    __table_args__ = (
+        UniqueConstraint("alert_id", "recipient_id", "kind", "level", name="uq_alert_delivery_recipient"),
+        Index(
+            "ix_alert_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'sending', 'update_pending', 'updating')"),
+        ),
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="alert", server_default="alert")  # alert|escalation|reporter
+    level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    conversation_id: Mapped[str | None] = mapped_column(String(400))
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending|sent|failed

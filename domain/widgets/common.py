@@ -15,9 +15,11 @@ MAX_TABLE_ROWS = 10
 
 
 async def audit_students(session: AsyncSession, scope: WidgetScope, student_ids: Iterable[int]) -> None:
-    """One ``student.read`` row per student whose data the widget shows."""
+    """One ``student.read`` row per student whose data the widget shows (once per student per run)."""
+    new = sorted(set(student_ids) - set(scope.shown))
+    scope.shown.extend(new)
     await audit.record(session, scope.actor, action="student.read", subject_type="student",
-                       subject_ids=sorted(set(student_ids)), via=scope.via, allowed=True)
+                       subject_ids=new, via=scope.via, allowed=True)
 
 
 async def audit_classes(session: AsyncSession, scope: WidgetScope) -> None:

@@ -72,7 +72,8 @@ class WidgetResult:
     notes: tuple[str, ...] = ()
     empty: str | None = None  # the honest empty state, e.g. "No attendance recorded for PE 7 in this period."
     as_of: date | None = None  # the latest record the figures are based on
-    student_names: tuple[str, ...] = field(default=())  # names the model may repeat (the widget is about them)
+    student_names: tuple[str, ...] = field(default=())  # the students the widget shows by name
+    student_ids: tuple[int, ...] = ()  # the students whose records were read (audited), set by the service
 
     def headline(self) -> dict[str, str]:
         return {m.label: m.value for m in self.metrics}

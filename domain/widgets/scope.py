@@ -201,8 +201,10 @@ class WidgetScope:
     label: str
     via: str
     school_wide: bool = False  # no class named, and the caller reads the whole school
+    named_class: bool = False  # the user named the class (as opposed to "all my classes")
     student: StudentRef | None = None
     options: dict[str, int] = field(default_factory=dict)
+    shown: list[int] = field(default_factory=list)  # students audited as read (filled by the audit helper)
 
     @property
     def class_ids(self) -> list[int]:

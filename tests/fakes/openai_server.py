@@ -23,6 +23,8 @@ class Step:
     status: int = 200
     retry_after: float | None = None
     delay_s: float = 0.0
+    truncate: bool = False  # streamed: stop before the model finishes (a broken connection)
+    chunk_delay_s: float = 0.0  # streamed: pause between chunks
 
 
 def say(text: str) -> Step:
@@ -79,6 +81,8 @@ class ScriptedOpenAI:
                 status=step.status,
                 headers=headers,
             )
+        if body.get("stream"):
+            return await self._stream(request, step)
         message: dict[str, Any] = {"role": "assistant", "content": step.text}
         if step.tool_calls:
             message["tool_calls"] = [
@@ -101,3 +105,33 @@ class ScriptedOpenAI:
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
             }
         )
+
+    async def _stream(self, request: web.Request, step: Step) -> web.StreamResponse:
+        """Server-sent events as the real API sends them: content deltas word by word, tool calls in pieces."""
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        base = {"id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion.chunk", "created": 1764000000,
+                "model": "test"}
+
+        async def send(delta: dict[str, Any], finish: str | None = None) -> None:
+            chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            if step.chunk_delay_s:
+                await asyncio.sleep(step.chunk_delay_s)
+
+        await send({"role": "assistant", "content": ""})
+        for i, (name, args) in enumerate(step.tool_calls):
+            arguments = args if isinstance(args, str) else json.dumps(args)
+            half = len(arguments) // 2
+            await send({"tool_calls": [{"index": i, "id": f"call_{next(self._ids)}", "type": "function",
+                                        "function": {"name": name, "arguments": arguments[:half]}}]})
+            await send({"tool_calls": [{"index": i, "function": {"arguments": arguments[half:]}}]})
+        words = (step.text or "").split(" ")
+        for i, word in enumerate(words if step.text else []):
+            await send({"content": word if i == 0 else " " + word})
+        if step.truncate:
+            return response  # no finish_reason, no [DONE]: the connection just ends
+        await send({}, "tool_calls" if step.tool_calls else "stop")
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response

@@ -71,6 +71,15 @@ async def start_bot(settings: Settings, connector: FakeConnector, **app_kwargs: 
 
 
 @pytest.fixture
+def demo_sessions_for():  # type: ignore[no-untyped-def]
+    """Sessions on the database a running bot uses (for asserting the rows it wrote)."""
+    from domain.db import make_sessionmaker
+    from bot.routes import ENGINE
+
+    return lambda client: make_sessionmaker(client.server.app[ENGINE])
+
+
+@pytest.fixture
 async def bot(demo_db_url: str, redis_url: str, connector: FakeConnector) -> AsyncIterator[BotClient]:
     client = await start_bot(bot_settings(demo_db_url, redis_url), connector)
     yield client

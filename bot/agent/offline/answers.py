@@ -103,7 +103,15 @@ def _key_sentences(text: str, query: str, limit: int = 3) -> str:
     return " ".join(sentences[i].lstrip("-*0123456789. ") for i in chosen)
 
 
+def widget_answer(result: dict[str, Any]) -> str:
+    """The widget's own one-sentence summary, built only from its headline figures."""
+    if "error" in result:
+        return f"I couldn't run that: {result['error']}"
+    return str(result.get("summary") or result.get("message") or "Here it is.")
+
+
 BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
+    "run_widget": widget_answer,
     "search_knowledge": knowledge_answer,
     "lookup_student": lookup_answer,
     "log_incident": incident_answer,

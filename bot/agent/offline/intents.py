@@ -198,7 +198,10 @@ def _incident(text: str, keyed: str, student: str, now: datetime) -> Intent:
 
 
 def _widget(widget: str, keyed: str) -> Intent:
-    return Intent("run_widget", {"widget": widget, "class": slots.class_ref(keyed), "student": None, "period_days": None})
+    arguments: dict[str, Any] = {"widget": widget, "class": slots.class_ref(keyed), "student": None, "period_days": None}
+    if widget == "teams":
+        arguments["team_count"] = slots.team_count(keyed)
+    return Intent("run_widget", arguments)
 
 
 def _lesson(keyed: str) -> Intent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.agent.model import ModelReply, PlanningContext, ToolCall
+from bot.agent.model import ModelReply, PlanningContext, TextSink, ToolCall
 from bot.agent.offline import answers
 from bot.agent.offline.intents import classify
 
@@ -25,7 +25,11 @@ class OfflinePlanner:
     name = "offline"
 
     async def complete(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: PlanningContext
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: PlanningContext,
+        on_text: TextSink | None = None,  # replies are instant: nothing to stream
     ) -> ModelReply:
         last = messages[-1]
         if last["role"] == "tool":

@@ -312,3 +312,16 @@ def lesson_topic(text: str) -> str | None:
     topic = " ".join(words).replace("/", " ").strip(" -+")
     topic = re.sub(r"\s+", " ", topic)
     return topic[:120] or None
+
+
+TEAM_COUNT = re.compile(r"\b(\d|two|three|four|five|six|seven|eight)\s+(?:\w+\s+)?(teams|groups|squads)\b", re.I)
+WORD_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+
+
+def team_count(text: str) -> int | None:
+    match = TEAM_COUNT.search(text)
+    if not match:
+        return None
+    raw = match.group(1).lower()
+    value = WORD_NUMBERS.get(raw) or int(raw)
+    return value if 2 <= value <= 8 else None

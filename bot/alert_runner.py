@@ -1,0 +1,165 @@
+"""The alert relay as a background task: in every bot replica (``alert_relay_ctx`` in the app's cleanup_ctx) or as
+a process of its own (``python -m bot.alert_runner``). It polls every ``poll_s`` and wakes at once on a Redis
+wake-up when Redis is there; correctness never depends on Redis."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiohttp import web
+from botbuilder.core import BotAdapter
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.proactive import BotSender
+from domain.alerts.escalation import escalate_due
+from domain.alerts.ratelimit import RateLimiter
+from domain.alerts.relay import Fault, Relay, RelayConfig
+from domain.alerts.types import Clock, utc_now
+from domain.alerts.wakeup import RedisJournal, wait_for_wakeups
+from domain.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertConfig:
+    escalate_after: timedelta = timedelta(minutes=5)
+    poll_s: float = 1.0
+    relay: RelayConfig = RelayConfig()
+    tenant_share: float = 1.0  # of Teams' per-tenant budget, for this process (1 / number of relaying replicas)
+    crash_at: str = ""  # fault injection for crash tests only
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AlertConfig:
+        get = lambda name, default: getattr(settings, name, default)  # noqa: E731 - fields land with the wiring
+        return cls(
+            escalate_after=timedelta(minutes=float(get("alert_escalation_minutes", 5))),
+            poll_s=float(get("alert_relay_poll_s", 1.0)),
+            relay=RelayConfig(batch=int(get("alert_relay_batch", 50)), lease=timedelta(seconds=float(get("alert_relay_lease_s", 60))),
+                              max_attempts=int(get("alert_max_attempts", 8)),
+                              backoff_base_s=float(get("alert_backoff_base_s", 1.0))),
+            tenant_share=float(get("alert_tenant_share", 1.0)),
+            crash_at=str(get("faraday_relay_crash_at", "")),
+        )
+
+
+def kill_at(point: str) -> Fault:
+    """A fault hook that kills this process (SIGKILL: no cleanup, like a crash) at ``point``."""
+    def fault(reached: str) -> None:
+        if reached == point:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return fault
+
+
+class AlertRunner:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], relay: Relay, config: AlertConfig, *,
+                 redis: Redis | None = None, clock: Clock = utc_now) -> None:
+        self._sessions, self._relay, self._config = sessions, relay, config
+        self._redis, self._clock = redis, clock
+        self._stop, self._wake = asyncio.Event(), asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._loop(), name="alert-relay"))
+        if self._redis is not None:
+            self._tasks.append(asyncio.create_task(wait_for_wakeups(self._redis, self._wake, self._stop)))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 10)
+
+    async def tick(self) -> int:
+        """Escalate what is due, then deliver one batch; returns the rows claimed."""
+        await escalate_due(self._sessions, self._clock(), self._config.escalate_after)
+        return await self._relay.run_once()
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                claimed = await self.tick()
+            except Exception as exc:  # database restart, network: keep going, the rows are safe
+                log.warning("alert relay tick failed", extra={"error": type(exc).__name__})
+                claimed = 0
+            if claimed >= self._config.relay.batch:
+                continue  # more is probably due
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._config.poll_s)
+
+
+def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter, app_id: str, config: AlertConfig,
+                 redis: Redis | None, clock: Clock = utc_now) -> AlertRunner:
+    sender = BotSender(adapter, app_id, RateLimiter(tenant_share=config.tenant_share))
+    relay = Relay(sessions, sender, config=config.relay, clock=clock,
+                  journal=RedisJournal(redis) if redis is not None else None,
+                  fault=kill_at(config.crash_at) if config.crash_at else None)
+    return AlertRunner(sessions, relay, config, redis=redis, clock=clock)
+
+
+async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: start the relay after the database and the adapter exist (append it after ``_bot``)."""
+    from bot.routes import ADAPTER, ENGINE, SETTINGS
+    from domain.db import make_sessionmaker
+
+    settings = app[SETTINGS]
+    redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=0.5) if settings.redis_url else None
+    runner = build_runner(make_sessionmaker(app[ENGINE]), app[ADAPTER], settings.microsoft_app_id,
+                          AlertConfig.from_settings(settings), redis)
+    runner.start()
+    yield
+    await runner.stop()
+    if redis is not None:
+        await redis.aclose()
+
+
+async def _main(args: argparse.Namespace) -> None:
+    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+    from bot.app import BotConfig
+    from domain.db import make_engine, make_sessionmaker
+
+    settings = Settings()
+    config = AlertConfig.from_settings(settings)
+    relay = config.relay
+    if args.lease_s:
+        relay = dataclasses.replace(relay, lease=timedelta(seconds=args.lease_s))
+    if args.batch:
+        relay = dataclasses.replace(relay, batch=args.batch, concurrency=args.batch)
+    config = dataclasses.replace(config, poll_s=args.poll_s or config.poll_s, relay=relay,
+                                 crash_at=args.crash_at or config.crash_at)
+    engine = make_engine(settings.database_url, pool_size=4)
+    redis = Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(BotConfig(settings)))
+    runner = build_runner(make_sessionmaker(engine), adapter, settings.microsoft_app_id, config, redis)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    runner.start()
+    print("relay ready", flush=True)
+    await stop.wait()
+    await runner.stop()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Run Faraday's alert relay on its own (DATABASE_URL, REDIS_URL, "
+                                                 "MICROSOFT_APP_* from the environment).")
+    parser.add_argument("--crash-at", default="", help="fault injection: after_claim | after_connector | after_send")
+    parser.add_argument("--lease-s", type=float, default=0.0)
+    parser.add_argument("--poll-s", type=float, default=0.0)
+    parser.add_argument("--batch", type=int, default=0)
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(_main(parser.parse_args()))

@@ -1,0 +1,81 @@
+"""Redis helpers for the relay. Both are optimisations: with Redis down, relays still poll and deliver.
+
+- ``RedisWaker``: publish a wake-up after a commit, so every replica's relay looks at once (not at its next poll).
+- ``RedisJournal``: "delivery N went out as activity A", written right after the connector answers (see relay.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "faraday:alerts:wake"
+JOURNAL_KEY = "faraday:alerts:sent:{}"
+JOURNAL_TTL_S = 7 * 24 * 3600
+
+
+class RedisWaker:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def poke(self) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(self._publish())
+        except RuntimeError:  # no loop (a sync caller): the relays' polling picks the work up
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _publish(self) -> None:
+        try:
+            await self._redis.publish(CHANNEL, b"1")
+        except (RedisError, OSError) as exc:
+            log.info("alert wake-up not published", extra={"error": type(exc).__name__})
+
+
+class RedisJournal:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def record(self, delivery_id: int, activity_id: str, conversation_id: str) -> None:
+        try:
+            await self._redis.set(JOURNAL_KEY.format(delivery_id), f"{activity_id}\n{conversation_id}", ex=JOURNAL_TTL_S)
+        except (RedisError, OSError) as exc:
+            log.info("alert journal not written", extra={"error": type(exc).__name__})
+
+    async def lookup(self, delivery_id: int) -> tuple[str, str] | None:
+        try:
+            value = await self._redis.get(JOURNAL_KEY.format(delivery_id))
+        except (RedisError, OSError):
+            return None
+        if not value:
+            return None
+        activity_id, _, conversation_id = (value.decode() if isinstance(value, bytes) else str(value)).partition("\n")
+        return activity_id, conversation_id
+
+
+async def wait_for_wakeups(redis: Redis, wake: asyncio.Event, stop: asyncio.Event) -> None:
+    """Set ``wake`` on every published wake-up until ``stop``; reconnects with backoff when Redis is down."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            async with redis.pubsub() as pubsub:
+                await pubsub.subscribe(CHANNEL)
+                delay = 0.5
+                while not stop.is_set():
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is not None:
+                        wake.set()
+        except (RedisError, OSError) as exc:
+            log.info("alert wake-ups unavailable; polling only", extra={"error": type(exc).__name__})
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, 30.0)

@@ -1,0 +1,1 @@
+"""Calendars: the local ``calendar_events`` table, Microsoft Graph (Outlook), .ics files and their links."""

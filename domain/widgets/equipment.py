@@ -1,0 +1,94 @@
+"""equipment: items overdue for inspection, damaged, or below their minimum count, at the caller's school.
+
+Overdue: never inspected, or the last inspection plus the item's interval is before today. With a class named, only
+items its current unit uses (or general items that list no unit) are shown; otherwise the whole school's (the
+gym's equipment is shared). Retired items are ignored. Equipment is
+not a student record, so nothing is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models import Equipment, EquipmentInspection
+from domain.widgets.common import table
+from domain.widgets.result import ChartData, Metric, Series, WidgetResult
+from domain.widgets.scope import WidgetScope
+
+
+@dataclass(frozen=True, slots=True)
+class EquipmentIssue:
+    name: str
+    issues: tuple[str, ...]
+    last_inspected: date | None
+    quantity: int
+    min_quantity: int
+    units: tuple[str, ...]
+
+
+async def equipment_issues(
+    session: AsyncSession, school_id: int, today: date, units: set[str] | None
+) -> tuple[int, list[EquipmentIssue]]:
+    """(items considered, items with an issue), ordered by name. ``units``: only items these units use, or general."""
+    last = (
+        select(EquipmentInspection.equipment_id, func.max(EquipmentInspection.inspected_on).label("last"))
+        .join(Equipment, Equipment.id == EquipmentInspection.equipment_id)
+        .where(Equipment.school_id == school_id, EquipmentInspection.inspected_on <= today)
+        .group_by(EquipmentInspection.equipment_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Equipment.name, Equipment.quantity, Equipment.min_quantity, Equipment.condition,
+               Equipment.inspection_interval_days, Equipment.units, last.c.last)
+        .outerjoin(last, last.c.equipment_id == Equipment.id)
+        .where(Equipment.school_id == school_id, Equipment.condition != "retired")
+        .order_by(Equipment.name, Equipment.id)
+    )
+    considered, found = 0, []
+    for name, qty, min_qty, condition, interval, item_units, last_on in rows:
+        item_units = tuple(item_units or ())
+        if units is not None and item_units and not units.intersection(item_units):
+            continue
+        considered += 1
+        issues = []
+        if last_on is None:
+            issues.append("never inspected")
+        elif last_on + timedelta(days=interval) < today:
+            issues.append(f"inspection overdue {(today - last_on - timedelta(days=interval)).days} days")
+        if condition == "damaged":
+            issues.append("damaged")
+        if qty < min_qty:
+            issues.append(f"below minimum ({qty} of {min_qty})")
+        if issues:
+            found.append(EquipmentIssue(name, tuple(issues), last_on, qty, min_qty, item_units))
+    return considered, found
+
+
+def _count(found: list[EquipmentIssue], prefix: str) -> int:
+    return sum(any(i.startswith(prefix) for i in e.issues) for e in found)
+
+
+async def equipment(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
+    units = {c.current_unit for c in scope.classes if c.current_unit} if scope.named_class else None
+    considered, found = await equipment_issues(session, scope.actor.school_id, scope.today, units)
+    label = scope.actor.school_name if units is None else f"{scope.label} (units: {', '.join(sorted(units)) or '—'})"
+    if considered == 0:
+        return WidgetResult("equipment", "Equipment", label, None, empty=f"No equipment is recorded for {label}.")
+    overdue = _count(found, "never") + _count(found, "inspection overdue")
+    damaged, low = _count(found, "damaged"), _count(found, "below minimum")
+    rows = [(e.name, "; ".join(e.issues), f"{e.last_inspected:%b %-d, %Y}" if e.last_inspected else "never",
+             f"{e.quantity} (min {e.min_quantity})") for e in found]
+    return WidgetResult(
+        "equipment", "Equipment check", label, None,
+        metrics=(Metric("Inspection overdue", str(overdue), overdue), Metric("Damaged", str(damaged), damaged),
+                 Metric("Below minimum", str(low), low), Metric("Items checked", str(considered), considered)),
+        table=table("Needs attention", ("Item", "Issue", "Last inspected", "On hand"), rows) if rows else None,
+        chart=ChartData("bar", "Items needing attention", ("Overdue", "Damaged", "Below min"),
+                        (Series("Items", (float(overdue), float(damaged), float(low))),)) if rows else None,
+        notes=() if rows else ("Every item is inspected, in good repair and stocked.",),
+        as_of=scope.today,
+    )

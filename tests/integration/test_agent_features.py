@@ -1,0 +1,112 @@
+"""Teams AI features through the running app with the real openai SDK against a scripted model: streaming in 1:1
+chats, plain replies elsewhere, citations, feedback, conversation memory, and model failures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.agent.openai_backend import OpenAIBackend
+from domain.models import MessageFeedback
+from tests.fakes.activities import activity
+from tests.fakes.connector import FakeConnector
+from tests.fakes.openai_server import ScriptedOpenAI, Step, call, say
+from tests.integration.conftest import BotClient, bot_settings, start_bot
+
+
+@pytest.fixture
+async def model() -> AsyncIterator[ScriptedOpenAI]:
+    server = await ScriptedOpenAI().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def ai_bot(full_db_url: str, redis_url: str, connector: FakeConnector, model: ScriptedOpenAI) -> AsyncIterator[BotClient]:
+    backend = OpenAIBackend(api_key="test-key", base_url=model.base_url, model="test-model", timeout_s=5)
+    client = await start_bot(bot_settings(full_db_url, redis_url), connector, backend=backend)
+    yield client
+    await client.close()
+    await client.server.close()
+    await backend.close()
+
+
+def _stream_entities(a: dict) -> list[dict]:
+    return [e for e in a.get("entities") or [] if e.get("type") == "streaminfo"]
+
+
+async def test_a_personal_chat_streams_the_answer_and_closes_the_stream(ai_bot: BotClient, connector: FakeConnector, model) -> None:
+    words = "Move everyone indoors now and wait thirty minutes after the last thunder before going back out."
+    model.script = [Step(text=words, chunk_delay_s=0.12)]
+    await ai_bot.post(activity(connector.url, text="thunder during soccer, what do I do?"))
+    first, *middle, last = connector.activities
+    informative = _stream_entities(first)[0]
+    assert first["type"] == "typing" and informative["streamType"] == "informative" and informative["streamSequence"] == 1
+    stream_id = first["_id"]
+    chunks = [a for a in middle if a["type"] == "typing"]
+    assert chunks, "at least one streaming chunk"
+    sequences = [_stream_entities(c)[0]["streamSequence"] for c in chunks]
+    assert sequences == sorted(sequences) and sequences[0] == 2
+    assert all(_stream_entities(c)[0]["streamId"] == stream_id for c in chunks)
+    texts = [c["text"] for c in chunks]
+    assert all(words.startswith(t) for t in texts), "each chunk holds all earlier text"
+    assert last["type"] == "message" and last["text"] == words
+    final = _stream_entities(last)[0]
+    assert final["streamType"] == "final" and final["streamId"] == stream_id
+    assert last["channelData"]["feedbackLoopEnabled"] is True
+
+
+async def test_a_group_chat_gets_a_typing_indicator_and_a_plain_reply(ai_bot: BotClient, connector: FakeConnector, model) -> None:
+    model.script = [say("Hello team.")]
+    await ai_bot.post(activity(connector.url, text="hello", conversation_type="groupChat", conversation_id="19:group"))
+    kinds = [(a["type"], bool(_stream_entities(a))) for a in connector.activities]
+    assert kinds == [("typing", False), ("message", False)]
+
+
+async def test_answers_from_the_knowledge_base_carry_teams_citations(ai_bot: BotClient, connector: FakeConnector, model) -> None:
+    model.script = [call("search_knowledge", {"query": "lightning rule outdoor PE", "kind": "safety"}),
+                    say("Stop play at the first thunder and wait 30 minutes after the last [1].")]
+    await ai_bot.post(activity(connector.url, text="what's our lightning rule?"))
+    passages = json.loads(model.received[1]["messages"][-1]["content"])["passages"]
+    assert passages[0]["cite"] == "[1]"
+    reply = connector.messages()[-1]
+    label = next(e for e in reply["entities"] if e.get("@type") == "Message")
+    assert label["additionalType"] == ["AIGeneratedContent"]
+    claim = label["citation"][0]
+    assert claim["position"] == 1 and claim["appearance"]["@type"] == "DigitalDocument"
+    assert claim["appearance"]["name"] == passages[0]["title"]
+    assert len(claim["appearance"]["abstract"]) <= 160
+    assert len(label["citation"]) == 1, "only the sources the answer cites"
+
+
+async def test_the_model_sees_the_earlier_turns_of_the_conversation(ai_bot: BotClient, connector: FakeConnector, model) -> None:
+    model.script = [say("First answer."), say("Second answer.")]
+    await ai_bot.post(activity(connector.url, text="first question"))
+    await ai_bot.post(activity(connector.url, text="second question"))
+    roles = [(m["role"], m.get("content")) for m in model.received[1]["messages"][1:]]
+    assert roles == [("user", "first question"), ("assistant", "First answer."), ("user", "second question")]
+
+
+async def test_feedback_is_stored_per_message(ai_bot: BotClient, connector: FakeConnector, demo_sessions_for) -> None:
+    body = activity(connector.url, type="invoke", name="message/submitAction", replyToId="activity-7",
+                    value={"actionName": "feedback",
+                           "actionValue": {"reaction": "dislike", "feedback": json.dumps({"feedbackText": "Wrong protocol"})}})
+    status, _ = await ai_bot.post(body)
+    assert status == 200
+    bad = activity(connector.url, type="invoke", name="message/submitAction", replyToId="activity-8",
+                   value={"actionName": "feedback", "actionValue": {"reaction": "meh"}})
+    assert (await ai_bot.post(bad))[0] == 400
+    async with demo_sessions_for(ai_bot)() as s:
+        rows = (await s.execute(select(MessageFeedback))).scalars().all()
+    assert [(r.activity_id, r.reaction, r.text) for r in rows] == [("activity-7", "dislike", "Wrong protocol")]
+
+
+async def test_a_truncated_stream_falls_back_to_the_offline_planner(ai_bot: BotClient, connector: FakeConnector, model) -> None:
+    model.script = [Step(text="Half an answer that never", truncate=True), Step(text="x", truncate=True)]
+    await ai_bot.post(activity(connector.url, text="show me Jamie Ortiz"))
+    reply = connector.messages()[-1]
+    assert reply["text"].startswith("Here is **Jamie Ortiz**")
+    assert reply["attachments"][0]["content"]["body"][0]["text"] == "Jamie Ortiz"
