@@ -33,9 +33,12 @@ from domain.memory import ConversationMemory
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.settings import Settings
+from domain.lessons import LessonService
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
+from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
+from knowledge.lesson_writers import OpenAILessonWriter
 from knowledge.retriever import Retriever
 from tools.base import Services
 from tools.registry import TOOLS
@@ -116,6 +119,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         embedder = make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
         retriever = Retriever(sessions, embedder)
         events = build_event_service(settings, sessions)
+        lesson_writer = _lesson_writer(settings)
         waker = RedisWaker(redis) if redis is not None else None
         escalate = timedelta(minutes=settings.alert_escalation_minutes)
         app[EVENTS] = events
@@ -142,6 +146,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 knowledge=retriever,
                 events=events,
                 widgets=WidgetService(sessions),
+                lessons=LessonService(sessions),
+                lesson_writer=lesson_writer,
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
             ),
             agent=agent,
@@ -153,6 +159,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         yield
         warm.cancel()
         await events.close()
+        if isinstance(lesson_writer, OpenAILessonWriter):
+            await lesson_writer.close()
         if isinstance(model, OpenAIBackend):
             await model.close()
         if redis is not None:
@@ -169,6 +177,19 @@ async def _warm_up(embedder: Embedder) -> None:
             await warm()
         except Exception:  # the first search will try again and report properly
             log.warning("embedder warm-up failed", exc_info=True)
+
+
+def _lesson_writer(settings: Settings) -> LessonWriter:
+    """Offline: plans assembled from the curriculum. With a key: the model writes them, then they are validated."""
+    if settings.offline:
+        return OfflineLessonWriter()
+    return OpenAILessonWriter(
+        api_key=settings.openai_api_key.get_secret_value(),
+        model=settings.openai_model,
+        base_url=settings.openai_base_url or None,
+        timeout_s=min(settings.openai_timeout_s, 7.0),  # leaves room in the 12 s turn for the agent's own calls
+        max_retries=settings.openai_max_retries,
+    )
 
 
 def _default_backend(settings: Settings) -> ModelBackend:

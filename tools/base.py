@@ -29,8 +29,10 @@ from domain.alerts import AlertService
 from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
+from domain.lessons import LessonService
 from domain.students import StudentService
 from domain.widgets import WidgetService
+from knowledge.lesson_builder import LessonWriter
 from knowledge.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ class Services:
     knowledge: Retriever
     events: EventService
     widgets: WidgetService
+    lessons: LessonService
+    lesson_writer: LessonWriter
     alerts: AlertService | None = None
 
 

@@ -13,6 +13,14 @@ from typing import Any
 
 from bot.actions.alert import acknowledge_alert, refresh_alert
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
+from bot.actions.lesson import (
+    adjust_lesson,
+    open_lesson,
+    open_lesson_form,
+    regenerate_lesson,
+    request_lesson,
+    save_lesson,
+)
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.outcome import CardOutcome
 from bot.actions.student import lookup_student
@@ -31,6 +39,12 @@ ACTIONS: dict[str, Action] = {
     "incident.cancel": cancel_incident,
     "alert.ack": acknowledge_alert,
     "alert.refresh": refresh_alert,
+    "lesson.form": open_lesson_form,
+    "lesson.request": request_lesson,
+    "lesson.save": save_lesson,
+    "lesson.regenerate": regenerate_lesson,
+    "lesson.adjust": adjust_lesson,
+    "lesson.open": open_lesson,
     "event.form": open_event_form,
     "event.save": save_event,
     "event.cancel": cancel_event_form,

@@ -28,8 +28,8 @@ async def open_event_form(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 async def save_event(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     events = deps.services.events
-    key = str(value.get("key") or "")
-    kept = {k: v for k, v in value.items() if isinstance(v, str) and k not in ("action", "key", "families")}
+    key = str(value.get("form_key") or "")
+    kept = {k: v for k, v in value.items() if isinstance(v, str) and k not in ("action", "form_key", "families")}
     draft, errors = parse_event_inputs(value, deps.actor.time_zone)
     try:
         if errors:

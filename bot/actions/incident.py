@@ -26,8 +26,8 @@ async def open_incident_form(value: dict[str, Any], deps: ToolDeps) -> CardOutco
 
 
 async def save_incident(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    key = str(value.get("key") or "")
-    kept = {k: v for k, v in value.items() if isinstance(v, str) and k not in ("action", "key")}
+    key = str(value.get("form_key") or "")
+    kept = {k: v for k, v in value.items() if isinstance(v, str) and k not in ("action", "form_key")}
     draft, errors = parse_incident_inputs(value, deps.actor.time_zone)
     try:
         if errors:

@@ -171,7 +171,7 @@ def _choice(input_id: str, label: str, choices: list[tuple[str, str]], value: st
 
 def _execute(title: str, verb: str, key: str, extra: dict[str, str], *, style: str | None = None,
              associated_inputs: str = "auto") -> dict[str, Any]:
-    data = {"action": verb, "key": key, **extra}
+    data = {"action": verb, "form_key": key, **extra}
     action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": data,
                               "associatedInputs": associated_inputs,
                               "fallback": {"type": "Action.Submit", "title": title, "data": data,

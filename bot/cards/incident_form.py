@@ -184,7 +184,7 @@ def _student_picker(state: IncidentFormState) -> dict[str, Any]:
 
 
 def _execute(title: str, verb: str, key: str, *, style: str | None = None, associated_inputs: str = "auto") -> dict[str, Any]:
-    data = {"action": verb, "key": key}
+    data = {"action": verb, "form_key": key}
     action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": data,
                               "associatedInputs": associated_inputs,
                               "fallback": {"type": "Action.Submit", "title": title, "data": data,

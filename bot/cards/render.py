@@ -9,11 +9,14 @@ from bot.cards.elements import attachment
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
+from bot.cards.lesson_form import LessonFormState, lesson_form_card
+from bot.cards.lesson_plan import lesson_plan_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_profile import student_profile_card
 from bot.cards.widgets import widget_card
 from domain.events import EventProposal
 from domain.incidents import IncidentProposal
+from domain.lessons import LessonPlanResult
 from domain.students import StudentLookup, StudentProfile
 from domain.widgets import WidgetResult
 from tools.open_form import BlankForm
@@ -38,6 +41,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return student_choice_card(item)
     if isinstance(item, IncidentProposal):
         return incident_form_card(IncidentFormState.from_proposal(item, ctx.roster))
+    if isinstance(item, LessonPlanResult):
+        return lesson_plan_card(item)
     if isinstance(item, WidgetResult):
         return widget_card(item)
     if isinstance(item, EventProposal):
@@ -56,4 +61,6 @@ def _blank_form(form: BlankForm, ctx: RenderContext) -> dict[str, Any]:
     if form.kind == "incident":
         values = {"date": form.now.date().isoformat(), "time": form.now.strftime("%H:%M")}
         return incident_form_card(IncidentFormState(key=form.key, roster=ctx.roster, values=values))
+    if form.kind == "lesson":
+        return lesson_form_card(LessonFormState())
     return forms_menu_card([k for k in ctx.forms if form.kind in (None, k)] or list(ctx.forms))

@@ -75,7 +75,7 @@ async def test_an_invalid_submission_comes_back_with_values_kept_and_messages_by
     assert values["title"] == "Testing day <b>*bold*</b>" and values["date"] == "2026-11-23" and values["location"] == "Gym"
     assert _messages_after(card, "title") is None
     assert _messages_after(card, "duration") == escape("Between 5 and 480 minutes.")
-    assert _save_data(card)["key"] == submitted["key"]
+    assert _save_data(card)["form_key"] == submitted["form_key"]
     assert await _count(demo_sessions) == 0
     past = await save_event(submitted | {"duration": "60"}, deps)
     assert _messages_after(past.cards[0], "time") == escape("That time has already passed.")
@@ -110,7 +110,7 @@ async def test_a_valid_submission_becomes_the_saved_card_and_a_double_save_write
 
 
 async def test_cancel_discards_the_form(local_events: EventService, alex: Actor, demo_sessions: Any) -> None:
-    outcome = await cancel_event_form({"action": "event.cancel", "key": local_events.new_key()},
+    outcome = await cancel_event_form({"action": "event.cancel", "form_key": local_events.new_key()},
                                       deps_for(alex, demo_sessions, local_events))
     assert "Nothing was added" in str(outcome.cards[0])
     assert await _count(demo_sessions) == 0

@@ -16,7 +16,7 @@ import pytest
 
 from scripts.devservers import EmbeddedPostgres
 from scripts.playground import BIN, Playground
-from tests.conftest import SEEDED, _url
+from tests.conftest import _url
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,9 +29,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def e2e_db_url(postgres: EmbeddedPostgres, seeded_template: str) -> Iterator[str]:
+def e2e_db_url(postgres: EmbeddedPostgres, full_template: str) -> Iterator[str]:
     name = f"e2e_{os.getpid()}_{int(time.time() * 1000) % 100000}"
-    postgres.psql(f"CREATE DATABASE {name} TEMPLATE {SEEDED}")
+    postgres.psql(f"CREATE DATABASE {name} TEMPLATE {full_template}")
     yield _url(postgres, name)
     postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
@@ -76,5 +76,13 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
 
 @pytest.fixture(scope="module")
 def playground(bot_endpoint: str) -> Iterator[Playground]:
+    """Alex Wilber, a PE teacher, in his personal chat with Faraday."""
     with Playground(bot_endpoint, port=_free_port()) as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def admin_playground(bot_endpoint: str) -> Iterator[Playground]:
+    """Megan Bowen, an admin, in a second Playground in front of the same bot."""
+    with Playground(bot_endpoint, port=_free_port(), user="Megan Bowen") as pg:
         yield pg

@@ -67,7 +67,7 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: script.viewportHeight ?? 1000 } });
   const base = new URL(script.url ?? 'http://127.0.0.1:56150/');
   await page.goto(base.href);
   await page.locator(SEL.compose).waitFor({ timeout: 60000 });

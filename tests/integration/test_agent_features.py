@@ -110,3 +110,32 @@ async def test_a_truncated_stream_falls_back_to_the_offline_planner(ai_bot: BotC
     reply = connector.messages()[-1]
     assert reply["text"].startswith("Here is **Jamie Ortiz**")
     assert reply["attachments"][0]["content"]["body"][0]["text"] == "Jamie Ortiz"
+
+
+async def test_an_offline_lesson_request_returns_a_cited_plan_card_that_saves_once(
+    full_db_url: str, redis_url: str, connector: FakeConnector, demo_sessions_for
+) -> None:
+    client = await start_bot(bot_settings(full_db_url, redis_url), connector)
+    try:
+        await client.post(activity(connector.url, text="plan a 40 minute volleyball lesson for grade 4"))
+        reply = connector.messages()[-1]
+        card = reply["attachments"][0]["content"]
+        text = json.dumps(card)
+        assert "Warm-up" in text or "Warm up" in text
+        label = next(e for e in reply["entities"] if e.get("@type") == "Message")
+        assert label["citation"], "the plan cites the curriculum"
+        save = next(a for a in card["actions"] if a["title"] == "Save")
+        press = activity(connector.url, type="invoke", name="adaptiveCard/action",
+                         value={"action": {"type": "Action.Execute", "verb": save["verb"], "data": save["data"]}})
+        for _ in range(2):
+            status, body = await client.post({**press, "id": f"press-{_}"})
+            assert status == 200 and body["statusCode"] == 200
+        from sqlalchemy import text as sql
+
+        async with demo_sessions_for(client)() as s:
+            count = (await s.execute(sql("SELECT count(*) FROM lesson_plans"))).scalar_one()
+        assert count == 1
+    finally:
+        await client.close()
+        await client.server.close()
+

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.agent.offline.lesson_answer import lesson_answer
+
 HELP_TEXT = (
     "I'm **Faraday**, your PE department assistant. Try:\n"
     "- **show me Jamie** — a student's profile from your classes\n"
@@ -111,6 +113,7 @@ def widget_answer(result: dict[str, Any]) -> str:
 
 
 BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
+    "plan_lesson": lesson_answer,
     "run_widget": widget_answer,
     "search_knowledge": knowledge_answer,
     "lookup_student": lookup_answer,
