@@ -3,37 +3,42 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from redis.asyncio import Redis
 
+from bot import actions as card_actions
+from bot.admin_commands import ADMIN_ACTIONS
 from bot.agent.loop import Agent
 from bot.agent.model import ModelBackend
 from bot.agent.offline.planner import OfflinePlanner
 from bot.agent.openai_backend import OpenAIBackend
+from bot.alert_runner import alert_relay_ctx
+from bot.auth import make_authentication
 from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
 from bot.dedupe import Deduplicator
-from bot.alert_runner import alert_relay_ctx
 from bot.handler import FaradayBot
 from bot.ics_route import EVENTS, ics_routes
-from bot.routes import ADAPTER, AUTH, BOT, ENGINE, POLICY, SETTINGS, routes
+from bot.rate_limit import BudgetedBackend, RateLimiter
+from bot.routes import ADAPTER, AUTH, BOT, ENGINE, LIMITER, LINK_HOSTS, POLICY, SETTINGS, routes
+from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.wakeup import RedisWaker
 from domain.calendar.factory import build_event_service
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.feedback import FeedbackService
-from domain.memory import ConversationMemory
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
-from domain.settings import Settings
 from domain.lessons import LessonService
+from domain.memory import ConversationMemory
+from domain.privacy import PrivacyService
+from domain.settings import Settings
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
@@ -95,6 +100,8 @@ def create_app(
     app[SETTINGS] = settings
     hosts = tuple(settings.allowed_service_url_hosts) + (LOOPBACK_HOSTS if settings.faraday_dev_insecure else ())
     app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
+    card_actions.ACTIONS.update(ADMIN_ACTIONS)
+    app[LINK_HOSTS] = tuple(settings.allowed_link_hosts)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
     app.cleanup_ctx.append(alert_relay_ctx)  # after _bot: it needs the adapter
@@ -115,7 +122,14 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         settings = app[SETTINGS]
         sessions = make_sessionmaker(app[ENGINE])
         redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5) if settings.redis_url else None
+        limiter = RateLimiter(
+            redis, per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
+            daily_tokens=settings.daily_token_budget,
+        )
+        app[LIMITER] = limiter
         model = backend or _default_backend(settings)
+        if isinstance(model, OpenAIBackend):
+            model = BudgetedBackend(model, limiter)  # type: ignore[assignment]
         embedder = make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
         retriever = Retriever(sessions, embedder)
         events = build_event_service(settings, sessions)
@@ -132,7 +146,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             deadline_s=settings.agent_turn_deadline_s,
             fallback=None if model.name == offline.name else offline,
         )
-        auth = ConfigurationBotFrameworkAuthentication(BotConfig(settings))
+        auth = make_authentication(settings)
         app[AUTH] = auth
         app[ADAPTER] = CloudAdapter(auth)
         app[BOT] = FaradayBot(
@@ -144,6 +158,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 students=StudentService(sessions),
                 incidents=IncidentService(sessions, after_create=[AlertOutbox(escalate_after=escalate, waker=waker)]),
                 knowledge=retriever,
+                privacy=PrivacyService(sessions, redis),
+                access_history=AccessHistoryService(sessions),
                 events=events,
                 widgets=WidgetService(sessions),
                 lessons=LessonService(sessions),
@@ -161,7 +177,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         await events.close()
         if isinstance(lesson_writer, OpenAILessonWriter):
             await lesson_writer.close()
-        if isinstance(model, OpenAIBackend):
+        if isinstance(model, OpenAIBackend | BudgetedBackend):
             await model.close()
         if redis is not None:
             await redis.aclose()

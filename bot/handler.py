@@ -19,6 +19,7 @@ from botbuilder.schema import (
 
 from bot import actions
 from bot.actions import CardOutcome
+from bot.admin_commands import admin_command
 from bot.agent.loop import Agent, AgentReply
 from bot.ai_entities import ai_entity
 from bot.agent.offline.answers import HELP_TEXT
@@ -113,6 +114,10 @@ class FaradayBot(ActivityHandler):
             return
         if text.lower() in ("help", "/help", "commands"):
             await turn_context.send_activity(HELP_TEXT)
+            return
+        admin = await admin_command(text, actor, self._services)
+        if admin is not None:
+            await turn_context.send_activity(outcome_activity(admin))
             return
         conversation = turn_context.activity.conversation
         personal = (conversation.conversation_type or "personal") == "personal"

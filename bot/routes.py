@@ -74,16 +74,69 @@ async def messages(request: web.Request) -> web.Response:
         log.info("activity refused", extra={"reason": refusal})
         return _error(403, refusal)
 
+    hosts: tuple[str, ...] = app.get(LINK_HOSTS, ())
+    logic = _sanitised(app[BOT].on_turn, hosts)
+    limiter = app.get(LIMITER)
+    if limiter is not None and activity.type in ("message", "invoke"):
+        aad_object_id = getattr(activity.from_property, "aad_object_id", None)
+        decision = await limiter.hit(user_key(_tenant(activity), aad_object_id))
+        if not decision.allowed:
+            log.info("rate limited", extra={"activity_type": activity.type, "retry_after_s": decision.retry_after_s})
+            if activity.type == "invoke":
+                return web.json_response(_slow_down_invoke(decision))
+            logic = _sanitised(_slow_down(decision), hosts)
+
     try:
-        invoke_response = await app[ADAPTER].process_activity(auth_result, activity, app[BOT].on_turn)
+        invoke_response = await app[ADAPTER].process_activity(auth_result, activity, logic)
     except Exception as exc:
         log.exception("turn failed", extra={"error": type(exc).__name__})
         return _error(500, "the bot could not process this activity")
     if invoke_response:
         body = invoke_response.body  # already serialised by ActivityHandler, except for raw models
         payload = body if body is None or isinstance(body, (dict, list, str)) else serializer_helper(body)
+        if isinstance(payload, dict) and payload.get("type") == CARD_RESPONSE:
+            payload = {**payload, "value": sanitize_card(payload.get("value"), hosts)}
         return web.json_response(payload, status=invoke_response.status)
     return web.Response(status=201)
+
+
+def _sanitised(logic: Any, hosts: tuple[str, ...]) -> Any:
+    """Run the turn with a send hook that neutralises links/images/HTML (LLM05) and withholds any text carrying the
+    system-prompt canary (LLM07) in everything the bot sends, streamed chunks included."""
+
+    async def run(turn_context: TurnContext) -> None:
+        async def clean(ctx: TurnContext, activities: list[Activity], send: Any) -> list[ResourceResponse]:
+            for outgoing in activities:
+                sanitize_activity(outgoing, hosts)
+                if isinstance(outgoing.text, str) and CANARY in outgoing.text:
+                    log.warning("outgoing text withheld: it contained the system-prompt canary")
+                    outgoing.text = WITHHELD
+            return await send()
+
+        turn_context.on_send_activities(clean)
+        await logic(turn_context)
+
+    return run
+
+
+def _slow_down(decision: Decision) -> Any:
+    async def reply(turn_context: TurnContext) -> None:
+        await turn_context.send_activity(SLOW_DOWN.format(seconds=decision.retry_after_s))
+
+    return reply
+
+
+def _slow_down_invoke(decision: Decision) -> dict[str, Any]:
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+            "value": SLOW_DOWN.format(seconds=decision.retry_after_s)}
+
+
+def _tenant(activity: Activity) -> str | None:
+    if activity.conversation is not None and activity.conversation.tenant_id:
+        return str(activity.conversation.tenant_id)
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant")
+    return str(tenant.get("id")) if isinstance(tenant, dict) and tenant.get("id") else None
 
 
 def _parse_activity(body: Any) -> Activity | None:

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
 
     # --- Limits ------------------------------------------------------------------------------
     max_message_chars: int = 4000
+    rate_limit_per_minute: int = Field(default=12, ge=1, description="Messages per user per minute")
+    rate_limit_per_hour: int = Field(default=200, ge=1, description="Messages per user per hour")
+    daily_token_budget: int = Field(default=200_000, ge=0, description="Model tokens per user per day (estimated)")
+    allowed_link_hosts: list[str] = Field(
+        default_factory=list, description="Hosts that links in model-written replies may point to (none by default)"
+    )
     max_body_bytes: int = 256 * 1024
     dedupe_ttl_s: int = 600
 

@@ -24,7 +24,9 @@ from typing import Any, Generic, TypeVar
 import openai
 from pydantic import BaseModel, ValidationError
 
+from domain.access_history import AccessHistoryService
 from domain.actor import Actor
+from domain.privacy import PrivacyService
 from domain.alerts import AlertService
 from domain.errors import DomainError
 from domain.events import EventService
@@ -52,6 +54,8 @@ class Services:
     lessons: LessonService
     lesson_writer: LessonWriter
     alerts: AlertService | None = None
+    privacy: PrivacyService | None = None
+    access_history: AccessHistoryService | None = None
 
 
 @dataclass(frozen=True, slots=True)

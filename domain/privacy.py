@@ -1,0 +1,156 @@
+"""Deleting a student (FERPA/GDPR-style erasure): every row about them, every trace of them, audited.
+
+One SQL transaction removes the student and what hangs off them (enrollments, attendance, participation,
+assessments, fitness tests, health notes, drivers-ed progress, guardians, incidents with their alerts and
+deliveries), their id from other students' keep-apart lists, conversation memory that mentions them (tagged with
+their id or naming them), and knowledge chunks naming them. The audit row of the deletion commits with it; the audit
+log itself is append-only and holds ids only. Redis keys carrying their id (``…:student:<id>``,
+``…:student:<id>:…``) are removed after the commit. Only an admin of the student's school may delete; a refusal is
+audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import Delete, delete, func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain import audit
+from domain.actor import Actor
+from domain.db import unit_of_work
+from domain.errors import NotAllowed, NotFound
+from domain.models import (
+    ActivityParticipation,
+    Attendance,
+    ConversationTurn,
+    DriversEdProgress,
+    Enrollment,
+    FitnessTest,
+    Guardian,
+    HealthNote,
+    Incident,
+    KnowledgeChunk,
+    Role,
+    SkillAssessment,
+    Student,
+)
+
+log = logging.getLogger(__name__)
+
+REDIS_PATTERNS = ("*student:{id}", "*student:{id}:*")
+MIN_NAME_CHARS = 5  # shorter names are not searched in free text (too many false hits)
+
+
+@dataclass(frozen=True, slots=True)
+class StudentBrief:
+    id: int
+    display_name: str
+    student_number: str
+    grade: int
+
+
+@dataclass(slots=True)
+class DeletionReport:
+    student_id: int
+    rows: dict[str, int] = field(default_factory=dict)
+    redis_keys: int = 0
+    redis_ok: bool = True
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+class PrivacyService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], redis: Redis | None = None) -> None:
+        self._sessions = sessions
+        self._redis = redis
+
+    async def preview(self, actor: Actor, student_number: str, *, via: str) -> StudentBrief:
+        """The student a deletion would remove (for the confirmation card); refused and audited unless allowed."""
+        async with unit_of_work(self._sessions) as session:
+            student = await self._allowed_student(session, actor, student_number, via=via)
+            return StudentBrief(student.id, student.display_name, student.student_number, student.grade)
+
+    async def delete_student(self, actor: Actor, student_number: str, *, via: str) -> DeletionReport:
+        async with unit_of_work(self._sessions) as session:
+            student = await self._allowed_student(session, actor, student_number, via=via)
+            report = DeletionReport(student_id=student.id)
+            await self._erase(session, student, report)
+            await audit.record(session, actor, action="student.delete", subject_type="student",
+                               subject_ids=[student.id], via=via, allowed=True, reason=f"{report.total_rows} rows")
+        await self._erase_redis(student.id, report)
+        log.info("student deleted", extra={"student_id": student.id, "rows": report.total_rows,
+                                           "redis_keys": report.redis_keys, "staff_id": actor.staff_id})
+        return report
+
+    async def _allowed_student(self, session: AsyncSession, actor: Actor, student_number: str, *, via: str) -> Student:
+        number = student_number.strip().upper()
+        student = (await session.execute(select(Student).where(Student.student_number == number))).scalar_one_or_none()
+        if student is None:
+            raise NotFound(f"No student with number {number[:20]}.")
+        if actor.role != Role.admin or student.school_id != actor.school_id:
+            async with unit_of_work(self._sessions) as refusal:  # committed even though the caller's work rolls back
+                await audit.record(refusal, actor, action="student.delete", subject_type="student",
+                                   subject_ids=[student.id], via=via, allowed=False,
+                                   reason="only an admin of the student's school may delete")
+            raise NotAllowed("Only an administrator of the student's school can delete a student's records.")
+        return student
+
+    async def _erase(self, session: AsyncSession, student: Student, report: DeletionReport) -> None:
+        sid = student.id
+        statements: dict[str, Delete] = {
+            "conversation_turns": delete(ConversationTurn).where(
+                or_(ConversationTurn.student_ids.contains([sid]), *_mentions(ConversationTurn.content, student))
+            ),
+            "knowledge_chunks": delete(KnowledgeChunk).where(or_(*_mentions(KnowledgeChunk.content, student))),
+            "incidents": delete(Incident).where(Incident.student_id == sid),  # alerts and deliveries cascade
+            "health_notes": delete(HealthNote).where(HealthNote.student_id == sid),
+            "attendance": delete(Attendance).where(Attendance.student_id == sid),
+            "activity_participation": delete(ActivityParticipation).where(ActivityParticipation.student_id == sid),
+            "skill_assessments": delete(SkillAssessment).where(SkillAssessment.student_id == sid),
+            "fitness_tests": delete(FitnessTest).where(FitnessTest.student_id == sid),
+            "drivers_ed_progress": delete(DriversEdProgress).where(DriversEdProgress.student_id == sid),
+            "guardians": delete(Guardian).where(Guardian.student_id == sid),
+            "enrollments": delete(Enrollment).where(Enrollment.student_id == sid),
+        }
+        for table, statement in statements.items():
+            result = await session.execute(statement.execution_options(synchronize_session=False))
+            report.rows[table] = int(getattr(result, "rowcount", 0) or 0)
+        kept_apart = await session.execute(
+            text(
+                "UPDATE enrollments SET keep_apart_from = COALESCE("
+                "(SELECT jsonb_agg(e) FROM jsonb_array_elements(keep_apart_from) AS e"
+                " WHERE e <> to_jsonb(CAST(:sid AS bigint))), '[]'::jsonb)"
+                " WHERE keep_apart_from @> jsonb_build_array(CAST(:sid AS bigint))"
+            ),
+            {"sid": sid},
+        )
+        report.rows["keep_apart_references"] = int(getattr(kept_apart, "rowcount", 0) or 0)
+        removed = await session.execute(delete(Student).where(Student.id == sid))
+        report.rows["students"] = int(getattr(removed, "rowcount", 0) or 0)
+
+    async def _erase_redis(self, student_id: int, report: DeletionReport) -> None:
+        if self._redis is None:
+            return
+        try:
+            for pattern in REDIS_PATTERNS:
+                keys = [key async for key in self._redis.scan_iter(match=pattern.format(id=student_id), count=500)]
+                if keys:
+                    report.redis_keys += int(await self._redis.delete(*keys))
+        except (RedisError, OSError):
+            report.redis_ok = False
+            log.warning("redis unavailable: a deleted student's cached keys expire on their own",
+                        extra={"student_id": student_id})
+
+
+def _mentions(column, student: Student) -> list:  # type: ignore[no-untyped-def]
+    """Conditions matching free text that names the student (full name, preferred name, student number)."""
+    needles = {f"{student.first_name} {student.last_name}", student.student_number}
+    if student.preferred_name:
+        needles.add(f"{student.preferred_name} {student.last_name}")
+    return [func.strpos(func.lower(column), needle.lower()) > 0 for needle in needles if len(needle) >= MIN_NAME_CHARS]
