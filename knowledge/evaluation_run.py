@@ -54,27 +54,38 @@ def scratch_databases(names: list[str]) -> tuple[Any, dict[str, str]]:
 def run(settings: Settings, *, as_json: bool = False) -> int:
     started = time.perf_counter()
     server, urls = scratch_databases(["kb_prefix", "kb_plain"])
+    previous = replace(RetrievalConfig(), passages=False, glossary=False, text_weight=0.5)
+    rrf60 = replace(RetrievalConfig(), rrf_k=60, vector_weight=1.0, text_weight=1.0)
     try:
         prefixed = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True))
         plain = asyncio.run(observe_corpus(urls["kb_plain"], title_prefix=False))
         prefixed_kind = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True, use_kind=True))
+        before = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True, config=previous))
+        before_plain = asyncio.run(observe_corpus(urls["kb_plain"], title_prefix=False, config=previous))
     finally:
         server.stop()
     rows = report_rows({
+        "before: vector only (no prefix)": (before_plain, "vector"),
+        "before: full-text only (no prefix)": (before_plain, "text"),
+        "before: RRF k=60 (no prefix)": (before_plain, rrf60),
+        "before: RRF k=60 + title prefix": (before, rrf60),
+        "before: shipped (k=10, 1:0.5)": (before, "fused"),
         "vector only (no prefix)": (plain, "vector"),
         "full-text only (no prefix)": (plain, "text"),
-        "RRF (no prefix)": (plain, "fused"),
+        "RRF k=60 (no prefix)": (plain, rrf60),
+        "RRF k=60 + title prefix": (prefixed, rrf60),
         "vector only (prefix)": (prefixed, "vector"),
         "full-text only (prefix)": (prefixed, "text"),
-        "RRF + title prefix [shipped]": (prefixed, "fused"),
-        "RRF + title prefix, kind filter": (prefixed_kind, "fused"),
+        "RRF k=10 1:0.2 + prefix [shipped]": (prefixed, "fused"),
+        "shipped + kind filter": (prefixed_kind, "fused"),
     })
     shipped = Retriever(None, None)  # type: ignore[arg-type]  # only thresholds are used
     even, odd = split(prefixed)
     calibrated = calibrate(even, shipped)
     tuned = Retriever(None, None, replace(RetrievalConfig(), min_similarity=calibrated["min_similarity"],  # type: ignore[arg-type]
                                           confident_similarity=calibrated["confident_similarity"],
-                                          min_coverage=calibrated["min_coverage"]))
+                                          min_coverage=calibrated["min_coverage"],
+                                          max_unknown=calibrated["max_unknown"]))
     result = {
         "arms": rows,
         "abstention_shipped": {"all": abstention(prefixed, shipped), "even": abstention(even, shipped),
@@ -88,11 +99,11 @@ def run(settings: Settings, *, as_json: bool = False) -> int:
 
 
 def _table(result: dict[str, Any]) -> str:
-    lines = [f"{'arm':34} {'recall@5':>9} {'hit@5':>7} {'MRR@10':>7}   {'recall@5 even/odd':>18}"]
+    lines = [f"{'arm':36} {'recall@5':>9} {'hit@5':>7} {'MRR@10':>7}   {'recall@5 even/odd':>18}  MRR even/odd"]
     for row in result["arms"]:
         a, e, o = row["all"], row["even"], row["odd"]
-        lines.append(f"{row['arm']:34} {a['recall@5']:9.3f} {a['hit@5']:7.3f} {a['mrr@10']:7.3f}   "
-                     f"{e['recall@5']:8.3f} / {o['recall@5']:.3f}")
+        lines.append(f"{row['arm']:36} {a['recall@5']:9.3f} {a['hit@5']:7.3f} {a['mrr@10']:7.3f}   "
+                     f"{e['recall@5']:8.3f} / {o['recall@5']:.3f}   {e['mrr@10']:.3f} / {o['mrr@10']:.3f}")
     lines.append("")
     for split_name, stats in result["abstention_shipped"].items():
         lines.append(f"abstention (shipped thresholds, {split_name}): correct {stats['correct_abstention']:.2f} "
@@ -101,7 +112,7 @@ def _table(result: dict[str, Any]) -> str:
     c = result["calibrated_on_even"]
     h = result["abstention_calibrated_held_out"]
     lines.append(f"calibrated on even: min_similarity {c['min_similarity']}, confident {c['confident_similarity']}, "
-                 f"min_coverage {c['min_coverage']} → held-out correct {h['correct_abstention']:.2f}, "
+                 f"min_coverage {c['min_coverage']}, max_unknown {c['max_unknown']} → held-out correct {h['correct_abstention']:.2f}, "
                  f"false {h['false_abstention']:.3f}")
     lines.append(f"({result['seconds']} s)")
     return "\n".join(lines)

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.db import unit_of_work
-from knowledge import store
-from knowledge.chunking import Chunk, chunk_document
+from knowledge import passage_store, store
+from knowledge.chunking import Chunk, chunk_document, passages
 from knowledge.documents import Document, DocumentError, corpus_files, load_document
 from knowledge.embedders import Embedder
 
@@ -31,6 +31,7 @@ class IngestReport:
     documents: int = 0
     documents_deleted: int = 0
     chunks_embedded: int = 0
+    passages_embedded: int = 0
     chunks_unchanged: int = 0
     chunks_deleted: int = 0
     index_created: bool = False
@@ -38,7 +39,8 @@ class IngestReport:
 
     def __str__(self) -> str:
         text = (
-            f"{self.documents} documents: {self.chunks_embedded} chunks embedded, {self.chunks_unchanged} unchanged, "
+            f"{self.documents} documents: {self.chunks_embedded} chunks ({self.passages_embedded} passages) embedded, "
+            f"{self.chunks_unchanged} unchanged, "
             f"{self.chunks_deleted} deleted; {self.documents_deleted} documents removed"
         )
         if self.index_created:
@@ -86,6 +88,7 @@ async def ingest(
                 log.info("knowledge document removed", extra={"slug": slug})
     async with unit_of_work(sessions) as session:
         report.index_created = await store.ensure_hnsw_index(session, embedder.name, embedder.dim)
+        await passage_store.refresh_lexemes(session)
     return report
 
 
@@ -116,3 +119,11 @@ async def _ingest_document(
         await store.write_chunks(session, document_id, fresh, vectors, embedder.name, embedder.dim)
         await store.move_chunks(session, moved)
         report.chunks_embedded += len(fresh)
+        # Sentence passages of every re-embedded chunk, and of unchanged chunks stored before passages existed.
+        missing = set(await passage_store.chunks_missing_passages(session, document_id, embedder.name, embedder.dim))
+        missing |= {c.id for c in fresh}
+        todo = {c.id: passages(c) for c in chunks if c.id in missing}
+        flat = [p for ps in todo.values() for p in ps]
+        passage_vectors = await embedder.embed_documents(flat)
+        await passage_store.write_passages(session, todo, passage_vectors, embedder.name, embedder.dim)
+        report.passages_embedded += len(flat)

@@ -9,6 +9,8 @@ from domain.models.platform import (
     ConversationTurn,
     KnowledgeChunk,
     KnowledgeDocument,
+    KnowledgeLexeme,
+    KnowledgePassage,
     MessageFeedback,
 )
 from domain.models.records import (
@@ -47,6 +49,8 @@ __all__ = [
     "Incident",
     "KnowledgeChunk",
     "KnowledgeDocument",
+    "KnowledgeLexeme",
+    "KnowledgePassage",
     "LessonPlan",
     "MessageFeedback",
     "Role",

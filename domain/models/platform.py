@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import BigInteger, Boolean, Computed, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, Computed, Date, DateTime, ForeignKey, Identity, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,3 +94,28 @@ class KnowledgeChunk(CreatedMixin, Base):
     embedding_dim: Mapped[int] = mapped_column(Integer)
     embedding = mapped_column(Vector())  # dimension varies by model; searches filter on embedding_model
     tsv = mapped_column(TSVECTOR, Computed("to_tsvector('english', content)", persisted=True))
+
+
+class KnowledgePassage(Base):
+    """Sentence windows of a chunk, embedded on their own: a chunk scores as well as its best passage."""
+
+    __tablename__ = "knowledge_passages"
+    __table_args__ = (Index("ix_knowledge_passages_chunk_id", "chunk_id"),)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    chunk_id: Mapped[str] = mapped_column(
+        String(300),
+        ForeignKey("knowledge_chunks.id", ondelete="CASCADE", name="fk_knowledge_passages_chunk_id_knowledge_chunks"),
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    embedding_model: Mapped[str] = mapped_column(String(100))
+    embedding_dim: Mapped[int] = mapped_column(Integer)
+    embedding = mapped_column(Vector(), nullable=False)
+
+
+class KnowledgeLexeme(Base):
+    """How many chunks contain each English lexeme (rebuilt at every ingest; for abstention)."""
+
+    __tablename__ = "knowledge_lexemes"
+    lexeme: Mapped[str] = mapped_column(Text, primary_key=True)
+    doc_freq: Mapped[int] = mapped_column(Integer)

@@ -74,10 +74,12 @@ async def test_re_ingesting_with_another_model_replaces_every_vector_of_the_docu
     await ingest(sessions, counting, small_corpus)
     other = CountingEmbedder(name="other-model", dim=16)
     report = await ingest(sessions, other, small_corpus)
-    assert report.chunks_unchanged == 0 and report.chunks_embedded == len(other.embedded) > 20
-    models = await _rows(sessions, "SELECT DISTINCT embedding_model, embedding_dim, vector_dims(embedding) "
-                                   "FROM knowledge_chunks")
-    assert models == [("other-model", 16, 16)]
+    assert report.chunks_unchanged == 0 and report.chunks_embedded > 20
+    assert report.chunks_embedded + report.passages_embedded == len(other.embedded)
+    for table in ("knowledge_chunks", "knowledge_passages"):
+        models = await _rows(sessions, f"SELECT DISTINCT embedding_model, embedding_dim, vector_dims(embedding) "
+                                       f"FROM {table}")
+        assert models == [("other-model", 16, 16)]
 
 
 async def test_a_corpus_with_an_invalid_document_changes_nothing(sessions, small_corpus: Path, counting) -> None:
@@ -88,3 +90,37 @@ async def test_a_corpus_with_an_invalid_document_changes_nothing(sessions, small
     report = await ingest(sessions, counting, small_corpus)
     assert report.errors and "broken.md" in report.errors[0]
     assert len(await _rows(sessions, "SELECT slug FROM knowledge_documents")) == 3  # nothing deleted
+
+
+async def test_passages_follow_their_chunks_through_edits_and_deletions(sessions, small_corpus: Path, counting) -> None:
+    first = await ingest(sessions, counting, small_corpus)
+    assert first.passages_embedded > first.chunks_embedded
+    orphans = await _rows(sessions, "SELECT c.id FROM knowledge_chunks c WHERE NOT EXISTS "
+                                    "(SELECT 1 FROM knowledge_passages p WHERE p.chunk_id = c.id)")
+    assert orphans == []
+    [(before,)] = await _rows(sessions, "SELECT count(*) FROM knowledge_passages")
+    path = small_corpus / "safety" / "concussion-recognition.md"
+    path.write_text(path.read_text().replace("when in doubt, sit them out", "if unsure, keep them out"))
+    counting.embedded.clear()
+    report = await ingest(sessions, counting, small_corpus)
+    assert report.chunks_embedded == 1 and 0 < report.passages_embedded == len(counting.embedded) - 1
+    assert all(t.startswith("Concussion Recognition and Removal From Play — Purpose\n") for t in counting.embedded)
+    [(after,)] = await _rows(sessions, "SELECT count(*) FROM knowledge_passages")
+    assert after == before  # replaced, not duplicated
+    assert await _rows(sessions, "SELECT 1 FROM knowledge_passages WHERE content LIKE '%if unsure, keep them out%'")
+    (small_corpus / "safety" / "lightning-severe-weather.md").unlink()
+    await ingest(sessions, counting, small_corpus)
+    assert not await _rows(sessions, "SELECT 1 FROM knowledge_passages WHERE chunk_id LIKE 'lightning-severe-weather#%'")
+
+
+async def test_corpus_lexeme_frequencies_are_recomputed_at_ingest(sessions, small_corpus: Path, counting) -> None:
+    from knowledge.passage_store import lexeme_support
+
+    await ingest(sessions, counting, small_corpus)
+    assert await _rows(sessions, "SELECT doc_freq FROM knowledge_lexemes WHERE lexeme = 'lightn'")
+    async with sessions() as session:
+        n, unknown = await lexeme_support(session, "lightning during a tornado warning")
+    assert n == 3 and "tornado" in unknown and "lightn" not in unknown  # "during" is a stop word
+    (small_corpus / "safety" / "lightning-severe-weather.md").unlink()
+    await ingest(sessions, counting, small_corpus)
+    assert not await _rows(sessions, "SELECT 1 FROM knowledge_lexemes WHERE lexeme = 'lightn'")

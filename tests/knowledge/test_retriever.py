@@ -49,7 +49,7 @@ async def test_grade_band_and_audience_filters_keep_only_overlapping_documents(c
 
 
 async def test_hnsw_search_with_a_filter_agrees_with_the_exact_scan(corpus_sessions, minilm) -> None:
-    exact = Retriever(corpus_sessions, minilm, RetrievalConfig(mode="exact"))
+    exact = Retriever(corpus_sessions, minilm, RetrievalConfig(mode="exact", passages=False))  # HNSW is chunk-level
     hnsw = Retriever(corpus_sessions, minilm, RetrievalConfig(mode="hnsw"))
     for query, kind in (("heat stroke cold water tub", "safety"), ("volleyball bump cues", "curriculum")):
         a = await exact.retrieve(query, kind=kind)
@@ -96,6 +96,20 @@ async def test_chunks_of_another_model_or_dimension_are_never_returned(sessions,
 )
 async def test_questions_no_document_covers_get_no_passages(corpus_sessions, minilm, question: str) -> None:
     assert await Retriever(corpus_sessions, minilm).search(question) == []
+
+
+async def test_passages_and_the_glossary_lift_a_lay_question_to_its_section(corpus_sessions, minilm) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    found = await retriever.retrieve("what do I do about a bloody nose in PE")
+    assert "nosebleed" in found.expansion.split()
+    plain = await Retriever(corpus_sessions, minilm, RetrievalConfig(passages=False, glossary=False)).retrieve(
+        "what do I do about a bloody nose in PE")
+    assert found.best_similarity > plain.best_similarity  # a sentence-level match beats the diluted section
+
+
+async def test_words_the_corpus_never_uses_are_reported_for_abstention(corpus_sessions, minilm) -> None:
+    found = await Retriever(corpus_sessions, minilm).retrieve("scuba diving certification in the pool")
+    assert "scuba" in found.unknown and 0 < found.unknown_share < 1
 
 
 async def test_abstention_thresholds_come_from_the_config(corpus_sessions, minilm) -> None:

@@ -1,0 +1,27 @@
+"""The district glossary: lay terms map to document vocabulary on word boundaries, never inside other words."""
+
+from __future__ import annotations
+
+from knowledge.chunking import Chunk, passages
+from knowledge.glossary import GLOSSARY, expand
+
+
+def test_lay_terms_expand_to_the_documents_words() -> None:
+    assert "nosebleed" in expand("my student has a bloody nose").split()
+    assert "pacer" in expand("how do I run the beep test").split()
+    assert "anaphylaxis" in expand("feels like her throat closing up").split()
+    assert {"fainting", "syncope"} <= set(expand("he passed out in line").split())
+    assert "wet" in expand("what WBGT cancels practice").split()
+
+
+def test_phrases_match_whole_words_only_and_unknown_queries_add_nothing() -> None:
+    assert expand("fitness testing for sixth grade") == ""  # "fit" is not inside "fitness"
+    assert expand("quarterly budget meeting") == ""
+    assert all(k == k.lower() and v.strip() for k, v in GLOSSARY.items())
+
+
+def test_passages_are_sentences_with_the_chunk_title_line() -> None:
+    chunk = Chunk("doc#s", 0, "S", "Doc — S\nFirst sentence is here. Second one follows on.\n- A list item too\nok", "h")
+    assert passages(chunk, size=1) == ["Doc — S\nFirst sentence is here.", "Doc — S\nSecond one follows on.",
+                                       "Doc — S\nA list item too"]
+    assert passages(chunk) == ["Doc — S\nFirst sentence is here. Second one follows on.", "Doc — S\nA list item too"]
