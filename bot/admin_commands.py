@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.actions.outcome import CardOutcome
 from bot.cards.elements import card, escape, facts, heading, text
+from bot.cards.inputs import execute
 from domain.access_history import AccessHistory
 from domain.actor import Actor
 from domain.errors import DomainError
@@ -92,17 +93,9 @@ async def _confirm_card(number: str, actor: Actor, services: Any) -> CardOutcome
              "notes, incidents and alerts, conversation memory that mentions them, and cached data. The audit log "
              "keeps a record of the deletion. This cannot be undone."),
     ]
-    actions = [_execute("Delete permanently", DELETE_VERB, data, style="destructive"),
-               _execute("Cancel", CANCEL_VERB, {"action": CANCEL_VERB})]
+    actions = [execute("Delete permanently", DELETE_VERB, data, inputs="none", style="destructive"),
+               execute("Cancel", CANCEL_VERB, {}, inputs="none")]
     return CardOutcome(text="Please confirm on the card.", cards=[card(body, actions)])
-
-
-def _execute(title: str, verb: str, data: dict[str, Any], *, style: str | None = None) -> dict[str, Any]:
-    action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": data,
-                              "fallback": {"type": "Action.Submit", "title": title, "data": data}}
-    if style:
-        action["style"] = style
-    return action
 
 
 async def confirm_delete_student(value: dict[str, Any], deps: Any) -> CardOutcome:

@@ -209,14 +209,6 @@ def _lesson_writer(settings: Settings) -> LessonWriter:
 
 
 def _default_backend(settings: Settings) -> ModelBackend:
-    if settings.offline:
-        return OfflinePlanner()
-    return OpenAIBackend(
-        api_key=settings.openai_api_key.get_secret_value(),
-        base_url=settings.openai_base_url or None,
-        model=settings.openai_model,
-        timeout_s=settings.openai_timeout_s,
-        max_retries=settings.openai_max_retries,
-    )
+    return OfflinePlanner() if settings.offline else OpenAIBackend.from_settings(settings)
 
 

@@ -19,17 +19,7 @@ from tools.registry import openai_specs
 
 async def plan_utterance(settings: Settings, email: str, now: datetime | None, utterance: str) -> dict[str, object]:
     engine = make_engine(settings.database_url, pool_size=2)
-    backend: ModelBackend = (
-        OfflinePlanner()
-        if settings.offline
-        else OpenAIBackend(
-            api_key=settings.openai_api_key.get_secret_value(),
-            base_url=settings.openai_base_url or None,
-            model=settings.openai_model,
-            timeout_s=settings.openai_timeout_s,
-            max_retries=settings.openai_max_retries,
-        )
-    )
+    backend: ModelBackend = OfflinePlanner() if settings.offline else OpenAIBackend.from_settings(settings)
     try:
         sessions = make_sessionmaker(engine)
         actor = await IdentityService(sessions).by_email(email)

@@ -8,6 +8,7 @@ from typing import Any
 import openai
 
 from bot.agent.model import ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
+from domain.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,16 @@ class OpenAIBackend:
             api_key=api_key, base_url=base_url or None, timeout=timeout_s, max_retries=max_retries
         )
         self._model = model
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAIBackend:
+        return cls(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url or None,
+            model=settings.openai_model,
+            timeout_s=settings.openai_timeout_s,
+            max_retries=settings.openai_max_retries,
+        )
 
     async def complete(
         self,

@@ -10,6 +10,11 @@ from datetime import date, time
 from typing import Any
 
 from bot.cards.elements import card, escape, heading, text
+from bot.cards.inputs import choice as _choice
+from bot.cards.inputs import error_line, execute
+from bot.cards.inputs import field as _field
+from bot.cards.inputs import submitted_text as _str
+from bot.cards.inputs import text_input as _text_input
 from domain.calendar.backend import Busy
 from domain.calendar.times import combine, describe, zone
 from domain.errors import InvalidInput
@@ -58,11 +63,11 @@ def event_form_card(state: EventFormState) -> dict[str, Any]:
         body.append({"type": "TextBlock", "text": "Please fix the fields marked below; nothing was saved.",
                      "color": "Attention", "wrap": True, "weight": "Bolder"})
         if "form" in e:
-            body.append(_error(e["form"]))
+            body.append(error_line(e["form"]))
     if state.conflicts:
         body.append(_conflicts(state.conflicts))
     body += [text(n, subtle=True) for n in state.notes]
-    body += _field(_text("title", "Title", v, 200, required=True), e.get("title"))
+    body += _field(_text_input("title", "Title", v, max_length=200, required=True), e.get("title"))
     body.append({"type": "ColumnSet", "columns": [
         _column(_field({"type": "Input.Date", "id": "date", "label": "Date", "isRequired": True,
                         "errorMessage": "Required.", "value": v.get("date", "")}, e.get("date"))),
@@ -72,7 +77,7 @@ def event_form_card(state: EventFormState) -> dict[str, Any]:
                         "isRequired": True, "errorMessage": "5 to 480 minutes.", "value": _number(v.get("duration"))},
                        e.get("duration"))),
     ]})
-    body += _field(_text("location", "Location", v, 200), e.get("location"))
+    body += _field(_text_input("location", "Location", v, max_length=200), e.get("location"))
     staff = [(str(i), n) for i, n in state.choices.staff[:MAX_CHOICES]]
     body += _field(_choice("staff", "Invite staff", staff, v.get("staff", ""), multi=True), e.get("staff"))
     classes = [(str(i), n) for i, n in state.choices.classes]
@@ -82,10 +87,10 @@ def event_form_card(state: EventFormState) -> dict[str, Any]:
         families = [(str(i), label) for i, label in state.families]
         body += _field(_choice("guardians", "Invite guardians (tick to invite; e-mail on file)", families,
                                v.get("guardians", ""), multi=True, expanded=True), e.get("guardians"))
-    body += _field(_text("description", "Notes for attendees", v, 2000, multiline=True), e.get("description"))
+    body += _field(_text_input("description", "Notes for attendees", v, max_length=2000, multiline=True), e.get("description"))
     data_extra = {"families": ",".join(str(i) for i, _ in state.families)} if state.families else {}
-    return card(body, [_execute("Save", SAVE, state.key, data_extra, style="positive"),
-                       _execute("Cancel", CANCEL, state.key, {}, associated_inputs="none")])
+    return card(body, [execute("Save", SAVE, {"form_key": state.key, **data_extra}, style="positive"),
+                       execute("Cancel", CANCEL, {"form_key": state.key}, inputs="none")])
 
 
 def parse_event_inputs(value: dict[str, Any], time_zone: str) -> tuple[dict[str, object], dict[str, str]]:
@@ -127,55 +132,9 @@ def _conflicts(items: list[Busy]) -> dict[str, Any]:
     ]}
 
 
-def _str(raw: object) -> str:
-    return raw.strip() if isinstance(raw, str) else str(raw) if isinstance(raw, int | float) else ""
-
-
 def _number(raw: str | None) -> int | str:
     return int(raw) if raw and raw.isdigit() else ""
 
 
 def _column(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "Column", "width": "stretch", "items": items}
-
-
-def _error(message: str) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": escape(message), "color": "Attention", "size": "Small", "wrap": True,
-            "spacing": "None"}
-
-
-def _field(element: dict[str, Any], error: str | None) -> list[dict[str, Any]]:
-    return [element, _error(error)] if error else [element]
-
-
-def _text(input_id: str, label: str, values: dict[str, str], max_length: int, *, required: bool = False,
-          multiline: bool = False) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "Input.Text", "id": input_id, "label": label, "maxLength": max_length,
-                               "value": values.get(input_id, "")}
-    if required:
-        element |= {"isRequired": True, "errorMessage": "Required."}
-    if multiline:
-        element["isMultiline"] = True
-    return element
-
-
-def _choice(input_id: str, label: str, choices: list[tuple[str, str]], value: str, *, multi: bool = False,
-            expanded: bool = False) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "Input.ChoiceSet", "id": input_id, "label": label, "value": value,
-                               "choices": [{"title": t, "value": v} for v, t in choices],
-                               "style": "expanded" if expanded else "compact"}
-    if multi:
-        element["isMultiSelect"] = True
-    return element
-
-
-def _execute(title: str, verb: str, key: str, extra: dict[str, str], *, style: str | None = None,
-             associated_inputs: str = "auto") -> dict[str, Any]:
-    data = {"action": verb, "form_key": key, **extra}
-    action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": data,
-                              "associatedInputs": associated_inputs,
-                              "fallback": {"type": "Action.Submit", "title": title, "data": data,
-                                           "associatedInputs": associated_inputs}}
-    if style:
-        action["style"] = style
-    return action

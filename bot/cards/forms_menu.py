@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards.elements import card, heading, text
+from bot.cards.inputs import execute
 
 TITLES = {"incident": "Incident report", "lesson": "Lesson request", "event": "Event"}
 
 
 def forms_menu_card(available: list[str]) -> dict[str, Any]:
-    actions = [
-        {"type": "Action.Execute", "title": TITLES[kind], "verb": f"{kind}.form", "data": {"action": f"{kind}.form"},
-         "fallback": {"type": "Action.Submit", "title": TITLES[kind], "data": {"action": f"{kind}.form"}}}
-        for kind in available
-    ]
+    actions = [execute(TITLES[kind], f"{kind}.form", {}, inputs="none") for kind in available]
     return card([heading("Forms"), text("Pick a form to fill in. Nothing is saved until you submit it.")], actions)

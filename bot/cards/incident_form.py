@@ -9,7 +9,12 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import card, escape, grade_label, heading, text
+from bot.cards.elements import card, grade_label, heading, text
+from bot.cards.inputs import choice as _choice
+from bot.cards.inputs import execute
+from bot.cards.inputs import field as _field
+from bot.cards.inputs import submitted_text as _str
+from bot.cards.inputs import text_input as _text_input
 from domain.incidents import INCIDENT_TYPES, IncidentProposal
 from domain.models import Severity
 
@@ -105,8 +110,8 @@ def incident_form_card(state: IncidentFormState) -> dict[str, Any]:
     body += _field(_text_input("witnesses", "Witnesses", v, max_length=500), e.get("witnesses"))
     body += _field(_text_input("follow_up", "Follow-up needed", v, max_length=1000), e.get("follow_up"))
     actions = [
-        _execute("Save", SAVE, state.key, style="positive"),
-        _execute("Cancel", CANCEL, state.key, associated_inputs="none"),
+        execute("Save", SAVE, {"form_key": state.key}, style="positive"),
+        execute("Cancel", CANCEL, {"form_key": state.key}, inputs="none"),
     ]
     return card(body, actions)
 
@@ -137,42 +142,6 @@ def parse_incident_inputs(value: dict[str, Any], time_zone: str) -> tuple[dict[s
     return draft, errors
 
 
-def _str(raw: object) -> str:
-    return raw.strip() if isinstance(raw, str) else ""
-
-
-def _field(element: dict[str, Any], error: str | None) -> list[dict[str, Any]]:
-    if not error:
-        return [element]
-    return [element, {"type": "TextBlock", "text": escape(error), "color": "Attention", "size": "Small", "wrap": True,
-                      "spacing": "None"}]
-
-
-def _text_input(input_id: str, label: str, values: dict[str, str], *, max_length: int, required: bool = False,
-                multiline: bool = False) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "Input.Text", "id": input_id, "label": label, "maxLength": max_length,
-                               "value": values.get(input_id, "")}
-    if required:
-        element |= {"isRequired": True, "errorMessage": "Required."}
-    if multiline:
-        element["isMultiline"] = True
-    return element
-
-
-def _choice(input_id: str, label: str, choices: list[tuple[str, str]], value: str, *, required: bool = False,
-            multi: bool = False, expanded: bool = False) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "Input.ChoiceSet", "id": input_id, "label": label, "value": value,
-        "choices": [{"title": title, "value": val} for val, title in choices],
-        "style": "expanded" if expanded else "compact",
-    }
-    if multi:
-        element["isMultiSelect"] = True
-    if required:
-        element |= {"isRequired": True, "errorMessage": "Pick one."}
-    return element
-
-
 def _student_picker(state: IncidentFormState) -> dict[str, Any]:
     chosen = state.values.get("student_id", "")
     roster = state.roster[:MAX_STATIC_CHOICES]
@@ -181,14 +150,3 @@ def _student_picker(state: IncidentFormState) -> dict[str, Any]:
     if len(state.roster) > MAX_STATIC_CHOICES:  # Teams fetches the rest by typeahead (Data.Query)
         picker["choices.data"] = {"type": "Data.Query", "dataset": "students"}
     return picker
-
-
-def _execute(title: str, verb: str, key: str, *, style: str | None = None, associated_inputs: str = "auto") -> dict[str, Any]:
-    data = {"action": verb, "form_key": key}
-    action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": data,
-                              "associatedInputs": associated_inputs,
-                              "fallback": {"type": "Action.Submit", "title": title, "data": data,
-                                           "associatedInputs": associated_inputs}}
-    if style:
-        action["style"] = style
-    return action

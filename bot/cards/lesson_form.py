@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.cards.elements import card, escape, grade_label, heading, text
+from bot.cards.elements import card, grade_label, heading, text
+from bot.cards.inputs import field as _field
+from bot.cards.inputs import submitted_text as _str
 from domain.lessons import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES
 
 REQUEST = "lesson.request"
@@ -88,12 +90,6 @@ def kept_values(value: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in value.items() if k in FIELDS and isinstance(v, str)}
 
 
-def _str(raw: object) -> str:
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return str(raw)
-    return raw.strip() if isinstance(raw, str) else ""
-
-
 def _number(input_id: str, label: str, values: dict[str, str], low: int, high: int, *,
             required: bool = False) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "Input.Number", "id": input_id, "label": label, "min": low, "max": high,
@@ -108,10 +104,3 @@ def _number(input_id: str, label: str, values: dict[str, str], low: int, high: i
     if required:
         element["isRequired"] = True
     return element
-
-
-def _field(element: dict[str, Any], error: str | None) -> list[dict[str, Any]]:
-    if not error:
-        return [element]
-    return [element, {"type": "TextBlock", "text": escape(error), "color": "Attention", "size": "Small", "wrap": True,
-                      "spacing": "None"}]

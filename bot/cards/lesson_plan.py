@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards.elements import card, escape, grade_label, heading, text
+from bot.cards.inputs import execute
 from domain.lessons import LABELS, MAX_MINUTES, MIN_MINUTES, NOTES, TIMED, LessonPlanDraft, LessonPlanResult
 
 SAVE = "lesson.save"
@@ -95,19 +96,8 @@ def _actions(result: LessonPlanResult) -> list[dict[str, Any]]:
     request = result.request.model_dump(mode="json")
     actions = []
     if result.saved_id is None:
-        actions.append(_execute("Save", SAVE, {"form_key": result.key, "plan": plan_data, "class_id": request["class_id"]},
+        actions.append(execute("Save", SAVE, {"form_key": result.key, "plan": plan_data, "class_id": request["class_id"]},
                                 style="positive", inputs="none"))
-    actions.append(_execute("Regenerate", REGENERATE, {"request": request}, inputs="none"))
-    actions.append(_execute("Adjust duration", ADJUST, {"plan": plan_data, "request": request}, inputs="auto"))
+    actions.append(execute("Regenerate", REGENERATE, {"request": request}, inputs="none"))
+    actions.append(execute("Adjust duration", ADJUST, {"plan": plan_data, "request": request}, inputs="auto"))
     return actions
-
-
-def _execute(title: str, verb: str, data: dict[str, Any], *, inputs: str, style: str | None = None) -> dict[str, Any]:
-    payload = {"action": verb, **data}
-    action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": payload,
-                              "associatedInputs": inputs,
-                              "fallback": {"type": "Action.Submit", "title": title, "data": payload,
-                                           "associatedInputs": inputs}}
-    if style:
-        action["style"] = style
-    return action

@@ -3,7 +3,6 @@ tests share it), small throwaway corpora for tests that change things, and a cou
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 import random
@@ -50,23 +49,10 @@ def minilm() -> MiniLMEmbedder:
 
 
 @pytest.fixture(scope="session")
-def corpus_db_url(postgres, migrated_template: str, minilm: MiniLMEmbedder) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The whole corpus ingested with MiniLM, once per session. Tests must not write to it."""
-    from knowledge.ingest import ingest
-
-    postgres.psql(f"CREATE DATABASE kb_corpus TEMPLATE {migrated_template}")
-    url = postgres._server.get_uri("kb_corpus")  # noqa: SLF001
-
-    async def load() -> None:
-        engine = make_engine(url, pool_size=2)
-        try:
-            report = await ingest(make_sessionmaker(engine), minilm, CORPUS)
-            assert not report.errors, report.errors
-        finally:
-            await engine.dispose()
-
-    asyncio.run(load())
-    yield url
+def corpus_db_url(postgres, full_template: str, minilm: MiniLMEmbedder) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The whole corpus ingested with MiniLM (the session's one ingest, cloned). Tests must not write to it."""
+    postgres.psql(f"CREATE DATABASE kb_corpus TEMPLATE {full_template}")
+    yield postgres._server.get_uri("kb_corpus")  # noqa: SLF001
     postgres.psql("DROP DATABASE IF EXISTS kb_corpus WITH (FORCE)")
 
 

@@ -3,7 +3,6 @@ database when this session already built it), the demo district for saving plans
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,6 @@ from domain.lessons import LessonService
 from domain.students import StudentService
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.retriever import Retriever
-
 from tools.base import ToolDeps
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
@@ -30,32 +28,10 @@ CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
 
 
 @pytest.fixture(scope="session")
-def lesson_corpus_url(postgres, migrated_template: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The whole corpus with MiniLM embeddings, read-only. Ingesting takes minutes on a busy machine, so reuse the
-    knowledge tests' database as a template when it exists (nobody is connected to it between tests)."""
-    from knowledge.embedders import MiniLMEmbedder, load_minilm
-    from knowledge.ingest import ingest
-
-    load_minilm()
-    if "(1 row)" in postgres.psql("SELECT 1 FROM pg_database WHERE datname = 'kb_corpus'"):
-        try:
-            postgres.psql(f"CREATE DATABASE {LESSON_DB} TEMPLATE kb_corpus")
-        except Exception:  # noqa: BLE001 - someone was connected: ingest instead
-            pass
-    url = postgres._server.get_uri(LESSON_DB)  # noqa: SLF001
-    if "(1 row)" not in postgres.psql(f"SELECT 1 FROM pg_database WHERE datname = '{LESSON_DB}'"):
-        postgres.psql(f"CREATE DATABASE {LESSON_DB} TEMPLATE {migrated_template}")
-
-        async def load() -> None:
-            engine = make_engine(url, pool_size=2)
-            try:
-                report = await ingest(make_sessionmaker(engine), MiniLMEmbedder(), CORPUS)
-                assert not report.errors, report.errors
-            finally:
-                await engine.dispose()
-
-        asyncio.run(load())
-    yield url
+def lesson_corpus_url(postgres, full_template: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The whole corpus with MiniLM embeddings (a clone of the session's one ingest), read-only."""
+    postgres.psql(f"CREATE DATABASE {LESSON_DB} TEMPLATE {full_template}")
+    yield postgres._server.get_uri(LESSON_DB)  # noqa: SLF001
     postgres.psql(f"DROP DATABASE IF EXISTS {LESSON_DB} WITH (FORCE)")
 
 
