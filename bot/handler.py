@@ -17,12 +17,12 @@ from botbuilder.schema import (
     ChannelAccount,
 )
 
-from bot import actions
+from bot import actions, typeahead
 from bot.actions import CardOutcome
 from bot.admin_commands import admin_command
 from bot.agent.loop import Agent, AgentReply
-from bot.ai_entities import ai_entity
 from bot.agent.offline.answers import HELP_TEXT
+from bot.ai_entities import ai_entity
 from bot.alert_commands import alert_command
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
@@ -32,8 +32,8 @@ from domain.actor import Actor
 from domain.conversations import ConversationService
 from domain.errors import DomainError
 from domain.feedback import FeedbackService
-from domain.memory import ConversationMemory
 from domain.identity import IdentityService
+from domain.memory import ConversationMemory
 from tools.base import Services, ToolDeps
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,9 @@ class FaradayBot(ActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name == "message/submitAction":
             return await self._feedback(turn_context)
+        if turn_context.activity.name == "application/search":  # typeahead of a Data.Query picker
+            body = await typeahead.search(await self._actor(turn_context), self._services, turn_context.activity.value)
+            return InvokeResponse(status=200, body=body)
         return await super().on_invoke_activity(turn_context)
 
     async def _feedback(self, turn_context: TurnContext) -> InvokeResponse:

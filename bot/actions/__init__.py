@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.actions.alert import acknowledge_alert, refresh_alert
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
+from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.lesson import (
     adjust_lesson,
     open_lesson,
@@ -21,9 +22,9 @@ from bot.actions.lesson import (
     request_lesson,
     save_lesson,
 )
-from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.outcome import CardOutcome
 from bot.actions.student import lookup_student
+from bot.actions.student_incidents import recent_incidents
 from bot.cards.forms_menu import forms_menu_card
 from domain.errors import DomainError
 from tools.base import ToolDeps
@@ -37,6 +38,7 @@ ACTIONS: dict[str, Action] = {
     "incident.form": open_incident_form,
     "incident.save": save_incident,
     "incident.cancel": cancel_incident,
+    "incident.recent": recent_incidents,
     "alert.ack": acknowledge_alert,
     "alert.refresh": refresh_alert,
     "lesson.form": open_lesson_form,

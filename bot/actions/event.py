@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions.outcome import CardOutcome
+from bot.actions.student_incidents import student_name
 from bot.cards.elements import card, text
 from bot.cards.event_form import EventFormState, event_form_card, parse_event_inputs
 from bot.cards.event_saved import event_list_card, event_saved_card
@@ -22,7 +23,13 @@ async def open_event_form(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     class_id = str(value.get("class_id") or "")
     if class_id.isdigit():
         values["class_id"] = class_id
-    state = EventFormState(key=events.new_key(), choices=await events.choices(deps.actor), values=values)
+    families: list[tuple[int, str]] = []
+    student = str(value.get("student_id") or "")  # from a student card: "Meeting: <name>", guardians offered unticked
+    if student.isdigit() and (name := await student_name(deps, int(student))):
+        values["title"] = f"Meeting: {name}"
+        families = await events.families(deps.actor, [int(student)])
+    state = EventFormState(key=events.new_key(), choices=await events.choices(deps.actor), values=values,
+                           families=families)
     return CardOutcome(cards=[event_form_card(state)])
 
 
