@@ -115,8 +115,8 @@ async def _seed(settings: Settings) -> None:
 
 async def _ingest_corpus(settings: Settings) -> None:
     """Bring the knowledge base up to date with knowledge/corpus (incremental: unchanged chunks are skipped)."""
-    from domain.db import make_engine, make_sessionmaker
     import knowledge
+    from domain.db import make_engine, make_sessionmaker
     from knowledge.embedders import make_embedder
     from knowledge.ingest import ingest
 

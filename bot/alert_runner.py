@@ -41,15 +41,17 @@ class AlertConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertConfig:
-        get = lambda name, default: getattr(settings, name, default)  # noqa: E731 - fields land with the wiring
         return cls(
-            escalate_after=timedelta(minutes=float(get("alert_escalation_minutes", 5))),
-            poll_s=float(get("alert_relay_poll_s", 1.0)),
-            relay=RelayConfig(batch=int(get("alert_relay_batch", 50)), lease=timedelta(seconds=float(get("alert_relay_lease_s", 60))),
-                              max_attempts=int(get("alert_max_attempts", 8)),
-                              backoff_base_s=float(get("alert_backoff_base_s", 1.0))),
-            tenant_share=float(get("alert_tenant_share", 1.0)),
-            crash_at=str(get("faraday_relay_crash_at", "")),
+            escalate_after=timedelta(minutes=settings.alert_escalation_minutes),
+            poll_s=settings.alert_relay_poll_s,
+            relay=RelayConfig(
+                batch=settings.alert_relay_batch,
+                lease=timedelta(seconds=settings.alert_relay_lease_s),
+                max_attempts=settings.alert_max_attempts,
+                backoff_base_s=settings.alert_backoff_base_s,
+            ),
+            tenant_share=settings.alert_tenant_share,
+            crash_at=settings.faraday_relay_crash_at,
         )
 
 

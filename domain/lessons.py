@@ -8,7 +8,7 @@ requested duration. Saving is idempotent by the card's key; a saved plan is read
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator

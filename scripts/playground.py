@@ -100,7 +100,7 @@ class Playground:
     def log_file(self) -> Path:
         return self.workdir / "m365agentsplayground.log"
 
-    def start(self) -> "Playground":
+    def start(self) -> Playground:
         if not BIN.exists():
             raise PlaygroundError(f"{BIN} missing: run `npm ci` in {REPO}")
         self.workdir = Path(tempfile.mkdtemp(prefix="playground-"))
@@ -164,7 +164,7 @@ class Playground:
         self.user = user
         self.start()
 
-    def __enter__(self) -> "Playground":
+    def __enter__(self) -> Playground:
         return self.start()
 
     def __exit__(self, *exc) -> None:

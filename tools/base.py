@@ -26,12 +26,12 @@ from pydantic import BaseModel, ValidationError
 
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
-from domain.privacy import PrivacyService
 from domain.alerts import AlertService
 from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
+from domain.privacy import PrivacyService
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter

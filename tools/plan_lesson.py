@@ -8,9 +8,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.lessons import (
-    DEFAULT_MINUTES, LABELS, NOTES, TIMED, LessonPlanDraft, LessonPlanResult, LessonRequest, Source,
+    DEFAULT_MINUTES,
+    LABELS,
+    NOTES,
+    TIMED,
+    LessonPlanDraft,
+    LessonPlanResult,
+    LessonRequest,
+    Source,
+    validate_plan,
 )
-from domain.lessons import validate_plan
 from knowledge.lesson_material import find_unit, units_for
 from tools.base import Citation, ToolDeps, ToolResult, tool
 

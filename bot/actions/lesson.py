@@ -10,7 +10,13 @@ from bot.cards.lesson_form import LessonFormState, kept_values, lesson_form_card
 from bot.cards.lesson_plan import DURATION_INPUT, lesson_plan_card, lesson_saved_card
 from domain.errors import InvalidInput
 from domain.lessons import (
-    MAX_MINUTES, MIN_MINUTES, LessonPlanResult, LessonRequest, rebalance, validate_plan, validate_request,
+    MAX_MINUTES,
+    MIN_MINUTES,
+    LessonPlanResult,
+    LessonRequest,
+    rebalance,
+    validate_plan,
+    validate_request,
 )
 from tools.base import ToolDeps
 from tools.plan_lesson import NoUnit, prepare_lesson, relabel

@@ -26,7 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.alerts.store import CardState, Claim, DeliveryStore
 from domain.alerts.types import (
-    KIND_ALERT, AlertView, Clock, DeliveryError, Journal, Sender, Sent, Target, utc_now,
+    KIND_ALERT,
+    AlertView,
+    Clock,
+    DeliveryError,
+    Journal,
+    Sender,
+    Sent,
+    Target,
+    utc_now,
 )
 from domain.alerts.views import alert_views, reference_for, targets
 

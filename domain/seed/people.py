@@ -18,11 +18,11 @@ from domain.seed import names
 from domain.seed.bulk import insert_returning_ids, insert_rows
 from domain.seed.catalog import ADAPTATIONS, MEDICAL, Medical
 from domain.seed.facts import (
-    PERIOD_START,
     DEMO,
     ELEMENTARY,
     HIGH,
     MIDDLE,
+    PERIOD_START,
     PLAYGROUND_TENANT_ID,
     SEEDED_AT,
     TIME_ZONE,

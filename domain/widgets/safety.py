@@ -16,11 +16,10 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authorization import field_access
-from domain.models import Incident, School, Severity
+from domain.models import Incident, School, Severity, Student
 from domain.widgets.common import audit_classes, audit_students, table, week_label, week_start
 from domain.widgets.equipment import equipment_issues
 from domain.widgets.queries import display_name, roster
-from domain.models import Student
 from domain.widgets.result import ChartData, Metric, Series, WidgetResult
 from domain.widgets.scope import WidgetScope
 

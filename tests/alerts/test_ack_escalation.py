@@ -6,7 +6,6 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
-
 from sqlalchemy import text
 
 from bot.actions.alert import acknowledge_alert, refresh_alert

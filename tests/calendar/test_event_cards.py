@@ -129,7 +129,7 @@ async def test_an_outlook_failure_keeps_the_form_with_the_sentence(
     assert saved.text == "Saved “Dept meeting”." and len(microsoft.events_of(alex.aad_object_id)) == 1
 
 
-async def _handle(value: dict[str, Any], deps: Any):  # noqa: ANN202
+async def _handle(value: dict[str, Any], deps: Any):
     """What ``bot.actions.handle`` does with a DomainError: the sentence, as a reply."""
     from bot.actions.outcome import CardOutcome
     from domain.errors import DomainError

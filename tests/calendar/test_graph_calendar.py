@@ -18,7 +18,7 @@ from tests.calendar.conftest import CHICAGO, NOW, graph_config
 from tests.fakes.graph import FakeMicrosoft
 
 
-def draft(**changes: Any):  # noqa: ANN201
+def draft(**changes: Any):
     values: dict[str, Any] = {"title": "Parent meeting", "start": datetime(2026, 11, 25, 15, 30, tzinfo=CHICAGO),
                               "duration_minutes": 45, "time_zone": "America/Chicago", "location": "PE office",
                               "description": "Fitness plan", "reminder_minutes": 15}

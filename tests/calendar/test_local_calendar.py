@@ -16,7 +16,7 @@ from domain.models import AuditLog, CalendarEvent, Staff
 from tests.calendar.conftest import CHICAGO, NOW, Clock
 
 
-def draft(**changes: Any):  # noqa: ANN201
+def draft(**changes: Any):
     values: dict[str, Any] = {"title": "Parent meeting", "start": datetime(2026, 11, 25, 15, 30, tzinfo=CHICAGO),
                               "duration_minutes": 30, "time_zone": "America/Chicago", "location": "PE office",
                               "description": "About the fitness plan"}
@@ -163,7 +163,7 @@ async def test_ics_links_expire_and_are_bound_to_their_event(local_events: Event
     assert await local_events.ics(f"{event_id}.{int(organizer) + 1}.{rest}") is None  # another organiser
     assert await local_events.ics(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
     assert await local_events.ics("1.2.3.garbage") is None
-    other_secret = EventService(local_events._sessions, links=type(local_events._links)(  # noqa: SLF001
+    other_secret = EventService(local_events._sessions, links=type(local_events._links)(
         b"another-secret-another-secret!!", timedelta(hours=1)))
     assert await other_secret.ics(token) is None
     link_clock.advance(timedelta(hours=71, minutes=59))

@@ -16,7 +16,7 @@ from tests.fakes.graph import FakeMicrosoft
 from tools.schedule_event import schedule_event
 
 
-async def _run(args: dict[str, Any], actor: Actor, sessions: Any, events: EventService, now: datetime = NOW):  # noqa: ANN202
+async def _run(args: dict[str, Any], actor: Actor, sessions: Any, events: EventService, now: datetime = NOW):
     return await schedule_event(args, deps_for(actor, sessions, events, now))
 
 

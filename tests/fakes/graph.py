@@ -25,7 +25,7 @@ from cryptography.x509.oid import NameOID
 
 TENANT = "contoso-tenant"
 CLIENT_ID = "faraday-client-id"
-CLIENT_SECRET = "faraday-client-secret"  # noqa: S105 - a test credential
+CLIENT_SECRET = "faraday-client-secret"
 KEY_VALUE = re.compile(r"ep/value eq '([^']*)'")
 
 
@@ -111,7 +111,7 @@ class FakeMicrosoft:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"https://127.0.0.1:{port}"
         return self
 

@@ -73,8 +73,8 @@ async def start_bot(settings: Settings, connector: FakeConnector, **app_kwargs: 
 @pytest.fixture
 def demo_sessions_for():  # type: ignore[no-untyped-def]
     """Sessions on the database a running bot uses (for asserting the rows it wrote)."""
-    from domain.db import make_sessionmaker
     from bot.routes import ENGINE
+    from domain.db import make_sessionmaker
 
     return lambda client: make_sessionmaker(client.server.app[ENGINE])
 

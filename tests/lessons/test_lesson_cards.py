@@ -8,7 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.actions.lesson import (
-    adjust_lesson, open_lesson, open_lesson_form, regenerate_lesson, request_lesson, save_lesson,
+    adjust_lesson,
+    open_lesson,
+    open_lesson_form,
+    regenerate_lesson,
+    request_lesson,
+    save_lesson,
 )
 from bot.agent.offline.lesson_answer import lesson_answer
 from bot.cards.lesson_plan import ADJUST, DURATION_INPUT, REGENERATE, SAVE

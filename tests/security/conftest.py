@@ -67,7 +67,7 @@ def keys() -> Iterator[Keys]:
     state = Keys()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             port = self.server.server_address[1]
             if self.path == "/.well-known/openid-configuration":
                 state.fetches += 1

@@ -18,8 +18,8 @@ from bot.agent.prompt import CANARY
 from domain.actor import Actor
 from domain.models import Role
 from domain.names import NameParts
+from tests.fakes.openai_server import ScriptedOpenAI, Step, call, calls, error, say
 from tools.base import ToolDeps, ToolResult, tool
-from tests.fakes.openai_server import ScriptedOpenAI, call, calls, error, say, Step
 
 ACTOR = Actor(1, 1, Role.teacher, "t", "a", "Test Teacher", "t@example.com", "Test School", "America/Chicago")
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Chicago"))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from domain.models import Activity, ActivityParticipation, Attendance, FitnessBand, FitnessTest, Incident, Severity, SkillAssessment
+from domain.models import (
+    Activity,
+    ActivityParticipation,
+    Attendance,
+    FitnessBand,
+    FitnessTest,
+    Incident,
+    Severity,
+    SkillAssessment,
+)
 from domain.widgets import WidgetService
 from tests.widgets.district import NOW, TZ, District_, audit_rows
 

@@ -10,9 +10,9 @@ from sqlalchemy import update
 
 from domain.models import Attendance, Student
 from domain.widgets import WIDGET_NAMES, WidgetService
+from tests.widgets.district import NOW, District_
 from tools.base import ToolDeps
 from tools.run_widget import RunWidgetArgs, run_widget
-from tests.widgets.district import NOW, District_
 
 
 def _deps(district: District_, widgets: WidgetService, actor=None) -> ToolDeps:  # type: ignore[no-untyped-def]
