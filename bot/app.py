@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
 from redis.asyncio import Redis
 
 from bot import actions as card_actions
@@ -25,6 +24,7 @@ from bot.dedupe import Deduplicator
 from bot.handler import FaradayBot
 from bot.ics_route import EVENTS, ics_routes
 from bot.rate_limit import BudgetedBackend, RateLimiter
+from bot.retrying_adapter import RetryingCloudAdapter
 from bot.routes import ADAPTER, AUTH, BOT, ENGINE, LIMITER, LINK_HOSTS, POLICY, SETTINGS, routes
 from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
@@ -148,7 +148,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         )
         auth = make_authentication(settings)
         app[AUTH] = auth
-        app[ADAPTER] = CloudAdapter(auth)
+        app[ADAPTER] = RetryingCloudAdapter(auth)
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
             conversations=ConversationService(sessions),

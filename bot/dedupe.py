@@ -37,6 +37,15 @@ class Deduplicator:
                     self._degraded = True
         return self._first_time_locally(key)
 
+    async def release(self, key: str) -> None:
+        """Forget ``key`` (its turn failed): Teams' re-send of the activity is then processed, not dropped."""
+        self._local.pop(key, None)
+        if self._redis is not None:
+            try:
+                await self._redis.delete(self._prefix + key)
+            except (RedisError, OSError):
+                pass  # the claim expires with its TTL; the failure is already logged by first_time
+
     def _first_time_locally(self, key: str) -> bool:
         now = time.monotonic()
         while self._local and next(iter(self._local.values())) < now:

@@ -83,12 +83,18 @@ class FaradayBot(ActivityHandler):
         activity = turn_context.activity
         # Messages are de-duplicated (Teams re-sends after 15 s). Invokes are not: they must always get their
         # response, and every card action is idempotent by its key.
+        key = None
         if activity.id and activity.type == ActivityTypes.message:
             key = f"{activity.conversation.id}|{activity.id}"
             if not await self._dedupe.first_time(key):
                 log.info("duplicate activity ignored", extra={"type": activity.type})
                 return
-        await super().on_turn(turn_context)
+        try:
+            await super().on_turn(turn_context)
+        except BaseException:
+            if key is not None:  # the turn failed (500): let Teams' re-send through instead of dropping it
+                await self._dedupe.release(key)
+            raise
 
     # --- messages ------------------------------------------------------------------------------------------------
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -123,13 +129,21 @@ class FaradayBot(ActivityHandler):
         personal = (conversation.conversation_type or "personal") == "personal"
         stream = TeamsStream(turn_context, enabled=personal)
         await stream.inform(WORKING)
-        history = await self._memory.recent(conversation.id, actor.staff_id)
         try:
-            reply = await self._agent.run(text, self._deps(actor), history, on_text=stream.update)
-        except DomainError as exc:
-            await stream.finish(MessageFactory.text(str(exc)))
+            history = await self._memory.recent(conversation.id, actor.staff_id)
+            try:
+                reply = await self._agent.run(text, self._deps(actor), history, on_text=stream.update)
+            except DomainError as exc:
+                await stream.finish(MessageFactory.text(str(exc)))
+                return
+            await stream.finish(await self._reply_activity(reply, actor))
+        except Exception as exc:  # the user saw "Working on it…": close it with a sentence, not silence
+            log.exception("turn failed after the first visible response", extra={"error": type(exc).__name__})
+            try:
+                await stream.finish(MessageFactory.text(FAILED))
+            except Exception:
+                raise exc from None  # could not tell the user: a 500, and Teams re-sends
             return
-        await stream.finish(await self._reply_activity(reply, actor))
         await self._memory.remember(conversation.id, actor.staff_id, text, reply.text, reply.student_ids)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:

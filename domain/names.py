@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -38,6 +39,7 @@ NICKNAMES: dict[str, set[str]] = {
 MATCH_THRESHOLD = 85
 
 
+@lru_cache(maxsize=65536)  # pure; the roster's names are normalised on every turn (bench/turns.py: ~25 ms a turn)
 def normalize(text: str) -> str:
     """Lower-case, strip accents and punctuation: "Zoë Müller" → "zoe muller"."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -59,6 +61,7 @@ class NameParts:
         return names
 
 
+@lru_cache(maxsize=65536)
 def token_similarity(query_token: str, candidate: str) -> float:
     """0..100 for one normalised token against one name: exact, nickname, or edit-distance ratio."""
     if query_token == candidate:

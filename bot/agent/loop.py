@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 MAX_TOOL_CALLS_PER_TURN = 8
 UNAVAILABLE = "I can't reach my language model right now, so I can't answer that. Please try again in a minute."
 OUT_OF_STEPS = "That took more steps than I allow for one message. Here is what I found so far."
+FALLBACK_RESERVE_S = 2.0  # of the turn deadline, kept for the offline planner when the model fails or stalls
 
 
 @dataclass(slots=True)
@@ -61,7 +62,7 @@ class Agent:
         backend = self.backend
         for _step in range(self.max_steps):
             try:
-                model_reply = await self._think(backend, messages, ctx, deadline, on_text)
+                model_reply = await self._think(backend, messages, ctx, deadline, on_text, reserve=not reply.tool_calls)
             except ModelUnavailable:
                 if self.fallback is not None and not reply.tool_calls and backend is not self.fallback:
                     log.info("model unavailable; falling back to the offline planner")
@@ -99,8 +100,12 @@ class Agent:
         ctx: PlanningContext,
         deadline: float,
         on_text: TextSink | None,
+        *,
+        reserve: bool = False,
     ) -> ModelReply:
         remaining = deadline - time.monotonic()
+        if reserve and self.fallback is not None and backend is not self.fallback:
+            remaining -= min(FALLBACK_RESERVE_S, self.deadline_s / 4)  # the model may not spend the fallback's time
         if remaining <= 0:
             raise ModelUnavailable("turn deadline passed")
         try:

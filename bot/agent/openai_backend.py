@@ -12,6 +12,18 @@ from domain.settings import Settings
 
 log = logging.getLogger(__name__)
 
+MAX_RETRY_WAIT_S = 1.0  # a Retry-After longer than this is not worth waiting for inside a 12 s turn
+
+
+class _TurnBoundClient(openai.AsyncOpenAI):
+    """The SDK honours Retry-After up to 60 s; inside a Teams turn the offline planner answers sooner instead."""
+
+    def _should_retry(self, response: Any) -> bool:
+        retry_after = self._parse_retry_after_header(response.headers)
+        if retry_after is not None and retry_after > MAX_RETRY_WAIT_S:
+            return False
+        return super()._should_retry(response)
+
 
 class OpenAIBackend:
     name = "openai"
@@ -20,7 +32,7 @@ class OpenAIBackend:
         self, *, api_key: str, model: str, base_url: str | None = None, timeout_s: float = 10.0, max_retries: int = 1
     ) -> None:
         # Defaults would be a 600 s timeout and 2 retries honouring Retry-After up to 120 s: far past Teams' 15 s.
-        self._client = openai.AsyncOpenAI(
+        self._client = _TurnBoundClient(
             api_key=api_key, base_url=base_url or None, timeout=timeout_s, max_retries=max_retries
         )
         self._model = model

@@ -1,0 +1,545 @@
+"""Turn cost over real HTTP: Faraday vs the stock botbuilder echo bot (the peer), same run, same fake connector.
+
+``.venv/bin/python -m bench.turns [--turns 400] [--levels 1,20,50] [--model offline|openai] [--no-knowledge]``
+
+Each bot runs in its own **subprocess** (``python -m bench.turns --serve KIND --port P ...``) so the load generator
+never starves it. The load generator and a lean fake Bot Connector share this process. Activities are Teams-shaped
+(``tests.fakes.activities``), unauthenticated (dev mode, the same for both bots), every one with a fresh id.
+
+Scenarios (each at concurrency 1, 20, 50; turns/s, p50, p95, p99 client-side latency of POST /api/messages, which
+returns only after the turn — replies included — is done):
+- ``echo``: ActivityHandler echo + CloudAdapter + ConfigurationBotFrameworkAuthentication, nothing else: the peer.
+- ``lookup``: "show me Jamie Ortiz" → auth (dev), dedupe (Valkey), identity, agent loop, lookup_student, Postgres,
+  audit row, profile card, streamed in a personal chat (an informative update, then the final message).
+- ``knowledge``: "what's the lightning rule" → search_knowledge (MiniLM query embedding + pgvector), cited answer.
+- ``widget``: "who's been missing class in period 3" → run_widget attendance, widget card.
+Faraday rows run bot/app.py as it is (wired to ``bot.auth.make_authentication``: credentials and connector clients
+cached per app id / serviceUrl). Variants: ``+stock`` swaps botbuilder's ConfigurationBotFrameworkAuthentication back
+in (clients and credentials rebuilt every turn, as the peer does); ``+patched`` also applies the proposed
+domain/names.py memoisation (``apply_name_cache``). ``echo+cache`` is the peer with Faraday's caching, to show what
+the peer spends on rebuilding clients. Each level runs ``--turns`` turns (×2 above concurrency 1) or ``--seconds``.
+
+Model: by default the offline planner (zero latency, deterministic; the app's own fallback). With ``--model openai``
+the real openai SDK streams from a stateless scripted server on loopback (a tool call, then a text answer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, time as clock_time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TENANT = "00000000-0000-0000-0000-0000000000001"
+ALEX = "00000000-0000-0000-0000-0000000000020"
+BOT_ID = "00000000-0000-0000-0000-00000000000011"
+TEXTS = {
+    "echo": "show me Jamie Ortiz",
+    "lookup": "show me Jamie Ortiz",
+    "knowledge": "what's the lightning rule",
+    "widget": "who's been missing class in period 3",
+}
+
+
+# --- activities ------------------------------------------------------------------------------------------------------
+_ids = itertools.count(1)
+
+
+def activity(service_url: str, text: str, conversation: int, aad: str = ALEX) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": f"bench-{os.getpid()}-{next(_ids)}",
+        "timestamp": "2026-11-24T15:00:00.000Z",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": f"29:{aad}", "name": "Alex Wilber", "aadObjectId": aad},
+        "recipient": {"id": f"28:{BOT_ID}", "name": "Faraday"},
+        "conversation": {"id": f"a:bench-{conversation}", "conversationType": "personal", "tenantId": TENANT},
+        "channelData": {"tenant": {"id": TENANT}},
+        "locale": "en-US",
+        "text": text,
+    }
+
+
+# --- a lean fake Bot Connector (counts, keeps the last reply per conversation) ------------------------------------------
+class LeanConnector:
+    def __init__(self, *, fail_every: int = 0) -> None:
+        self.sent = 0
+        self.updates = 0
+        self.last: dict[str, dict[str, Any]] = {}
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> LeanConnector:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{cid}/activities", self._send)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _send(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.sent += 1
+        if body.get("type") == "message":
+            self.last[request.match_info["cid"]] = body
+        return web.json_response({"id": f"a-{next(self._ids)}"})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.updates += 1
+        if body.get("type") == "message":
+            self.last[request.match_info["cid"]] = body
+        return web.json_response({"id": request.match_info["aid"]})
+
+
+# --- a stateless scripted model for --model openai ------------------------------------------------------------------------
+def _model_app() -> web.Application:
+    """POST /v1/chat/completions: after a tool result → a short text; otherwise the tool call the user text implies."""
+    from tests.fakes.openai_server import ScriptedOpenAI, Step
+
+    tool_for = {
+        TEXTS["lookup"]: ("lookup_student", {"query": "Jamie Ortiz"}),
+        TEXTS["knowledge"]: ("search_knowledge", {"query": "lightning rule", "kind": "safety"}),
+        TEXTS["widget"]: ("run_widget", {"widget": "attendance", "class": "period 3"}),
+    }
+    fake = ScriptedOpenAI()
+
+    async def complete(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        messages = body.get("messages") or []
+        if messages and messages[-1].get("role") == "tool":
+            step = Step(text="Here is what I found.")
+        else:
+            user = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
+            name, args = tool_for.get(user, tool_for[TEXTS["lookup"]])
+            step = Step(tool_calls=[(name, args)])
+        fake.script = [step]
+        fake.received.clear()
+        return await fake._complete(request)  # request.json() is cached: no await point before the pop
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", complete)
+    return app
+
+
+# --- the bot processes ---------------------------------------------------------------------------------------------------
+def _echo_app(cache: bool) -> web.Application:
+    """The stock botbuilder echo sample (aiohttp + CloudAdapter), nothing else."""
+    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+    class Config:
+        APP_ID = ""
+        APP_PASSWORD = ""
+        APP_TYPE = "MultiTenant"
+        APP_TENANTID = ""
+
+    class EchoBot(ActivityHandler):
+        async def on_message_activity(self, turn_context: TurnContext) -> None:
+            await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
+
+    if cache:
+        from bot.auth import make_authentication
+        from domain.settings import Settings
+
+        auth: Any = make_authentication(Settings(faraday_dev_insecure=True, host="127.0.0.1"))
+    else:
+        auth = ConfigurationBotFrameworkAuthentication(Config())
+    adapter = CloudAdapter(auth)
+    echo = EchoBot()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, echo)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
+def _faraday_app(args: argparse.Namespace) -> web.Application:
+    import bot.app as bot_app
+    from bot.app import create_app
+    from domain.seed import TERM_END
+    from domain.settings import Settings
+
+    now = datetime.combine(TERM_END, clock_time(15))
+    # The per-user rate limit still runs (a Redis round trip per turn) but never refuses: one bench user sends
+    # thousands of messages a minute.
+    settings = Settings(database_url=args.db, redis_url=args.redis, faraday_dev_insecure=True, host="127.0.0.1",
+                        rate_limit_per_minute=10**9, rate_limit_per_hour=10**9)
+    if args.stock_auth:  # botbuilder's own authentication: credentials and connector clients rebuilt every turn
+        from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+
+        if hasattr(bot_app, "make_authentication"):
+            bot_app.make_authentication = lambda s: ConfigurationBotFrameworkAuthentication(bot_app.BotConfig(s))  # type: ignore
+    elif not hasattr(bot_app, "make_authentication"):  # bot/app.py not wired to bot/auth.py yet: wire it here
+        from bot.auth import make_authentication
+
+        bot_app.ConfigurationBotFrameworkAuthentication = lambda _config: make_authentication(settings)  # type: ignore
+    backend = None
+    if args.model_url:
+        from bot.agent.openai_backend import OpenAIBackend
+
+        backend = OpenAIBackend(api_key="bench", base_url=args.model_url, model="bench", timeout_s=5, max_retries=0)
+    return create_app(settings, backend=backend, clock=lambda tz: now.replace(tzinfo=ZoneInfo(tz)))
+
+
+def apply_name_cache() -> bool:
+    """The proposed domain/names.py patch (memoised ``normalize`` and ``token_similarity``: both pure), applied by
+    rebinding the functions in every module that imported them. False when domain/names.py already has it."""
+    import functools
+    import importlib
+
+    import domain.names as names
+
+    if hasattr(names.normalize, "cache_info"):
+        return False
+    original_normalize, original_similarity = names.normalize, names.token_similarity
+    normalize = functools.lru_cache(maxsize=65536)(original_normalize)
+    similarity = functools.lru_cache(maxsize=65536)(original_similarity)
+    for module in ("domain.names", "bot.agent.offline.names", "bot.typeahead", "domain.students",
+                   "domain.calendar.people", "domain.widgets.scope"):
+        mod = importlib.import_module(module)
+        if getattr(mod, "normalize", None) is original_normalize:
+            mod.normalize = normalize  # type: ignore[attr-defined]
+        if getattr(mod, "token_similarity", None) is original_similarity:
+            mod.token_similarity = similarity  # type: ignore[attr-defined]
+    return True
+
+
+def serve(args: argparse.Namespace) -> None:
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    if args.kind == "faraday":
+        from bot import logs
+
+        logs.configure()  # as in production (python -m bot run)
+        logging.getLogger().setLevel(logging.WARNING if args.quiet else logging.INFO)
+        app = _faraday_app(args)
+        if args.patched:
+            apply_name_cache()
+    else:
+        logging.basicConfig(level=logging.WARNING)
+        app = _echo_app(args.cache)
+
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+
+    async def main() -> None:
+        if profiler is not None:
+            profiler.enable()
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", args.port).start()
+        print("READY", flush=True)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
+class BotProcess:
+    def __init__(self, kind: str, *, cache: bool = False, stock_auth: bool = False, patched: bool = False,
+                 db: str = "", redis: str = "", model_url: str = "", quiet: bool = False) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        cmd = [PYTHON, "-m", "bench.turns", "--serve", kind, "--port", str(self.port), "--db", db, "--redis", redis,
+               "--model-url", model_url]
+        if cache:
+            cmd.append("--cache")
+        if stock_auth:
+            cmd.append("--stock-auth")
+        if patched:
+            cmd.append("--patched")
+        if quiet:
+            cmd.append("--quiet")
+        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.url = f"http://127.0.0.1:{self.port}/api/messages"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if line.strip() == "READY":
+                return
+            if not line and self.proc.poll() is not None:
+                break
+        raise RuntimeError(f"bot process did not start; see {self.log.name}")
+
+    def wait_idle(self, threshold: float = 5.0, timeout: float = 90) -> None:
+        """Until the server's background start-up work (e.g. loading the MiniLM embedder) has finished."""
+        import psutil
+
+        proc = psutil.Process(self.proc.pid)
+        deadline = time.monotonic() + timeout
+        proc.cpu_percent(None)
+        while time.monotonic() < deadline:
+            if proc.cpu_percent(interval=1.0) < threshold:
+                return
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# --- load ----------------------------------------------------------------------------------------------------------------
+@dataclass
+class Result:
+    scenario: str
+    concurrency: int
+    turns: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.turns / self.seconds
+
+    def pct(self, p: float) -> float:
+        xs = sorted(self.latencies_ms)
+        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+async def drive(session: aiohttp.ClientSession, url: str, service_url: str, text: str, *, turns: int,
+                concurrency: int, conversations: int = 100, scenario: str = "", seconds: float = 0.0) -> Result:
+    """``turns`` turns, or fewer when ``seconds`` is set and has passed (no new turn starts after it)."""
+    latencies: list[float] = []
+    errors = 0
+    counter = itertools.count()
+    stop_at = time.perf_counter() + seconds if seconds else float("inf")
+
+    async def worker() -> None:
+        nonlocal errors
+        while (i := next(counter)) < turns and time.perf_counter() < stop_at:
+            body = activity(service_url, text, i % conversations)
+            t0 = time.perf_counter()
+            async with session.post(url, json=body) as r:
+                await r.read()
+                if r.status >= 300:
+                    errors += 1
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Result(scenario, concurrency, len(latencies), time.perf_counter() - start, latencies, errors)
+
+
+# --- databases -----------------------------------------------------------------------------------------------------------
+async def prepare_database(url: str, knowledge: bool) -> None:
+    from domain import migrate
+    from domain.db import make_engine, make_sessionmaker
+    from domain.seed import seed_demo
+
+    await asyncio.to_thread(migrate.upgrade, url)
+    engine = make_engine(url, pool_size=2)
+    try:
+        sessions = make_sessionmaker(engine)
+        await seed_demo(sessions)
+        if knowledge:
+            from knowledge.embedders import MiniLMEmbedder
+            from knowledge.ingest import ingest
+
+            report = await ingest(sessions, MiniLMEmbedder(), ROOT / "knowledge" / "corpus")
+            assert not report.errors, report.errors
+    finally:
+        await engine.dispose()
+
+
+def _fingerprint(knowledge: bool) -> str:
+    """Changes when the migrations, the seed or the corpus change (then the prepared database is rebuilt)."""
+    import hashlib
+
+    h = hashlib.sha256(str(knowledge).encode())
+    for folder in ("migrations/versions", "domain/seed", "knowledge/corpus"):
+        for f in sorted((ROOT / folder).rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                h.update(f"{f.relative_to(ROOT)}:{f.stat().st_size}:{f.stat().st_mtime_ns}".encode())
+    return h.hexdigest()[:12]
+
+
+class Servers:
+    """Embedded PostgreSQL (+pgvector) and Valkey for a benchmark run. The prepared database (demo district, corpus
+    ingested with MiniLM: ~100 s on 2 cores) is kept between runs in the system temp dir, keyed by a fingerprint."""
+
+    def __init__(self, knowledge: bool = True) -> None:
+        from scripts.devservers import EmbeddedPostgres, EmbeddedRedis
+
+        self.dir = Path(tempfile.gettempdir()) / f"faraday-bench-{_fingerprint(knowledge)}"
+        self.dir.mkdir(exist_ok=True)
+        self.pg = EmbeddedPostgres(self.dir / "pg" / "data", database="faraday_bench")
+        self.valkey = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="faraday-bench-valkey-")))
+        self.knowledge = knowledge
+
+    def start(self) -> tuple[str, str]:
+        return self.pg.start(), self.valkey.start()
+
+    async def prepare(self, url: str) -> bool:
+        marker = self.pg.data_dir / "faraday_bench_ready"
+        if marker.exists():
+            return False
+        self.pg.psql('DROP DATABASE IF EXISTS "faraday_bench" WITH (FORCE)')
+        self.pg.psql('CREATE DATABASE "faraday_bench"')
+        await prepare_database(url, self.knowledge)
+        marker.write_text("ok")
+        return True
+
+    def stop(self) -> None:
+        self.valkey.stop()
+        self.pg.stop()
+
+
+# --- report --------------------------------------------------------------------------------------------------------------
+def table(results: list[Result], peer: str = "echo") -> str:
+    by = {(r.scenario, r.concurrency): r for r in results}
+    lines = [f"{'scenario':<18}{'conc':>5}{'turns':>7}{'turns/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+             f"{'err':>5}{'× echo':>9}"]
+    for r in results:
+        base = by.get((peer, r.concurrency))
+        ratio = f"{r.rate / base.rate:.2f}" if base else "-"
+        lines.append(f"{r.scenario:<18}{r.concurrency:>5}{r.turns:>7}{r.rate:>9.1f}{r.pct(50):>9.1f}{r.pct(95):>9.1f}"
+                     f"{r.pct(99):>9.1f}{r.errors:>5}{ratio:>9}")
+    return "\n".join(lines)
+
+
+async def run(args: argparse.Namespace) -> list[Result]:
+    levels = [int(x) for x in args.levels.split(",")]
+    servers = Servers(knowledge=not args.no_knowledge)
+    db, redis = servers.start()
+    t0 = time.perf_counter()
+    built = await servers.prepare(db)
+    print(f"# database {'built' if built else 'reused'} in {time.perf_counter() - t0:.1f} s"
+          f" (demo district{'' if args.no_knowledge else ' + corpus'}; {servers.dir})", flush=True)
+    connector = await LeanConnector().start()
+    model_runner = None
+    model_url = ""
+    if args.model == "openai":
+        model_runner = web.AppRunner(_model_app(), access_log=None)
+        await model_runner.setup()
+        site = web.TCPSite(model_runner, "127.0.0.1", 0)
+        await site.start()
+        model_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1"  # type: ignore[union-attr]
+    scenarios = [s.strip() for s in args.scenarios.split(",")]
+    if args.no_knowledge:
+        scenarios = [s for s in scenarios if not s.startswith("knowledge")]
+    results: list[Result] = []
+    connector_limit = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector_limit) as session:
+        # one process per bot kind/variant; the scenarios of one Faraday variant share it
+        groups: dict[tuple[str, str], list[str]] = {}
+        for s in scenarios:
+            name, _, variant = s.partition("+")
+            groups.setdefault(("echo" if name == "echo" else "faraday", variant), []).append(s)
+        for (kind, variant), names in groups.items():
+            proc = BotProcess(kind, cache=variant == "cache", stock_auth=variant == "stock",
+                              patched=variant == "patched", db=db, redis=redis, model_url=model_url, quiet=args.quiet)
+            try:
+                await asyncio.to_thread(proc.wait_ready)
+                for name in names:
+                    await asyncio.to_thread(proc.wait_idle)
+                    text = TEXTS[name.partition("+")[0]]
+                    # warm-up (also loads MiniLM for the knowledge turn) and a correctness check of the reply
+                    await drive(session, proc.url, connector.url, text, turns=args.warmup, concurrency=4)
+                    await asyncio.to_thread(proc.wait_idle)
+                    reply = connector.last.get("a:bench-0", {})
+                    shown = (reply.get("text") or "")[:60].replace("\n", " ")
+                    kinds = [a.get("contentType", "?").rsplit(".", 1)[-1] for a in reply.get("attachments") or []]
+                    print(f"# {name}: reply {shown!r} attachments={kinds}", flush=True)
+                    for c in levels:
+                        n = args.turns if c == 1 else args.turns * 2
+                        r = await drive(session, proc.url, connector.url, text, turns=n, concurrency=c, scenario=name,
+                                        seconds=args.seconds)
+                        results.append(r)
+                        print(table([r]).splitlines()[1], flush=True)
+            finally:
+                proc.stop()
+    await connector.close()
+    if model_runner is not None:
+        await model_runner.cleanup()
+    servers.stop()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.turns")
+    parser.add_argument("--turns", type=int, default=300, help="turns at concurrency 1 (twice as many above)")
+    parser.add_argument("--seconds", type=float, default=7.0, help="at most this long per level (0: no limit)")
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--levels", default="1,20,50")
+    parser.add_argument("--scenarios",
+                        default="echo,echo+cache,lookup+stock,lookup,lookup+patched,knowledge+patched,widget+patched")
+    parser.add_argument("--model", choices=("offline", "openai"), default="offline")
+    parser.add_argument("--no-knowledge", action="store_true", help="skip the corpus ingest and the knowledge turn")
+    parser.add_argument("--quiet", action="store_true", help="Faraday logs at WARNING instead of INFO")
+    # server mode (internal)
+    parser.add_argument("--serve", dest="kind", default=None)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--db", default="")
+    parser.add_argument("--redis", default="")
+    parser.add_argument("--model-url", default="")
+    parser.add_argument("--cache", action="store_true")
+    parser.add_argument("--stock-auth", action="store_true")
+    parser.add_argument("--patched", action="store_true", help="server mode: apply the proposed name-cache patch")
+    parser.add_argument("--profile", default="", help="server mode: write cProfile stats here on exit")
+    args = parser.parse_args(argv)
+    if args.kind:
+        serve(args)
+        return
+    started = time.perf_counter()
+    results = asyncio.run(run(args))
+    print()
+    print(f"model: {args.model}; {os.cpu_count()} CPUs; bot in its own process; load generator + fake connector"
+          f"{' + model' if args.model == 'openai' else ''} in another")
+    print(table(results))
+    print(f"# total {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Connector (Teams service) faults on the bot's replies: what botbuilder 4.17 does, and what Faraday guarantees.
+
+botbuilder's ConnectorClient (msrest over aiohttp) does not retry: a 429/5xx/timeout on a reply raises out of the turn.
+The guarantees tested here: the turn fails cleanly (a 500 without a stack trace, so Teams re-sends), a re-send of the
+same activity is then answered (the de-duplication claim is released when the turn fails), and a reply the
+connector accepted is never sent twice."""
+
+from __future__ import annotations
+
+from tests.fakes.activities import activity
+from tests.fakes.connector import FakeConnector
+from tests.resilience.conftest import needs_dedupe_release, needs_retrying_adapter, settings_for
+
+CLEAN_500 = {"error": "the bot could not process this activity"}
+
+
+def _finals(connector: FakeConnector) -> list[dict]:
+    return [a for a in connector.messages() if (a.get("text") or "").startswith("Here is **Jamie Ortiz**")]
+
+
+@needs_retrying_adapter
+async def test_a_429_on_the_reply_is_retried_after_retry_after_and_delivered_once(
+    demo_db_url: str, redis_url: str, connector: FakeConnector, bots
+) -> None:
+    client = await bots(settings_for(demo_db_url, redis_url), connector)
+    connector.fail_next(429, count=1, retry_after=0.2)
+    status, body = await client.post(activity(connector.url, text="show me Jamie Ortiz"))
+    # a 429 means "not delivered": retrying is safe
+    assert status == 201, body
+    assert len(_finals(connector)) == 1
+
+
+@needs_dedupe_release
+async def test_a_502_on_the_reply_fails_cleanly_and_the_teams_resend_is_answered_exactly_once(
+    demo_db_url: str, redis_url: str, connector: FakeConnector, bots
+) -> None:
+    client = await bots(settings_for(demo_db_url, redis_url), connector)
+    incoming = activity(connector.url, text="show me Jamie Ortiz", conversation_type="groupChat")
+    connector.fail_next(502, count=1)
+    status, body = await client.post(incoming)
+    assert status == 500 and body == CLEAN_500  # Teams re-sends on a 5xx
+    assert _finals(connector) == []
+    status, _ = await client.post(incoming)  # the re-send, same activity id
+    assert status == 201
+    assert len(_finals(connector)) == 1, "answered once: not lost to de-duplication, not duplicated"
+
+
+async def test_a_reply_the_connector_accepted_is_not_sent_again_on_a_resend(
+    demo_db_url: str, redis_url: str, connector: FakeConnector, bots
+) -> None:
+    client = await bots(settings_for(demo_db_url, redis_url), connector)
+    incoming = activity(connector.url, text="show me Jamie Ortiz")
+    assert (await client.post(incoming))[0] == 201
+    assert (await client.post(incoming))[0] == 201  # Teams re-sent after a slow 201
+    assert len(_finals(connector)) == 1
