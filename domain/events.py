@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import ErrorDetails
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +24,7 @@ from domain.calendar.times import day_bounds, end_of, zone
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import CalendarEvent, SchoolClass, Staff
+from domain.validation import validate_fields
 
 __all__ = ["EventChoices", "EventDraft", "EventProposal", "EventService", "SavedEvent", "validate_draft"]
 
@@ -64,11 +66,7 @@ class EventDraft(BaseModel):
 
 def validate_draft(data: dict[str, object], now: datetime) -> EventDraft:
     """Validate untrusted input; every problem is reported per field (``InvalidInput.field_errors``)."""
-    try:
-        draft = EventDraft.model_validate(data)
-    except ValidationError as exc:
-        errors = {str(e["loc"][0]) if e["loc"] else "form": _message(e) for e in exc.errors()}
-        raise InvalidInput("Some fields need attention.", errors) from exc
+    draft = validate_fields(EventDraft, data, _duration_message)
     tz = zone(draft.time_zone)
     draft.start = draft.start.astimezone(tz)
     # Compare in UTC: Python compares two datetimes sharing a tzinfo by wall clock, ignoring DST folds.
@@ -84,19 +82,10 @@ def check_key(key: str) -> None:
         raise InvalidInput("This form has expired; open a new one.")
 
 
-def _message(error: object) -> str:
-    e = error  # pydantic ErrorDetails
-    kind = e["type"]  # type: ignore[index]
-    loc = e["loc"][0] if e["loc"] else ""  # type: ignore[index]
-    if loc == "duration_minutes" and kind in ("greater_than_equal", "less_than_equal"):
+def _duration_message(error: ErrorDetails) -> str | None:
+    if error["loc"] and error["loc"][0] == "duration_minutes" and error["type"] in ("greater_than_equal", "less_than_equal"):
         return f"Between {MIN_MINUTES} and {MAX_MINUTES} minutes."
-    if kind in ("missing", "string_too_short"):
-        return "Required."
-    if kind == "string_too_long":
-        return f"Too long (at most {e['ctx']['max_length']} characters)."  # type: ignore[index]
-    if kind == "too_long":
-        return "Too many selected."
-    return "Not valid."
+    return None
 
 
 def new_key() -> str:

