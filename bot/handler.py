@@ -144,7 +144,10 @@ class FaradayBot(ActivityHandler):
             except Exception:
                 raise exc from None  # could not tell the user: a 500, and Teams re-sends
             return
-        await self._memory.remember(conversation.id, actor.staff_id, text, reply.text, reply.student_ids)
+        try:  # the answer is out: failing to remember it must not fail the turn (Teams would re-send it)
+            await self._memory.remember(conversation.id, actor.staff_id, text, reply.text, reply.student_ids)
+        except Exception as exc:
+            log.warning("conversation memory not saved", extra={"error": type(exc).__name__})
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name == "message/submitAction":
