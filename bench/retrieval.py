@@ -23,13 +23,13 @@ import numpy as np
 from sqlalchemy import text
 
 from domain.db import make_engine, make_sessionmaker
-from knowledge import store
+from knowledge import CORPUS_DIR, store
 from knowledge.chunking import chunk_document
 from knowledge.documents import corpus_files, load_document
 from knowledge.embedders import MiniLMEmbedder, load_minilm
 from knowledge.evaluate import load_questions
 
-CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
+CORPUS = CORPUS_DIR
 DIM = 384
 
 

@@ -28,22 +28,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, time as clock_time
+from datetime import datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
+
+from knowledge import CORPUS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -387,7 +388,7 @@ async def prepare_database(url: str, knowledge: bool) -> None:
             from knowledge.embedders import MiniLMEmbedder
             from knowledge.ingest import ingest
 
-            report = await ingest(sessions, MiniLMEmbedder(), ROOT / "knowledge" / "corpus")
+            report = await ingest(sessions, MiniLMEmbedder(), CORPUS_DIR)
             assert not report.errors, report.errors
     finally:
         await engine.dispose()

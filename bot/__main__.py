@@ -15,7 +15,6 @@ import logging
 import sys
 import warnings
 from datetime import datetime
-from pathlib import Path
 
 from domain.settings import Settings
 
@@ -115,15 +114,15 @@ async def _seed(settings: Settings) -> None:
 
 async def _ingest_corpus(settings: Settings) -> None:
     """Bring the knowledge base up to date with knowledge/corpus (incremental: unchanged chunks are skipped)."""
-    import knowledge
     from domain.db import make_engine, make_sessionmaker
+    from knowledge import CORPUS_DIR
     from knowledge.embedders import make_embedder
     from knowledge.ingest import ingest
 
     engine = make_engine(settings.database_url, pool_size=2)
     embedder = make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
     try:
-        report = await ingest(make_sessionmaker(engine), embedder, Path(knowledge.__file__).parent / "corpus")
+        report = await ingest(make_sessionmaker(engine), embedder, CORPUS_DIR)
         print(f"knowledge base: {report}", file=sys.stderr)
     finally:
         await engine.dispose()

@@ -16,8 +16,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from domain.settings import Settings
+from knowledge import CORPUS_DIR
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = CORPUS_DIR
 
 
 @contextmanager

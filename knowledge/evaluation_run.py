@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from domain.settings import Settings
+from knowledge import CORPUS_DIR
 from knowledge.evaluate import Observed, abstention, calibrate, load_questions, report_rows, split
 from knowledge.retriever import RetrievalConfig, Retriever
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = CORPUS_DIR
 
 
 async def observe_corpus(url: str, *, title_prefix: bool, use_kind: bool = False,

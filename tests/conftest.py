@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge import CORPUS_DIR
 from scripts.devservers import EmbeddedPostgres, EmbeddedRedis
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -26,7 +27,7 @@ for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "REDIS_URL", 
 MIGRATED = "tpl_migrated"
 SEEDED = "tpl_seeded"
 FULL = "tpl_full"
-CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
+CORPUS = CORPUS_DIR
 _db_numbers = itertools.count(1)
 
 

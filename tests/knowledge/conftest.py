@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from domain.db import make_engine, make_sessionmaker
+from knowledge import CORPUS_DIR
 from knowledge.embedders import MiniLMEmbedder
 
-CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
+CORPUS = CORPUS_DIR
 
 
 class CountingEmbedder:

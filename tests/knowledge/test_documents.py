@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from knowledge import CORPUS_DIR
 from knowledge.chunking import MAX_WORDS, chunk_document
 from knowledge.documents import DocumentError, corpus_files, grade_range, load_document, parse_document, slugify
 
-CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
+CORPUS = CORPUS_DIR
 LABELLED = Path(__file__).resolve().parents[1] / "knowledge_data" / "retrieval_set.json"
 
 FRONT = """---

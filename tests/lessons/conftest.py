@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,13 +17,14 @@ from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.students import StudentService
+from knowledge import CORPUS_DIR
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.retriever import Retriever
 from tools.base import ToolDeps
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
 LESSON_DB = "kb_lessons"
-CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
+CORPUS = CORPUS_DIR
 
 
 @pytest.fixture(scope="session")

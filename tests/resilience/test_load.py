@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from bot.routes import ENGINE
 from domain.db import make_engine, make_sessionmaker
 from domain.models import AuditLog, Incident
+from knowledge import CORPUS_DIR
 from tests.fakes.activities import activity
 from tests.fakes.connector import FakeConnector
 from tests.integration.test_incident_flow import _action, _inputs, execute
@@ -26,7 +27,7 @@ from tests.resilience.conftest import settings_for
 
 DURATION_S = 120.0 if os.environ.get("FARADAY_LONG_TESTS") == "1" else 20.0
 CONVERSATIONS = 20
-CORPUS = Path(__file__).resolve().parents[2] / "knowledge" / "corpus"
+CORPUS = CORPUS_DIR
 STUDENTS = ("Jamie Ortiz", "Zoe Muller")
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-from domain.models import AuditLog, Incident
+from domain.models import Incident
 from tests.fakes.activities import activity
 from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import ScriptedOpenAI, Step, call, error, say
+from tests.fakes.openai_server import ScriptedOpenAI, Step, call, error
 from tests.resilience.conftest import backend_for, count, needs_fallback_reserve, settings_for
 
 UNAVAILABLE = "I can't reach my language model right now"
