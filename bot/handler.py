@@ -128,7 +128,7 @@ class FaradayBot(ActivityHandler):
         conversation = turn_context.activity.conversation
         personal = (conversation.conversation_type or "personal") == "personal"
         stream = TeamsStream(turn_context, enabled=personal)
-        await stream.inform(WORKING)
+        stream.inform_soon(WORKING)
         try:
             history = await self._memory.recent(conversation.id, actor.staff_id)
             try:
@@ -137,13 +137,18 @@ class FaradayBot(ActivityHandler):
                 await stream.finish(MessageFactory.text(str(exc)))
                 return
             await stream.finish(await self._reply_activity(reply, actor))
-        except Exception as exc:  # the user saw "Working on it…": close it with a sentence, not silence
+        except Exception as exc:
+            if not stream.shown:
+                raise  # nothing shown yet: a 500, and Teams re-sends the message
+            # the user saw "Working on it…": close it with a sentence, not silence
             log.exception("turn failed after the first visible response", extra={"error": type(exc).__name__})
             try:
                 await stream.finish(MessageFactory.text(FAILED))
             except Exception:
                 raise exc from None  # could not tell the user: a 500, and Teams re-sends
             return
+        finally:
+            stream.discard()
         try:  # the answer is out: failing to remember it must not fail the turn (Teams would re-send it)
             await self._memory.remember(conversation.id, actor.staff_id, text, reply.text, reply.student_ids)
         except Exception as exc:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,17 +12,30 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
-from domain.db import unit_of_work
+from domain.db import single_statement
 from domain.models import ConversationReference
+
+# A reference this process stored less than this long ago, unchanged, is not written again: the upsert would cost
+# every turn a round trip. The alert relay picks a user's most recently updated personal chat, so this is also how
+# stale that ordering may be.
+REFRESH_S = 600.0
+REMEMBERED_CAPACITY = 20_000
 
 
 class ConversationService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._stored: OrderedDict[str, tuple[float, str]] = OrderedDict()  # conversation id -> (when, reference)
 
     async def remember(self, actor: Actor, reference: dict[str, Any]) -> None:
         """Upsert the reference of the conversation this authenticated turn came from."""
         conversation = reference.get("conversation") or {}
+        key = str(conversation.get("id", ""))
+        fingerprint = f"{actor.staff_id}|{json.dumps(reference, sort_keys=True, default=str)}"
+        now = time.monotonic()
+        stored = self._stored.get(key)
+        if stored is not None and stored[1] == fingerprint and now - stored[0] < REFRESH_S:
+            return
         values = {
             "staff_id": actor.staff_id,
             "conversation_id": str(conversation.get("id", ""))[:400],
@@ -35,8 +51,12 @@ class ConversationService:
             index_elements=[ConversationReference.conversation_id],
             set_={k: stmt.excluded[k] for k in ("staff_id", "service_url", "reference")} | {"updated_at": func.now()},
         )
-        async with unit_of_work(self._sessions) as session:
+        async with single_statement(self._sessions) as session:
             await session.execute(stmt)
+        self._stored[key] = (now, fingerprint)
+        self._stored.move_to_end(key)
+        if len(self._stored) > REMEMBERED_CAPACITY:
+            self._stored.popitem(last=False)
 
     async def for_staff(self, staff_id: int) -> list[ConversationReference]:
         async with self._sessions() as session:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+# A pooled connection used less than this long ago is handed out without a liveness check (as HikariCP's
+# aliveBypassWindowMs does): under load every checkout would otherwise cost a round trip (SQLAlchemy's own pre-ping
+# costs three: BEGIN, ping, ROLLBACK). A connection that died inside the window fails its statement; SQLAlchemy
+# then invalidates the whole pool, so only turns already in flight see the error.
+PING_AFTER_IDLE_S = 1.0
 
 
 def asyncpg_url(url: str) -> str:
@@ -25,17 +34,46 @@ def describe_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,  # survive a database restart without restarting the bot
         pool_recycle=1800,
     )
+    _ping_idle_connections(engine)  # survive a database restart without restarting the bot
+    return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return  # new, or used a moment ago
+        try:
+            dbapi_connection.run_async(lambda connection: connection.fetchrow(";"))  # one round trip, no BEGIN
+        except Exception as error:
+            raise exc.DisconnectionError("pooled connection is dead") from error  # the pool retries with a new one
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def single_statement(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session in autocommit mode, for one read (or one self-contained write) on the hot path: no BEGIN and no
+    COMMIT/ROLLBACK round trips. A single statement is atomic and sees one snapshot on its own; anything that reads
+    twice or writes twice belongs in ``unit_of_work``."""
+    async with sessions() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
 
 
 @asynccontextmanager

@@ -3,10 +3,10 @@ answer the next message). Student ids are recorded so a student's deletion can r
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.db import unit_of_work
+from domain.db import single_statement
 from domain.models import ConversationTurn
 
 MAX_TURNS = 10
@@ -20,7 +20,7 @@ class ConversationMemory:
 
     async def recent(self, conversation_id: str, staff_id: int) -> list[dict[str, str]]:
         """The latest messages of this user in this conversation, oldest first, within the budget."""
-        async with self._sessions() as session:
+        async with single_statement(self._sessions) as session:
             rows = (
                 await session.execute(
                     select(ConversationTurn.role, ConversationTurn.content)
@@ -44,24 +44,22 @@ class ConversationMemory:
     async def remember(
         self, conversation_id: str, staff_id: int, user_text: str, reply_text: str, student_ids: list[int]
     ) -> None:
-        async with unit_of_work(self._sessions) as session:
-            session.add_all(
-                [
-                    ConversationTurn(conversation_id=conversation_id, staff_id=staff_id, role="user",
-                                     content=user_text, student_ids=sorted(set(student_ids))),
-                    ConversationTurn(conversation_id=conversation_id, staff_id=staff_id, role="assistant",
-                                     content=reply_text, student_ids=sorted(set(student_ids))),
-                ]
-            )
-            await session.flush()
-            keep = (
-                select(ConversationTurn.id)
-                .where(ConversationTurn.conversation_id == conversation_id)
-                .order_by(ConversationTurn.id.desc())
-                .limit(KEEP_ROWS)
-            )
-            await session.execute(
-                delete(ConversationTurn).where(
-                    ConversationTurn.conversation_id == conversation_id, ConversationTurn.id.not_in(keep)
-                )
-            )
+        ids = sorted(set(student_ids))
+        rows = [
+            {"conversation_id": conversation_id, "staff_id": staff_id, "role": role, "content": content,
+             "student_ids": ids}
+            for role, content in (("user", user_text), ("assistant", reply_text))
+        ]
+        added = insert(ConversationTurn).values(rows).returning(ConversationTurn.id).cte("added")
+        keep = (
+            select(ConversationTurn.id)
+            .where(ConversationTurn.conversation_id == conversation_id)
+            .order_by(ConversationTurn.id.desc())
+            .limit(KEEP_ROWS - 2)  # the statement's snapshot does not see the two rows it adds
+        )
+        trim = (
+            delete(ConversationTurn)
+            .where(ConversationTurn.conversation_id == conversation_id, ConversationTurn.id.not_in(keep))
+        )
+        async with single_statement(self._sessions) as session:  # both turns and the trim: one atomic statement
+            await session.execute(trim.add_cte(added))

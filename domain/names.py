@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -53,12 +53,19 @@ class NameParts:
     first: str
     last: str
     preferred: str | None = None
+    # normalised once: a roster is scored against every utterance
+    given: frozenset[str] = field(init=False, repr=False, compare=False)
+    surname: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        given = {normalize(self.first)}
+        if self.preferred:
+            given.add(normalize(self.preferred))
+        object.__setattr__(self, "given", frozenset(given))
+        object.__setattr__(self, "surname", normalize(self.last))
 
     def given_names(self) -> set[str]:
-        names = {normalize(self.first)}
-        if self.preferred:
-            names.add(normalize(self.preferred))
-        return names
+        return set(self.given)
 
 
 @lru_cache(maxsize=65536)
@@ -83,8 +90,7 @@ def name_score(query: str, name: NameParts) -> float:
     tokens = normalize(query).split()
     if not tokens:
         return 0.0
-    given = name.given_names()
-    last = normalize(name.last)
+    given, last = name.given, name.surname
     if len(tokens) == 1:
         return max(max(token_similarity(tokens[0], g) for g in given), token_similarity(tokens[0], last))
     first_score = max(token_similarity(tokens[0], g) for g in given)

@@ -23,6 +23,10 @@ STUDENT_NUMBER = re.compile(r"^[Ss]\d{4,9}$")
 MAX_QUERY_CHARS = 120
 MAX_CANDIDATES = 5
 NAME_CACHE_S = 300.0
+# The names a caller may look up are matched against a roster kept this long per caller; whether a matched student
+# may still be read is re-checked in SQL by every query that returns their data, so a roster change is never a leak,
+# at worst a student added to a class in the last few seconds is not found yet.
+ROSTER_CACHE_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,7 @@ class StudentService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._name_cache: dict[int, tuple[float, list[NameParts]]] = {}
+        self._rosters: dict[tuple[int, str, int], tuple[float, list[_RosterRow]]] = {}
 
     async def parsing_names(self, actor: Actor) -> list[NameParts]:
         """Every student name in the caller's district, only for recognising a name in an utterance (the offline
@@ -127,8 +132,10 @@ class StudentService:
                     reason="not in the caller's classes or school",
                 )
                 return StudentLookup(status="not_found", query=query)
-            if len(matches) > 1:
-                summaries = await self._summaries(session, actor, matches[:MAX_CANDIDATES])
+            profile: StudentProfile | None = None
+            if len(matches) == 1:
+                profile = await self._profile(session, actor, matches[0])
+            elif summaries := await self._summaries(session, actor, matches[:MAX_CANDIDATES]):
                 await audit.record(
                     session,
                     actor,
@@ -140,7 +147,13 @@ class StudentService:
                     reason="ambiguous name",
                 )
                 return StudentLookup(status="ambiguous", query=query, candidates=tuple(summaries))
-            profile = await self._profile(session, actor, matches[0])
+            if profile is None:  # left the caller's classes since the roster was read
+                await audit.record(
+                    session, actor, action="student.read", subject_type="student",
+                    subject_ids=[r.id for r in matches], via=via, allowed=False,
+                    reason="not in the caller's classes or school",
+                )
+                return StudentLookup(status="not_found", query=query)
             await audit.record(
                 session,
                 actor,
@@ -172,7 +185,10 @@ class StudentService:
             stmt = stmt.where(Student.student_number == query.upper())
             rows = (await session.execute(stmt)).all()
             return [_row(r) for r in rows]
-        roster = [_row(r) for r in (await session.execute(stmt)).all()]
+        if in_scope and not class_hint:
+            roster = await self._roster_rows(session, actor, stmt)
+        else:
+            roster = [_row(r) for r in (await session.execute(stmt)).all()]
         scored = sorted(
             ((name_score(query, r.name), r) for r in roster), key=lambda pair: (-pair[0], pair[1].display_name)
         )
@@ -182,6 +198,18 @@ class StudentService:
         best = scored[0][0]
         margin = 3.0 if best >= 97 else 5.0
         return [r for s, r in scored if s >= best - margin]
+
+    async def _roster_rows(self, session: AsyncSession, actor: Actor, stmt: Select) -> list[_RosterRow]:  # type: ignore[type-arg]
+        key = (actor.staff_id, actor.role, actor.school_id)
+        now = time.monotonic()
+        cached = self._rosters.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        rows = [_row(r) for r in (await session.execute(stmt)).all()]
+        if len(self._rosters) > 4096:
+            self._rosters = {k: v for k, v in self._rosters.items() if v[0] > now}
+        self._rosters[key] = (now + ROSTER_CACHE_S, rows)
+        return rows
 
     @staticmethod
     def _hinted_students(actor: Actor, class_hint: str) -> Select[tuple[int]]:
@@ -194,23 +222,38 @@ class StudentService:
         return select(Enrollment.student_id).where(Enrollment.class_id.in_(chosen))
 
     async def _summaries(self, session: AsyncSession, actor: Actor, rows: list[_RosterRow]) -> list[StudentSummary]:
+        """Summaries of those of ``rows`` the caller may see now (re-checked here), with their visible classes."""
         ids = [r.id for r in rows]
-        class_rows = await session.execute(
-            select(Enrollment.student_id, SchoolClass.name)
+        visible_classes = (
+            select(Enrollment.student_id, SchoolClass.name, SchoolClass.period)
             .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
-            .where(Enrollment.student_id.in_(ids), class_visible(actor))
-            .order_by(SchoolClass.period)
+            .where(class_visible(actor))
+            .subquery()
+        )
+        class_rows = await session.execute(
+            select(Student.id, visible_classes.c.name)
+            .outerjoin(visible_classes, visible_classes.c.student_id == Student.id)
+            .where(Student.id.in_(ids), student_visible(actor))
+            .order_by(visible_classes.c.period)
         )
         classes: dict[int, list[str]] = {}
         for student_id, name in class_rows:
-            classes.setdefault(student_id, []).append(name)
+            names = classes.setdefault(int(student_id), [])
+            if name is not None:
+                names.append(str(name))
         return [
-            StudentSummary(r.id, r.display_name, r.grade, r.student_number, tuple(classes.get(r.id, ()))) for r in rows
+            StudentSummary(r.id, r.display_name, r.grade, r.student_number, tuple(classes[r.id]))
+            for r in rows
+            if r.id in classes
         ]
 
-    async def _profile(self, session: AsyncSession, actor: Actor, row: _RosterRow) -> StudentProfile:
+    async def _profile(self, session: AsyncSession, actor: Actor, row: _RosterRow) -> StudentProfile | None:
+        """The profile, or None when the caller may no longer see this student."""
         access = field_access(actor)
-        (summary,) = await self._summaries(session, actor, [row])
+        summaries = await self._summaries(session, actor, [row])
+        if not summaries:
+            return None
+        (summary,) = summaries
         student = (await session.execute(select(Student).where(Student.id == row.id))).scalar_one()
         guardian = (
             await session.execute(

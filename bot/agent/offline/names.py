@@ -29,7 +29,7 @@ def _words(text: str) -> list[str]:
     return [re.sub(r"['’]s$", "", w) for w in WORD.split(text) if w]
 
 
-def _as_name(word: str, tokens: set[str], *, continuing: bool) -> str | None:
+def _as_name(word: str, tokens: frozenset[str], *, continuing: bool) -> str | None:
     """The word as a name token, if it is one: exact, a possessive typed without an apostrophe, or fuzzy.
     A lower-case common word ("wall", "rose") only counts as the surname after a given name."""
     norm = normalize(word)
@@ -88,15 +88,22 @@ def leftover_name(text: str) -> str | None:
     return None
 
 
-def _roster_tokens(roster: list[NameParts]) -> set[str]:
-    tokens: set[str] = set()
-    for n in roster:
-        tokens |= n.given_names()
-        tokens.add(normalize(n.last))
+_TOKENS: dict[int, tuple[list[NameParts], int, frozenset[str]]] = {}  # id(roster) -> (roster, its length, tokens)
+
+
+def _roster_tokens(roster: list[NameParts]) -> frozenset[str]:
+    """Every given name and surname on the roster; computed once per roster list (the service caches the list)."""
+    cached = _TOKENS.get(id(roster))
+    if cached is not None and cached[0] is roster and cached[1] == len(roster):
+        return cached[2]
+    tokens = frozenset(t for n in roster for t in (*n.given, n.surname))
+    if len(_TOKENS) >= 16:
+        _TOKENS.clear()
+    _TOKENS[id(roster)] = (roster, len(roster), tokens)
     return tokens
 
 
-def _is_name_token(token: str, tokens: set[str]) -> bool:
+def _is_name_token(token: str, tokens: frozenset[str]) -> bool:
     if token in tokens:
         return True
     if len(token) < 4:
