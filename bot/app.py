@@ -169,11 +169,13 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
             max_message_chars=settings.max_message_chars,
+            informative_after_s=settings.informative_after_s,
             clock=clock,
         )
         log.info("faraday ready", extra={"model": model.name})
         yield
         warm.cancel()
+        await auth.close()
         await events.close()
         if isinstance(lesson_writer, OpenAILessonWriter):
             await lesson_writer.close()

@@ -7,7 +7,8 @@
   tokens are refused before botbuilder routes them elsewhere.
 - The signing-key refresh (blocking ``requests`` inside botbuilder) runs in a worker thread, not on the event loop.
 - Outbound credentials (and so the MSAL token cache) are built once per (app id, scope, authority), connector clients
-  once per (app id, serviceUrl, audience), user-token clients once per app id — not per turn.
+  once per (app id, serviceUrl, audience), user-token clients once per app id — not per turn. Connector clients send
+  on one shared aiohttp session (``bot.connector_http``) instead of msrest's requests-in-a-thread transport.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from botframework.connector.auth import (
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from msrest.authentication import Authentication
 
+from bot.connector_http import ConnectorTransport
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,7 @@ class FaradayAuthentication(BotFrameworkAuthentication):
         self._user_token_clients: dict[str, UserTokenClient] = {}
         self._factories: dict[str, CachingConnectorFactory] = {}
         self.clients_built = 0
+        self.transport = ConnectorTransport()  # connector calls on one aiohttp session, not requests in a thread
 
     # --- inbound ---------------------------------------------------------------------------------------------------
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
@@ -178,7 +181,7 @@ class FaradayAuthentication(BotFrameworkAuthentication):
         key = (getattr(inner, "_app_id", "") or "", service_url, audience or "")
         client = self._clients.get(key)
         if client is None:
-            client = await inner.create(service_url, audience)
+            client = self.transport.install(await inner.create(service_url, audience))
             self.clients_built += 1
             self._clients[key] = client
             while len(self._clients) > MAX_CLIENTS:
@@ -186,6 +189,9 @@ class FaradayAuthentication(BotFrameworkAuthentication):
         else:
             self._clients.move_to_end(key)
         return client
+
+    async def close(self) -> None:
+        await self.transport.close()
 
     def _factory(self, app_id: str, inner: ConnectorFactory) -> CachingConnectorFactory:
         factory = self._factories.get(app_id)

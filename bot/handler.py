@@ -27,7 +27,7 @@ from bot.alert_commands import alert_command
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
 from bot.dedupe import Deduplicator
-from bot.streaming import TeamsStream
+from bot.streaming import INFORM_AFTER_S, TeamsStream
 from domain.actor import Actor
 from domain.conversations import ConversationService
 from domain.errors import DomainError
@@ -67,6 +67,7 @@ class FaradayBot(ActivityHandler):
         agent: Agent,
         dedupe: Deduplicator,
         max_message_chars: int,
+        informative_after_s: float = INFORM_AFTER_S,
         clock: Callable[[str], datetime] | None = None,
     ) -> None:
         self._identity = identity
@@ -77,6 +78,7 @@ class FaradayBot(ActivityHandler):
         self._agent = agent
         self._dedupe = dedupe
         self._max_chars = max_message_chars
+        self._inform_after_s = informative_after_s
         self._clock = clock or (lambda tz: datetime.now(ZoneInfo(tz)))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -127,7 +129,7 @@ class FaradayBot(ActivityHandler):
             return
         conversation = turn_context.activity.conversation
         personal = (conversation.conversation_type or "personal") == "personal"
-        stream = TeamsStream(turn_context, enabled=personal)
+        stream = TeamsStream(turn_context, enabled=personal, inform_after_s=self._inform_after_s)
         stream.inform_soon(WORKING)
         try:
             history = await self._memory.recent(conversation.id, actor.staff_id)

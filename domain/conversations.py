@@ -31,7 +31,8 @@ class ConversationService:
         """Upsert the reference of the conversation this authenticated turn came from."""
         conversation = reference.get("conversation") or {}
         key = str(conversation.get("id", ""))
-        fingerprint = f"{actor.staff_id}|{json.dumps(reference, sort_keys=True, default=str)}"
+        lasting = {k: v for k, v in reference.items() if k != "activityId"}  # the activity id changes every turn
+        fingerprint = f"{actor.staff_id}|{json.dumps(lasting, sort_keys=True, default=str)}"
         now = time.monotonic()
         stored = self._stored.get(key)
         if stored is not None and stored[1] == fingerprint and now - stored[0] < REFRESH_S:

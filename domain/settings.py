@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     openai_max_retries: int = 1
     agent_max_steps: int = 5
     agent_turn_deadline_s: float = 12.0
+    # The informative update ("Working on it…") / typing indicator goes out only when the answer takes longer than
+    # this: an answer ready sooner is itself the first visible response (one connector call fewer, no flicker).
+    informative_after_s: float = Field(default=0.25, ge=0.0, le=1.0)
 
     # --- Limits ------------------------------------------------------------------------------
     max_message_chars: int = 4000

@@ -132,10 +132,19 @@ class StudentService:
                     reason="not in the caller's classes or school",
                 )
                 return StudentLookup(status="not_found", query=query)
-            profile: StudentProfile | None = None
-            if len(matches) == 1:
-                profile = await self._profile(session, actor, matches[0])
-            elif summaries := await self._summaries(session, actor, matches[:MAX_CANDIDATES]):
+            if len(matches) > 1:
+                summaries = await self._summaries(session, actor, matches[:MAX_CANDIDATES])
+                visible = {s.id for s in summaries}
+                # those who left the caller's classes since the roster was read drop out here
+                matches = [m for m in matches[:MAX_CANDIDATES] if m.id in visible] or matches[:MAX_CANDIDATES]
+                if not visible:
+                    await audit.record(
+                        session, actor, action="student.read", subject_type="student",
+                        subject_ids=[r.id for r in matches], via=via, allowed=False,
+                        reason="not in the caller's classes or school",
+                    )
+                    return StudentLookup(status="not_found", query=query)
+            if len(matches) > 1:
                 await audit.record(
                     session,
                     actor,
@@ -147,6 +156,7 @@ class StudentService:
                     reason="ambiguous name",
                 )
                 return StudentLookup(status="ambiguous", query=query, candidates=tuple(summaries))
+            profile = await self._profile(session, actor, matches[0])
             if profile is None:  # left the caller's classes since the roster was read
                 await audit.record(
                     session, actor, action="student.read", subject_type="student",

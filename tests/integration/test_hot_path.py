@@ -158,6 +158,7 @@ async def test_a_candidate_who_left_the_callers_classes_is_not_listed_despite_th
 
     mark = await audit_mark(outside)
     one = await students.find(alex, "Jamie", via=VIA)
+    assert one.status == "found", "one Jamie left in the caller's classes: no choice to make"
     shown = [c.id for c in one.candidates] + ([one.profile.summary.id] if one.profile else [])
     assert shown == [ortiz]
     assert DEMO.jamie_chen.student_number not in repr(one) and "Chen" not in repr(one)
@@ -414,3 +415,13 @@ async def test_single_statement_does_not_leave_autocommit_on_the_pooled_connecti
             await session.execute(text("INSERT INTO hot_path_probe VALUES (1)"))
             raise RuntimeError("the work fails after its first write")
     assert await probe_values(outside) == []  # rolled back: the same connection is transactional again
+
+
+async def test_turns_in_one_conversation_do_not_rewrite_its_reference(bot: Any, connector: Any, outside: Any) -> None:
+    """Every Teams activity has a new id: the reference is still the same conversation, so it is not rewritten."""
+    from tests.fakes.activities import activity
+
+    await bot.post(activity(connector.url, text="hello", conversation_id="a:hot-path-turns"))
+    await age_reference(outside, "a:hot-path-turns")
+    await bot.post(activity(connector.url, text="hello again", conversation_id="a:hot-path-turns"))
+    assert (await stored_reference(outside, "a:hot-path-turns")).updated_at == LONG_AGO

@@ -1,0 +1,115 @@
+"""An aiohttp transport for botbuilder's connector clients (replies, updates, proactive sends).
+
+botframework-connector 4.17 sends through msrest's default async pipeline: the ``requests`` library run in a worker
+thread, one thread hand-off and a synchronous HTTP stack per call. This module swaps only the transport at the
+bottom of that pipeline for one shared ``aiohttp.ClientSession`` (keep-alive, on the event loop). Everything above it
+is msrest's own: the user-agent and logging policies, serialization, and the deserializer that turns a 4xx/5xx into
+``ErrorResponseException`` with ``.response.status_code`` and headers (what ``RetryingCloudAdapter`` reads).
+
+Authentication keeps botbuilder's credentials object: the bearer token comes from ``get_access_token()`` (MSAL and
+its token cache) exactly when the stock ``signed_session`` would set one, i.e. unless the app id is empty (local
+development) or the anonymous skill id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from botframework.connector.auth import AuthenticationConstants
+from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
+from msrest.pipeline.universal import RawDeserializer
+from msrest.universal_http import AsyncClientResponse, ClientRequest
+
+DEFAULT_TIMEOUT_S = 30.0
+
+
+class BearerToken(SansIOHTTPPolicy):  # type: ignore[misc]
+    """``Authorization: Bearer …`` from botbuilder's AppCredentials, when the stock client would send one."""
+
+    def __init__(self, credentials: Any) -> None:
+        self._credentials = credentials
+
+    def on_request(self, request: Request, **kwargs: Any) -> None:
+        app_id = getattr(self._credentials, "microsoft_app_id", None)
+        get_token = getattr(self._credentials, "get_access_token", None)
+        if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID and get_token is not None:
+            request.http_request.headers["Authorization"] = f"Bearer {get_token()}"
+        else:
+            request.http_request.headers.pop("Authorization", None)
+
+
+class _Response(AsyncClientResponse):  # type: ignore[misc]
+    def __init__(self, request: ClientRequest, status: int, headers: Any, reason: str | None, body: bytes) -> None:
+        super().__init__(request, None)
+        # msrest's HttpOperationError exposes ``internal_response`` as ``exc.response`` (a requests.Response in the
+        # stock transport): this object carries the same status_code / headers / reason / text.
+        self.internal_response = self
+        self.status_code = status
+        self.headers = headers
+        self.reason = reason
+        self._body = body
+
+    def body(self) -> bytes:
+        return self._body
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise aiohttp.ClientResponseError(None, (), status=self.status_code, message=self.reason or "")  # type: ignore[arg-type]
+
+
+class AiohttpSender(AsyncHTTPSender):  # type: ignore[misc]
+    """Sends msrest requests on a shared aiohttp session (created on first use, on the running loop)."""
+
+    def __init__(self, session: Callable[[], aiohttp.ClientSession], timeout_s: float) -> None:
+        self._session = session
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def __aenter__(self) -> AiohttpSender:
+        return self
+
+    async def __aexit__(self, *exc_details: Any) -> None:
+        return None  # the session belongs to the ConnectorTransport, closed with the app
+
+    async def send(self, request: Request, **config: Any) -> Response:
+        http: ClientRequest = request.http_request
+        data = http.data
+        if http.files:  # not used by the connector operations the bot calls
+            raise ValueError("multipart uploads are not supported by this transport")
+        async with self._session().request(
+            http.method, http.url, headers=dict(http.headers), data=data, timeout=self._timeout, allow_redirects=False
+        ) as response:
+            body = await response.read()
+            headers = response.headers.copy()
+        return Response(request, _Response(http, response.status, headers, response.reason, body))
+
+
+class ConnectorTransport:
+    """One aiohttp session for every connector client of a process; ``install`` rewires a client onto it."""
+
+    def __init__(self, *, timeout_s: float = DEFAULT_TIMEOUT_S, limit: int = 100) -> None:
+        self._timeout_s = timeout_s
+        self._limit = limit
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._limit))
+        return self._session
+
+    def install(self, client: Any) -> Any:
+        """Replace ``client.config.pipeline``'s transport (and the requests-based credentials policy)."""
+        config = client.config
+        timeout = getattr(getattr(config, "connection", None), "timeout", None) or self._timeout_s
+        policies: list[Any] = [config.user_agent_policy]
+        if config.credentials is not None:
+            policies.append(BearerToken(config.credentials))
+        policies += [RawDeserializer(), config.http_logger_policy]
+        config.pipeline = AsyncPipeline(policies, AiohttpSender(self.session, float(timeout)))
+        return client
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
