@@ -82,6 +82,7 @@ class FakeConnector:
         activity_id = f"activity-{next(self._ids)}"
         body["_conversation"] = request.match_info["cid"]
         body["_id"] = activity_id
+        body["_authorization"] = request.headers.get("Authorization")
         self.activities.append(body)
         self._changed.set()
         return web.json_response({"id": activity_id})

@@ -425,3 +425,4 @@ async def test_turns_in_one_conversation_do_not_rewrite_its_reference(bot: Any, 
     await age_reference(outside, "a:hot-path-turns")
     await bot.post(activity(connector.url, text="hello again", conversation_id="a:hot-path-turns"))
     assert (await stored_reference(outside, "a:hot-path-turns")).updated_at == LONG_AGO
+    assert connector.messages()[-1]["_authorization"] is None, "dev mode (no app id): no bearer token is sent"

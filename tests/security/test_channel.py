@@ -230,3 +230,11 @@ async def test_outbound_credentials_and_connector_clients_are_built_once_not_per
     assert len(fake_connector.messages()) == sent + 5
     assert (spies.connector_clients, spies.credentials, spies.token_clients, auth.credentials.built) == before
     assert auth.clients_built == 1
+
+
+async def test_replies_carry_the_bots_outbound_token_over_the_aiohttp_transport(
+    secure_bot: BotClient, keys: Keys, fake_connector: FakeConnector
+) -> None:
+    """bot.connector_http swaps msrest's transport: the bearer token from the app credentials must still be sent."""
+    assert await post(secure_bot, help_message(fake_connector), keys.token(fake_connector.url)) == 201
+    assert fake_connector.messages()[-1]["_authorization"] == f"Bearer {OUTBOUND_TOKEN}"
