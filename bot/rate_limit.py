@@ -68,37 +68,48 @@ class RateLimiter:
     async def hit(self, user: str) -> Decision:
         """Count one message from ``user`` (an opaque id) and say whether it is within every window."""
         now = self._clock()
+        keys = [f"{PREFIX}{window.name}:{user}" for window in self.windows]
+        decisions: list[Decision] | None = None
+        if self._redis is not None:
+            try:
+                decisions = await self._redis_hits(keys, now)
+            except (RedisError, OSError):
+                self._degrade()
+        if decisions is None:
+            decisions = [self._local_hit(key, window, now) for key, window in zip(keys, self.windows, strict=True)]
         worst = Decision(True)
-        for window in self.windows:
-            decision = await self._hit(f"{PREFIX}{window.name}:{user}", window, now)
+        for decision in decisions:
             if not decision.allowed and decision.retry_after_s >= worst.retry_after_s:
                 worst = decision
         return worst
 
-    async def _hit(self, key: str, window: Window, now: float) -> Decision:
-        if self._redis is not None:
-            try:
-                return await self._redis_hit(key, window, now)
-            except (RedisError, OSError):
-                self._degrade()
-        return self._local_hit(key, window, now)
-
-    async def _redis_hit(self, key: str, window: Window, now: float) -> Decision:
+    async def _redis_hits(self, keys: list[str], now: float) -> list[Decision]:
+        """Every window in one MULTI/EXEC round trip (a sliding log per window: a sorted set of message times)."""
         assert self._redis is not None
         member = f"{now:.6f}:{next(self._ids)}"
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(key, 0, now - window.seconds)
-            pipe.zadd(key, {member: now})
-            pipe.zcard(key)
-            pipe.zrange(key, 0, 0, withscores=True)
-            pipe.expire(key, window.seconds + 1)
-            _, _, count, oldest, _ = await pipe.execute()
+            for key, window in zip(keys, self.windows, strict=True):
+                pipe.zremrangebyscore(key, 0, now - window.seconds)
+                pipe.zadd(key, {member: now})
+                pipe.zcard(key)
+                pipe.zrange(key, 0, 0, withscores=True)
+                pipe.expire(key, window.seconds + 1)
+            replies = await pipe.execute()
         self._recovered()
-        if int(count) <= window.limit:
-            return Decision(True)
-        await self._redis.zrem(key, member)  # a refused message does not use up the window
-        first = float(oldest[0][1]) if oldest else now
-        return Decision(False, max(1, int(first + window.seconds - now) + 1))
+        decisions = []
+        for i, window in enumerate(self.windows):
+            _, _, count, oldest, _ = replies[5 * i : 5 * i + 5]
+            if int(count) <= window.limit:
+                decisions.append(Decision(True))
+                continue
+            first = float(oldest[0][1]) if oldest else now
+            decisions.append(Decision(False, max(1, int(first + window.seconds - now) + 1)))
+        if not all(d.allowed for d in decisions):  # a refused message does not use up any window
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.zrem(key, member)
+                await pipe.execute()
+        return decisions
 
     def _local_hit(self, key: str, window: Window, now: float) -> Decision:
         hits = self._local_hits.setdefault(key, deque())
