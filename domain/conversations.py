@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
-from domain.db import single_statement
+from domain.db import autocommit
 from domain.models import ConversationReference
 
 # A reference this process stored less than this long ago, unchanged, is not written again: the upsert would cost
@@ -52,7 +52,7 @@ class ConversationService:
             index_elements=[ConversationReference.conversation_id],
             set_={k: stmt.excluded[k] for k in ("staff_id", "service_url", "reference")} | {"updated_at": func.now()},
         )
-        async with single_statement(self._sessions) as session:
+        async with autocommit(self._sessions) as session:
             await session.execute(stmt)
         self._stored[key] = (now, fingerprint)
         self._stored.move_to_end(key)

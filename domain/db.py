@@ -67,10 +67,10 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
-async def single_statement(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session in autocommit mode, for one read (or one self-contained write) on the hot path: no BEGIN and no
-    COMMIT/ROLLBACK round trips. A single statement is atomic and sees one snapshot on its own; anything that reads
-    twice or writes twice belongs in ``unit_of_work``."""
+async def autocommit(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose every statement commits on its own: no BEGIN and no COMMIT/ROLLBACK round trips. For reads,
+    and for writes that are each one self-contained statement; when two writes must commit together, or two reads must
+    see one snapshot, use ``unit_of_work``."""
     async with sessions() as session:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield session

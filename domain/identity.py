@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
-from domain.db import single_statement
+from domain.db import autocommit
 from domain.models import School, Staff
 
 MAX_ID_LENGTH = 64
@@ -31,7 +31,7 @@ class IdentityService:
         return await self._one(Staff.email == email.strip().lower())
 
     async def _one(self, *conditions: ColumnElement[bool]) -> Actor | None:
-        async with single_statement(self._sessions) as session:
+        async with autocommit(self._sessions) as session:
             row = (
                 await session.execute(
                     select(Staff, School)

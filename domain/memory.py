@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.db import single_statement
+from domain.db import autocommit
 from domain.models import ConversationTurn
 
 MAX_TURNS = 10
@@ -20,7 +20,7 @@ class ConversationMemory:
 
     async def recent(self, conversation_id: str, staff_id: int) -> list[dict[str, str]]:
         """The latest messages of this user in this conversation, oldest first, within the budget."""
-        async with single_statement(self._sessions) as session:
+        async with autocommit(self._sessions) as session:
             rows = (
                 await session.execute(
                     select(ConversationTurn.role, ConversationTurn.content)
@@ -61,5 +61,5 @@ class ConversationMemory:
             delete(ConversationTurn)
             .where(ConversationTurn.conversation_id == conversation_id, ConversationTurn.id.not_in(keep))
         )
-        async with single_statement(self._sessions) as session:  # both turns and the trim: one atomic statement
+        async with autocommit(self._sessions) as session:  # both turns and the trim: one atomic statement
             await session.execute(trim.add_cte(added))

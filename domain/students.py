@@ -6,15 +6,15 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, not_, or_, select
+from sqlalchemy import Select, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
 from domain.authorization import class_visible, field_access, student_visible
-from domain.db import unit_of_work
+from domain.db import autocommit
 from domain.errors import InvalidInput
 from domain.models import Enrollment, Guardian, HealthNote, School, SchoolClass, Student
 from domain.names import MATCH_THRESHOLD, NameParts, name_score, normalize
@@ -117,7 +117,8 @@ class StudentService:
         query = " ".join(query.split())
         if not query or len(query) > MAX_QUERY_CHARS:
             raise InvalidInput(f"Give a student's name or number (up to {MAX_QUERY_CHARS} characters).")
-        async with unit_of_work(self._sessions) as session:
+        # autocommit: reads, then the audit insert as its own statement (if it fails, nothing is returned)
+        async with autocommit(self._sessions) as session:
             matches = await self._match(session, actor, query, class_hint, in_scope=True)
             if not matches:
                 refused = await self._match(session, actor, query, None, in_scope=False)
@@ -264,18 +265,27 @@ class StudentService:
         if not summaries:
             return None
         (summary,) = summaries
-        student = (await session.execute(select(Student).where(Student.id == row.id))).scalar_one()
-        guardian = (
-            await session.execute(
-                select(Guardian)
-                .where(Guardian.student_id == row.id)
+        # one round trip: the student's columns this caller may see, and the first emergency contact if they may
+        columns: list[Any] = [Student.adaptations]
+        if access.safety_fields:
+            columns.append(Student.medical_flags)
+        if access.restricted_fields:
+            columns += [Student.date_of_birth, Student.address]
+        stmt = select(*columns).where(Student.id == row.id)
+        if access.safety_fields:
+            guardian = (
+                select(Guardian.name, Guardian.relationship_to_student, Guardian.phone)
+                .where(Guardian.student_id == Student.id)
                 .order_by(Guardian.is_emergency_contact.desc(), Guardian.priority)
                 .limit(1)
+                .lateral("guardian")
             )
-        ).scalar_one_or_none()
+            stmt = stmt.add_columns(guardian.c.name, guardian.c.relationship_to_student, guardian.c.phone)
+            stmt = stmt.outerjoin(guardian, true())
+        student = (await session.execute(stmt)).one()._mapping
         contact = (
-            EmergencyContact(guardian.name, guardian.relationship_to_student, guardian.phone)
-            if guardian and access.safety_fields
+            EmergencyContact(student["name"], student["relationship_to_student"], student["phone"])
+            if access.safety_fields and student["name"] is not None
             else None
         )
         notes: tuple[str, ...] | None = None
@@ -288,11 +298,11 @@ class StudentService:
             notes = tuple(f"{category}: {note}" for category, note in note_rows)
         return StudentProfile(
             summary=summary,
-            medical_flags=tuple(student.medical_flags or ()) if access.safety_fields else (),
-            adaptations=tuple(student.adaptations or ()),
+            medical_flags=tuple(student["medical_flags"] or ()) if access.safety_fields else (),
+            adaptations=tuple(student["adaptations"] or ()),
             emergency_contact=contact,
-            date_of_birth=student.date_of_birth if access.restricted_fields else None,
-            address=student.address if access.restricted_fields else None,
+            date_of_birth=student["date_of_birth"] if access.restricted_fields else None,
+            address=student["address"] if access.restricted_fields else None,
             health_notes=notes,
         )
 

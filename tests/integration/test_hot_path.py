@@ -1,7 +1,7 @@
 """The per-turn shortcuts of fe22cb0 against the real Postgres: the cached caller roster never leaks a student who left
 the caller's classes, conversation references are rewritten only when changed or stale, the memory write and its
 trim are one atomic statement, pooled connections idle past the window are pinged at checkout, and
-``single_statement`` really runs without a transaction (and does not leave its autocommit on the pooled connection).
+``autocommit`` really runs without a transaction (and does not leave its autocommit on the pooled connection).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from domain import conversations, db
 from domain.actor import Actor
 from domain.conversations import ConversationService
-from domain.db import asyncpg_url, make_engine, make_sessionmaker, single_statement, unit_of_work
+from domain.db import asyncpg_url, make_engine, make_sessionmaker, autocommit, unit_of_work
 from domain.identity import IdentityService
 from domain.memory import KEEP_ROWS, MAX_TURNS, ConversationMemory
 from domain.seed.facts import DEMO
@@ -327,7 +327,7 @@ async def test_memory_keeps_exactly_the_newest_rows_of_one_conversation_and_a_fa
     assert [content for _, _, content in after[-2:]] == ["question 40", "answer 40"]
 
 
-# --- 4. the pool: idle connections pinged at checkout; single_statement is autocommit -------------------------------
+# --- 4. the pool: idle connections pinged at checkout; autocommit is autocommit -------------------------------
 async def backend_pid(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
@@ -387,10 +387,10 @@ async def probe_values(outside: Any) -> list[int]:
     return [int(r.n) for r in await outside("SELECT n FROM hot_path_probe ORDER BY n")]
 
 
-async def test_single_statement_commits_each_statement_at_once(
+async def test_autocommit_commits_each_statement_at_once(
     sessions: async_sessionmaker[AsyncSession], outside: Any, probe: str
 ) -> None:
-    async with single_statement(sessions) as session:
+    async with autocommit(sessions) as session:
         await session.execute(text("INSERT INTO hot_path_probe VALUES (1)"))
         assert await probe_values(outside) == [1]  # visible to another connection before the session ends
         assert (await session.execute(text("SELECT pg_current_xact_id_if_assigned()"))).scalar_one() is None
@@ -402,11 +402,11 @@ async def test_single_statement_commits_each_statement_at_once(
     assert await probe_values(outside) == [1, 2]
 
 
-async def test_single_statement_does_not_leave_autocommit_on_the_pooled_connection(
+async def test_autocommit_does_not_leave_autocommit_on_the_pooled_connection(
     one_connection: AsyncEngine, outside: Any, probe: str
 ) -> None:
     sessions = make_sessionmaker(one_connection)
-    async with single_statement(sessions) as session:
+    async with autocommit(sessions) as session:
         autocommit_pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
 
     with pytest.raises(RuntimeError):
