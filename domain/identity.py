@@ -31,25 +31,27 @@ class IdentityService:
         return await self._one(Staff.email == email.strip().lower())
 
     async def _one(self, *conditions: ColumnElement[bool]) -> Actor | None:
+        # columns, not ORM entities: this runs on every turn, and loading two entities costs three times the query
         async with autocommit(self._sessions) as session:
             row = (
                 await session.execute(
-                    select(Staff, School)
+                    select(Staff.id, Staff.school_id, Staff.role, Staff.tenant_id, Staff.aad_object_id,
+                           Staff.display_name, Staff.email, School.name, School.time_zone)
                     .join(School, School.id == Staff.school_id)
                     .where(*conditions, Staff.active.is_(True))
                 )
             ).first()
         if row is None:
             return None
-        staff, school = row
+        staff_id, school_id, role, tenant_id, aad_object_id, display_name, email, school_name, time_zone = row
         return Actor(
-            staff_id=staff.id,
-            school_id=staff.school_id,
-            role=staff.role,
-            tenant_id=staff.tenant_id,
-            aad_object_id=staff.aad_object_id,
-            display_name=staff.display_name,
-            email=staff.email,
-            school_name=school.name,
-            time_zone=school.time_zone,
+            staff_id=staff_id,
+            school_id=school_id,
+            role=role,
+            tenant_id=tenant_id,
+            aad_object_id=aad_object_id,
+            display_name=display_name,
+            email=email,
+            school_name=school_name,
+            time_zone=time_zone,
         )

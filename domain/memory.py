@@ -3,15 +3,34 @@ answer the next message). Student ids are recorded so a student's deletion can r
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.db import autocommit
+from domain.db import autocommit, unit_of_work
 from domain.models import ConversationTurn
 
 MAX_TURNS = 10
 MAX_CHARS = 6000  # ~1.5k tokens of history
 KEEP_ROWS = 50  # per conversation
+
+# Both turns and the trim in one statement, written out once (this runs on every turn; building the equivalent
+# insert/CTE/delete constructs each time cost more than the database work). The DELETE's snapshot does not see the
+# two rows the CTE adds, so it keeps KEEP_ROWS - 2 older ones.
+REMEMBER = text(
+    """
+    WITH added AS (
+        INSERT INTO conversation_turns (conversation_id, staff_id, role, content, student_ids)
+        VALUES (:conversation_id, :staff_id, 'user', :user_text, :student_ids),
+               (:conversation_id, :staff_id, 'assistant', :reply_text, :student_ids)
+        RETURNING id
+    )
+    DELETE FROM conversation_turns
+    WHERE conversation_id = :conversation_id
+      AND id NOT IN (SELECT id FROM conversation_turns WHERE conversation_id = :conversation_id
+                     ORDER BY id DESC LIMIT :keep)
+    """
+).bindparams(bindparam("student_ids", type_=JSONB))
 
 
 class ConversationMemory:
@@ -44,22 +63,11 @@ class ConversationMemory:
     async def remember(
         self, conversation_id: str, staff_id: int, user_text: str, reply_text: str, student_ids: list[int]
     ) -> None:
-        ids = sorted(set(student_ids))
-        rows = [
-            {"conversation_id": conversation_id, "staff_id": staff_id, "role": role, "content": content,
-             "student_ids": ids}
-            for role, content in (("user", user_text), ("assistant", reply_text))
-        ]
-        added = insert(ConversationTurn).values(rows).returning(ConversationTurn.id).cte("added")
-        keep = (
-            select(ConversationTurn.id)
-            .where(ConversationTurn.conversation_id == conversation_id)
-            .order_by(ConversationTurn.id.desc())
-            .limit(KEEP_ROWS - 2)  # the statement's snapshot does not see the two rows it adds
-        )
-        trim = (
-            delete(ConversationTurn)
-            .where(ConversationTurn.conversation_id == conversation_id, ConversationTurn.id.not_in(keep))
-        )
-        async with autocommit(self._sessions) as session:  # both turns and the trim: one atomic statement
-            await session.execute(trim.add_cte(added))
+        params = {"conversation_id": conversation_id, "staff_id": staff_id, "user_text": user_text,
+                  "reply_text": reply_text, "student_ids": sorted(set(student_ids)), "keep": KEEP_ROWS - 2}
+        async with unit_of_work(self._sessions) as session:  # both turns and the trim: one statement
+            # Conversation memory is a convenience, not a record: its commit need not wait for the WAL to reach the
+            # disk (a crash may lose the last fraction of a second of it, never anything else; the data stays
+            # consistent). That wait is most of a turn's database time.
+            await session.execute(text("SET LOCAL synchronous_commit = off"))
+            await session.execute(REMEMBER, params)

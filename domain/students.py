@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -180,26 +181,27 @@ class StudentService:
     async def _match(
         self, session: AsyncSession, actor: Actor, query: str, class_hint: str | None, *, in_scope: bool
     ) -> list[_RosterRow]:
-        visible = student_visible(actor)
-        scope = visible if in_scope else not_(visible)
-        stmt = select(
-            Student.id,
-            Student.first_name,
-            Student.last_name,
-            Student.preferred_name,
-            Student.grade,
-            Student.student_number,
-        ).where(scope)
-        if class_hint and in_scope:
-            stmt = stmt.where(Student.id.in_(self._hinted_students(actor, class_hint)))
+        def statement() -> Select:  # type: ignore[type-arg]
+            visible = student_visible(actor)
+            return select(
+                Student.id,
+                Student.first_name,
+                Student.last_name,
+                Student.preferred_name,
+                Student.grade,
+                Student.student_number,
+            ).where(visible if in_scope else not_(visible))
+
         if STUDENT_NUMBER.match(query):
-            stmt = stmt.where(Student.student_number == query.upper())
-            rows = (await session.execute(stmt)).all()
+            rows = (await session.execute(statement().where(Student.student_number == query.upper()))).all()
             return [_row(r) for r in rows]
-        if in_scope and not class_hint:
-            roster = await self._roster_rows(session, actor, stmt)
-        else:
+        if class_hint and in_scope:
+            stmt = statement().where(Student.id.in_(self._hinted_students(actor, class_hint)))
             roster = [_row(r) for r in (await session.execute(stmt)).all()]
+        elif in_scope:
+            roster = await self._roster_rows(session, actor, statement)
+        else:
+            roster = [_row(r) for r in (await session.execute(statement())).all()]
         scored = sorted(
             ((name_score(query, r.name), r) for r in roster), key=lambda pair: (-pair[0], pair[1].display_name)
         )
@@ -210,13 +212,15 @@ class StudentService:
         margin = 3.0 if best >= 97 else 5.0
         return [r for s, r in scored if s >= best - margin]
 
-    async def _roster_rows(self, session: AsyncSession, actor: Actor, stmt: Select) -> list[_RosterRow]:  # type: ignore[type-arg]
+    async def _roster_rows(
+        self, session: AsyncSession, actor: Actor, statement: Callable[[], Select]  # type: ignore[type-arg]
+    ) -> list[_RosterRow]:
         key = (actor.staff_id, actor.role, actor.school_id)
         now = time.monotonic()
         cached = self._rosters.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        rows = [_row(r) for r in (await session.execute(stmt)).all()]
+        rows = [_row(r) for r in (await session.execute(statement())).all()]
         if len(self._rosters) > 4096:
             self._rosters = {k: v for k, v in self._rosters.items() if v[0] > now}
         self._rosters[key] = (now + ROSTER_CACHE_S, rows)
