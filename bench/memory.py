@@ -1,6 +1,6 @@
 """Memory: RSS of one Faraday bot process over 10k turns across 1k conversations (no growth after warm-up).
 
-``.venv/bin/python -m bench.memory [--turns 10000] [--conversations 1000] [--every 1000] [--patched]``
+``.venv/bin/python -m bench.memory [--turns 10000] [--conversations 1000] [--every 1000]``
 
 The bot runs in its own process (see bench/turns.py), offline planner, Postgres + Valkey, a lean fake connector.
 Turns alternate a student lookup, a class widget and a knowledge question, each conversation getting its own
@@ -22,7 +22,7 @@ from bench.turns import TEXTS, BotProcess, LeanConnector, Servers, activity
 
 
 async def sample(kind: str, args: argparse.Namespace, db: str, redis: str, connector: LeanConnector) -> list[tuple[int, float]]:
-    proc = BotProcess(kind, db=db, redis=redis, quiet=True, patched=args.patched)
+    proc = BotProcess(kind, db=db, redis=redis, quiet=True)
     series: list[tuple[int, float]] = []
     try:
         await asyncio.to_thread(proc.wait_ready)
@@ -79,7 +79,6 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--bots", default="faraday,echo")
-    parser.add_argument("--patched", action="store_true", help="apply the proposed name-cache patch (bench/turns.py)")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -15,9 +15,8 @@ returns only after the turn — replies included — is done):
 - ``widget``: "who's been missing class in period 3" → run_widget attendance, widget card.
 Faraday rows run bot/app.py as it is (wired to ``bot.auth.make_authentication``: credentials and connector clients
 cached per app id / serviceUrl). Variants: ``+stock`` swaps botbuilder's ConfigurationBotFrameworkAuthentication back
-in (clients and credentials rebuilt every turn, as the peer does); ``+patched`` also applies the proposed
-domain/names.py memoisation (``apply_name_cache``). ``echo+cache`` is the peer with Faraday's caching, to show what
-the peer spends on rebuilding clients. Each level runs ``--turns`` turns (×2 above concurrency 1) or ``--seconds``.
+in (clients and credentials rebuilt every turn, as the peer does). ``echo+cache`` is the peer with Faraday's
+caching, to show what the peer spends on rebuilding clients. Each level runs ``--turns`` turns (×2 above concurrency 1) or ``--seconds``.
 
 Model: by default the offline planner (zero latency, deterministic; the app's own fallback). With ``--model openai``
 the real openai SDK streams from a stateless scripted server on loopback (a tool call, then a text answer).
@@ -213,29 +212,6 @@ def _faraday_app(args: argparse.Namespace) -> web.Application:
     return create_app(settings, backend=backend, clock=lambda tz: now.replace(tzinfo=ZoneInfo(tz)))
 
 
-def apply_name_cache() -> bool:
-    """The proposed domain/names.py patch (memoised ``normalize`` and ``token_similarity``: both pure), applied by
-    rebinding the functions in every module that imported them. False when domain/names.py already has it."""
-    import functools
-    import importlib
-
-    import domain.names as names
-
-    if hasattr(names.normalize, "cache_info"):
-        return False
-    original_normalize, original_similarity = names.normalize, names.token_similarity
-    normalize = functools.lru_cache(maxsize=65536)(original_normalize)
-    similarity = functools.lru_cache(maxsize=65536)(original_similarity)
-    for module in ("domain.names", "bot.agent.offline.names", "bot.typeahead", "domain.students",
-                   "domain.calendar.people", "domain.widgets.scope"):
-        mod = importlib.import_module(module)
-        if getattr(mod, "normalize", None) is original_normalize:
-            mod.normalize = normalize  # type: ignore[attr-defined]
-        if getattr(mod, "token_similarity", None) is original_similarity:
-            mod.token_similarity = similarity  # type: ignore[attr-defined]
-    return True
-
-
 def serve(args: argparse.Namespace) -> None:
     import logging
     import warnings
@@ -247,8 +223,6 @@ def serve(args: argparse.Namespace) -> None:
         logs.configure()  # as in production (python -m bot run)
         logging.getLogger().setLevel(logging.WARNING if args.quiet else logging.INFO)
         app = _faraday_app(args)
-        if args.patched:
-            apply_name_cache()
     else:
         logging.basicConfig(level=logging.WARNING)
         app = _echo_app(args.cache)
@@ -278,7 +252,7 @@ def serve(args: argparse.Namespace) -> None:
 
 
 class BotProcess:
-    def __init__(self, kind: str, *, cache: bool = False, stock_auth: bool = False, patched: bool = False,
+    def __init__(self, kind: str, *, cache: bool = False, stock_auth: bool = False,
                  db: str = "", redis: str = "", model_url: str = "", quiet: bool = False) -> None:
         import socket
 
@@ -291,8 +265,6 @@ class BotProcess:
             cmd.append("--cache")
         if stock_auth:
             cmd.append("--stock-auth")
-        if patched:
-            cmd.append("--patched")
         if quiet:
             cmd.append("--quiet")
         self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)
@@ -480,7 +452,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
             groups.setdefault(("echo" if name == "echo" else "faraday", variant), []).append(s)
         for (kind, variant), names in groups.items():
             proc = BotProcess(kind, cache=variant == "cache", stock_auth=variant == "stock",
-                              patched=variant == "patched", db=db, redis=redis, model_url=model_url, quiet=args.quiet)
+                              db=db, redis=redis, model_url=model_url, quiet=args.quiet)
             try:
                 await asyncio.to_thread(proc.wait_ready)
                 for name in names:
@@ -515,7 +487,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--levels", default="1,20,50")
     parser.add_argument("--scenarios",
-                        default="echo,echo+cache,lookup+stock,lookup,lookup+patched,knowledge+patched,widget+patched")
+                        default="echo,echo+cache,lookup+stock,lookup,knowledge,widget")
     parser.add_argument("--model", choices=("offline", "openai"), default="offline")
     parser.add_argument("--no-knowledge", action="store_true", help="skip the corpus ingest and the knowledge turn")
     parser.add_argument("--quiet", action="store_true", help="Faraday logs at WARNING instead of INFO")
@@ -527,7 +499,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model-url", default="")
     parser.add_argument("--cache", action="store_true")
     parser.add_argument("--stock-auth", action="store_true")
-    parser.add_argument("--patched", action="store_true", help="server mode: apply the proposed name-cache patch")
     parser.add_argument("--profile", default="", help="server mode: write cProfile stats here on exit")
     args = parser.parse_args(argv)
     if args.kind:
