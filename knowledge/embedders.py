@@ -35,6 +35,11 @@ _model_lock = threading.Lock()
 # One long-lived worker thread for the model: torch keeps its intra-op thread pool warm on it (hopping between the
 # default executor's threads cost ~8 ms per query here), and CPU-bound encodes gain nothing from running side by side.
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
+# One intra-op thread. With torch's default (one per core) a query took 239 ms wall / 109 ms CPU on this 2-core
+# machine while the bot, Postgres and the load generator also wanted the cores (its OpenMP threads spin and
+# oversubscribe); with one thread, 24 ms / 12 ms. A server gains throughput from concurrent turns, not from splitting
+# one small encode across cores.
+TORCH_THREADS = 1
 
 
 def minilm_path() -> Path:
@@ -52,8 +57,11 @@ def load_minilm() -> Any:
             if _model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
+
+                torch.set_num_threads(TORCH_THREADS)
 
                 hf_logging.disable_progress_bar()
                 _model = SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
