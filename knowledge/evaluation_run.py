@@ -47,7 +47,7 @@ def scratch_databases(names: list[str]) -> tuple[Any, dict[str, str]]:
     for name in names:
         if name != names[0]:
             server.psql(f"CREATE DATABASE {name}")
-        urls[name] = server._server.get_uri(name)  # noqa: SLF001
+        urls[name] = server._server.get_uri(name)
         migrate.upgrade(urls[name])
     return server, urls
 
@@ -55,8 +55,9 @@ def scratch_databases(names: list[str]) -> tuple[Any, dict[str, str]]:
 def run(settings: Settings, *, as_json: bool = False) -> int:
     started = time.perf_counter()
     server, urls = scratch_databases(["kb_prefix", "kb_plain"])
-    previous = replace(RetrievalConfig(), passages=False, glossary=False, text_weight=0.5)
+    previous = replace(RetrievalConfig(), passages=False, glossary=False, text_weight=0.5, rerank=False)
     rrf60 = replace(RetrievalConfig(), rrf_k=60, vector_weight=1.0, text_weight=1.0)
+    rrf10 = replace(RetrievalConfig(), rerank=False)  # the fusion the second stage replaced
     try:
         prefixed = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True))
         plain = asyncio.run(observe_corpus(urls["kb_plain"], title_prefix=False))
@@ -77,7 +78,8 @@ def run(settings: Settings, *, as_json: bool = False) -> int:
         "RRF k=60 + title prefix": (prefixed, rrf60),
         "vector only (prefix)": (prefixed, "vector"),
         "full-text only (prefix)": (prefixed, "text"),
-        "RRF k=10 1:0.2 + prefix [shipped]": (prefixed, "fused"),
+        "RRF k=10 1:0.2 + prefix": (prefixed, rrf10),
+        "+ second stage (rerank) [shipped]": (prefixed, "fused"),
         "shipped + kind filter": (prefixed_kind, "fused"),
     })
     shipped = Retriever(None, None)  # type: ignore[arg-type]  # only thresholds are used
@@ -113,7 +115,8 @@ def _table(result: dict[str, Any]) -> str:
     c = result["calibrated_on_even"]
     h = result["abstention_calibrated_held_out"]
     lines.append(f"calibrated on even: min_similarity {c['min_similarity']}, confident {c['confident_similarity']}, "
-                 f"min_coverage {c['min_coverage']}, max_unknown {c['max_unknown']} → held-out correct {h['correct_abstention']:.2f}, "
+                 f"min_coverage {c['min_coverage']}, max_unknown {c['max_unknown']} "
+                 f"→ held-out correct {h['correct_abstention']:.2f}, "
                  f"false {h['false_abstention']:.3f}")
     lines.append(f"({result['seconds']} s)")
     return "\n".join(lines)

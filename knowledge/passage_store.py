@@ -87,10 +87,39 @@ async def passage_vector_search(
         sims_p.append(f"-(p.embedding <#> CAST(:q{i} AS vector))")
     where = _where(filters, params)
     sql = (
-        f"WITH best AS (SELECT p.chunk_id, max(GREATEST({', '.join(sims_p)})) AS sim FROM knowledge_passages p "
+        f"WITH best AS (SELECT p.chunk_id, max(GREATEST({', '.join(sims_p)})) AS sim FROM knowledge_passages p "  # noqa: S608
         f"WHERE p.embedding_model = :model AND p.embedding_dim = :dim GROUP BY p.chunk_id) "
         f"SELECT {_COLUMNS}, GREATEST({', '.join(sims_c)}, COALESCE(best.sim, -1)) AS similarity "
         f"FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id "
         f"LEFT JOIN best ON best.chunk_id = c.id WHERE {where} ORDER BY similarity DESC, c.id LIMIT :k"
     )
     return list(await session.execute(text(sql), params))
+
+
+async def chunk_similarities(
+    session: AsyncSession, queries: Sequence[Sequence[float]], model: str, dim: int, ids: Sequence[str],
+    *, passages: bool = True,
+) -> dict[str, float]:
+    """Each given chunk's similarity as the vector arm scores it (max over query vectors × {the chunk, and with
+    ``passages`` its passages}), for candidates only the full-text arm found. Chunks of another model are left out."""
+    if not ids or not queries:
+        return {}
+    params: dict[str, Any] = {"model": model, "dim": dim, "ids": list(ids)}
+    sims_c, sims_p = [], []
+    for i, vector in enumerate(queries[:2]):  # fixed parameter names, at most two query vectors
+        params[f"q{i}"] = vector_literal(vector)
+        sims_c.append(f"-(c.embedding <#> CAST(:q{i} AS vector))")
+        sims_p.append(f"-(p.embedding <#> CAST(:q{i} AS vector))")
+    best_passage = (
+        f"(SELECT max(GREATEST({', '.join(sims_p)})) FROM knowledge_passages p WHERE p.chunk_id = c.id "  # noqa: S608
+        f"AND p.embedding_model = :model AND p.embedding_dim = :dim)"
+        if passages else "NULL"
+    )
+    rows = await session.execute(
+        text(
+            f"SELECT c.id, GREATEST({', '.join(sims_c)}, COALESCE({best_passage}, -1)) AS similarity "  # noqa: S608
+            f"FROM knowledge_chunks c WHERE c.id = ANY(:ids) AND c.embedding_model = :model AND c.embedding_dim = :dim"
+        ),
+        params,
+    )
+    return {r.id: float(r.similarity) for r in rows}

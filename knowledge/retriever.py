@@ -1,4 +1,5 @@
-"""Hybrid retrieval: vector top-k + full-text top-k, fused by reciprocal rank fusion, with evidence-based abstention.
+"""Hybrid retrieval: vector top-k + full-text top-k, then one second-stage score over both arms' candidates
+(``knowledge.rerank``; reciprocal rank fusion for embedders other than MiniLM), with evidence-based abstention.
 
 Vector side: a chunk scores max(chunk, best sentence passage) over the query and its glossary-expanded form
 (``knowledge.glossary``). Full-text side: the query's English lexemes OR the glossary's document terms. Only chunks of
@@ -16,8 +17,8 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from knowledge import passage_store, store
-from knowledge.chunking import section_id
+from knowledge import passage_store, rerank, store
+from knowledge.chunking import DASH, section_id
 from knowledge.documents import grade_range
 from knowledge.embedders import Embedder
 from knowledge.glossary import expand
@@ -48,6 +49,11 @@ class RetrievalConfig:
     vector_weight: float = 1.0
     text_weight: float = 0.2
     text_mode: Literal["or", "web"] = "or"
+    # Second stage (knowledge.rerank), MiniLM only: similarity + token_weight · token match + rerank_text_weight ·
+    # (rrf_k + 1) / (rrf_k + full-text rank), over both arms' candidates. Chosen on the even-indexed questions.
+    rerank: bool = True
+    token_weight: float = 1.25
+    rerank_text_weight: float = 0.1
     passages: bool = True  # score a chunk by max(chunk, best sentence passage); exact scan only
     glossary: bool = True  # expand lay terms into document vocabulary (both arms)
     # Abstention (calibrated on the even-indexed labelled questions; see knowledge/evaluate.py):
@@ -116,6 +122,14 @@ class Retriever:
                 session, f"{query} {expansion}".strip(), name, dim, filters, k, mode=cfg.text_mode
             )
             n_lexemes, unknown = await passage_store.lexeme_support(session, query)
+            matcher = rerank.matcher_for(name) if cfg.rerank else None
+            extra: dict[str, float] = {}
+            if matcher is not None:  # the similarity of full-text-only candidates, so every candidate has one
+                seen = {r.id for r in vector_rows}
+                extra = await passage_store.chunk_similarities(
+                    session, vectors, name, dim, [r.id for r in text_rows if r.id not in seen],
+                    passages=cfg.passages and not hnsw,
+                )
         found = Retrieval(
             vector=[_hit(r, float(r.similarity), similarity=float(r.similarity)) for r in vector_rows],
             text=[_hit(r, float(r.rank)) for r in text_rows],
@@ -123,7 +137,10 @@ class Retriever:
         )
         found.best_similarity = (found.vector[0].similarity or 0.0) if found.vector else 0.0
         found.coverage = max((r.matched / r.query_lexemes for r in text_rows if r.query_lexemes), default=0.0)
-        found.fused = fuse(found.vector, found.text, cfg)
+        if matcher is not None:
+            found.fused = _rerank(query, found.vector, found.text, extra, matcher, cfg)
+        else:
+            found.fused = fuse(found.vector, found.text, cfg)
         found.abstain = self.should_abstain(found.best_similarity, found.coverage, found.unknown_share)
         return found
 
@@ -170,10 +187,30 @@ def fuse(vector: list[Hit], text: list[Hit], config: RetrievalConfig) -> list[Hi
     return [_rescore(hits[cid], scores[cid]) for cid in ordered]
 
 
-def _rescore(hit: Hit, score: float) -> Hit:
+def _rerank(
+    query: str, vector: list[Hit], text: list[Hit], extra: dict[str, float], matcher: rerank.TokenMatcher,
+    config: RetrievalConfig,
+) -> list[Hit]:
+    """Both arms' candidates ordered by ``rerank.combined_scores``; ties keep the vector order."""
+    hits: dict[str, Hit] = {}
+    for hit in vector + text:
+        hits.setdefault(hit.chunk_id, hit)
+    text_rank = {h.chunk_id: rank for rank, h in reversed(list(enumerate(text, start=1)))}
+    candidates = [h for h in hits.values() if h.similarity is not None or h.chunk_id in extra]
+    sims = [h.similarity if h.similarity is not None else extra[h.chunk_id] for h in candidates]
+    token = matcher.scores(matcher.query_ids(query), [f"{h.title}{DASH}{h.section}\n{h.text}" for h in candidates])
+    scores = rerank.combined_scores(
+        sims, token, [text_rank.get(h.chunk_id) for h in candidates],
+        token_weight=config.token_weight, text_weight=config.rerank_text_weight, rrf_k=config.rrf_k,
+    )
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    return [_rescore(candidates[i], scores[i], similarity=sims[i]) for i in order]
+
+
+def _rescore(hit: Hit, score: float, *, similarity: float | None = None) -> Hit:
     return Hit(
         hit.chunk_id, hit.title, hit.section, hit.snippet, round(score, 6), hit.kind, hit.version,
-        hit.section_id, hit.text, hit.similarity,
+        hit.section_id, hit.text, hit.similarity if similarity is None else similarity,
     )
 
 

@@ -53,7 +53,7 @@ def minilm() -> MiniLMEmbedder:
 def corpus_db_url(postgres, full_template: str, minilm: MiniLMEmbedder) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The whole corpus ingested with MiniLM (the session's one ingest, cloned). Tests must not write to it."""
     postgres.psql(f"CREATE DATABASE kb_corpus TEMPLATE {full_template}")
-    yield postgres._server.get_uri("kb_corpus")  # noqa: SLF001
+    yield postgres._server.get_uri("kb_corpus")
     postgres.psql("DROP DATABASE IF EXISTS kb_corpus WITH (FORCE)")
 
 

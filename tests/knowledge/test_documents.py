@@ -90,7 +90,8 @@ def test_chunks_carry_the_title_prefix_and_ids_of_the_form_slug_hash_section() -
     chunks = chunk_document(parse_document(doc_text(), "test-protocol"))
     assert [c.id for c in chunks] == ["test-protocol#purpose", "test-protocol#when-to-call-911"]
     assert chunks[1].content.startswith("Test Protocol — When to Call 911\n")
-    assert chunk_document(parse_document(doc_text(), "test-protocol"), title_prefix=False)[0].content == "Why this exists."
+    plain = chunk_document(parse_document(doc_text(), "test-protocol"), title_prefix=False)
+    assert plain[0].content == "Why this exists."
 
 
 def test_a_repeated_heading_and_a_long_section_get_numbered_suffixes() -> None:

@@ -14,6 +14,13 @@ def test_lay_terms_expand_to_the_documents_words() -> None:
     assert "wet" in expand("what WBGT cancels practice").split()
 
 
+def test_one_other_word_may_stand_between_the_words_of_a_phrase_but_not_two() -> None:
+    assert "anaphylaxis" in expand("his throat is swelling").split()
+    assert "nosebleed" in expand("a bloody little nose").split()
+    assert expand("the throat of a kid is swelling") == ""
+    assert expand("throatswelling") == ""
+
+
 def test_phrases_match_whole_words_only_and_unknown_queries_add_nothing() -> None:
     assert expand("fitness testing for sixth grade") == ""  # "fit" is not inside "fitness"
     assert expand("quarterly budget meeting") == ""
@@ -21,7 +28,8 @@ def test_phrases_match_whole_words_only_and_unknown_queries_add_nothing() -> Non
 
 
 def test_passages_are_sentences_with_the_chunk_title_line() -> None:
-    chunk = Chunk("doc#s", 0, "S", "Doc — S\nFirst sentence is here. Second one follows on.\n- A list item too\nok", "h")
+    body = "Doc — S\nFirst sentence is here. Second one follows on.\n- A list item too\nok"
+    chunk = Chunk("doc#s", 0, "S", body, "h")
     assert passages(chunk, size=1) == ["Doc — S\nFirst sentence is here.", "Doc — S\nSecond one follows on.",
                                        "Doc — S\nA list item too"]
     assert passages(chunk) == ["Doc — S\nFirst sentence is here. Second one follows on.", "Doc — S\nA list item too"]

@@ -37,7 +37,8 @@ async def test_editing_one_section_re_embeds_only_that_chunk(sessions, small_cor
     report = await ingest(sessions, counting, small_corpus)
     assert report.chunks_embedded == 1 and report.chunks_deleted == 0
     assert counting.embedded[0].startswith("Concussion Recognition and Removal From Play — Purpose\n")
-    [(content,)] = await _rows(sessions, "SELECT content FROM knowledge_chunks WHERE id = 'concussion-recognition#purpose'")
+    [(content,)] = await _rows(
+        sessions, "SELECT content FROM knowledge_chunks WHERE id = 'concussion-recognition#purpose'")
     assert "if unsure, keep them out" in content
 
 
@@ -52,7 +53,8 @@ async def test_a_removed_section_and_a_removed_document_leave_no_chunks_or_vecto
     path.write_text(body[:start] + body[end:])
     report = await ingest(sessions, counting, small_corpus)
     assert report.chunks_deleted == 1 and report.chunks_embedded == 0
-    assert not await _rows(sessions, "SELECT 1 FROM knowledge_chunks WHERE id = 'lightning-severe-weather#resuming-activity'")
+    assert not await _rows(
+        sessions, "SELECT 1 FROM knowledge_chunks WHERE id = 'lightning-severe-weather#resuming-activity'")
 
     path.unlink()
     report = await ingest(sessions, counting, small_corpus)
@@ -110,7 +112,8 @@ async def test_passages_follow_their_chunks_through_edits_and_deletions(sessions
     assert await _rows(sessions, "SELECT 1 FROM knowledge_passages WHERE content LIKE '%if unsure, keep them out%'")
     (small_corpus / "safety" / "lightning-severe-weather.md").unlink()
     await ingest(sessions, counting, small_corpus)
-    assert not await _rows(sessions, "SELECT 1 FROM knowledge_passages WHERE chunk_id LIKE 'lightning-severe-weather#%'")
+    assert not await _rows(
+        sessions, "SELECT 1 FROM knowledge_passages WHERE chunk_id LIKE 'lightning-severe-weather#%'")
 
 
 async def test_corpus_lexeme_frequencies_are_recomputed_at_ingest(sessions, small_corpus: Path, counting) -> None:

@@ -119,8 +119,9 @@ async def test_the_openai_embedder_retries_once_then_fails_and_checks_the_dimens
         await server.close()
 
 
-# A fixed regression subset: every fourth answerable question (28 of 112). Measured recall@5 on it: see the note.
-QUALITY_FLOOR = 0.69  # measured 0.714 with passages + glossary (RRF k=10, 1:0.2)
+# A fixed regression subset: every fourth answerable question (28 of 112, all from the even-indexed half the choices
+# were made on, so this guards against regressions; it is not a held-out estimate). Measured recall@5 on it:
+QUALITY_FLOOR = 0.86  # measured 0.893 with the second stage (knowledge.rerank); 0.714 with RRF k=10, 1:0.2 alone
 # Abstention on a fixed subset: every unanswerable question (20) and the same 28 answerable ones.
 ABSTENTION_FLOOR = 0.40  # correct abstention on the unanswerable ones
 FALSE_ABSTENTION_CEILING = 0.15
