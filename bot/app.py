@@ -25,7 +25,7 @@ from bot.handler import FaradayBot
 from bot.ics_route import EVENTS, ics_routes
 from bot.rate_limit import BudgetedBackend, RateLimiter
 from bot.retrying_adapter import RetryingCloudAdapter
-from bot.routes import ADAPTER, AUTH, BOT, ENGINE, LIMITER, LINK_HOSTS, POLICY, SETTINGS, routes
+from bot.routes import ADAPTER, AUTH, BOT, ENGINE, LIMITER, LINK_HOSTS, MEMORY_ENGINE, POLICY, SETTINGS, routes
 from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.wakeup import RedisWaker
@@ -113,7 +113,10 @@ def create_app(
 async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = make_engine(app[SETTINGS].database_url)
     app[ENGINE] = engine
+    # conversation memory only: commits that need not wait for the WAL flush (see ConversationMemory)
+    app[MEMORY_ENGINE] = make_engine(app[SETTINGS].database_url, pool_size=2, durable_commits=False)
     yield
+    await app[MEMORY_ENGINE].dispose()
     await engine.dispose()
 
 
@@ -152,7 +155,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
             conversations=ConversationService(sessions),
-            memory=ConversationMemory(sessions),
+            memory=ConversationMemory(sessions, make_sessionmaker(app[MEMORY_ENGINE])),
             feedback=FeedbackService(sessions),
             services=Services(
                 students=StudentService(sessions),

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
+MEMORY_ENGINE = web.AppKey("memory_engine", AsyncEngine)
 POLICY = web.AppKey("policy", ChannelPolicy)
 AUTH = web.AppKey("auth", BotFrameworkAuthentication)
 ADAPTER = web.AppKey("adapter", CloudAdapter)

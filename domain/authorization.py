@@ -13,8 +13,9 @@ The rule, as implemented and tested:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, select
 
 from domain.actor import Actor
 from domain.models import Enrollment, SchoolClass, Student
@@ -22,20 +23,46 @@ from domain.models import Enrollment, SchoolClass, Student
 
 def student_visible(actor: Actor) -> ColumnElement[bool]:
     """A SQL condition on ``Student`` that is true exactly for the students the actor may see."""
-    if actor.is_school_wide:
-        return Student.school_id == actor.school_id
-    return exists(
-        select(Enrollment.student_id)
-        .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
-        .where(Enrollment.student_id == Student.id, SchoolClass.teacher_id == actor.staff_id)
-    )
+    return _student_visible(actor.is_school_wide, actor.staff_id, actor.school_id)
 
 
 def class_visible(actor: Actor) -> ColumnElement[bool]:
     """A SQL condition on ``SchoolClass``: teachers their own classes, nurses/admins their school's."""
-    if actor.is_school_wide:
-        return SchoolClass.school_id == actor.school_id
-    return SchoolClass.teacher_id == actor.staff_id
+    return _class_visible(actor.is_school_wide, actor.staff_id, actor.school_id)
+
+
+# The same two rules with the viewer as bound parameters, for statements built once per kind of viewer and reused
+# on every turn (execute them with ``viewer_params(actor)``).
+VIEWER_STAFF_ID: BindParameter[int] = bindparam("viewer_staff_id")
+VIEWER_SCHOOL_ID: BindParameter[int] = bindparam("viewer_school_id")
+
+
+def student_visible_to_viewer(school_wide: bool) -> ColumnElement[bool]:
+    return _student_visible(school_wide, VIEWER_STAFF_ID, VIEWER_SCHOOL_ID)
+
+
+def class_visible_to_viewer(school_wide: bool) -> ColumnElement[bool]:
+    return _class_visible(school_wide, VIEWER_STAFF_ID, VIEWER_SCHOOL_ID)
+
+
+def viewer_params(actor: Actor) -> dict[str, int]:
+    return {"viewer_staff_id": actor.staff_id, "viewer_school_id": actor.school_id}
+
+
+def _student_visible(school_wide: bool, staff_id: Any, school_id: Any) -> ColumnElement[bool]:
+    if school_wide:
+        return Student.school_id == school_id
+    return exists(
+        select(Enrollment.student_id)
+        .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
+        .where(Enrollment.student_id == Student.id, SchoolClass.teacher_id == staff_id)
+    )
+
+
+def _class_visible(school_wide: bool, staff_id: Any, school_id: Any) -> ColumnElement[bool]:
+    if school_wide:
+        return SchoolClass.school_id == school_id
+    return SchoolClass.teacher_id == staff_id
 
 
 @dataclass(frozen=True, slots=True)

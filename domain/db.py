@@ -33,12 +33,16 @@ def describe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{parts.path}"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, durable_commits: bool = True) -> AsyncEngine:
+    """``durable_commits=False``: every commit on this engine's connections returns before its WAL reaches the disk
+    (``synchronous_commit = off``): a crash can lose the last fraction of a second of what was written through it,
+    never leaves it inconsistent. Only for convenience records (conversation memory), never for records of work."""
     engine = create_async_engine(
         asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
+        connect_args={} if durable_commits else {"server_settings": {"synchronous_commit": "off"}},
     )
     _ping_idle_connections(engine)  # survive a database restart without restarting the bot
     return engine

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.db import autocommit, unit_of_work
+from domain.db import autocommit
 from domain.models import ConversationTurn
 
 MAX_TURNS = 10
@@ -34,8 +34,15 @@ REMEMBER = text(
 
 
 class ConversationMemory:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """``writes``: sessions of an engine made with ``durable_commits=False``. Conversation memory is a convenience,
+    not a record: its commit need not wait for the WAL to reach the disk (a crash may lose the last fraction of a
+    second of it, never anything else; the data stays consistent). That wait was most of a turn's database time."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], writes: async_sessionmaker[AsyncSession]
+    ) -> None:
         self._sessions = sessions
+        self._writes = writes
 
     async def recent(self, conversation_id: str, staff_id: int) -> list[dict[str, str]]:
         """The latest messages of this user in this conversation, oldest first, within the budget."""
@@ -65,9 +72,5 @@ class ConversationMemory:
     ) -> None:
         params = {"conversation_id": conversation_id, "staff_id": staff_id, "user_text": user_text,
                   "reply_text": reply_text, "student_ids": sorted(set(student_ids)), "keep": KEEP_ROWS - 2}
-        async with unit_of_work(self._sessions) as session:  # both turns and the trim: one statement
-            # Conversation memory is a convenience, not a record: its commit need not wait for the WAL to reach the
-            # disk (a crash may lose the last fraction of a second of it, never anything else; the data stays
-            # consistent). That wait is most of a turn's database time.
-            await session.execute(text("SET LOCAL synchronous_commit = off"))
+        async with autocommit(self._writes) as session:  # both turns and the trim: one statement, one round trip
             await session.execute(REMEMBER, params)

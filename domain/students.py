@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import Select, not_, or_, select, true
+from sqlalchemy import Select, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
@@ -17,8 +17,9 @@ from domain.actor import Actor
 from domain.authorization import class_visible, field_access, student_visible
 from domain.db import autocommit
 from domain.errors import InvalidInput
-from domain.models import Enrollment, Guardian, HealthNote, School, SchoolClass, Student
+from domain.models import Enrollment, School, SchoolClass, Student
 from domain.names import MATCH_THRESHOLD, NameParts, name_score, normalize
+from domain.student_profile import profile_params, profile_statement
 
 STUDENT_NUMBER = re.compile(r"^[Ss]\d{4,9}$")
 MAX_QUERY_CHARS = 120
@@ -158,7 +159,7 @@ class StudentService:
                     reason="ambiguous name",
                 )
                 return StudentLookup(status="ambiguous", query=query, candidates=tuple(summaries))
-            profile = await self._profile(session, actor, matches[0])
+            profile = await self._profile(session, actor, matches[0], via)  # audited in the same statement
             if profile is None:  # left the caller's classes since the roster was read
                 await audit.record(
                     session, actor, action="student.read", subject_type="student",
@@ -166,16 +167,6 @@ class StudentService:
                     reason="not in the caller's classes or school",
                 )
                 return StudentLookup(status="not_found", query=query)
-            await audit.record(
-                session,
-                actor,
-                action="student.read",
-                subject_type="student",
-                subject_ids=[profile.summary.id],
-                via=via,
-                allowed=True,
-                reason="with health notes" if profile.health_notes is not None else None,
-            )
             return StudentLookup(status="found", query=query, profile=profile)
 
     async def _match(
@@ -262,44 +253,23 @@ class StudentService:
             if r.id in classes
         ]
 
-    async def _profile(self, session: AsyncSession, actor: Actor, row: _RosterRow) -> StudentProfile | None:
-        """The profile, or None when the caller may no longer see this student."""
+    async def _profile(self, session: AsyncSession, actor: Actor, row: _RosterRow, via: str) -> StudentProfile | None:
+        """The profile, read and audited in one statement; None (and no audit row) when the caller may no longer
+        see this student."""
         access = field_access(actor)
-        summaries = await self._summaries(session, actor, [row])
-        if not summaries:
+        found = (await session.execute(profile_statement(actor), profile_params(actor, row.id, via))).first()
+        if found is None:
             return None
-        (summary,) = summaries
-        # one round trip: the student's columns this caller may see, and the first emergency contact if they may
-        columns: list[Any] = [Student.adaptations]
-        if access.safety_fields:
-            columns.append(Student.medical_flags)
-        if access.restricted_fields:
-            columns += [Student.date_of_birth, Student.address]
-        stmt = select(*columns).where(Student.id == row.id)
-        if access.safety_fields:
-            guardian = (
-                select(Guardian.name, Guardian.relationship_to_student, Guardian.phone)
-                .where(Guardian.student_id == Student.id)
-                .order_by(Guardian.is_emergency_contact.desc(), Guardian.priority)
-                .limit(1)
-                .lateral("guardian")
-            )
-            stmt = stmt.add_columns(guardian.c.name, guardian.c.relationship_to_student, guardian.c.phone)
-            stmt = stmt.outerjoin(guardian, true())
-        student = (await session.execute(stmt)).one()._mapping
+        student = found._mapping
+        summary = StudentSummary(
+            student["id"], f"{student['preferred_name'] or student['first_name']} {student['last_name']}",
+            student["grade"], student["student_number"], tuple(student["class_names"]),
+        )
         contact = (
-            EmergencyContact(student["name"], student["relationship_to_student"], student["phone"])
-            if access.safety_fields and student["name"] is not None
+            EmergencyContact(student["contact_name"], student["relationship_to_student"], student["phone"])
+            if access.safety_fields and student["contact_name"] is not None
             else None
         )
-        notes: tuple[str, ...] | None = None
-        if access.restricted_fields:
-            note_rows = await session.execute(
-                select(HealthNote.category, HealthNote.note)
-                .where(HealthNote.student_id == row.id)
-                .order_by(HealthNote.created_at)
-            )
-            notes = tuple(f"{category}: {note}" for category, note in note_rows)
         return StudentProfile(
             summary=summary,
             medical_flags=tuple(student["medical_flags"] or ()) if access.safety_fields else (),
@@ -307,7 +277,7 @@ class StudentService:
             emergency_contact=contact,
             date_of_birth=student["date_of_birth"] if access.restricted_fields else None,
             address=student["address"] if access.restricted_fields else None,
-            health_notes=notes,
+            health_notes=tuple(student["health_notes"]) if access.restricted_fields else None,
         )
 
 

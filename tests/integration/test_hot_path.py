@@ -26,7 +26,7 @@ from domain.identity import IdentityService
 from domain.memory import KEEP_ROWS, MAX_TURNS, ConversationMemory
 from domain.seed.facts import DEMO
 from domain.students import StudentLookup, StudentService
-from tests.fakes.activities import ALEX, BOT_ID, ISAIAH, MEGAN, TENANT
+from tests.fakes.activities import ADELE, ALEX, BOT_ID, ISAIAH, MEGAN, TENANT
 
 VIA = "test:hot-path"
 MISSING_STAFF_ID = 987_654_321
@@ -175,6 +175,40 @@ async def test_a_candidate_who_left_the_callers_classes_is_not_listed_despite_th
     assert sorted(written) == sorted([("student.read", ortiz, False), ("student.read", chen, False)])
 
 
+async def test_a_profile_is_read_and_audited_in_one_statement_with_what_each_role_may_see(
+    sessions: async_sessionmaker[AsyncSession], outside: Any
+) -> None:
+    """domain/student_profile.py: the classes, notes and contact come from the same statement as the audit row;
+    checked against plain queries of the same tables."""
+    students = StudentService(sessions)
+    alex, adele = await actor_for(sessions, ALEX), await actor_for(sessions, ADELE)
+    ortiz = await student_id(outside, "Jamie", "Ortiz")
+    await outside("INSERT INTO health_notes (student_id, category, note) VALUES (:s, 'other', 'zz test note')",
+                  s=ortiz)
+    notes = [f"{r.category}: {r.note}" for r in await outside(
+        "SELECT category, note FROM health_notes WHERE student_id = :s ORDER BY created_at, id", s=ortiz)]
+    assert notes[-1] == "other: zz test note"
+
+    def classes_sql(where: str) -> str:
+        return ("SELECT c.name FROM classes c JOIN enrollments e ON e.class_id = c.id WHERE e.student_id = :s AND "
+                f"{where} ORDER BY c.period, c.name")
+
+    for actor, where, restricted in ((alex, "c.teacher_id = :v", False), (adele, "c.school_id = :v", True)):
+        viewer = actor.school_id if restricted else actor.staff_id
+        expected_classes = tuple(r.name for r in await outside(classes_sql(where), s=ortiz, v=viewer))
+        mark = await audit_mark(outside)
+        found = await students.find(actor, "Jamie Ortiz", via=VIA)
+        assert found.status == "found" and found.profile is not None
+        profile = found.profile
+        assert profile.summary.id == ortiz and profile.summary.classes == expected_classes
+        assert profile.emergency_contact is not None  # a safety need: both roles see it
+        assert (profile.health_notes == tuple(notes)) if restricted else profile.health_notes is None
+        assert (profile.date_of_birth is not None) is restricted
+        rows = await outside("SELECT action, subject_id, allowed, reason, via FROM audit_log WHERE id > :m", m=mark)
+        assert [(r.action, r.subject_id, r.allowed, r.reason, r.via) for r in rows] == [
+            ("student.read", ortiz, True, "with health notes" if restricted else None, VIA)]
+
+
 # --- 2. conversation references: rewritten only when changed or older than REFRESH_S --------------------------------
 def reference(*, aad: str = ALEX, conversation_id: str = "a:hot-path-personal",
               service_url: str = "https://smba.example.invalid/amer/") -> dict[str, Any]:
@@ -285,10 +319,26 @@ async def turns(outside: Any, conversation_id: str) -> list[tuple[int, str, str]
     return [(int(r.id), r.role, r.content) for r in rows]
 
 
-async def test_memory_keeps_exactly_the_newest_rows_of_one_conversation_and_a_failed_write_changes_nothing(
-    sessions: async_sessionmaker[AsyncSession], outside: Any
+@pytest.fixture
+async def relaxed(demo_db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine(demo_db_url, pool_size=1, durable_commits=False)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+async def test_memory_is_written_without_waiting_for_the_wal_and_nothing_else_is(
+    sessions: async_sessionmaker[AsyncSession], relaxed: async_sessionmaker[AsyncSession]
 ) -> None:
-    memory = ConversationMemory(sessions)
+    async with relaxed() as session:
+        assert (await session.execute(text("SHOW synchronous_commit"))).scalar() == "off"
+    async with sessions() as session:  # the engine of every other write keeps durable commits
+        assert (await session.execute(text("SHOW synchronous_commit"))).scalar() == "on"
+
+
+async def test_memory_keeps_exactly_the_newest_rows_of_one_conversation_and_a_failed_write_changes_nothing(
+    sessions: async_sessionmaker[AsyncSession], relaxed: async_sessionmaker[AsyncSession], outside: Any
+) -> None:
+    memory = ConversationMemory(sessions, relaxed)
     alex = await actor_for(sessions, ALEX)
     for i in range(3):
         await memory.remember("conv-other", alex.staff_id, f"other question {i}", f"other answer {i}", [])
