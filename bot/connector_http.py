@@ -22,6 +22,8 @@ from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, S
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import AsyncClientResponse, ClientRequest
 
+from bot.activity_json import FastSerializer
+
 DEFAULT_TIMEOUT_S = 30.0
 
 
@@ -107,6 +109,10 @@ class ConnectorTransport:
             policies.append(BearerToken(config.credentials))
         policies += [RawDeserializer(), config.http_logger_policy]
         config.pipeline = AsyncPipeline(policies, AiohttpSender(self.session, float(timeout)))
+        fast = FastSerializer(client._serialize.dependencies)  # request bodies (activities) without msrest's detour
+        client._serialize = fast
+        for operations in (client.conversations, client.attachments):
+            operations._serialize = fast
         return client
 
     async def close(self) -> None:
