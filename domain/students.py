@@ -18,7 +18,7 @@ from domain.authorization import class_visible, field_access, student_visible
 from domain.db import autocommit
 from domain.errors import InvalidInput
 from domain.models import Enrollment, School, SchoolClass, Student
-from domain.names import MATCH_THRESHOLD, NameParts, name_score, normalize
+from domain.names import MATCH_THRESHOLD, NameIndex, NameParts, name_index, normalize
 from domain.student_profile import profile_params, profile_statement
 
 STUDENT_NUMBER = re.compile(r"^[Ss]\d{4,9}$")
@@ -189,14 +189,17 @@ class StudentService:
         if class_hint and in_scope:
             stmt = statement().where(Student.id.in_(self._hinted_students(actor, class_hint)))
             roster = [_row(r) for r in (await session.execute(stmt)).all()]
+            index = NameIndex([r.name for r in roster])  # a one-off list: not kept in the shared index cache
         elif in_scope:
             roster = await self._roster_rows(session, actor, statement)
+            index = name_index(roster, _name_of)  # the cached roster's index is built once
         else:
             roster = [_row(r) for r in (await session.execute(statement())).all()]
+            index = NameIndex([r.name for r in roster])
         scored = sorted(
-            ((name_score(query, r.name), r) for r in roster), key=lambda pair: (-pair[0], pair[1].display_name)
+            ((score, roster[i]) for score, i in index.scores_at_least(query, MATCH_THRESHOLD)),
+            key=lambda pair: (-pair[0], pair[1].display_name),
         )
-        scored = [(s, r) for s, r in scored if s >= MATCH_THRESHOLD]
         if not scored:
             return []
         best = scored[0][0]
@@ -279,6 +282,10 @@ class StudentService:
             address=student["address"] if access.restricted_fields else None,
             health_notes=tuple(student["health_notes"]) if access.restricted_fields else None,
         )
+
+
+def _name_of(row: _RosterRow) -> NameParts:
+    return row.name
 
 
 def _row(r) -> _RosterRow:  # type: ignore[no-untyped-def]

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import re
 
-from domain.names import NameParts, name_score, normalize, token_similarity
+from domain.names import NameIndex, NameParts, name_index, normalize, token_similarity
 
-STOPWORDS = set(
+_STOPWORDS = (
     "show me look up lookup find pull up who is whos tell about info information on for profile details student card "
     "emergency contact contacts allergy allergies allergic medical health does have has what grade which class the a "
     "an of please can you could my in and any is their his her s flags condition conditions phone parent guardian "
     "today yesterday during while at gym field pool class period minor serious moderate critical she he they it was "
-    "got just hurt rolled fell hit".split()
+    "got just hurt rolled fell hit"
 )
+STOPWORDS = set(_STOPWORDS.split())
 THRESHOLD = 85
 # Lower-case words that are also surnames or given names: typed in lower case they are read as words.
-COMMON_WORDS = set(
+_COMMON_WORDS = (
     "wall walls rose king young hill brown green white black may will mark bill grant hunter summer page lane park "
     "bell case chase cook fields field ward wood woods long little love price rich rush sharp short strong hall hope "
     "joy frank grace hardy major miles moody noble pierce porter power reed rice ray dean dale been best bond bush "
     "close day fox gay gold hale head holiday house jay jewel john lee low lucky mayor mason mercy nash north ocean "
-    "penny pool potter sky snow sole south star stone storm sunny swift west winter wise york class gym".split()
+    "penny pool potter sky snow sole south star stone storm sunny swift west winter wise york class gym"
 )
+COMMON_WORDS = set(_COMMON_WORDS.split())
 WORD = re.compile(r"[^\w'’-]+")
 
 
@@ -29,7 +31,7 @@ def _words(text: str) -> list[str]:
     return [re.sub(r"['’]s$", "", w) for w in WORD.split(text) if w]
 
 
-def _as_name(word: str, tokens: frozenset[str], *, continuing: bool) -> str | None:
+def _as_name(word: str, tokens: NameIndex, *, continuing: bool) -> str | None:
     """The word as a name token, if it is one: exact, a possessive typed without an apostrophe, or fuzzy.
     A lower-case common word ("wall", "rose") only counts as the surname after a given name."""
     norm = normalize(word)
@@ -46,11 +48,11 @@ def _as_name(word: str, tokens: frozenset[str], *, continuing: bool) -> str | No
 
 def find_student_name(text: str, roster: list[NameParts]) -> str | None:
     """The longest run of words that are names on the caller's roster (fuzzy, accent- and nickname-tolerant)."""
-    tokens = _roster_tokens(roster)
+    tokens = name_index(roster)  # built once per roster list (the service caches the list)
     best: list[str] = []
     run: list[str] = []
     words = _words(text)
-    for i, word in enumerate(words):
+    for word in words:
         name = _as_name(word, tokens, continuing=bool(run))
         if name is not None:
             run.append(name)
@@ -67,7 +69,7 @@ def find_student_name(text: str, roster: list[NameParts]) -> str | None:
     if not best:
         return None
     candidate = " ".join(best[:3])
-    if not any(name_score(candidate, n) >= THRESHOLD for n in roster):
+    if not tokens.any_at_least(candidate, THRESHOLD):
         return best[0]
     return candidate
 
@@ -88,24 +90,11 @@ def leftover_name(text: str) -> str | None:
     return None
 
 
-_TOKENS: dict[int, tuple[list[NameParts], int, frozenset[str]]] = {}  # id(roster) -> (roster, its length, tokens)
-
-
-def _roster_tokens(roster: list[NameParts]) -> frozenset[str]:
-    """Every given name and surname on the roster; computed once per roster list (the service caches the list)."""
-    cached = _TOKENS.get(id(roster))
-    if cached is not None and cached[0] is roster and cached[1] == len(roster):
-        return cached[2]
-    tokens = frozenset(t for n in roster for t in (*n.given, n.surname))
-    if len(_TOKENS) >= 16:
-        _TOKENS.clear()
-    _TOKENS[id(roster)] = (roster, len(roster), tokens)
-    return tokens
-
-
-def _is_name_token(token: str, tokens: frozenset[str]) -> bool:
+def _is_name_token(token: str, tokens: NameIndex) -> bool:
+    """Exactly a roster name, or (four letters or more) one token_similarity puts at THRESHOLD or more that begins
+    with the same letter (only the index's few close names can: THRESHOLD is above FUZZY_CAP)."""
     if token in tokens:
         return True
     if len(token) < 4:
         return False
-    return any(token_similarity(token, t) >= THRESHOLD for t in tokens if t[:1] == token[:1])
+    return any(t[:1] == token[:1] and token_similarity(token, t) >= THRESHOLD for t in tokens.similar(token))
