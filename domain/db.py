@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import asyncpg
 from sqlalchemy import event, exc
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # A pooled connection used less than this long ago is handed out without a liveness check (as HikariCP's
@@ -64,6 +67,51 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
             dbapi_connection.run_async(lambda connection: connection.fetchrow(";"))  # one round trip, no BEGIN
         except Exception as error:
             raise exc.DisconnectionError("pooled connection is dead") from error  # the pool retries with a new one
+
+
+# Errors after which a connection is gone: as SQLAlchemy does for its own statements, the whole pool is invalidated
+# (every connection made before now is replaced at its next checkout), so one dead connection fails one statement.
+_GONE: tuple[type[BaseException], ...] = (
+    OSError, asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+@asynccontextmanager
+async def driver_connection(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection's own asyncpg connection, for the few statements every turn runs: no ORM session, no
+    greenlet hop per statement (~0.6 ms of CPU each, measured). Each statement commits on its own (no BEGIN), as in
+    ``autocommit``. SQL is literal text with ``$n`` parameters, or a construct compiled once (``driver_sql``);
+    errors are asyncpg's own, except that a lost connection invalidates the pool as SQLAlchemy would."""
+    engine = sessions.kw["bind"]
+    async with engine.connect() as connection:
+        fairy = await connection.get_raw_connection()
+        try:
+            yield fairy.driver_connection
+        except _GONE as error:
+            engine.sync_engine.pool._invalidate(fairy, error)  # what Connection does on a disconnect
+            await connection.invalidate(error)
+            raise
+
+
+@dataclass(frozen=True, slots=True)
+class DriverSQL:
+    """A SQLAlchemy construct compiled once for asyncpg: its ``$n`` text and how to order the parameters."""
+
+    text: str
+    names: tuple[str, ...]
+    defaults: dict[str, Any]
+
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        return [params[name] if name in params else self.defaults[name] for name in self.names]
+
+
+def driver_sql(statement: Any) -> DriverSQL:
+    compiled = statement.compile(dialect=_ASYNCPG_DIALECT)
+    return DriverSQL(str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params))
+
+
+_ASYNCPG_DIALECT = postgresql_asyncpg.dialect(paramstyle="numeric_dollar")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

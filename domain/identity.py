@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
-from domain.db import autocommit
+from domain.db import autocommit, driver_connection, driver_sql
 from domain.models import School, Staff
+from domain.models.org import Role
 
 MAX_ID_LENGTH = 64
 
@@ -22,36 +25,49 @@ class IdentityService:
         self._sessions = sessions
 
     async def resolve(self, tenant_id: str | None, aad_object_id: str | None) -> Actor | None:
+        """Every turn starts here: one statement on the driver connection (the ORM path cost ~0.6 ms more CPU)."""
         if not (plausible_id(tenant_id) and plausible_id(aad_object_id)):
             return None
-        return await self._one(Staff.tenant_id == tenant_id, Staff.aad_object_id == aad_object_id)
+        async with driver_connection(self._sessions) as connection:
+            row = await connection.fetchrow(_BY_TEAMS_ID.text, *_BY_TEAMS_ID.args(
+                {"tenant_id": tenant_id, "aad_object_id": aad_object_id}))
+        return None if row is None else _actor(tuple(row))
 
     async def by_email(self, email: str) -> Actor | None:
         """For operator tools (``python -m bot plan --as``), never for Teams turns."""
         return await self._one(Staff.email == email.strip().lower())
 
     async def _one(self, *conditions: ColumnElement[bool]) -> Actor | None:
-        # columns, not ORM entities: this runs on every turn, and loading two entities costs three times the query
         async with autocommit(self._sessions) as session:
-            row = (
-                await session.execute(
-                    select(Staff.id, Staff.school_id, Staff.role, Staff.tenant_id, Staff.aad_object_id,
-                           Staff.display_name, Staff.email, School.name, School.time_zone)
-                    .join(School, School.id == Staff.school_id)
-                    .where(*conditions, Staff.active.is_(True))
-                )
-            ).first()
-        if row is None:
-            return None
-        staff_id, school_id, role, tenant_id, aad_object_id, display_name, email, school_name, time_zone = row
-        return Actor(
-            staff_id=staff_id,
-            school_id=school_id,
-            role=role,
-            tenant_id=tenant_id,
-            aad_object_id=aad_object_id,
-            display_name=display_name,
-            email=email,
-            school_name=school_name,
-            time_zone=time_zone,
-        )
+            row = (await session.execute(_actor_columns().where(*conditions))).first()
+        return None if row is None else _actor(tuple(row))
+
+
+def _actor_columns() -> Select[Any]:
+    # columns, not ORM entities: loading two entities costs three times the query
+    return (
+        select(Staff.id, Staff.school_id, Staff.role, Staff.tenant_id, Staff.aad_object_id, Staff.display_name,
+               Staff.email, School.name, School.time_zone)
+        .join(School, School.id == Staff.school_id)
+        .where(Staff.active.is_(True))
+    )
+
+
+_BY_TEAMS_ID = driver_sql(
+    _actor_columns().where(Staff.tenant_id == bindparam("tenant_id"), Staff.aad_object_id == bindparam("aad_object_id"))
+)
+
+
+def _actor(row: tuple[Any, ...]) -> Actor:
+    staff_id, school_id, role, tenant_id, aad_object_id, display_name, email, school_name, time_zone = row
+    return Actor(
+        staff_id=staff_id,
+        school_id=school_id,
+        role=Role(role),  # the driver returns the enum's text
+        tenant_id=tenant_id,
+        aad_object_id=aad_object_id,
+        display_name=display_name,
+        email=email,
+        school_name=school_name,
+        time_zone=time_zone,
+    )

@@ -3,11 +3,13 @@ answer the next message). Student ids are recorded so a student's deletion can r
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.db import autocommit
+from domain.db import driver_connection, driver_sql
 from domain.models import ConversationTurn
 
 MAX_TURNS = 10
@@ -17,7 +19,7 @@ KEEP_ROWS = 50  # per conversation
 # Both turns and the trim in one statement, written out once (this runs on every turn; building the equivalent
 # insert/CTE/delete constructs each time cost more than the database work). The DELETE's snapshot does not see the
 # two rows the CTE adds, so it keeps KEEP_ROWS - 2 older ones.
-REMEMBER = text(
+REMEMBER = driver_sql(text(
     """
     WITH added AS (
         INSERT INTO conversation_turns (conversation_id, staff_id, role, content, student_ids)
@@ -30,7 +32,14 @@ REMEMBER = text(
       AND id NOT IN (SELECT id FROM conversation_turns WHERE conversation_id = :conversation_id
                      ORDER BY id DESC LIMIT :keep)
     """
-).bindparams(bindparam("student_ids", type_=JSONB))
+).bindparams(bindparam("student_ids", type_=JSONB)))  # bound as JSON text (the driver's jsonb codec takes text)
+RECENT = driver_sql(
+    select(ConversationTurn.role, ConversationTurn.content)
+    .where(ConversationTurn.conversation_id == bindparam("conversation_id"),
+           ConversationTurn.staff_id == bindparam("staff_id"))
+    .order_by(ConversationTurn.id.desc())
+    .limit(MAX_TURNS)
+)
 
 
 class ConversationMemory:
@@ -46,15 +55,9 @@ class ConversationMemory:
 
     async def recent(self, conversation_id: str, staff_id: int) -> list[dict[str, str]]:
         """The latest messages of this user in this conversation, oldest first, within the budget."""
-        async with autocommit(self._sessions) as session:
-            rows = (
-                await session.execute(
-                    select(ConversationTurn.role, ConversationTurn.content)
-                    .where(ConversationTurn.conversation_id == conversation_id, ConversationTurn.staff_id == staff_id)
-                    .order_by(ConversationTurn.id.desc())
-                    .limit(MAX_TURNS)
-                )
-            ).all()
+        async with driver_connection(self._sessions) as connection:  # every turn: the driver's own statement
+            rows = await connection.fetch(RECENT.text, *RECENT.args(
+                {"conversation_id": conversation_id, "staff_id": staff_id}))
         history: list[dict[str, str]] = []
         used = 0
         for role, content in rows:
@@ -71,6 +74,6 @@ class ConversationMemory:
         self, conversation_id: str, staff_id: int, user_text: str, reply_text: str, student_ids: list[int]
     ) -> None:
         params = {"conversation_id": conversation_id, "staff_id": staff_id, "user_text": user_text,
-                  "reply_text": reply_text, "student_ids": sorted(set(student_ids)), "keep": KEEP_ROWS - 2}
-        async with autocommit(self._writes) as session:  # both turns and the trim: one statement, one round trip
-            await session.execute(REMEMBER, params)
+                  "reply_text": reply_text, "student_ids": json.dumps(sorted(set(student_ids))), "keep": KEEP_ROWS - 2}
+        async with driver_connection(self._writes) as connection:  # both turns and the trim: one statement
+            await connection.execute(REMEMBER.text, *REMEMBER.args(params))

@@ -5,8 +5,9 @@ and one implicit transaction: the row exists exactly when the profile is returne
 (no profile without its audit row, no audit row for a profile that was not read). One round trip instead of four
 (classes, columns, audit insert, plus health notes for nurses and admins).
 
-The statement is built once per kind of viewer (the fields they may see) with the viewer and the student as bound
-parameters, and reused: building and keying an equivalent construct on every turn cost more than the database work.
+The statement is built and compiled once per kind of viewer (the fields they may see) with the viewer and the student
+as bound parameters, and run on the driver connection: building, keying and executing an equivalent construct through
+the ORM session on every turn cost more than the database work.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from domain.authorization import (
     student_visible_to_viewer,
     viewer_params,
 )
+from domain.db import DriverSQL, driver_sql
 from domain.models import Enrollment, Guardian, HealthNote, SchoolClass, Student
 
 READ_ACTION = "student.read"
@@ -43,12 +45,17 @@ def profile_params(actor: Actor, student_id: int, via: str) -> dict[str, Any]:
     }
 
 
-def profile_statement(actor: Actor) -> Select[Any]:
-    """The statement for this viewer's kind; execute it with ``profile_params``. No row: not visible (no audit)."""
-    return _statement(actor.is_school_wide, field_access(actor))
+def profile_sql(actor: Actor) -> DriverSQL:
+    """The statement for this viewer's kind, for ``domain.db.driver_connection``; its arguments come from
+    ``profile_params``. No row: the student is not visible to the caller (and no audit row was written)."""
+    return _compiled(actor.is_school_wide, field_access(actor))
 
 
 @lru_cache(maxsize=8)
+def _compiled(school_wide: bool, access: FieldAccess) -> DriverSQL:
+    return driver_sql(_statement(school_wide, access))
+
+
 def _statement(school_wide: bool, access: FieldAccess) -> Select[Any]:
     student_id = bindparam("student_id")
     visible = student_visible_to_viewer(school_wide)

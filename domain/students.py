@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import audit
 from domain.actor import Actor
 from domain.authorization import class_visible, field_access, student_visible
-from domain.db import autocommit
+from domain.db import autocommit, driver_connection
 from domain.errors import InvalidInput
 from domain.models import Enrollment, School, SchoolClass, Student
 from domain.names import MATCH_THRESHOLD, NameIndex, NameParts, name_index, normalize
-from domain.student_profile import profile_params, profile_statement
+from domain.student_profile import profile_params, profile_sql
 
 STUDENT_NUMBER = re.compile(r"^[Ss]\d{4,9}$")
 MAX_QUERY_CHARS = 120
@@ -119,59 +119,41 @@ class StudentService:
         query = " ".join(query.split())
         if not query or len(query) > MAX_QUERY_CHARS:
             raise InvalidInput(f"Give a student's name or number (up to {MAX_QUERY_CHARS} characters).")
-        # autocommit: reads, then the audit insert as its own statement (if it fails, nothing is returned)
-        async with autocommit(self._sessions) as session:
-            matches = await self._match(session, actor, query, class_hint, in_scope=True)
-            if not matches:
-                refused = await self._match(session, actor, query, None, in_scope=False)
-                await audit.record(
-                    session,
-                    actor,
-                    action="student.read",
-                    subject_type="student",
-                    subject_ids=[r.id for r in refused],
-                    via=via,
-                    allowed=False,
-                    reason="not in the caller's classes or school",
-                )
-                return StudentLookup(status="not_found", query=query)
-            if len(matches) > 1:
+        # Each statement commits on its own (reads, audit inserts): the profile and its audit row are one statement.
+        matches = await self._match(actor, query, class_hint, in_scope=True)
+        if not matches:
+            refused = await self._match(actor, query, None, in_scope=False)
+            await self._refusal(actor, [r.id for r in refused], via)
+            return StudentLookup(status="not_found", query=query)
+        if len(matches) > 1:
+            async with autocommit(self._sessions) as session:
                 summaries = await self._summaries(session, actor, matches[:MAX_CANDIDATES])
                 visible = {s.id for s in summaries}
                 # those who left the caller's classes since the roster was read drop out here
                 matches = [m for m in matches[:MAX_CANDIDATES] if m.id in visible] or matches[:MAX_CANDIDATES]
-                if not visible:
+                if len(matches) > 1 and visible:
                     await audit.record(
-                        session, actor, action="student.read", subject_type="student",
-                        subject_ids=[r.id for r in matches], via=via, allowed=False,
-                        reason="not in the caller's classes or school",
+                        session, actor, action="student.list", subject_type="student",
+                        subject_ids=[s.id for s in summaries], via=via, allowed=True, reason="ambiguous name",
                     )
-                    return StudentLookup(status="not_found", query=query)
-            if len(matches) > 1:
-                await audit.record(
-                    session,
-                    actor,
-                    action="student.list",
-                    subject_type="student",
-                    subject_ids=[s.id for s in summaries],
-                    via=via,
-                    allowed=True,
-                    reason="ambiguous name",
-                )
-                return StudentLookup(status="ambiguous", query=query, candidates=tuple(summaries))
-            profile = await self._profile(session, actor, matches[0], via)  # audited in the same statement
-            if profile is None:  # left the caller's classes since the roster was read
-                await audit.record(
-                    session, actor, action="student.read", subject_type="student",
-                    subject_ids=[r.id for r in matches], via=via, allowed=False,
-                    reason="not in the caller's classes or school",
-                )
+                    return StudentLookup(status="ambiguous", query=query, candidates=tuple(summaries))
+            if not visible:
+                await self._refusal(actor, [r.id for r in matches], via)
                 return StudentLookup(status="not_found", query=query)
-            return StudentLookup(status="found", query=query, profile=profile)
+        profile = await self._profile(actor, matches[0], via)  # audited in the same statement
+        if profile is None:  # left the caller's classes since the roster was read
+            await self._refusal(actor, [r.id for r in matches], via)
+            return StudentLookup(status="not_found", query=query)
+        return StudentLookup(status="found", query=query, profile=profile)
 
-    async def _match(
-        self, session: AsyncSession, actor: Actor, query: str, class_hint: str | None, *, in_scope: bool
-    ) -> list[_RosterRow]:
+    async def _refusal(self, actor: Actor, student_ids: list[int], via: str) -> None:
+        async with autocommit(self._sessions) as session:
+            await audit.record(
+                session, actor, action="student.read", subject_type="student", subject_ids=student_ids, via=via,
+                allowed=False, reason="not in the caller's classes or school",
+            )
+
+    async def _match(self, actor: Actor, query: str, class_hint: str | None, *, in_scope: bool) -> list[_RosterRow]:
         def statement() -> Select:  # type: ignore[type-arg]
             visible = student_visible(actor)
             return select(
@@ -184,17 +166,15 @@ class StudentService:
             ).where(visible if in_scope else not_(visible))
 
         if STUDENT_NUMBER.match(query):
-            rows = (await session.execute(statement().where(Student.student_number == query.upper()))).all()
-            return [_row(r) for r in rows]
+            return await self._rows(statement().where(Student.student_number == query.upper()))
         if class_hint and in_scope:
-            stmt = statement().where(Student.id.in_(self._hinted_students(actor, class_hint)))
-            roster = [_row(r) for r in (await session.execute(stmt)).all()]
+            roster = await self._rows(statement().where(Student.id.in_(self._hinted_students(actor, class_hint))))
             index = NameIndex([r.name for r in roster])  # a one-off list: not kept in the shared index cache
         elif in_scope:
-            roster = await self._roster_rows(session, actor, statement)
+            roster = await self._roster_rows(actor, statement)
             index = name_index(roster, _name_of)  # the cached roster's index is built once
         else:
-            roster = [_row(r) for r in (await session.execute(statement())).all()]
+            roster = await self._rows(statement())
             index = NameIndex([r.name for r in roster])
         scored = sorted(
             ((score, roster[i]) for score, i in index.scores_at_least(query, MATCH_THRESHOLD)),
@@ -206,15 +186,19 @@ class StudentService:
         margin = 3.0 if best >= 97 else 5.0
         return [r for s, r in scored if s >= best - margin]
 
+    async def _rows(self, statement: Select) -> list[_RosterRow]:  # type: ignore[type-arg]
+        async with autocommit(self._sessions) as session:
+            return [_row(r) for r in (await session.execute(statement)).all()]
+
     async def _roster_rows(
-        self, session: AsyncSession, actor: Actor, statement: Callable[[], Select]  # type: ignore[type-arg]
+        self, actor: Actor, statement: Callable[[], Select]  # type: ignore[type-arg]
     ) -> list[_RosterRow]:
         key = (actor.staff_id, actor.role, actor.school_id)
         now = time.monotonic()
         cached = self._rosters.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        rows = [_row(r) for r in (await session.execute(statement())).all()]
+        rows = await self._rows(statement())
         if len(self._rosters) > 4096:
             self._rosters = {k: v for k, v in self._rosters.items() if v[0] > now}
         self._rosters[key] = (now + ROSTER_CACHE_S, rows)
@@ -256,14 +240,15 @@ class StudentService:
             if r.id in classes
         ]
 
-    async def _profile(self, session: AsyncSession, actor: Actor, row: _RosterRow, via: str) -> StudentProfile | None:
+    async def _profile(self, actor: Actor, row: _RosterRow, via: str) -> StudentProfile | None:
         """The profile, read and audited in one statement; None (and no audit row) when the caller may no longer
         see this student."""
         access = field_access(actor)
-        found = (await session.execute(profile_statement(actor), profile_params(actor, row.id, via))).first()
-        if found is None:
+        sql = profile_sql(actor)
+        async with driver_connection(self._sessions) as connection:
+            student = await connection.fetchrow(sql.text, *sql.args(profile_params(actor, row.id, via)))
+        if student is None:
             return None
-        student = found._mapping
         summary = StudentSummary(
             student["id"], f"{student['preferred_name'] or student['first_name']} {student['last_name']}",
             student["grade"], student["student_number"], tuple(student["class_names"]),

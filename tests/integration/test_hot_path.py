@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -365,7 +366,7 @@ async def test_memory_keeps_exactly_the_newest_rows_of_one_conversation_and_a_fa
     assert await turns(outside, "conv-other") == other_before
 
     # The conversation is full, so a successful write would delete its two oldest rows: a failed one deletes none.
-    with pytest.raises(exc.IntegrityError):
+    with pytest.raises(asyncpg.exceptions.ForeignKeyViolationError):  # the driver's own error (domain.db)
         await memory.remember("conv-main", MISSING_STAFF_ID, "question x", "answer x", [])
     assert await turns(outside, "conv-main") == kept
     assert await turns(outside, "conv-other") == other_before
@@ -425,6 +426,23 @@ async def test_a_connection_that_died_within_the_window_fails_one_statement_then
 
     replaced = await backend_pid(one_connection)  # the pool was invalidated: the next checkout reconnects
     assert replaced != pid
+
+
+async def test_a_dead_connection_under_the_driver_fails_one_statement_then_the_pool_is_replaced(
+    one_connection: AsyncEngine, outside: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """domain.db.driver_connection: a lost connection invalidates the pool as SQLAlchemy's own statements do."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 3600.0)  # never pinged: the statement itself finds it dead
+    sessions = make_sessionmaker(one_connection)
+    pid = await backend_pid(one_connection)
+    await terminate(outside, pid)
+
+    with pytest.raises(db._GONE):  # closed, reset or shut down, as the driver happens to notice it
+        async with db.driver_connection(sessions) as connection:
+            await connection.fetchval("SELECT 1")
+
+    async with db.driver_connection(sessions) as connection:  # the next checkout reconnects
+        assert await connection.fetchval("SELECT pg_backend_pid()") != pid
 
 
 @pytest.fixture
