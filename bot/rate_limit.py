@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +27,26 @@ log = logging.getLogger(__name__)
 
 PREFIX = "faraday:limit:"
 CHARS_PER_TOKEN = 4  # estimate when a backend does not report usage
+# KEYS: one sorted set per window. ARGV: now, member, then per window: trim bound (now - seconds), ttl, limit.
+# Counts the member in every window; if any window is over its limit, takes it out of all of them again (a refused
+# message uses up no window). Returns per window {count, oldest score}; scores stay strings (a Lua number returned
+# to Redis is truncated to an integer).
+HITS_SCRIPT = """
+local over, out = false, {}
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, 0, ARGV[3 * i])
+  redis.call('ZADD', key, ARGV[1], ARGV[2])
+  local count = redis.call('ZCARD', key)
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  redis.call('EXPIRE', key, ARGV[3 * i + 1])
+  if count > tonumber(ARGV[3 * i + 2]) then over = true end
+  out[i] = {count, oldest[2]}
+end
+if over then
+  for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[2]) end
+end
+return out
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +84,8 @@ class RateLimiter:
         self._local_tokens: dict[str, int] = {}
         self._degraded = False
         self._ids = itertools.count()
+        self._tag = secrets.token_hex(4)  # members stay unique across replicas that share the windows
+        self._script = redis.register_script(HITS_SCRIPT) if redis is not None else None
 
     # --- message rate --------------------------------------------------------------------------------------------
     async def hit(self, user: str) -> Decision:
@@ -84,31 +107,20 @@ class RateLimiter:
         return worst
 
     async def _redis_hits(self, keys: list[str], now: float) -> list[Decision]:
-        """Every window in one MULTI/EXEC round trip (a sliding log per window: a sorted set of message times)."""
-        assert self._redis is not None
-        member = f"{now:.6f}:{next(self._ids)}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for key, window in zip(keys, self.windows, strict=True):
-                pipe.zremrangebyscore(key, 0, now - window.seconds)
-                pipe.zadd(key, {member: now})
-                pipe.zcard(key)
-                pipe.zrange(key, 0, 0, withscores=True)
-                pipe.expire(key, window.seconds + 1)
-            replies = await pipe.execute()
+        """Every window in one script call, atomically (a sliding log per window: a sorted set of message times)."""
+        assert self._script is not None
+        member = f"{now:.6f}:{self._tag}:{next(self._ids)}"
+        args: list[str | int | float] = [now, member]
+        for window in self.windows:
+            args += [now - window.seconds, window.seconds + 1, window.limit]
+        replies = await self._script(keys=keys, args=args)
         self._recovered()
         decisions = []
-        for i, window in enumerate(self.windows):
-            _, _, count, oldest, _ = replies[5 * i : 5 * i + 5]
+        for window, (count, oldest) in zip(self.windows, replies, strict=True):
             if int(count) <= window.limit:
                 decisions.append(Decision(True))
-                continue
-            first = float(oldest[0][1]) if oldest else now
-            decisions.append(Decision(False, max(1, int(first + window.seconds - now) + 1)))
-        if not all(d.allowed for d in decisions):  # a refused message does not use up any window
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.zrem(key, member)
-                await pipe.execute()
+            else:
+                decisions.append(Decision(False, max(1, int(float(oldest) + window.seconds - now) + 1)))
         return decisions
 
     def _local_hit(self, key: str, window: Window, now: float) -> Decision:
