@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 from domain import conversations, db
 from domain.actor import Actor
 from domain.conversations import ConversationService
-from domain.db import asyncpg_url, make_engine, make_sessionmaker, autocommit, unit_of_work
+from domain.db import asyncpg_url, autocommit, make_engine, make_sessionmaker, unit_of_work
 from domain.identity import IdentityService
 from domain.memory import KEEP_ROWS, MAX_TURNS, ConversationMemory
 from domain.seed.facts import DEMO
