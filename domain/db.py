@@ -105,6 +105,15 @@ class DriverSQL:
     def args(self, params: dict[str, Any]) -> list[Any]:
         return [params[name] if name in params else self.defaults[name] for name in self.names]
 
+    async def fetch(self, connection: asyncpg.Connection, **params: Any) -> list[asyncpg.Record]:
+        return await connection.fetch(self.text, *self.args(params))
+
+    async def fetchrow(self, connection: asyncpg.Connection, **params: Any) -> asyncpg.Record | None:
+        return await connection.fetchrow(self.text, *self.args(params))
+
+    async def execute(self, connection: asyncpg.Connection, **params: Any) -> str:
+        return await connection.execute(self.text, *self.args(params))
+
 
 def driver_sql(statement: Any) -> DriverSQL:
     compiled = statement.compile(dialect=_ASYNCPG_DIALECT)

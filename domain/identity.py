@@ -29,8 +29,7 @@ class IdentityService:
         if not (plausible_id(tenant_id) and plausible_id(aad_object_id)):
             return None
         async with driver_connection(self._sessions) as connection:
-            row = await connection.fetchrow(_BY_TEAMS_ID.text, *_BY_TEAMS_ID.args(
-                {"tenant_id": tenant_id, "aad_object_id": aad_object_id}))
+            row = await _BY_TEAMS_ID.fetchrow(connection, tenant_id=tenant_id, aad_object_id=aad_object_id)
         return None if row is None else _actor(tuple(row))
 
     async def by_email(self, email: str) -> Actor | None:

@@ -56,8 +56,7 @@ class ConversationMemory:
     async def recent(self, conversation_id: str, staff_id: int) -> list[dict[str, str]]:
         """The latest messages of this user in this conversation, oldest first, within the budget."""
         async with driver_connection(self._sessions) as connection:  # every turn: the driver's own statement
-            rows = await connection.fetch(RECENT.text, *RECENT.args(
-                {"conversation_id": conversation_id, "staff_id": staff_id}))
+            rows = await RECENT.fetch(connection, conversation_id=conversation_id, staff_id=staff_id)
         history: list[dict[str, str]] = []
         used = 0
         for role, content in rows:
@@ -76,4 +75,4 @@ class ConversationMemory:
         params = {"conversation_id": conversation_id, "staff_id": staff_id, "user_text": user_text,
                   "reply_text": reply_text, "student_ids": json.dumps(sorted(set(student_ids))), "keep": KEEP_ROWS - 2}
         async with driver_connection(self._writes) as connection:  # both turns and the trim: one statement
-            await connection.execute(REMEMBER.text, *REMEMBER.args(params))
+            await REMEMBER.execute(connection, **params)

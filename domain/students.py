@@ -244,9 +244,8 @@ class StudentService:
         """The profile, read and audited in one statement; None (and no audit row) when the caller may no longer
         see this student."""
         access = field_access(actor)
-        sql = profile_sql(actor)
         async with driver_connection(self._sessions) as connection:
-            student = await connection.fetchrow(sql.text, *sql.args(profile_params(actor, row.id, via)))
+            student = await profile_sql(actor).fetchrow(connection, **profile_params(actor, row.id, via))
         if student is None:
             return None
         summary = StudentSummary(
