@@ -110,6 +110,14 @@ def _object(value: Any) -> Any:
     raise _Unsupported(kind.__name__)  # a model inside plain JSON, a datetime, a tuple...
 
 
+def serialize(model: Model) -> Any:
+    """``model.serialize()`` (msrest's ``Model.serialize``, which does not build models from dicts), fast."""
+    try:
+        return model_json(model)
+    except _Unsupported:
+        return model.serialize()
+
+
 class FastSerializer(Serializer):  # type: ignore[misc]
     """msrest's Serializer with the fast path for request bodies that are models (the activities we send)."""
 

@@ -19,6 +19,7 @@ from botbuilder.schema import (
 
 from bot import actions, typeahead
 from bot.actions import CardOutcome
+from bot.activity_json import serialize
 from bot.admin_commands import admin_command
 from bot.agent.loop import Agent, AgentReply
 from bot.agent.offline.answers import HELP_TEXT
@@ -218,7 +219,7 @@ class FaradayBot(ActivityHandler):
         if actor is None:
             log.info("unknown user refused", extra={"activity_type": activity.type})
             return None
-        reference = TurnContext.get_conversation_reference(activity).serialize()
+        reference = serialize(TurnContext.get_conversation_reference(activity))
         await self._conversations.remember(actor, reference)
         return actor
 

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msrest.serialization import Serializer
 
-from bot.activity_json import FastSerializer, model_json
+from bot.activity_json import FastSerializer, model_json, serialize
 from bot.ai_entities import ai_entity
 from bot.cards.elements import attachment
 from bot.streaming import StreamInfoEntity
@@ -124,3 +124,14 @@ def test_connector_clients_get_the_fast_serializer() -> None:
     credentials = MicrosoftAppCredentials("", "")
     client = ConnectorTransport().install(ConnectorClient(credentials, base_url="https://smba.example.invalid/amer/"))
     assert isinstance(client.conversations._serialize, FastSerializer)
+
+
+@pytest.mark.parametrize("name", list(common()))
+def test_a_conversation_reference_serialises_as_model_serialize_does(name: str) -> None:
+    from botbuilder.core import TurnContext
+
+    activity = common()[name]
+    activity.id = "1700000000001"
+    reference = TurnContext.get_conversation_reference(activity)
+    assert model_json(reference) == reference.serialize()  # the fast path was taken
+    assert serialize(reference) == reference.serialize()
