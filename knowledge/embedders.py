@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -68,6 +69,114 @@ def load_minilm() -> Any:
     return _model
 
 
+MAX_TOKENS = 256  # the model's max_seq_length: sentence-transformers truncates there too
+
+
+def onnx_cache_dir() -> Path:
+    return Path(os.environ.get("FARADAY_CACHE_DIR") or Path.home() / ".cache" / "faraday")
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 on ONNX Runtime: the shipped weights exported once to an ONNX graph (with torch, cached by the
+    weights' hash), then tokenised by its own tokenizer and mean-pooled over the attention mask, as
+    sentence-transformers does. The same vectors (cosine ≥ 0.99999 against sentence-transformers, tested) at about a
+    third of the CPU: 5 ms against 15 ms a query on this machine. A process that finds the graph cached never imports
+    torch."""
+
+    def __init__(self, graph: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = TORCH_THREADS  # the same reasoning as for torch: one thread, no spinning
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding()
+
+    def encode(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                             "token_type_ids": np.zeros_like(ids)})
+        weights = mask[:, :, None].astype(hidden.dtype)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+    @classmethod
+    def load(cls) -> OnnxMiniLM:
+        return cls(export_onnx_graph())
+
+
+def export_onnx_graph(cache_dir: Path | None = None) -> Path:
+    """The cached ONNX graph of the shipped weights, exported on first use (~3 s, with torch)."""
+    import hashlib
+
+    weights = minilm_path() / "model.safetensors"
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+    graph = (cache_dir or onnx_cache_dir()) / f"all-MiniLM-L6-v2-{digest}.onnx"
+    if graph.exists():
+        return graph
+    import torch
+
+    model = load_minilm()[0].auto_model.eval()
+
+    class HiddenStates(torch.nn.Module):
+        def __init__(self, bert: Any) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    graph.parent.mkdir(parents=True, exist_ok=True)
+    partial = graph.with_suffix(f".{os.getpid()}.partial")
+    sample = torch.tensor([[101, 7592, 102]])
+    axes = {0: "batch", 1: "tokens"}
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on BERT's shape arithmetic (dynamic axes cover it)
+        torch.onnx.export(
+            HiddenStates(model), (sample, torch.ones_like(sample), torch.zeros_like(sample)), str(partial),
+            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["hidden"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "hidden": axes},
+            opset_version=17, dynamo=False,
+        )
+    partial.replace(graph)  # atomic: a concurrent process sees the whole graph or none
+    return graph
+
+
+_encoder: Any = None
+_encoder_lock = threading.Lock()  # not _model_lock: exporting the graph loads the torch model under that one
+
+
+def load_encoder() -> Any:
+    """The process's MiniLM encoder (``encode(texts) -> unit vectors``): ONNX Runtime when it is installed, else
+    sentence-transformers on torch. Loaded once; thread-safe."""
+    global _encoder
+    if _encoder is None:
+        with _encoder_lock:
+            if _encoder is None:
+                try:
+                    _encoder = OnnxMiniLM.load()
+                except ImportError:  # onnxruntime (or onnx, for the first export) not installed
+                    _encoder = _SentenceTransformerEncoder(load_minilm())
+    return _encoder
+
+
+class _SentenceTransformerEncoder:
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def encode(self, texts: list[str]) -> Any:
+        return self._model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
+                                  show_progress_bar=False)
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 on CPU, run in a worker thread so the event loop is never blocked."""
 
@@ -78,9 +187,9 @@ class MiniLMEmbedder:
         self.batch_size = batch_size
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        vectors = load_minilm().encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+        encoder = load_encoder()
+        vectors = [row for start in range(0, len(texts), self.batch_size)
+                   for row in encoder.encode(texts[start : start + self.batch_size])]
         return [[float(x) for x in row] for row in vectors]
 
     async def warm_up(self) -> None:

@@ -43,9 +43,9 @@ class CountingEmbedder:
 
 @pytest.fixture(scope="session")
 def minilm() -> MiniLMEmbedder:
-    from knowledge.embedders import load_minilm
+    from knowledge.embedders import load_encoder
 
-    load_minilm()
+    load_encoder()
     return MiniLMEmbedder()
 
 
