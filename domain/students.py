@@ -108,7 +108,7 @@ class StudentService:
                 .order_by(Student.last_name, Student.first_name)
                 .limit(limit)
             )
-            return [(i, f"{p or f} {last}", g) for i, f, p, last, g in rows]
+            return [(i, display_name(f, p, last), g) for i, f, p, last, g in rows]
 
     async def find(self, actor: Actor, query: str, *, class_hint: str | None = None, via: str) -> StudentLookup:
         """Find one student by name (fuzzy) or student number among those the caller may see.
@@ -249,7 +249,7 @@ class StudentService:
         if student is None:
             return None
         summary = StudentSummary(
-            student["id"], f"{student['preferred_name'] or student['first_name']} {student['last_name']}",
+            student["id"], display_name(student["first_name"], student["preferred_name"], student["last_name"]),
             student["grade"], student["student_number"], tuple(student["class_names"]),
         )
         contact = (
@@ -268,6 +268,11 @@ class StudentService:
         )
 
 
+def display_name(first: str, preferred: str | None, last: str) -> str:
+    """How a student is named to staff: the preferred first name when there is one."""
+    return f"{preferred or first} {last}"
+
+
 def _name_of(row: _RosterRow) -> NameParts:
     return row.name
 
@@ -277,7 +282,7 @@ def _row(r) -> _RosterRow:  # type: ignore[no-untyped-def]
     return _RosterRow(
         id=r.id,
         name=name,
-        display_name=f"{r.preferred_name or r.first_name} {r.last_name}",
+        display_name=display_name(r.first_name, r.preferred_name, r.last_name),
         grade=r.grade,
         student_number=r.student_number,
     )
