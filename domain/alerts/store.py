@@ -139,11 +139,17 @@ class DeliveryStore:
 
 
 async def _card_state(session: AsyncSession, alert_id: int) -> CardState:
+    """The alert's card state, read after locking the alert row FOR SHARE.
+
+    Two statements on purpose: under READ COMMITTED a statement that waits for a row lock re-reads only the locked
+    row; a subquery in the same statement keeps the snapshot taken before the wait and would miss a failure that
+    ``mark_failed`` committed while we waited. The second statement takes a fresh snapshot after the lock is held."""
+    await session.execute(text("SELECT 1 FROM alerts WHERE id = :id FOR SHARE"), {"id": alert_id})
     row = (await session.execute(
         text("SELECT a.acknowledged_at IS NOT NULL AS acknowledged,"
              " (SELECT count(*) FROM alert_deliveries d WHERE d.alert_id = a.id AND d.status = 'failed'"
              "  AND d.kind <> 'reporter') AS failures"
-             " FROM alerts a WHERE a.id = :id FOR SHARE OF a"), {"id": alert_id}
+             " FROM alerts a WHERE a.id = :id"), {"id": alert_id}
     )).one()
     return CardState(bool(row.acknowledged), int(row.failures))
 

@@ -4,8 +4,13 @@ permanent failures, conversations created for admins without a stored chat."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+
+from sqlalchemy import text
 
 from domain.alerts.relay import RelayConfig
+from domain.alerts.store import CardState, DeliveryStore
+from domain.alerts.types import Sent
 from domain.db import make_engine, make_sessionmaker
 from domain.seed.facts import DEMO
 from tests.alerts.conftest import FAST, World, drain, make_relay, settle
@@ -98,6 +103,37 @@ async def test_a_permanent_403_is_recorded_and_shown_to_the_other_recipients(sub
     updated = world.connector.updates(chat)
     latest = updated[-1]["attachments"][0]["content"] if updated else world.connector.cards(chat)[-1]
     assert "Lynne Robbins" in str(latest), "Megan's card shows the failed delivery"
+
+
+async def test_a_card_sent_while_a_failure_commits_is_flagged_for_an_update(subscribed: World) -> None:
+    """The race behind the test above, made deterministic: a failure commits while mark_sent waits for the alert
+    row; the card just sent (rendered without the failure) must be flagged for an update, not recorded as current."""
+    world = subscribed
+    await world.log_incident()
+    store = DeliveryStore(world.sessions)
+    now = world.clock()
+    claims = await store.claim(now, now + timedelta(seconds=30), 50)
+    failing, sending = [c for c in claims if c.kind == "alert"][:2]
+    async with world.sessions() as other:
+        async with other.begin():
+            await other.execute(text("SELECT 1 FROM alerts WHERE id = :id FOR NO KEY UPDATE"),
+                                {"id": failing.alert_id})
+            await other.execute(text("UPDATE alert_deliveries SET status = 'failed' WHERE id = :id"),
+                                {"id": failing.id})
+            marking = asyncio.create_task(store.mark_sent(sending, Sent("act-1", "conv-1"),
+                                                          rendered=CardState(False, 0), now=now))
+            for _ in range(200):  # until mark_sent is waiting for the alert row lock
+                async with world.sessions() as probe:
+                    waiting = await probe.scalar(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND query LIKE '%FROM alerts%FOR SHARE%'"))
+                if waiting:
+                    break
+                await asyncio.sleep(0.01)
+            assert waiting, "mark_sent never waited for the alert row"
+        assert await marking
+    status = {r["id"]: r["status"] for r in await world.deliveries()}
+    assert status[sending.id] == "update_pending", "the stale card is refreshed"
 
 
 async def test_retries_stop_after_the_attempt_limit(subscribed: World) -> None:
