@@ -37,11 +37,17 @@ def e2e_db_url(postgres: EmbeddedPostgres, full_template: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def bot_endpoint(e2e_db_url: str, redis_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def bot_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bot subprocess's stdout and stderr (JSON log lines): quote its tail when an end-to-end step fails."""
+    return tmp_path_factory.mktemp("bot") / "bot.log"
+
+
+@pytest.fixture(scope="module")
+def bot_endpoint(e2e_db_url: str, redis_server: str, bot_log: Path) -> Iterator[str]:
     if not BIN.exists() or not CHROMIUM.exists():
         pytest.fail("end-to-end tests need `scripts/setup --browser` (npm packages and Debian chromium)")
     port = _free_port()
-    log = tmp_path_factory.mktemp("bot") / "bot.log"
+    log = bot_log
     env = {
         **os.environ,
         "DATABASE_URL": e2e_db_url,
