@@ -22,6 +22,7 @@ from bot.auth import make_authentication
 from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
 from bot.dedupe import Deduplicator
 from bot.handler import FaradayBot
+from bot.heap import freeze_startup_heap
 from bot.ics_route import EVENTS, ics_routes
 from bot.rate_limit import BudgetedBackend, RateLimiter
 from bot.retrying_adapter import RetryingCloudAdapter
@@ -140,7 +141,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         waker = RedisWaker(redis) if redis is not None else None
         escalate = timedelta(minutes=settings.alert_escalation_minutes)
         app[EVENTS] = events
-        warm = asyncio.create_task(_warm_up(embedder))
+        warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
             backend=model,
@@ -190,14 +191,17 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
     return ctx
 
 
-async def _warm_up(embedder: Embedder) -> None:
-    """Load the local embedding model in the background so the first question does not wait for it."""
+async def _warm_up(embedder: Embedder, *, freeze: bool) -> None:
+    """Load the local embedding model in the background so the first question does not wait for it; then freeze
+    the start-up heap (``bot.heap``) so full garbage collections stop walking it."""
     warm = getattr(embedder, "warm_up", None)
     if warm is not None:
         try:
             await warm()
         except Exception:  # the first search will try again and report properly
             log.warning("embedder warm-up failed", exc_info=True)
+    if freeze:
+        freeze_startup_heap()
 
 
 def _lesson_writer(settings: Settings) -> LessonWriter:

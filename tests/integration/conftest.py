@@ -27,6 +27,7 @@ def bot_settings(database_url: str, redis_url: str, **overrides: Any) -> Setting
         "redis_url": redis_url,
         "faraday_dev_insecure": True,
         "host": "127.0.0.1",
+        "freeze_startup_heap": False,  # the test process's heap is not the bot's (tested in tests/unit/test_heap.py)
     }
     values.update(overrides)
     return Settings(**values)

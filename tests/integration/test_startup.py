@@ -1,0 +1,25 @@
+"""What the running app does once it is up: the start-up heap is frozen after the embedder's warm-up (bot.heap)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+from tests.fakes.connector import FakeConnector
+from tests.integration.conftest import bot_settings, start_bot
+
+
+async def test_the_app_freezes_its_start_up_heap_after_warming_up(demo_db_url: str, redis_url: str,
+                                                                   connector: FakeConnector) -> None:
+    gc.unfreeze()
+    client = await start_bot(bot_settings(demo_db_url, redis_url, freeze_startup_heap=True), connector)
+    try:
+        for _ in range(600):  # the MiniLM warm-up runs first (a few seconds at most)
+            if gc.get_freeze_count():
+                break
+            await asyncio.sleep(0.05)
+        assert gc.get_freeze_count() > 0, "the start-up heap was not frozen"
+    finally:
+        gc.unfreeze()  # the test process's objects go back to normal collection
+        await client.close()
+        await client.server.close()
