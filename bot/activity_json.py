@@ -154,6 +154,12 @@ def _activity_classes() -> dict[str, type]:
     return Activity._infer_class_models()  # type: ignore[no-any-return]  # what Model.deserialize looks types up in
 
 
+def parse_model(cls: type, data: Any, classes: dict[str, type]) -> Any:
+    """``cls`` built from decoded JSON as msrest's ``Deserializer(classes)`` builds it, or an exception (then let
+    msrest decide)."""
+    return _model_from(cls, data, classes)
+
+
 def _model_from(cls: type, data: Any, classes: dict[str, type]) -> Any:
     if type(data) is not dict:
         raise _Unsupported(cls.__name__)

@@ -13,16 +13,19 @@ development) or the anonymous skill id.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+from botframework.connector import models
+from botframework.connector.aio.operations_async import ConversationsOperations
 from botframework.connector.auth import AuthenticationConstants
 from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import AsyncClientResponse, ClientRequest
 
-from bot.activity_json import FastSerializer
+from bot.activity_json import FastSerializer, parse_model
 
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -76,15 +79,83 @@ class AiohttpSender(AsyncHTTPSender):  # type: ignore[misc]
 
     async def send(self, request: Request, **config: Any) -> Response:
         http: ClientRequest = request.http_request
-        data = http.data
         if http.files:  # not used by the connector operations the bot calls
             raise ValueError("multipart uploads are not supported by this transport")
+        return Response(request, await self.fetch(http, dict(http.headers)))
+
+    async def fetch(self, http: ClientRequest, headers: dict[str, str]) -> _Response:
         async with self._session().request(
-            http.method, http.url, headers=dict(http.headers), data=data, timeout=self._timeout, allow_redirects=False
+            http.method, http.url, headers=headers, data=http.data, timeout=self._timeout, allow_redirects=False
         ) as response:
             body = await response.read()
-            headers = response.headers.copy()
-        return Response(request, _Response(http, response.status, headers, response.reason, body))
+            return _Response(http, response.status, response.headers.copy(), response.reason, body)
+
+
+class LeanConversations(ConversationsOperations):  # type: ignore[misc]
+    """The three connector calls of every turn and alert — ``reply_to_activity``, ``send_to_conversation``,
+    ``update_activity`` — without msrest's request pipeline: the same URL, headers and body (``FastSerializer``)
+    on the shared session, the same ``ResourceResponse``, and for any status msrest refuses, msrest's own
+    ``ErrorResponseException`` built from the response (status, headers, error code: what ``RetryingCloudAdapter``
+    and the alert relay read). Calls with custom headers, ``raw`` or operation config, and every other operation,
+    are msrest's. Equality with the stock pipeline is tested (tests/unit/test_connector_lean.py)."""
+
+    def __init__(self, client: Any, config: Any, serializer: Any, deserializer: Any, *, sender: AiohttpSender,
+                 token: BearerToken | None) -> None:
+        super().__init__(client, config, serializer, deserializer)
+        self._sender = sender
+        self._token = token
+
+    async def reply_to_activity(self, conversation_id: str, activity_id: str, activity: Any, *,
+                                custom_headers: Any = None, raw: bool = False, **operation_config: Any) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().reply_to_activity(conversation_id, activity_id, activity,
+                                                   custom_headers=custom_headers, raw=raw, **operation_config)
+        url = self._url(super().reply_to_activity.metadata["url"], conversation_id, activity_id)
+        return await self._activity_call("POST", url, activity, {"x-ms-conversation-id": conversation_id})
+
+    async def send_to_conversation(self, conversation_id: str, activity: Any, *, custom_headers: Any = None,
+                                   raw: bool = False, **operation_config: Any) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().send_to_conversation(conversation_id, activity, custom_headers=custom_headers,
+                                                      raw=raw, **operation_config)
+        url = self._url(super().send_to_conversation.metadata["url"], conversation_id)
+        return await self._activity_call("POST", url, activity, {})
+
+    async def update_activity(self, conversation_id: str, activity_id: str, activity: Any, *,
+                              custom_headers: Any = None, raw: bool = False, **operation_config: Any) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().update_activity(conversation_id, activity_id, activity,
+                                                 custom_headers=custom_headers, raw=raw, **operation_config)
+        url = self._url(super().update_activity.metadata["url"], conversation_id, activity_id)
+        return await self._activity_call("PUT", url, activity, {})
+
+    def _url(self, template: str, conversation_id: str, activity_id: str | None = None) -> str:
+        arguments = {"conversationId": self._serialize.url("conversation_id", conversation_id, "str")}
+        if activity_id is not None:
+            arguments["activityId"] = self._serialize.url("activity_id", activity_id, "str")
+        return str(self._client.format_url(template, **arguments))
+
+    async def _activity_call(self, method: str, url: str, activity: Any, extra: dict[str, str]) -> Any:
+        data = json.dumps(self._serialize.body(activity, "Activity"))  # as msrest's ClientRequest.add_content
+        headers = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8", **extra,
+                   "Content-Length": str(len(data)), "User-Agent": self.config.user_agent_policy.user_agent}
+        http = ClientRequest(method, url)
+        http.data = data
+        if self._token is not None:
+            self._token.on_request(Request(http))
+            headers.update(http.headers)
+        response = await self._sender.fetch(http, headers)
+        # the pipeline's RawDeserializer step: a body it cannot read raises its DeserializationError, whatever
+        # the status
+        decoded = RawDeserializer.deserialize_from_http_generics(response.text(), response.headers)
+        if response.status_code not in (200, 201, 202):
+            raise models.ErrorResponseException(self._deserialize, response)
+        if type(decoded) is dict:
+            try:
+                return parse_model(models.ResourceResponse, decoded, self._deserialize.dependencies)
+            except Exception:  # noqa: S110 - a shape the fast path does not reproduce: msrest decides
+                pass
+        return self._deserialize("ResourceResponse", response)
 
 
 class ConnectorTransport:
@@ -108,11 +179,14 @@ class ConnectorTransport:
         if config.credentials is not None:
             policies.append(BearerToken(config.credentials))
         policies += [RawDeserializer(), config.http_logger_policy]
-        config.pipeline = AsyncPipeline(policies, AiohttpSender(self.session, float(timeout)))
+        sender = AiohttpSender(self.session, float(timeout))
+        config.pipeline = AsyncPipeline(policies, sender)
         fast = FastSerializer(client._serialize.dependencies)  # request bodies (activities) without msrest's detour
         client._serialize = fast
-        for operations in (client.conversations, client.attachments):
-            operations._serialize = fast
+        client.attachments._serialize = fast
+        token = BearerToken(config.credentials) if config.credentials is not None else None
+        client.conversations = LeanConversations(client._client, config, fast, client._deserialize, sender=sender,
+                                                 token=token)
         return client
 
     async def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -139,7 +140,15 @@ class FaradayBot(ActivityHandler):
             except DomainError as exc:
                 await stream.finish(MessageFactory.text(str(exc)))
                 return
-            await stream.finish(await self._reply_activity(reply, actor))
+            final = await self._reply_activity(reply, actor)
+            # The memory write runs while the reply is on its way (one round trip off the turn). If the reply then
+            # fails, the history keeps an answer the user did not see (Teams' re-send is answered with it in
+            # context); nothing else is written.
+            remembering = asyncio.create_task(self._remember(conversation.id, actor.staff_id, text, reply))
+            try:
+                await stream.finish(final)
+            finally:
+                await remembering
         except Exception as exc:
             if not stream.shown:
                 raise  # nothing shown yet: a 500, and Teams re-sends the message
@@ -152,8 +161,10 @@ class FaradayBot(ActivityHandler):
             return
         finally:
             stream.discard()
-        try:  # the answer is out: failing to remember it must not fail the turn (Teams would re-send it)
-            await self._memory.remember(conversation.id, actor.staff_id, text, reply.text, reply.student_ids)
+
+    async def _remember(self, conversation_id: str, staff_id: int, text: str, reply: AgentReply) -> None:
+        try:  # failing to remember the answer must not fail the turn (Teams would re-send it)
+            await self._memory.remember(conversation_id, staff_id, text, reply.text, reply.student_ids)
         except Exception as exc:
             log.warning("conversation memory not saved", extra={"error": type(exc).__name__})
 

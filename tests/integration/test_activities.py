@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
-from domain.models import AuditLog, ConversationReference
+from domain.models import AuditLog, ConversationReference, ConversationTurn
 from tests.fakes.activities import ALEX, STRANGER, activity
 from tests.fakes.connector import FakeConnector
 from tests.integration.conftest import BotClient
@@ -113,6 +113,31 @@ async def test_installing_faraday_sends_a_welcome_and_stores_the_conversation_re
         refs = (await s.execute(select(ConversationReference))).scalars().all()
     assert len(refs) == 1
     assert refs[0].service_url == connector.url and refs[0].tenant_id.endswith("0001")
+
+
+async def test_a_turn_is_remembered_by_the_time_its_request_returns(bot: BotClient, connector: FakeConnector,
+                                                                     demo_sessions) -> None:
+    assert (await bot.post(activity(connector.url, text="show me Jamie Ortiz")))[0] == 201
+    async with demo_sessions() as s:
+        rows = (await s.execute(select(ConversationTurn.role, ConversationTurn.content)
+                                .order_by(ConversationTurn.id))).all()
+    assert [r.role for r in rows] == ["user", "assistant"]
+    assert rows[0].content == "show me Jamie Ortiz" and rows[1].content == _texts(connector)[-1]
+
+
+async def test_a_failed_memory_write_does_not_fail_the_turn(bot: BotClient, connector: FakeConnector,
+                                                            demo_sessions) -> None:
+    from bot.routes import BOT
+    from domain.db import make_engine, make_sessionmaker
+
+    unreachable = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/nowhere")  # nothing listens on port 1
+    bot.server.app[BOT]._memory._writes = make_sessionmaker(unreachable)
+    try:
+        assert (await bot.post(activity(connector.url, text="show me Jamie Ortiz")))[0] == 201
+    finally:
+        await unreachable.dispose()
+    assert _cards(connector) and _cards(connector)[-1]["body"][0]["text"] == "Jamie Ortiz"
+    assert await _count(demo_sessions, ConversationTurn) == 0
 
 
 async def test_help_lists_what_faraday_can_do(bot: BotClient, connector: FakeConnector) -> None:
