@@ -41,6 +41,7 @@ from domain.memory import ConversationMemory
 from domain.privacy import PrivacyService
 from domain.settings import Settings
 from domain.students import StudentService
+from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
@@ -155,6 +156,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         app[ADAPTER] = RetryingCloudAdapter(auth)
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
+            turn_start=TurnStart(sessions),
             conversations=ConversationService(sessions),
             memory=ConversationMemory(sessions, make_sessionmaker(app[MEMORY_ENGINE])),
             feedback=FeedbackService(sessions),

@@ -36,6 +36,7 @@ from domain.errors import DomainError
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
 from domain.memory import ConversationMemory
+from domain.turn_start import History, TurnStart
 from tools.base import Services, ToolDeps
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class FaradayBot(ActivityHandler):
         self,
         *,
         identity: IdentityService,
+        turn_start: TurnStart,
         conversations: ConversationService,
         memory: ConversationMemory,
         feedback: FeedbackService,
@@ -73,6 +75,7 @@ class FaradayBot(ActivityHandler):
         clock: Callable[[str], datetime] | None = None,
     ) -> None:
         self._identity = identity
+        self._turn_start = turn_start
         self._conversations = conversations
         self._memory = memory
         self._feedback_service = feedback
@@ -102,7 +105,7 @@ class FaradayBot(ActivityHandler):
 
     # --- messages ------------------------------------------------------------------------------------------------
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        actor = await self._actor(turn_context)
+        actor, history = await self._actor_and_history(turn_context)  # one statement: who, and what they said
         if actor is None:
             await turn_context.send_activity(UNKNOWN_USER)
             return
@@ -134,7 +137,6 @@ class FaradayBot(ActivityHandler):
         stream = TeamsStream(turn_context, enabled=personal, inform_after_s=self._inform_after_s)
         stream.inform_soon(WORKING)
         try:
-            history = await self._memory.recent(conversation.id, actor.staff_id)
             try:
                 reply = await self._agent.run(text, self._deps(actor), history, on_text=stream.update)
             except DomainError as exc:
@@ -224,9 +226,17 @@ class FaradayBot(ActivityHandler):
     async def _actor(self, turn_context: TurnContext) -> Actor | None:
         """Resolve the caller from the server-side identity; remember where to reach them."""
         activity = turn_context.activity
-        tenant_id = _tenant_id(activity)
-        aad_object_id = activity.from_property.aad_object_id if activity.from_property else None
-        actor = await self._identity.resolve(tenant_id, aad_object_id)
+        actor = await self._identity.resolve(_tenant_id(activity), _aad_object_id(activity))
+        return await self._known(actor, activity)
+
+    async def _actor_and_history(self, turn_context: TurnContext) -> tuple[Actor | None, History]:
+        """``_actor`` and the caller's recent turns in this conversation, in one database statement."""
+        activity = turn_context.activity
+        actor, history = await self._turn_start.load(_tenant_id(activity), _aad_object_id(activity),
+                                                     activity.conversation.id)
+        return await self._known(actor, activity), history
+
+    async def _known(self, actor: Actor | None, activity: Activity) -> Actor | None:
         if actor is None:
             log.info("unknown user refused", extra={"activity_type": activity.type})
             return None
@@ -279,6 +289,10 @@ def _message_text(turn_context: TurnContext) -> str:
     if activity.entities:
         TurnContext.remove_recipient_mention(activity)
     return (activity.text or "").strip()
+
+
+def _aad_object_id(activity: Activity) -> str | None:
+    return activity.from_property.aad_object_id if activity.from_property else None
 
 
 def _tenant_id(activity: Activity) -> str | None:

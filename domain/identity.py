@@ -30,7 +30,7 @@ class IdentityService:
             return None
         async with driver_connection(self._sessions) as connection:
             row = await _BY_TEAMS_ID.fetchrow(connection, tenant_id=tenant_id, aad_object_id=aad_object_id)
-        return None if row is None else _actor(tuple(row))
+        return None if row is None else actor_from_row(tuple(row))
 
     async def by_email(self, email: str) -> Actor | None:
         """For operator tools (``python -m bot plan --as``), never for Teams turns."""
@@ -39,7 +39,7 @@ class IdentityService:
     async def _one(self, *conditions: ColumnElement[bool]) -> Actor | None:
         async with autocommit(self._sessions) as session:
             row = (await session.execute(_actor_columns().where(*conditions))).first()
-        return None if row is None else _actor(tuple(row))
+        return None if row is None else actor_from_row(tuple(row))
 
 
 def _actor_columns() -> Select[Any]:
@@ -57,7 +57,7 @@ _BY_TEAMS_ID = driver_sql(
 )
 
 
-def _actor(row: tuple[Any, ...]) -> Actor:
+def actor_from_row(row: tuple[Any, ...]) -> Actor:
     staff_id, school_id, role, tenant_id, aad_object_id, display_name, email, school_name, time_zone = row
     return Actor(
         staff_id=staff_id,

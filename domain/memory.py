@@ -42,6 +42,22 @@ RECENT = driver_sql(
 )
 
 
+def trimmed_history(newest_first: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """(role, content) of the latest turns, newest first → the history the agent gets: oldest first, within
+    MAX_CHARS, starting with a user message."""
+    history: list[dict[str, str]] = []
+    used = 0
+    for role, content in newest_first:
+        if used + len(content) > MAX_CHARS:
+            break
+        used += len(content)
+        history.append({"role": role, "content": content})
+    history.reverse()
+    while history and history[0]["role"] != "user":  # start with a user message
+        history.pop(0)
+    return history
+
+
 class ConversationMemory:
     """``writes``: sessions of an engine made with ``durable_commits=False``. Conversation memory is a convenience,
     not a record: its commit need not wait for the WAL to reach the disk (a crash may lose the last fraction of a
@@ -55,19 +71,9 @@ class ConversationMemory:
 
     async def recent(self, conversation_id: str, staff_id: int) -> list[dict[str, str]]:
         """The latest messages of this user in this conversation, oldest first, within the budget."""
-        async with driver_connection(self._sessions) as connection:  # every turn: the driver's own statement
+        async with driver_connection(self._sessions) as connection:  # the driver's own statement
             rows = await RECENT.fetch(connection, conversation_id=conversation_id, staff_id=staff_id)
-        history: list[dict[str, str]] = []
-        used = 0
-        for role, content in rows:
-            if used + len(content) > MAX_CHARS:
-                break
-            used += len(content)
-            history.append({"role": role, "content": content})
-        history.reverse()
-        while history and history[0]["role"] != "user":  # start with a user message
-            history.pop(0)
-        return history
+        return trimmed_history([(role, content) for role, content in rows])
 
     async def remember(
         self, conversation_id: str, staff_id: int, user_text: str, reply_text: str, student_ids: list[int]
