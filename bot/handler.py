@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -93,9 +94,16 @@ class FaradayBot(ActivityHandler):
         key = None
         if activity.id and activity.type == ActivityTypes.message:
             key = f"{activity.conversation.id}|{activity.id}"
+            # The turn's first read (who is asking, their recent turns) runs while the claim is checked: two round
+            # trips at once. A duplicate's read is discarded; it wrote nothing.
+            start = asyncio.ensure_future(self._turn_start.load(
+                _tenant_id(activity), _aad_object_id(activity), activity.conversation.id))
+            start.add_done_callback(_retrieve)
             if not await self._dedupe.first_time(key):
+                start.cancel()
                 log.info("duplicate activity ignored", extra={"type": activity.type})
                 return
+            turn_context.turn_state[_TURN_START] = start
         try:
             await super().on_turn(turn_context)
         except BaseException:
@@ -232,8 +240,12 @@ class FaradayBot(ActivityHandler):
     async def _actor_and_history(self, turn_context: TurnContext) -> tuple[Actor | None, History]:
         """``_actor`` and the caller's recent turns in this conversation, in one database statement."""
         activity = turn_context.activity
-        actor, history = await self._turn_start.load(_tenant_id(activity), _aad_object_id(activity),
-                                                     activity.conversation.id)
+        started = turn_context.turn_state.pop(_TURN_START, None)  # begun by on_turn alongside de-duplication
+        if started is not None:
+            actor, history = await started
+        else:
+            actor, history = await self._turn_start.load(_tenant_id(activity), _aad_object_id(activity),
+                                                         activity.conversation.id)
         return await self._known(actor, activity), history
 
     async def _known(self, actor: Actor | None, activity: Activity) -> Actor | None:
@@ -289,6 +301,15 @@ def _message_text(turn_context: TurnContext) -> str:
     if activity.entities:
         TurnContext.remove_recipient_mention(activity)
     return (activity.text or "").strip()
+
+
+_TURN_START = "faraday.turn_start"  # turn_state key: the task reading the caller and their history
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Mark a discarded task's outcome as seen (no "exception was never retrieved" noise for a duplicate)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _aad_object_id(activity: Activity) -> str | None:
