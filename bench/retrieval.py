@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import statistics
 import tempfile
@@ -45,6 +44,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.heap import freeze_startup_heap
 from domain.db import make_engine, make_sessionmaker
 from knowledge import CORPUS_DIR, store
 from knowledge.chunking import chunk_document
@@ -332,7 +332,7 @@ async def run(url: str, sizes: list[int], n_queries: int, repeats: int, stress: 
     print(f"HNSW m={store.HNSW_M} ef_construction={store.HNSW_EF_CONSTRUCTION}; build: {took}")
     embedder = MiniLMEmbedder()
     await embedder.warm_up()
-    gc.collect()
+    freeze_startup_heap()  # as the bot does once warmed up (bot/heap.py): full collections skip the start-up heap
     filters = filter_sets(kinds)
     plan = [(f"corpus-{n}", f) for n in sizes for f in (("-", "own kind", "safety") if n < big else filters)]
     if stress:
