@@ -16,7 +16,9 @@ returns only after the turn — replies included — is done):
 Faraday rows run bot/app.py as it is (wired to ``bot.auth.make_authentication``: credentials and connector clients
 cached per app id / serviceUrl). Variants: ``+stock`` swaps botbuilder's ConfigurationBotFrameworkAuthentication back
 in (clients and credentials rebuilt every turn, as the peer does). ``echo+cache`` is the peer with Faraday's
-caching, to show what the peer spends on rebuilding clients. Each level runs ``--turns`` turns (×2 above concurrency 1) or ``--seconds``.
+caching, to show what the peer spends on rebuilding clients. Each level runs ``--turns`` turns (×2 above
+concurrency 1) or ``--seconds``. ``--rounds N`` repeats every scenario N times with the bots alternating and pools
+the rounds (drift on a shared machine then hits both alike).
 
 Model: by default the offline planner (zero latency, deterministic; the app's own fallback). With ``--model openai``
 the real openai SDK streams from a stateless scripted server on loopback (a tool call, then a text answer).
@@ -450,7 +452,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
         for s in scenarios:
             name, _, variant = s.partition("+")
             groups.setdefault(("echo" if name == "echo" else "faraday", variant), []).append(s)
-        for (kind, variant), names in groups.items():
+        for _round, (kind, variant), names in ((r, g, n) for r in range(args.rounds) for g, n in groups.items()):
             proc = BotProcess(kind, cache=variant == "cache", stock_auth=variant == "stock",
                               db=db, redis=redis, model_url=model_url, quiet=args.quiet)
             try:
@@ -480,6 +482,19 @@ async def run(args: argparse.Namespace) -> list[Result]:
     return results
 
 
+def pooled(results: list[Result]) -> list[Result]:
+    """Rounds merged per (scenario, concurrency): all latencies, total turns over total time. With ``--rounds``
+    the peer and Faraday alternate, so a machine that drifts during the run slows both alike."""
+    merged: dict[tuple[str, int], Result] = {}
+    for r in results:
+        m = merged.setdefault((r.scenario, r.concurrency), Result(r.scenario, r.concurrency, 0, 0.0, [], 0))
+        m.turns += r.turns
+        m.seconds += r.seconds
+        m.latencies_ms += r.latencies_ms
+        m.errors += r.errors
+    return list(merged.values())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.turns")
     parser.add_argument("--turns", type=int, default=300, help="turns at concurrency 1 (twice as many above)")
@@ -489,6 +504,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenarios",
                         default="echo,echo+cache,lookup+stock,lookup,knowledge,widget")
     parser.add_argument("--model", choices=("offline", "openai"), default="offline")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every scenario this many times, alternating bots; the table pools the rounds")
     parser.add_argument("--no-knowledge", action="store_true", help="skip the corpus ingest and the knowledge turn")
     parser.add_argument("--quiet", action="store_true", help="Faraday logs at WARNING instead of INFO")
     # server mode (internal)
@@ -509,7 +526,9 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"model: {args.model}; {os.cpu_count()} CPUs; bot in its own process; load generator + fake connector"
           f"{' + model' if args.model == 'openai' else ''} in another")
-    print(table(results))
+    if args.rounds > 1:
+        print(f"{args.rounds} rounds, bots alternating, pooled:")
+    print(table(pooled(results)))
     print(f"# total {time.perf_counter() - started:.0f} s")
 
 
