@@ -452,7 +452,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
         for s in scenarios:
             name, _, variant = s.partition("+")
             groups.setdefault(("echo" if name == "echo" else "faraday", variant), []).append(s)
-        for _round, (kind, variant), names in ((r, g, n) for r in range(args.rounds) for g, n in groups.items()):
+        for (kind, variant), names in [group for _ in range(args.rounds) for group in groups.items()]:
             proc = BotProcess(kind, cache=variant == "cache", stock_auth=variant == "stock",
                               db=db, redis=redis, model_url=model_url, quiet=args.quiet)
             try:

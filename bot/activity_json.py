@@ -143,7 +143,7 @@ def parse_activity(body: Any) -> Activity:
     """``Activity().deserialize(body)``, fast for JSON objects; raises what msrest raises for what it refuses."""
     if type(body) is dict:
         try:
-            return _model_from(Activity, body, _activity_classes())
+            return parse_model(Activity, body, _activity_classes())
         except Exception:  # noqa: S110 - _Unsupported, or a value msrest must judge itself: it parses (or refuses) it
             pass
     return Activity().deserialize(body)
@@ -157,10 +157,6 @@ def _activity_classes() -> dict[str, type]:
 def parse_model(cls: type, data: Any, classes: dict[str, type]) -> Any:
     """``cls`` built from decoded JSON as msrest's ``Deserializer(classes)`` builds it, or an exception (then let
     msrest decide)."""
-    return _model_from(cls, data, classes)
-
-
-def _model_from(cls: type, data: Any, classes: dict[str, type]) -> Any:
     if type(data) is not dict:
         raise _Unsupported(cls.__name__)
     fields, known = _plain_fields(cls)
@@ -218,7 +214,7 @@ def _from_json(value: Any, type_name: str, classes: dict[str, type]) -> Any:
         return {k: None if v is None else _from_json(v, inner, classes) for k, v in value.items()}
     target = classes.get(type_name)
     if isinstance(target, type) and issubclass(target, Model):
-        return _model_from(target, value, classes)
+        return parse_model(target, value, classes)
     raise _Unsupported(type_name)  # an enum type, an unknown type name
 
 

@@ -175,16 +175,14 @@ class ConnectorTransport:
         """Replace ``client.config.pipeline``'s transport (and the requests-based credentials policy)."""
         config = client.config
         timeout = getattr(getattr(config, "connection", None), "timeout", None) or self._timeout_s
-        policies: list[Any] = [config.user_agent_policy]
-        if config.credentials is not None:
-            policies.append(BearerToken(config.credentials))
-        policies += [RawDeserializer(), config.http_logger_policy]
+        token = BearerToken(config.credentials) if config.credentials is not None else None
+        policies: list[Any] = [config.user_agent_policy, *([token] if token else []), RawDeserializer(),
+                               config.http_logger_policy]
         sender = AiohttpSender(self.session, float(timeout))
         config.pipeline = AsyncPipeline(policies, sender)
         fast = FastSerializer(client._serialize.dependencies)  # request bodies (activities) without msrest's detour
         client._serialize = fast
         client.attachments._serialize = fast
-        token = BearerToken(config.credentials) if config.credentials is not None else None
         client.conversations = LeanConversations(client._client, config, fast, client._deserialize, sender=sender,
                                                  token=token)
         return client

@@ -52,9 +52,13 @@ def _actor_columns() -> Select[Any]:
     )
 
 
-_BY_TEAMS_ID = driver_sql(
-    _actor_columns().where(Staff.tenant_id == bindparam("tenant_id"), Staff.aad_object_id == bindparam("aad_object_id"))
-)
+def actor_by_teams_id() -> Select[Any]:
+    """The active staff member with ``:tenant_id`` and ``:aad_object_id``: columns as ``actor_from_row`` reads them."""
+    return _actor_columns().where(Staff.tenant_id == bindparam("tenant_id"),
+                                  Staff.aad_object_id == bindparam("aad_object_id"))
+
+
+_BY_TEAMS_ID = driver_sql(actor_by_teams_id())
 
 
 def actor_from_row(row: tuple[Any, ...]) -> Actor:

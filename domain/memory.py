@@ -4,8 +4,9 @@ answer the next message). Student ids are recorded so a student's deletion can r
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,13 +34,17 @@ REMEMBER = driver_sql(text(
                      ORDER BY id DESC LIMIT :keep)
     """
 ).bindparams(bindparam("student_ids", type_=JSONB)))  # bound as JSON text (the driver's jsonb codec takes text)
-RECENT = driver_sql(
-    select(ConversationTurn.role, ConversationTurn.content)
-    .where(ConversationTurn.conversation_id == bindparam("conversation_id"),
-           ConversationTurn.staff_id == bindparam("staff_id"))
-    .order_by(ConversationTurn.id.desc())
-    .limit(MAX_TURNS)
-)
+def recent_turns(staff_id: Any) -> Select[Any]:
+    """The latest MAX_TURNS turns (id, role, content), newest first, of ``staff_id`` in ``:conversation_id``."""
+    return (
+        select(ConversationTurn.id, ConversationTurn.role, ConversationTurn.content)
+        .where(ConversationTurn.conversation_id == bindparam("conversation_id"), ConversationTurn.staff_id == staff_id)
+        .order_by(ConversationTurn.id.desc())
+        .limit(MAX_TURNS)
+    )
+
+
+RECENT = driver_sql(recent_turns(bindparam("staff_id")))
 
 
 def trimmed_history(newest_first: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -73,7 +78,7 @@ class ConversationMemory:
         """The latest messages of this user in this conversation, oldest first, within the budget."""
         async with driver_connection(self._sessions) as connection:  # the driver's own statement
             rows = await RECENT.fetch(connection, conversation_id=conversation_id, staff_id=staff_id)
-        return trimmed_history([(role, content) for role, content in rows])
+        return trimmed_history([(row["role"], row["content"]) for row in rows])
 
     async def remember(
         self, conversation_id: str, staff_id: int, user_text: str, reply_text: str, student_ids: list[int]

@@ -9,29 +9,23 @@ row), trimmed as ``ConversationMemory.recent`` trims it. An unknown user gets no
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import func, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
 from domain.db import driver_connection, driver_sql
-from domain.identity import actor_from_row, plausible_id
-from domain.memory import MAX_TURNS, trimmed_history
+from domain.identity import actor_by_teams_id, actor_from_row, plausible_id
+from domain.memory import recent_turns, trimmed_history
+from domain.models import Staff
 
-_ACTOR_AND_RECENT = driver_sql(text(
-    """
-    SELECT staff.id, staff.school_id, staff.role, staff.tenant_id, staff.aad_object_id, staff.display_name,
-           staff.email, schools.name, schools.time_zone, recent.roles, recent.contents
-    FROM staff
-    JOIN schools ON schools.id = staff.school_id
-    LEFT JOIN LATERAL (
-        SELECT array_agg(t.role ORDER BY t.id DESC) AS roles, array_agg(t.content ORDER BY t.id DESC) AS contents
-        FROM (SELECT id, role, content FROM conversation_turns
-              WHERE conversation_id = :conversation_id AND staff_id = staff.id
-              ORDER BY id DESC LIMIT :turns) AS t
-    ) AS recent ON true
-    WHERE staff.active IS true AND staff.tenant_id = :tenant_id AND staff.aad_object_id = :aad_object_id
-    """
-).bindparams(bindparam("turns", MAX_TURNS)))
+_turns = recent_turns(Staff.id).correlate(Staff).subquery("t")  # the staff row's own turns, newest first
+_recent = select(func.array_agg(aggregate_order_by(_turns.c.role, _turns.c.id.desc())).label("roles"),
+                 func.array_agg(aggregate_order_by(_turns.c.content, _turns.c.id.desc())).label("contents"),
+                 ).lateral("recent")
+_ACTOR_AND_RECENT = driver_sql(
+    actor_by_teams_id().add_columns(_recent.c.roles, _recent.c.contents).outerjoin(_recent, true())
+)
 
 
 History = list[dict[str, str]]

@@ -10,7 +10,7 @@ from botbuilder.schema import Activity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.activity_json import _activity_classes, _model_from, parse_activity
+from bot.activity_json import _activity_classes, parse_activity, parse_model
 from tests.fakes.activities import ADELE, ALEX, BOT_ID, TENANT, activity
 
 URL = "https://smba.example.invalid/amer/"
@@ -77,7 +77,7 @@ def teams_shapes() -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("name", list(teams_shapes()))
 def test_teams_activities_parse_as_msrest_does_on_the_fast_path(name: str) -> None:
     body = teams_shapes()[name]
-    fast = _model_from(Activity, copy.deepcopy(body), _activity_classes())  # raises where parse_activity falls back
+    fast = parse_model(Activity, copy.deepcopy(body), _activity_classes())  # raises where parse_activity falls back
     assert same(fast, stock(copy.deepcopy(body)))
     assert same(parse_activity(copy.deepcopy(body)), stock(copy.deepcopy(body)))
 
@@ -147,5 +147,5 @@ WELL_FORMED = st.fixed_dictionaries(
 @settings(max_examples=200, deadline=None)
 @given(body=WELL_FORMED)
 def test_well_formed_activities_take_the_fast_path_and_equal_msrests(body: dict[str, Any]) -> None:
-    fast = _model_from(Activity, copy.deepcopy(body), _activity_classes())
+    fast = parse_model(Activity, copy.deepcopy(body), _activity_classes())
     assert same(fast, stock(copy.deepcopy(body)))
