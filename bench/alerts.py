@@ -35,8 +35,6 @@ from tests.alerts.conftest import adapter, reference
 from tests.fakes.activities import TENANT
 from tests.fakes.rate_limited_connector import RateLimitedConnector
 
-
-
 CONCURRENCY = 16  # in flight at once; more only queues in botbuilder's HTTP thread pool
 SETUP = [
     "INSERT INTO districts (id, name) VALUES (1, 'Bench District')",

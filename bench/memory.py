@@ -18,7 +18,8 @@ import time
 import aiohttp
 import psutil
 
-from bench.turns import TEXTS, BotProcess, LeanConnector, Servers, activity
+from bench.harness import TEXTS, LeanConnector, Servers
+from bench.turns import BotProcess, activity
 
 
 async def sample(kind: str, args: argparse.Namespace, db: str, redis: str, connector: LeanConnector) -> list[tuple[int, float]]:

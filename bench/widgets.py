@@ -16,7 +16,8 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, time as clock_time
+from datetime import datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -188,7 +189,7 @@ def main() -> None:
         server = EmbeddedPostgres(Path(tmp) / "pg", database="bench_demo")
         demo_url = server.start()
         server.psql("CREATE DATABASE bench_x10")
-        x10_url = server._server.get_uri("bench_x10")  # noqa: SLF001
+        x10_url = server._server.get_uri("bench_x10")
         try:
             for url, copies in ((demo_url, False), (x10_url, True)):
                 migrate.upgrade(url)
