@@ -23,6 +23,7 @@ from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
 from bot.dedupe import Deduplicator
 from bot.handler import FaradayBot
 from bot.heap import freeze_startup_heap
+from bot.knowledge_upload import FileFetcher
 from bot.ics_route import EVENTS, ics_routes
 from bot.rate_limit import BudgetedBackend, RateLimiter
 from bot.retrying_adapter import RetryingCloudAdapter
@@ -47,6 +48,7 @@ from knowledge.embedders import Embedder, make_embedder
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.lesson_writers import OpenAILessonWriter
 from knowledge.retriever import Retriever
+from knowledge.uploads import KnowledgeUploads
 from tools.base import Services
 from tools.registry import TOOLS
 
@@ -171,12 +173,15 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 lessons=LessonService(sessions),
                 lesson_writer=lesson_writer,
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
+                uploads=KnowledgeUploads(sessions, embedder),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
             max_message_chars=settings.max_message_chars,
             informative_after_s=settings.informative_after_s,
             clock=clock,
+            file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts),
+                                     allow_loopback_http=settings.faraday_dev_insecure),
         )
         log.info("faraday ready", extra={"model": model.name})
         yield

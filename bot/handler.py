@@ -30,6 +30,7 @@ from bot.alert_commands import alert_command
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
 from bot.dedupe import Deduplicator
+from bot.knowledge_upload import FileFetcher, sent_files, upload_reply
 from bot.streaming import INFORM_AFTER_S, TeamsStream
 from domain.actor import Actor
 from domain.conversations import ConversationService
@@ -74,6 +75,7 @@ class FaradayBot(ActivityHandler):
         max_message_chars: int,
         informative_after_s: float = INFORM_AFTER_S,
         clock: Callable[[str], datetime] | None = None,
+        file_fetcher: FileFetcher | None = None,
     ) -> None:
         self._identity = identity
         self._turn_start = turn_start
@@ -86,6 +88,7 @@ class FaradayBot(ActivityHandler):
         self._max_chars = max_message_chars
         self._inform_after_s = informative_after_s
         self._clock = clock or (lambda tz: datetime.now(ZoneInfo(tz)))
+        self._fetcher = file_fetcher
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -116,6 +119,11 @@ class FaradayBot(ActivityHandler):
         actor, history = await self._actor_and_history(turn_context)  # one statement: who, and what they said
         if actor is None:
             await turn_context.send_activity(UNKNOWN_USER)
+            return
+        files = sent_files(turn_context.activity)
+        if files and self._fetcher is not None and self._services.uploads is not None:  # an admin adding a document
+            outcome = await upload_reply(files, actor, self._services.uploads, self._fetcher)
+            await turn_context.send_activity(outcome_activity(outcome))
             return
         text = _message_text(turn_context)
         value = turn_context.activity.value

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = 256 * 1024
     dedupe_ttl_s: int = 600
+    knowledge_upload_hosts: list[str] = Field(
+        default_factory=lambda: ["*.sharepoint.com"],
+        description="Hosts an admin's uploaded document may be downloaded from (Teams' pre-authorised OneDrive/"
+        "SharePoint links); loopback is added in dev mode",
+    )
 
     # --- School defaults -----------------------------------------------------------------------
     default_time_zone: str = "America/Chicago"

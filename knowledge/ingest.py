@@ -75,55 +75,67 @@ async def ingest(
         return report
 
     for document in documents:
-        await _ingest_document(sessions, embedder, document, report, title_prefix=title_prefix)
+        try:
+            async with unit_of_work(sessions) as session:
+                await ingest_document(session, embedder, document, report, title_prefix=title_prefix)
+        except DocumentError as exc:  # e.g. an admin's upload holds this name: that document is left as it is
+            report.errors.append(str(exc))
+            continue
         report.documents += 1
         if progress:
             progress(document.slug)
 
-    if root.is_dir():
+    if root.is_dir():  # bundled documents whose file is gone; admins' uploads are not the directory's to remove
         async with unit_of_work(sessions) as session:
-            for slug in sorted(set(await store.document_slugs(session)) - set(slugs)):
+            for slug in sorted(set(await store.document_slugs(session, "corpus")) - set(slugs)):
                 report.chunks_deleted += await store.delete_document(session, slug)
                 report.documents_deleted += 1
                 log.info("knowledge document removed", extra={"slug": slug})
     async with unit_of_work(sessions) as session:
-        report.index_created = await store.ensure_hnsw_index(session, embedder.name, embedder.dim)
-        await passage_store.refresh_lexemes(session)
+        report.index_created = await finish_ingest(session, embedder)
     return report
 
 
-async def _ingest_document(
-    sessions: async_sessionmaker[AsyncSession], embedder: Embedder, document: Document, report: IngestReport,
-    *, title_prefix: bool,
-) -> None:
+async def finish_ingest(session: AsyncSession, embedder: Embedder) -> bool:
+    """After documents changed: the model's HNSW index (True when created now) and the lexeme frequencies."""
+    created = await store.ensure_hnsw_index(session, embedder.name, embedder.dim)
+    await passage_store.refresh_lexemes(session)
+    return created
+
+
+async def ingest_document(
+    session: AsyncSession, embedder: Embedder, document: Document, report: IngestReport,
+    *, title_prefix: bool = True, source: str = "corpus",
+) -> int:
+    """Bring one document's rows in line with ``document`` inside the caller's transaction; returns its id."""
     chunks = chunk_document(document, title_prefix=title_prefix)
-    async with unit_of_work(sessions) as session:
-        document_id = await store.upsert_document(session, document)
-        stored = await store.stored_chunks(session, document_id)
-        fresh: list[Chunk] = []
-        moved: list[Chunk] = []
-        for chunk in chunks:
-            old = stored.get(chunk.id)
-            if old and (old.content_hash, old.embedding_model, old.embedding_dim) == (
-                chunk.content_hash, embedder.name, embedder.dim
-            ):
-                report.chunks_unchanged += 1
-                if (old.ordinal, old.section) != (chunk.ordinal, chunk.section):
-                    moved.append(chunk)
-            else:
-                fresh.append(chunk)
-        gone = sorted(set(stored) - {c.id for c in chunks})
-        await store.delete_chunks(session, gone)
-        report.chunks_deleted += len(gone)
-        vectors = await embedder.embed_documents([c.content for c in fresh])
-        await store.write_chunks(session, document_id, fresh, vectors, embedder.name, embedder.dim)
-        await store.move_chunks(session, moved)
-        report.chunks_embedded += len(fresh)
-        # Sentence passages of every re-embedded chunk, and of unchanged chunks stored before passages existed.
-        missing = set(await passage_store.chunks_missing_passages(session, document_id, embedder.name, embedder.dim))
-        missing |= {c.id for c in fresh}
-        todo = {c.id: passages(c) for c in chunks if c.id in missing}
-        flat = [p for ps in todo.values() for p in ps]
-        passage_vectors = await embedder.embed_documents(flat)
-        await passage_store.write_passages(session, todo, passage_vectors, embedder.name, embedder.dim)
-        report.passages_embedded += len(flat)
+    document_id = await store.upsert_document(session, document, source=source)
+    stored = await store.stored_chunks(session, document_id)
+    fresh: list[Chunk] = []
+    moved: list[Chunk] = []
+    for chunk in chunks:
+        old = stored.get(chunk.id)
+        if old and (old.content_hash, old.embedding_model, old.embedding_dim) == (
+            chunk.content_hash, embedder.name, embedder.dim
+        ):
+            report.chunks_unchanged += 1
+            if (old.ordinal, old.section) != (chunk.ordinal, chunk.section):
+                moved.append(chunk)
+        else:
+            fresh.append(chunk)
+    gone = sorted(set(stored) - {c.id for c in chunks})
+    await store.delete_chunks(session, gone)
+    report.chunks_deleted += len(gone)
+    vectors = await embedder.embed_documents([c.content for c in fresh])
+    await store.write_chunks(session, document_id, fresh, vectors, embedder.name, embedder.dim)
+    await store.move_chunks(session, moved)
+    report.chunks_embedded += len(fresh)
+    # Sentence passages of every re-embedded chunk, and of unchanged chunks stored before passages existed.
+    missing = set(await passage_store.chunks_missing_passages(session, document_id, embedder.name, embedder.dim))
+    missing |= {c.id for c in fresh}
+    todo = {c.id: passages(c) for c in chunks if c.id in missing}
+    flat = [p for ps in todo.values() for p in ps]
+    passage_vectors = await embedder.embed_documents(flat)
+    await passage_store.write_passages(session, todo, passage_vectors, embedder.name, embedder.dim)
+    report.passages_embedded += len(flat)
+    return document_id

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.chunking import Chunk
-from knowledge.documents import Document, slugify
+from knowledge.documents import Document, DocumentError, slugify
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 HNSW_PREFIX = "ix_knowledge_chunks_hnsw_"
@@ -47,15 +47,18 @@ class StoredChunk:
     section: str
 
 
-async def upsert_document(session: AsyncSession, doc: Document) -> int:
-    """Insert or update the document row (locking it for this transaction); returns its id."""
+async def upsert_document(session: AsyncSession, doc: Document, *, source: str = "corpus") -> int:
+    """Insert or update the document row (locking it for this transaction); returns its id.
+
+    A slug belongs to one source: a bundled corpus file never overwrites an admin's upload, nor an upload a bundled
+    file (``DocumentError``)."""
     row = await session.execute(
         text(
             """
             INSERT INTO knowledge_documents (slug, title, kind, audience, grade_band, version, reviewed_by,
-                                             reviewed_on, approved, content_hash, updated_at)
+                                             reviewed_on, approved, content_hash, updated_at, source)
             VALUES (:slug, :title, :kind, :audience, :grade_band, :version, :reviewed_by, :reviewed_on, :approved,
-                    :content_hash, now())
+                    :content_hash, now(), :source)
             ON CONFLICT (slug) DO UPDATE SET
                 title = EXCLUDED.title, kind = EXCLUDED.kind, audience = EXCLUDED.audience,
                 grade_band = EXCLUDED.grade_band, version = EXCLUDED.version, reviewed_by = EXCLUDED.reviewed_by,
@@ -63,6 +66,7 @@ async def upsert_document(session: AsyncSession, doc: Document) -> int:
                 content_hash = EXCLUDED.content_hash,
                 updated_at = CASE WHEN knowledge_documents.content_hash = EXCLUDED.content_hash
                                   THEN knowledge_documents.updated_at ELSE now() END
+            WHERE knowledge_documents.source = EXCLUDED.source
             RETURNING id
             """
         ),
@@ -70,9 +74,21 @@ async def upsert_document(session: AsyncSession, doc: Document) -> int:
             "slug": doc.slug, "title": doc.title, "kind": doc.kind, "audience": doc.audience,
             "grade_band": doc.grade_band, "version": doc.version, "reviewed_by": doc.reviewed_by,
             "reviewed_on": doc.reviewed_on, "approved": doc.approved, "content_hash": doc.content_hash,
+            "source": source,
         },
     )
-    return int(row.scalar_one())
+    document_id = row.scalar_one_or_none()
+    if document_id is None:
+        other = "an uploaded" if source == "corpus" else "a bundled"
+        raise DocumentError(f"{doc.slug}: {other} document already has this name")
+    return int(document_id)
+
+
+async def document_source(session: AsyncSession, slug: str) -> tuple[str, str] | None:
+    """``(source, version)`` of the stored document with this slug, or None."""
+    row = (await session.execute(
+        text("SELECT source, version FROM knowledge_documents WHERE slug = :slug"), {"slug": slug})).first()
+    return (str(row.source), str(row.version)) if row else None
 
 
 async def stored_chunks(session: AsyncSession, document_id: int) -> dict[str, StoredChunk]:
@@ -131,8 +147,10 @@ async def move_chunks(session: AsyncSession, chunks: Sequence[Chunk]) -> None:
         )
 
 
-async def document_slugs(session: AsyncSession) -> list[str]:
-    return list((await session.execute(text("SELECT slug FROM knowledge_documents ORDER BY slug"))).scalars())
+async def document_slugs(session: AsyncSession, source: str = "corpus") -> list[str]:
+    return list((await session.execute(
+        text("SELECT slug FROM knowledge_documents WHERE source = :source ORDER BY slug"), {"source": source}
+    )).scalars())
 
 
 async def delete_document(session: AsyncSession, slug: str) -> int:

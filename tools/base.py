@@ -36,6 +36,7 @@ from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
 from knowledge.retriever import Retriever
+from knowledge.uploads import KnowledgeUploads
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Services:
     alerts: AlertService | None = None
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
+    uploads: KnowledgeUploads | None = None
 
 
 @dataclass(frozen=True, slots=True)

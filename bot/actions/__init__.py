@@ -14,6 +14,7 @@ from typing import Any
 from bot.actions.alert import acknowledge_alert, refresh_alert
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
+from bot.actions.knowledge import ADD_VERB, CANCEL_VERB, add_document, cancel_upload
 from bot.actions.lesson import (
     adjust_lesson,
     open_lesson,
@@ -52,6 +53,8 @@ ACTIONS: dict[str, Action] = {
     "event.cancel": cancel_event_form,
     "event.remove": remove_event,
     "event.list": list_events,
+    ADD_VERB: add_document,
+    CANCEL_VERB: cancel_upload,
     "forms": lambda value, deps: _forms_menu(),
 }
 

@@ -11,6 +11,7 @@ from domain.models.platform import (
     KnowledgeDocument,
     KnowledgeLexeme,
     KnowledgePassage,
+    KnowledgeUpload,
     MessageFeedback,
 )
 from domain.models.records import (
@@ -51,6 +52,7 @@ __all__ = [
     "KnowledgeDocument",
     "KnowledgeLexeme",
     "KnowledgePassage",
+    "KnowledgeUpload",
     "LessonPlan",
     "MessageFeedback",
     "Role",

@@ -76,6 +76,23 @@ class KnowledgeDocument(IdMixin, Base):
     approved: Mapped[bool] = mapped_column(Boolean, default=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # corpus: a bundled file under knowledge/corpus (the start-up sync owns it); upload: added by an admin in Teams
+    source: Mapped[str] = mapped_column(String(10), server_default="corpus")
+
+
+class KnowledgeUpload(IdMixin, CreatedMixin, Base):
+    """A markdown document an admin sent in Teams: held here between the preview card and Add (or Cancel), then
+    kept as the record of who added which version."""
+
+    __tablename__ = "knowledge_uploads"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending | added | cancelled
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="SET NULL"))
 
 
 class KnowledgeChunk(CreatedMixin, Base):

@@ -91,7 +91,7 @@ def test_rendered_manifest_validates_against_official_schema(manifest: dict[str,
     bot = manifest["bots"][0]
     assert manifest["id"] == APP_ID and bot["botId"] == BOT_ID
     assert bot["scopes"] == ["personal", "team", "groupChat"]
-    assert bot["supportsFiles"] is False and bot["isNotificationOnly"] is False
+    assert bot["supportsFiles"] is True and bot["isNotificationOnly"] is False
     expected = {
         "help", "find student", "log incident", "plan lesson", "widgets",
         "schedule event", "forms", "alerts status", "search protocols",

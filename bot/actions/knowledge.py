@@ -1,0 +1,55 @@
+"""The upload preview card's buttons: Add to the knowledge base, or Cancel (the card is built in
+``bot.knowledge_upload``). Both name only the pending upload's id; the service checks the caller owns it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.actions.outcome import CardOutcome
+from bot.cards.elements import card, facts, heading, text
+from domain.errors import DomainError
+from tools.base import ToolDeps
+
+ADD_VERB = "knowledge.add"
+CANCEL_VERB = "knowledge.cancel"
+VIA = "card:knowledge_upload"
+NOT_SET_UP = "Document uploads aren't set up on this Faraday."
+STALE = "That button isn't valid any more; nothing was added."
+
+
+def _upload_id(value: dict[str, Any]) -> int | None:
+    raw = value.get("upload_id")
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit() or len(str(raw)) > 18:
+        return None
+    return int(raw)
+
+
+async def add_document(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+    uploads, upload_id = deps.services.uploads, _upload_id(value)
+    if uploads is None:
+        return CardOutcome(text=NOT_SET_UP)
+    if upload_id is None:
+        return CardOutcome(text=STALE)
+    try:
+        added = await uploads.add(deps.actor, upload_id, via=VIA)
+    except DomainError as exc:
+        sentence = f"{exc} Nothing was added."
+        return CardOutcome(text=sentence, cards=[card([text(sentence)])])
+    sentence = (f"“{added.title}” (version {added.version}) was already added." if added.already_added else
+                f"Added “{added.title}” (version {added.version}) to the knowledge base: {added.chunks} sections "
+                "are searchable now.")
+    body = [heading("Added to the knowledge base"), text(sentence)]
+    if not added.already_added:
+        body.append(facts([("Document id", added.slug)]))
+    return CardOutcome(text=sentence, cards=[card(body)])
+
+
+async def cancel_upload(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+    uploads, upload_id = deps.services.uploads, _upload_id(value)
+    sentence = "Cancelled: nothing was added."
+    if uploads is not None and upload_id is not None:
+        try:
+            await uploads.cancel(deps.actor, upload_id, via=VIA)
+        except DomainError as exc:
+            sentence = str(exc)
+    return CardOutcome(text=sentence, cards=[card([text(sentence)])])

@@ -1,0 +1,109 @@
+"""An admin sends a markdown file in a 1:1 chat, through the real app: a Teams file-download attachment is fetched
+from a file server on loopback (standing in for SharePoint's pre-authorised link), previewed on a card, added with
+the card's button, and then answers a question with a citation. Teachers are refused before any download; links to
+other hosts and redirects are not followed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.fakes.activities import ALEX, MEGAN, activity
+from tests.fakes.connector import FakeConnector
+from tests.integration.conftest import BotClient, bot_settings, start_bot
+from tests.knowledge.test_uploads import markdown
+
+FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
+
+
+class FileServer:
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        app = web.Application()
+        app.router.add_get("/files/{name}", self._file)
+        app.router.add_get("/moved", self._moved)
+        self.server = TestServer(app, host="127.0.0.1")
+
+    async def _file(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path)
+        return web.Response(body=markdown(), content_type="text/markdown")
+
+    async def _moved(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path)
+        raise web.HTTPFound("/files/elsewhere.md")
+
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
+
+@pytest.fixture
+async def files() -> AsyncIterator[FileServer]:
+    server = FileServer()
+    await server.server.start_server()
+    yield server
+    await server.server.close()
+
+
+@pytest.fixture
+async def kb_bot(full_db_url: str, redis_url: str, connector: FakeConnector) -> AsyncIterator[BotClient]:
+    client = await start_bot(bot_settings(full_db_url, redis_url), connector)
+    yield client
+    await client.close()
+    await client.server.close()
+
+
+def _file_message(connector: FakeConnector, url: str, *, aad: str, name: str = "Rope Swing Closure.md") -> dict[str, Any]:
+    attachment = {"contentType": FILE_INFO, "contentUrl": url, "name": name,
+                  "content": {"downloadUrl": url, "uniqueId": "1f0c6d3e-synthetic", "fileType": "md"}}
+    return activity(connector.url, aad=aad, attachments=[attachment])
+
+
+async def test_an_admin_adds_a_sent_markdown_file_and_faraday_then_cites_it(
+    kb_bot: BotClient, connector: FakeConnector, files: FileServer
+) -> None:
+    await kb_bot.post(_file_message(connector, files.url("/files/rope.md"), aad=MEGAN))
+    reply = connector.messages()[-1]
+    card = reply["attachments"][0]["content"]
+    shown = json.dumps(card)
+    assert "Add to the knowledge base?" in shown and "Rope Swing Closure" in shown and files.requests == ["/files/rope.md"]
+    add = next(a for a in card["actions"] if a["verb"] == "knowledge.add")
+    press = activity(connector.url, type="invoke", name="adaptiveCard/action", aad=MEGAN,
+                     value={"action": {"type": "Action.Execute", "verb": add["verb"], "data": add["data"]}})
+    status, body = await kb_bot.post(press)
+    assert status == 200 and "Added “Rope Swing Closure” (version 1.0)" in json.dumps(body, ensure_ascii=False)
+
+    await kb_bot.post(activity(connector.url, aad=ALEX, text="What is the protocol for the rope swing anchor bolts?"))
+    answer = connector.messages()[-1]
+    assert "anchor bolts" in answer["text"] and "Rope Swing Closure" in json.dumps(answer)
+
+
+async def test_a_teacher_is_refused_before_anything_is_downloaded(
+    bot: BotClient, connector: FakeConnector, files: FileServer
+) -> None:
+    await bot.post(_file_message(connector, files.url("/files/rope.md"), aad=ALEX))
+    assert "Only administrators" in connector.messages()[-1]["text"] and files.requests == []
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [("https://files.example.net/rope.md", "doesn't come from Teams"), ("/moved", "couldn't download")],
+)
+async def test_links_elsewhere_and_redirects_are_not_followed(
+    bot: BotClient, connector: FakeConnector, files: FileServer, where: str, said: str
+) -> None:
+    url = where if where.startswith("https:") else files.url(where)
+    await bot.post(_file_message(connector, url, aad=MEGAN))
+    assert said in connector.messages()[-1]["text"]
+    assert files.requests == ([] if where.startswith("https:") else ["/moved"])
+
+
+async def test_a_non_markdown_file_is_refused_by_its_name_without_a_download(
+    bot: BotClient, connector: FakeConnector, files: FileServer
+) -> None:
+    await bot.post(_file_message(connector, files.url("/files/report.pdf"), aad=MEGAN, name="report.pdf"))
+    assert "only add markdown" in connector.messages()[-1]["text"] and files.requests == []
