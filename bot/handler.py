@@ -30,6 +30,7 @@ from bot.alert_commands import alert_command
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
 from bot.dedupe import Deduplicator
+from bot.knowledge_commands import knowledge_command
 from bot.knowledge_upload import FileFetcher, sent_files, upload_reply
 from bot.streaming import INFORM_AFTER_S, TeamsStream
 from domain.actor import Actor
@@ -144,7 +145,8 @@ class FaradayBot(ActivityHandler):
         if text.lower() in ("help", "/help", "commands"):
             await turn_context.send_activity(HELP_TEXT)
             return
-        admin = await admin_command(text, actor, self._services)
+        admin = await admin_command(text, actor, self._services) or await knowledge_command(
+            text, actor, self._services.uploads)
         if admin is not None:
             await turn_context.send_activity(outcome_activity(admin))
             return

@@ -9,7 +9,6 @@ buttons are handled in ``bot.actions.knowledge``.
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 from dataclasses import dataclass
 from typing import Any
@@ -82,7 +81,7 @@ class FileFetcher:
                     data.extend(block)
                     if len(data) > self._max:
                         raise too_large
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (aiohttp.ClientError, TimeoutError):
             raise InvalidInput(NOT_DOWNLOADED) from None
         return bytes(data)
 

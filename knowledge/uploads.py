@@ -10,7 +10,7 @@ replace an earlier upload of the same name, never a bundled corpus document.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 
 from sqlalchemy import func, insert, select, update
@@ -20,8 +20,8 @@ from domain import audit
 from domain.actor import Actor
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
-from domain.models import KnowledgeUpload, Role
-from knowledge import store
+from domain.models import KnowledgeDocument, KnowledgeUpload, Role, Staff
+from knowledge import passage_store, store
 from knowledge.chunking import chunk_document
 from knowledge.documents import Document, DocumentError, parse_document, slugify
 from knowledge.embedders import Embedder
@@ -48,6 +48,16 @@ class UploadPreview:
     approved: bool
     sections: list[str]
     replaces_version: str | None  # an earlier upload with this name, which Add replaces
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedDocument:
+    slug: str
+    title: str
+    kind: str
+    version: str
+    added_by: str | None  # None when the adding admin's staff record is gone
+    added_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +151,47 @@ class KnowledgeUploads:
                     .values(status="cancelled", decided_at=func.now())
                 )
 
+    async def uploaded(self, actor: Actor, *, via: str) -> list[UploadedDocument]:
+        """The documents admins added in Teams, newest first, with who added the current version."""
+        await self.check_allowed(actor, via=via)
+        latest = (
+            select(KnowledgeUpload.document_id, func.max(KnowledgeUpload.id).label("upload_id"))
+            .where(KnowledgeUpload.status == "added").group_by(KnowledgeUpload.document_id).subquery()
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(KnowledgeDocument.slug, KnowledgeDocument.title, KnowledgeDocument.kind,
+                       KnowledgeDocument.version, Staff.display_name, KnowledgeUpload.decided_at)
+                .join(latest, latest.c.document_id == KnowledgeDocument.id, isouter=True)
+                .join(KnowledgeUpload, KnowledgeUpload.id == latest.c.upload_id, isouter=True)
+                .join(Staff, Staff.id == KnowledgeUpload.staff_id, isouter=True)
+                .where(KnowledgeDocument.source == SOURCE)
+                .order_by(KnowledgeUpload.decided_at.desc().nulls_last(), KnowledgeDocument.slug)
+            )).all()
+        return [UploadedDocument(*row) for row in rows]
+
+    async def remove(self, actor: Actor, slug: str, *, via: str) -> int:
+        """Delete an uploaded document with its chunks and vectors (audited); bundled documents are not removable
+        here. Returns how many sections went with it."""
+        await self.check_allowed(actor, via=via)
+        async with unit_of_work(self._sessions) as session:
+            row = (await session.execute(
+                select(KnowledgeDocument.id, KnowledgeDocument.source)
+                .where(KnowledgeDocument.slug == slug).with_for_update()
+            )).first()
+            if row is None:
+                raise NotFound(f"No uploaded document is called “{slug}”. Type **documents** to see them.")
+            document_id, source = row
+            if source != SOURCE:
+                raise NotAllowed("That document is part of the bundled corpus; change it in knowledge/corpus instead.")
+            removed = await store.delete_document(session, slug)
+            await passage_store.refresh_lexemes(session)
+            await audit.record(
+                session, actor, action="knowledge.document.remove", subject_type="knowledge_document",
+                subject_ids=[document_id], via=via, allowed=True,
+            )
+        return removed
+
     async def _own_upload(self, session: AsyncSession, actor: Actor, upload_id: int) -> tuple[KnowledgeUpload, bool]:
         """The caller's upload (locked: two presses of Add run one after the other) and whether it has expired."""
         row = (await session.execute(
@@ -183,4 +234,6 @@ def _short_name(file_name: str) -> str:
     return PurePosixPath(file_name.replace("\\", "/")).name[:200] or "document.md"
 
 
-__all__ = ["MAX_UPLOAD_BYTES", "AddedDocument", "KnowledgeUploads", "UploadPreview", "check_file_name"]
+__all__ = [
+    "MAX_UPLOAD_BYTES", "AddedDocument", "KnowledgeUploads", "UploadPreview", "UploadedDocument", "check_file_name",
+]

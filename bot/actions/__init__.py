@@ -14,7 +14,16 @@ from typing import Any
 from bot.actions.alert import acknowledge_alert, refresh_alert
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
-from bot.actions.knowledge import ADD_VERB, CANCEL_VERB, add_document, cancel_upload
+from bot.actions.knowledge import (
+    ADD_VERB,
+    CANCEL_VERB,
+    KEEP_VERB,
+    REMOVE_VERB,
+    add_document,
+    cancel_upload,
+    keep_document,
+    remove_document,
+)
 from bot.actions.lesson import (
     adjust_lesson,
     open_lesson,
@@ -55,6 +64,8 @@ ACTIONS: dict[str, Action] = {
     "event.list": list_events,
     ADD_VERB: add_document,
     CANCEL_VERB: cancel_upload,
+    REMOVE_VERB: remove_document,
+    KEEP_VERB: keep_document,
     "forms": lambda value, deps: _forms_menu(),
 }
 

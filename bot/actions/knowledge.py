@@ -1,5 +1,6 @@
-"""The upload preview card's buttons: Add to the knowledge base, or Cancel (the card is built in
-``bot.knowledge_upload``). Both name only the pending upload's id; the service checks the caller owns it."""
+"""Buttons of the knowledge cards: the upload preview's Add / Cancel (card built in ``bot.knowledge_upload``; they
+name only the pending upload's id, and the service checks the caller owns it) and the removal confirmation's
+Remove / Keep (``bot.knowledge_commands``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from tools.base import ToolDeps
 
 ADD_VERB = "knowledge.add"
 CANCEL_VERB = "knowledge.cancel"
+REMOVE_VERB = "knowledge.remove"
+KEEP_VERB = "knowledge.keep"
 VIA = "card:knowledge_upload"
 NOT_SET_UP = "Document uploads aren't set up on this Faraday."
 STALE = "That button isn't valid any more; nothing was added."
@@ -52,4 +55,24 @@ async def cancel_upload(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
             await uploads.cancel(deps.actor, upload_id, via=VIA)
         except DomainError as exc:
             sentence = str(exc)
+    return CardOutcome(text=sentence, cards=[card([text(sentence)])])
+
+
+async def remove_document(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+    uploads, slug = deps.services.uploads, value.get("slug")
+    if uploads is None:
+        return CardOutcome(text=NOT_SET_UP)
+    if not isinstance(slug, str) or not slug:
+        return CardOutcome(text="That button isn't valid any more; nothing was removed.")
+    try:
+        sections = await uploads.remove(deps.actor, slug, via=VIA)
+    except DomainError as exc:
+        sentence = f"{exc} Nothing was removed."
+        return CardOutcome(text=sentence, cards=[card([text(sentence)])])
+    sentence = f"Removed “{slug}” and its {sections} sections from the knowledge base."
+    return CardOutcome(text=sentence, cards=[card([heading("Document removed"), text(sentence)])])
+
+
+async def keep_document(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+    sentence = "Kept: nothing was removed."
     return CardOutcome(text=sentence, cards=[card([text(sentence)])])

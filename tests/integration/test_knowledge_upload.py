@@ -57,7 +57,8 @@ async def kb_bot(full_db_url: str, redis_url: str, connector: FakeConnector) -> 
     await client.server.close()
 
 
-def _file_message(connector: FakeConnector, url: str, *, aad: str, name: str = "Rope Swing Closure.md") -> dict[str, Any]:
+def _file_message(connector: FakeConnector, url: str, *, aad: str,
+                  name: str = "Rope Swing Closure.md") -> dict[str, Any]:
     attachment = {"contentType": FILE_INFO, "contentUrl": url, "name": name,
                   "content": {"downloadUrl": url, "uniqueId": "1f0c6d3e-synthetic", "fileType": "md"}}
     return activity(connector.url, aad=aad, attachments=[attachment])
@@ -70,23 +71,41 @@ async def test_an_admin_adds_a_sent_markdown_file_and_faraday_then_cites_it(
     reply = connector.messages()[-1]
     card = reply["attachments"][0]["content"]
     shown = json.dumps(card)
-    assert "Add to the knowledge base?" in shown and "Rope Swing Closure" in shown and files.requests == ["/files/rope.md"]
+    assert "Add to the knowledge base?" in shown and "Rope Swing Closure" in shown
+    assert files.requests == ["/files/rope.md"]
     add = next(a for a in card["actions"] if a["verb"] == "knowledge.add")
     press = activity(connector.url, type="invoke", name="adaptiveCard/action", aad=MEGAN,
                      value={"action": {"type": "Action.Execute", "verb": add["verb"], "data": add["data"]}})
     status, body = await kb_bot.post(press)
     assert status == 200 and "Added “Rope Swing Closure” (version 1.0)" in json.dumps(body, ensure_ascii=False)
 
-    await kb_bot.post(activity(connector.url, aad=ALEX, text="What is the protocol for the rope swing anchor bolts?"))
+    question = "What is the protocol for the rope swing anchor bolts?"
+    await kb_bot.post(activity(connector.url, aad=ALEX, text=question))
     answer = connector.messages()[-1]
     assert "anchor bolts" in answer["text"] and "Rope Swing Closure" in json.dumps(answer)
 
+    await kb_bot.post(activity(connector.url, aad=MEGAN, text="uploaded documents"))
+    assert "rope-swing-closure" in json.dumps(connector.messages()[-1])
+    await kb_bot.post(activity(connector.url, aad=MEGAN, text="remove document rope-swing-closure"))
+    confirm = connector.messages()[-1]["attachments"][0]["content"]
+    remove = next(a for a in confirm["actions"] if a["verb"] == "knowledge.remove")
+    press = activity(connector.url, type="invoke", name="adaptiveCard/action", aad=MEGAN,
+                     value={"action": {"type": "Action.Execute", "verb": remove["verb"], "data": remove["data"]}})
+    status, body = await kb_bot.post(press)
+    assert status == 200 and "Removed “rope-swing-closure” and its 2 sections" in json.dumps(body, ensure_ascii=False)
+    await kb_bot.post(activity(connector.url, aad=ALEX, text=question))
+    assert "Rope Swing Closure" not in json.dumps(connector.messages()[-1])
 
-async def test_a_teacher_is_refused_before_anything_is_downloaded(
+
+async def test_a_teacher_is_refused_before_anything_is_downloaded_and_cannot_run_document_commands(
     bot: BotClient, connector: FakeConnector, files: FileServer
 ) -> None:
     await bot.post(_file_message(connector, files.url("/files/rope.md"), aad=ALEX))
     assert "Only administrators" in connector.messages()[-1]["text"] and files.requests == []
+    for command in ("uploaded documents", "remove document concussion-recognition"):
+        await bot.post(activity(connector.url, aad=ALEX, text=command))
+        reply = connector.messages()[-1]
+        assert "Only administrators" in reply["text"] and not reply.get("attachments")
 
 
 @pytest.mark.parametrize(

@@ -60,10 +60,12 @@ async def test_an_admin_previews_then_adds_a_document_that_becomes_searchable_wi
     async with demo_sessions() as s:
         doc = (await s.execute(select(KnowledgeDocument))).scalar_one()
         assert doc.source == "upload"
-        contents = (await s.execute(select(KnowledgeChunk.content).where(KnowledgeChunk.document_id == doc.id))).scalars().all()
+        contents = (await s.execute(
+            select(KnowledgeChunk.content).where(KnowledgeChunk.document_id == doc.id))).scalars().all()
         upload = (await s.execute(select(KnowledgeUpload))).scalar_one()
-        trail = (await s.execute(select(AuditLog.action, AuditLog.subject_id, AuditLog.allowed, AuditLog.actor_staff_id)
-                                 .where(AuditLog.action.like("knowledge.%")))).all()
+        trail = (await s.execute(
+            select(AuditLog.action, AuditLog.subject_id, AuditLog.allowed, AuditLog.actor_staff_id)
+            .where(AuditLog.action.like("knowledge.%")))).all()
         hits = (await s.execute(text(
             "SELECT c.id FROM knowledge_chunks c WHERE c.tsv @@ websearch_to_tsquery('english', 'anchor bolts')"
         ))).scalars().all()
@@ -188,3 +190,33 @@ async def test_a_failure_while_adding_leaves_no_document_and_the_upload_pending(
     assert await _count(demo_sessions, AuditLog, AuditLog.action == "knowledge.document.add") == 0
     async with demo_sessions() as s:
         assert (await s.execute(select(KnowledgeUpload.status))).scalar_one() == "pending"
+
+
+async def test_admins_list_and_remove_uploaded_documents_but_not_bundled_ones(
+    demo_sessions, uploads: KnowledgeUploads, people, small_corpus: Path, counting: CountingEmbedder
+) -> None:
+    megan, alex = people["megan"], people["alex"]
+    await ingest(demo_sessions, counting, small_corpus)
+    assert await uploads.uploaded(megan, via=VIA) == []
+    preview = await uploads.preview(megan, "rope-swing-closure.md", markdown(), via=VIA)
+    await uploads.add(megan, preview.upload_id, via=VIA)
+    [listed] = await uploads.uploaded(people["lynne"], via=VIA)  # any admin sees what was added
+    assert (listed.slug, listed.version, listed.added_by) == ("rope-swing-closure", "1.0", "Megan Bowen")
+    assert listed.added_at is not None
+    for call in (uploads.uploaded(alex, via=VIA), uploads.remove(alex, "rope-swing-closure", via=VIA)):
+        with pytest.raises(NotAllowed, match="Only administrators"):
+            await call
+    with pytest.raises(NotAllowed, match="bundled corpus"):
+        await uploads.remove(megan, "concussion-recognition", via=VIA)
+    with pytest.raises(NotFound):
+        await uploads.remove(megan, "no-such-document", via=VIA)
+
+    assert await uploads.remove(megan, "rope-swing-closure", via=VIA) == 2
+    async with demo_sessions() as s:
+        slugs = set((await s.execute(select(KnowledgeDocument.slug))).scalars())
+        bolts = (await s.execute(text("SELECT count(*) FROM knowledge_lexemes WHERE lexeme = 'bolt'"))).scalar_one()
+        trail = (await s.execute(select(AuditLog.action, AuditLog.allowed).where(
+            AuditLog.action.like("knowledge.document.%")).order_by(AuditLog.id))).all()
+    assert "rope-swing-closure" not in slugs and "concussion-recognition" in slugs and bolts == 0
+    assert trail == [("knowledge.document.add", True), ("knowledge.document.remove", True)]
+    assert await uploads.uploaded(megan, via=VIA) == []

@@ -1,0 +1,58 @@
+"""Admin text commands for documents added in Teams: ``uploaded documents`` lists them, ``remove document <id>``
+asks for confirmation on a card (verbs in ``bot.actions.knowledge``). The model is never involved; the service checks
+the role."""
+
+from __future__ import annotations
+
+import re
+
+from bot.actions.knowledge import KEEP_VERB, REMOVE_VERB, VIA
+from bot.actions.outcome import CardOutcome
+from bot.cards.elements import card, facts, heading, text
+from bot.cards.inputs import execute
+from domain.actor import Actor
+from domain.errors import DomainError
+from knowledge.uploads import KnowledgeUploads
+
+_LIST = re.compile(r"^/?(?:list\s+)?uploaded\s+documents$", re.I)
+_REMOVE = re.compile(r"^/?remove\s+document\s+([a-z0-9-]{1,200})$", re.I)
+HOW_TO_ADD = "To add one, send me a markdown file (.md) with the corpus front matter in this chat."
+
+
+async def knowledge_command(text_in: str, actor: Actor, uploads: KnowledgeUploads | None) -> CardOutcome | None:
+    """Run a document command, or return None when ``text_in`` is not one."""
+    command = " ".join(text_in.split())
+    listing, removal = _LIST.match(command), _REMOVE.match(command)
+    if uploads is None or (listing is None and removal is None):
+        return None
+    try:
+        if listing is not None:
+            return await _listing(actor, uploads)
+        assert removal is not None
+        return await _confirm_removal(removal.group(1).lower(), actor, uploads)
+    except DomainError as exc:
+        return CardOutcome(text=str(exc))
+
+
+async def _listing(actor: Actor, uploads: KnowledgeUploads) -> CardOutcome:
+    documents = await uploads.uploaded(actor, via=VIA)
+    if not documents:
+        return CardOutcome(text=f"No documents have been added in Teams. {HOW_TO_ADD}")
+    pairs = [(d.slug, f"{d.title} — {d.kind}, version {d.version}; added by {d.added_by or 'a former admin'}"
+                      + (f" on {d.added_at:%Y-%m-%d}" if d.added_at else "")) for d in documents]
+    body = [heading("Documents added in Teams"), facts(pairs),
+            text("Type **remove document** and the id to take one out.", markdown=True)]
+    return CardOutcome(text=f"{len(documents)} documents were added in Teams.", cards=[card(body)])
+
+
+async def _confirm_removal(slug: str, actor: Actor, uploads: KnowledgeUploads) -> CardOutcome:
+    found = next((d for d in await uploads.uploaded(actor, via=VIA) if d.slug == slug), None)
+    if found is None:
+        return CardOutcome(text=f"No uploaded document is called “{slug}”. Type **uploaded documents** to see them.")
+    body = [heading("Remove this document?"),
+            facts([("Title", found.title), ("Id", found.slug), ("Version", found.version)]),
+            text("Faraday stops using it in answers at once. This cannot be undone; send the file again to re-add it.")]
+    data = {"slug": found.slug}
+    actions = [execute("Remove document", REMOVE_VERB, data, inputs="none", style="destructive"),
+               execute("Keep it", KEEP_VERB, data, inputs="none")]
+    return CardOutcome(text="Please confirm on the card.", cards=[card(body, actions)])
