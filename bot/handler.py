@@ -39,6 +39,7 @@ from domain.errors import DomainError
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
 from domain.memory import ConversationMemory
+from domain.models import Role
 from domain.turn_start import History, TurnStart
 from tools.base import Services, ToolDeps
 
@@ -143,7 +144,7 @@ class FaradayBot(ActivityHandler):
             await turn_context.send_activity(answer)
             return
         if text.lower() in ("help", "/help", "commands"):
-            await turn_context.send_activity(HELP_TEXT)
+            await turn_context.send_activity(help_text(actor))
             return
         admin = await admin_command(text, actor, self._services) or await knowledge_command(
             text, actor, self._services.uploads)
@@ -273,6 +274,25 @@ class FaradayBot(ActivityHandler):
     async def _reply_activity(self, reply: AgentReply, actor: Actor) -> Activity:
         roster = await self._services.students.roster(actor) if any(map(needs_roster, reply.display)) else []
         return reply_activity(reply, RenderContext(roster=roster, forms=actions.available_forms()))
+
+
+ROLE_HELP = {
+    Role.admin: (
+        "\n\nAs an administrator you can also use:\n"
+        "- **alerts today**, **alerts status**, **alerts on** / **alerts off** — safety alerts\n"
+        "- **access history Jamie Ortiz** — who opened a student's records\n"
+        "- **delete student S109001** — remove a student's records (asks to confirm)\n"
+        "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "
+        "**remove document** and its id"
+    ),
+    Role.nurse: ("\n\nAs the school nurse you can also use **alerts today**, **alerts status**, **alerts on** / "
+                 "**alerts off**."),
+}
+
+
+def help_text(actor: Actor) -> str:
+    """What Faraday can do, with the commands of the caller's role."""
+    return HELP_TEXT + ROLE_HELP.get(actor.role, "")
 
 
 def outcome_activity(outcome: CardOutcome) -> Activity:

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from domain.models import AuditLog, ConversationReference, ConversationTurn
-from tests.fakes.activities import ALEX, STRANGER, activity
+from tests.fakes.activities import ADELE, ALEX, MEGAN, STRANGER, activity
 from tests.fakes.connector import FakeConnector
 from tests.integration.conftest import BotClient
 
@@ -140,9 +140,16 @@ async def test_a_failed_memory_write_does_not_fail_the_turn(bot: BotClient, conn
     assert await _count(demo_sessions, ConversationTurn) == 0
 
 
-async def test_help_lists_what_faraday_can_do(bot: BotClient, connector: FakeConnector) -> None:
-    await bot.post(activity(connector.url, text="help"))
-    assert "show me Jamie" in _texts(connector)[0]
+async def test_help_lists_what_faraday_can_do_with_the_commands_of_the_callers_role(
+    bot: BotClient, connector: FakeConnector
+) -> None:
+    for aad in (ALEX, MEGAN, ADELE):  # teacher, admin, nurse
+        await bot.post(activity(connector.url, text="help", aad=aad))
+    teacher, admin, nurse = _texts(connector)
+    assert all("show me Jamie" in t for t in (teacher, admin, nurse))
+    assert "alerts" not in teacher and "uploaded documents" not in teacher
+    assert "access history" in admin and "uploaded documents" in admin and "markdown file" in admin
+    assert "alerts today" in nurse and "uploaded documents" not in nurse and "access history" not in nurse
 
 
 async def test_a_duplicate_activity_id_is_processed_once(bot: BotClient, connector: FakeConnector, demo_sessions) -> None:
