@@ -51,7 +51,8 @@ UNKNOWN_USER = (
 )
 WELCOME = (
     "Hi, I'm **Faraday**, your PE department's assistant. Ask me about a student in your classes "
-    "(**show me Jamie**), and soon incident reports, lesson plans, class widgets, events and safety protocols. "
+    "(**show me Jamie**), report an incident, plan a lesson, check attendance or equipment, schedule an event, or "
+    "ask about a safety protocol. "
     "Type **help** any time."
 )
 CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"

@@ -25,6 +25,10 @@
  *   {"fill": {"placeholder": "..", "value": ..}} or placeholder, or {"index": n} (n-th input/select/textarea);
  *                                               <select> -> selectOption, checkbox -> check/uncheck ("true"/"false")
  *   {"click": "Confirm"}                        button by accessible name in the current card (else whole page)
+ *   {"sendFile": {"name": "x.md", "url": "http://127.0.0.1:8000/x.md"}}
+ *                                               a message with a file attached as Teams delivers it (attachment
+ *                                               application/vnd.microsoft.teams.file.download.info, downloadUrl),
+ *                                               posted as a custom activity (the UI has no file attach)
  *   {"switchUser": "Megan Bowen"}               impersonate a mock user without restart (see README):
  *                                               subsequent sends/Submit/Execute are re-sent as that user;
  *                                               {"switchUser": null} goes back to the Playground's current user
@@ -145,6 +149,16 @@ async function main() {
             await box.fill(String(arg));
             await page.locator(SEL.send).click();
           }
+          break;
+        }
+        case 'sendFile': {
+          mark = await bubbles().count();
+          cardMark = await page.locator(SEL.card).count();
+          const file = {
+            contentType: 'application/vnd.microsoft.teams.file.download.info', contentUrl: arg.url, name: arg.name,
+            content: { downloadUrl: arg.url, uniqueId: `e2e-${Date.now()}`, fileType: path.extname(arg.name).slice(1) },
+          };
+          await postCustom({ ...activityBase(impersonated ?? me), type: 'message', text: '', attachments: [file] });
           break;
         }
         case 'waitForText': {
