@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
@@ -89,6 +89,10 @@ class KnowledgeUploads:
         document = _parse_upload(file_name, data)
         sections = [c.section for c in chunk_document(document)]
         async with unit_of_work(self._sessions) as session:
+            # Previews nobody confirmed within the day are dropped with their text (an added upload stays: it is
+            # the record of which version was added, and by whom).
+            await session.execute(delete(KnowledgeUpload).where(
+                KnowledgeUpload.status == "pending", KnowledgeUpload.created_at < func.now() - PENDING_FOR))
             existing = await store.document_source(session, document.slug)
             if existing and existing[0] != SOURCE:
                 raise InvalidInput(
@@ -114,11 +118,11 @@ class KnowledgeUploads:
         await self.check_allowed(actor, via=via)
         async with unit_of_work(self._sessions) as session:
             upload, expired = await self._own_upload(session, actor, upload_id)
+            if upload.status not in ("pending", "added"):
+                raise InvalidInput("That upload was cancelled. Send the file again to add it.")
             document = parse_document(upload.content, upload.slug)
             if upload.status == "added":
                 return AddedDocument(document.title, document.slug, document.version, 0, already_added=True)
-            if upload.status != "pending":
-                raise InvalidInput("That upload was cancelled. Send the file again to add it.")
             if expired:
                 raise InvalidInput("That preview has expired. Send the file again to add it.")
             report = IngestReport()
@@ -148,7 +152,7 @@ class KnowledgeUploads:
             if upload.status == "pending":
                 await session.execute(
                     update(KnowledgeUpload).where(KnowledgeUpload.id == upload.id)
-                    .values(status="cancelled", decided_at=func.now())
+                    .values(status="cancelled", decided_at=func.now(), content="")  # a discarded file is not kept
                 )
 
     async def uploaded(self, actor: Actor, *, via: str) -> list[UploadedDocument]:

@@ -169,6 +169,14 @@ async def test_cancel_and_expiry_leave_nothing_to_add(demo_sessions, uploads: Kn
     with pytest.raises(NotFound):
         await uploads.add(megan, 10**9, via=VIA)
     assert await _count(demo_sessions, KnowledgeDocument) == 0
+    async with demo_sessions() as s:
+        kept = dict((await s.execute(select(KnowledgeUpload.id, KnowledgeUpload.content))).all())
+    assert kept[cancelled.upload_id] == "" and kept[stale.upload_id]  # a cancelled file's text is not kept
+
+    await uploads.preview(people["lynne"], "other.md", markdown(), via=VIA)  # the next preview drops expired ones
+    async with demo_sessions() as s:
+        ids = set((await s.execute(select(KnowledgeUpload.id))).scalars())
+    assert stale.upload_id not in ids and cancelled.upload_id in ids and len(ids) == 2
 
 
 class BrokenEmbedder(CountingEmbedder):
