@@ -30,16 +30,8 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
     return content
 
 
-class SentCard(dict[str, Any]):
-    """A card's content once it is attached to a reply. botbuilder deep-copies every activity it sends; a card is
-    never changed after it is built (the outgoing sanitizer builds a new one), so its copy is the card itself."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> SentCard:
-        return self
-
-
 def attachment(content: dict[str, Any]) -> dict[str, Any]:
-    return {"contentType": CONTENT_TYPE, "content": SentCard(content)}
+    return {"contentType": CONTENT_TYPE, "content": content}
 
 
 def heading(text: str) -> dict[str, Any]:
