@@ -102,19 +102,20 @@ async def upload_reply(files: list[SentFile], actor: Actor, uploads: KnowledgeUp
 
 
 def preview_card(preview: UploadPreview) -> dict[str, Any]:
+    doc = preview.document
     body: list[dict[str, Any]] = [
         heading("Add to the knowledge base?"),
         facts([
-            ("Title", preview.title), ("File", preview.file_name), ("Kind", preview.kind),
-            ("Audience", preview.audience), ("Grades", preview.grade_band), ("Version", preview.version),
-            ("Reviewed", f"{preview.reviewed_by}, {preview.reviewed_on.isoformat()}"),
+            ("Title", doc.title), ("File", preview.file_name), ("Kind", doc.kind), ("Audience", doc.audience),
+            ("Grades", doc.grade_band), ("Version", doc.version),
+            ("Reviewed", f"{doc.reviewed_by}, {doc.reviewed_on.isoformat()}"),
             ("Sections", str(len(preview.sections))),
         ]),
         text(", ".join(preview.sections[:12]) + (" …" if len(preview.sections) > 12 else ""), subtle=True),
     ]
     if preview.replaces_version is not None:
         body.append(text(f"This replaces the uploaded version {preview.replaces_version} of this document."))
-    if not preview.approved:
+    if not doc.approved:
         body.append(text("It is marked approved: false, so it will be stored but not used in answers."))
     data = {"upload_id": preview.upload_id}
     actions = [execute("Add to knowledge base", ADD_VERB, data, inputs="none", style="positive"),

@@ -10,7 +10,7 @@ replace an earlier upload of the same name, never a bundled corpus document.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 
 from sqlalchemy import delete, func, insert, select, update
@@ -37,15 +37,7 @@ SOURCE = "upload"
 class UploadPreview:
     upload_id: int
     file_name: str
-    slug: str
-    title: str
-    kind: str
-    audience: str
-    grade_band: str
-    version: str
-    reviewed_by: str
-    reviewed_on: date
-    approved: bool
+    document: Document  # parsed and validated as the corpus ingest does
     sections: list[str]
     replaces_version: str | None  # an earlier upload with this name, which Add replaces
 
@@ -105,11 +97,8 @@ class KnowledgeUploads:
                 ).returning(KnowledgeUpload.id)
             )).scalar_one()
         return UploadPreview(
-            upload_id=upload_id, file_name=_short_name(file_name), slug=document.slug, title=document.title,
-            kind=document.kind, audience=document.audience, grade_band=document.grade_band,
-            version=document.version, reviewed_by=document.reviewed_by, reviewed_on=document.reviewed_on,
-            approved=document.approved, sections=list(dict.fromkeys(sections)),
-            replaces_version=existing[1] if existing else None,
+            upload_id=upload_id, file_name=_short_name(file_name), document=document,
+            sections=list(dict.fromkeys(sections)), replaces_version=existing[1] if existing else None,
         )
 
     async def add(self, actor: Actor, upload_id: int, *, via: str) -> AddedDocument:

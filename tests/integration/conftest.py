@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -80,9 +81,24 @@ def demo_sessions_for():  # type: ignore[no-untyped-def]
     return lambda client: make_sessionmaker(client.server.app[ENGINE])
 
 
+@asynccontextmanager
+async def serving(settings: Settings, connector: FakeConnector, **app_kwargs: Any) -> AsyncIterator[BotClient]:
+    client = await start_bot(settings, connector, **app_kwargs)
+    try:
+        yield client
+    finally:
+        await client.close()
+        await client.server.close()
+
+
 @pytest.fixture
 async def bot(demo_db_url: str, redis_url: str, connector: FakeConnector) -> AsyncIterator[BotClient]:
-    client = await start_bot(bot_settings(demo_db_url, redis_url), connector)
-    yield client
-    await client.close()
-    await client.server.close()
+    async with serving(bot_settings(demo_db_url, redis_url), connector) as client:
+        yield client
+
+
+@pytest.fixture
+async def full_bot(full_db_url: str, redis_url: str, connector: FakeConnector) -> AsyncIterator[BotClient]:
+    """The bot on a database with the demo district and the ingested knowledge corpus."""
+    async with serving(bot_settings(full_db_url, redis_url), connector) as client:
+        yield client

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 
 from tests.fakes.activities import ALEX, MEGAN, activity
 from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient, bot_settings, start_bot
+from tests.integration.conftest import BotClient
 from tests.knowledge.test_uploads import markdown
 
 FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
@@ -49,14 +49,6 @@ async def files() -> AsyncIterator[FileServer]:
     await server.server.close()
 
 
-@pytest.fixture
-async def kb_bot(full_db_url: str, redis_url: str, connector: FakeConnector) -> AsyncIterator[BotClient]:
-    client = await start_bot(bot_settings(full_db_url, redis_url), connector)
-    yield client
-    await client.close()
-    await client.server.close()
-
-
 def _file_message(connector: FakeConnector, url: str, *, aad: str,
                   name: str = "Rope Swing Closure.md") -> dict[str, Any]:
     attachment = {"contentType": FILE_INFO, "contentUrl": url, "name": name,
@@ -65,9 +57,9 @@ def _file_message(connector: FakeConnector, url: str, *, aad: str,
 
 
 async def test_an_admin_adds_a_sent_markdown_file_and_faraday_then_cites_it(
-    kb_bot: BotClient, connector: FakeConnector, files: FileServer
+    full_bot: BotClient, connector: FakeConnector, files: FileServer
 ) -> None:
-    await kb_bot.post(_file_message(connector, files.url("/files/rope.md"), aad=MEGAN))
+    await full_bot.post(_file_message(connector, files.url("/files/rope.md"), aad=MEGAN))
     reply = connector.messages()[-1]
     card = reply["attachments"][0]["content"]
     shown = json.dumps(card)
@@ -76,24 +68,24 @@ async def test_an_admin_adds_a_sent_markdown_file_and_faraday_then_cites_it(
     add = next(a for a in card["actions"] if a["verb"] == "knowledge.add")
     press = activity(connector.url, type="invoke", name="adaptiveCard/action", aad=MEGAN,
                      value={"action": {"type": "Action.Execute", "verb": add["verb"], "data": add["data"]}})
-    status, body = await kb_bot.post(press)
+    status, body = await full_bot.post(press)
     assert status == 200 and "Added “Rope Swing Closure” (version 1.0)" in json.dumps(body, ensure_ascii=False)
 
     question = "What is the protocol for the rope swing anchor bolts?"
-    await kb_bot.post(activity(connector.url, aad=ALEX, text=question))
+    await full_bot.post(activity(connector.url, aad=ALEX, text=question))
     answer = connector.messages()[-1]
     assert "anchor bolts" in answer["text"] and "Rope Swing Closure" in json.dumps(answer)
 
-    await kb_bot.post(activity(connector.url, aad=MEGAN, text="uploaded documents"))
+    await full_bot.post(activity(connector.url, aad=MEGAN, text="uploaded documents"))
     assert "rope-swing-closure" in json.dumps(connector.messages()[-1])
-    await kb_bot.post(activity(connector.url, aad=MEGAN, text="remove document rope-swing-closure"))
+    await full_bot.post(activity(connector.url, aad=MEGAN, text="remove document rope-swing-closure"))
     confirm = connector.messages()[-1]["attachments"][0]["content"]
     remove = next(a for a in confirm["actions"] if a["verb"] == "knowledge.remove")
     press = activity(connector.url, type="invoke", name="adaptiveCard/action", aad=MEGAN,
                      value={"action": {"type": "Action.Execute", "verb": remove["verb"], "data": remove["data"]}})
-    status, body = await kb_bot.post(press)
+    status, body = await full_bot.post(press)
     assert status == 200 and "Removed “rope-swing-closure” and its 2 sections" in json.dumps(body, ensure_ascii=False)
-    await kb_bot.post(activity(connector.url, aad=ALEX, text=question))
+    await full_bot.post(activity(connector.url, aad=ALEX, text=question))
     assert "Rope Swing Closure" not in json.dumps(connector.messages()[-1])
 
 

@@ -49,7 +49,8 @@ async def test_an_admin_previews_then_adds_a_document_that_becomes_searchable_wi
 ) -> None:
     megan = people["megan"]
     preview = await uploads.preview(megan, "Rope Swing Closure.md", markdown(), via=VIA)
-    assert (preview.slug, preview.title, preview.kind, preview.grade_band) == (
+    doc = preview.document
+    assert (doc.slug, doc.title, doc.kind, doc.grade_band) == (
         "rope-swing-closure", "Rope Swing Closure", "safety", "6-12")
     assert preview.sections == ["Status", "Who to Ask"] and preview.replaces_version is None
     assert counting.embedded == []  # a preview embeds nothing and stores no document
