@@ -39,7 +39,7 @@ from botframework.connector.auth import (
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from msrest.authentication import Authentication
 
-from bot.connector_http import ConnectorTransport
+from bot.connector_http import DEFAULT_TIMEOUT_S, ConnectorTransport
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -119,14 +119,16 @@ class CachingConnectorFactory(ConnectorFactory):
 class FaradayAuthentication(BotFrameworkAuthentication):
     """botbuilder's public-cloud authentication with Faraday's edge rules and outbound caches."""
 
-    def __init__(self, inner: BotFrameworkAuthentication, credentials: CachingCredentialsFactory) -> None:
+    def __init__(self, inner: BotFrameworkAuthentication, credentials: CachingCredentialsFactory, *,
+                 connector_timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self._inner = inner
         self.credentials = credentials
         self._clients: OrderedDict[tuple[str, str, str], ConnectorClient] = OrderedDict()
         self._user_token_clients: dict[str, UserTokenClient] = {}
         self._factories: dict[str, CachingConnectorFactory] = {}
         self.clients_built = 0
-        self.transport = ConnectorTransport()  # connector calls on one aiohttp session, not requests in a thread
+        # connector calls on one aiohttp session, not requests in a thread
+        self.transport = ConnectorTransport(timeout_s=connector_timeout_s)
 
     # --- inbound ---------------------------------------------------------------------------------------------------
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
@@ -210,7 +212,7 @@ def make_authentication(
         credential_factory=caching,
         auth_configuration=AuthenticationConfiguration(),
     )
-    return FaradayAuthentication(inner, caching)
+    return FaradayAuthentication(inner, caching, connector_timeout_s=settings.connector_timeout_s)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ development) or the anonymous skill id.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,9 @@ from msrest.universal_http import AsyncClientResponse, ClientRequest
 
 from bot.activity_json import FastSerializer, parse_model
 
-DEFAULT_TIMEOUT_S = 30.0
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 5.0  # per connector call (settings: connector_timeout_s)
 
 
 class BearerToken(SansIOHTTPPolicy):  # type: ignore[misc]
@@ -84,11 +87,18 @@ class AiohttpSender(AsyncHTTPSender):  # type: ignore[misc]
         return Response(request, await self.fetch(http, dict(http.headers)))
 
     async def fetch(self, http: ClientRequest, headers: dict[str, str]) -> _Response:
-        async with self._session().request(
-            http.method, http.url, headers=headers, data=http.data, timeout=self._timeout, allow_redirects=False
-        ) as response:
-            body = await response.read()
-            return _Response(http, response.status, response.headers.copy(), response.reason, body)
+        try:
+            async with self._session().request(
+                http.method, http.url, headers=headers, data=http.data, timeout=self._timeout, allow_redirects=False
+            ) as response:
+                body = await response.read()
+                return _Response(http, response.status, response.headers.copy(), response.reason, body)
+        except TimeoutError:
+            # Ambiguous: the connector may have posted it. The turn fails (a 500), so Teams' re-send is answered
+            # again and may show the reply twice: said here, not silently.
+            log.warning("connector call timed out; a re-send may deliver it twice",
+                        extra={"method": http.method, "timeout_s": self._timeout.total})
+            raise
 
 
 class LeanConversations(ConversationsOperations):  # type: ignore[misc]
@@ -174,7 +184,10 @@ class ConnectorTransport:
     def install(self, client: Any) -> Any:
         """Replace ``client.config.pipeline``'s transport (and the requests-based credentials policy)."""
         config = client.config
-        timeout = getattr(getattr(config, "connection", None), "timeout", None) or self._timeout_s
+        # msrest's own default is 100 s; a reply must fail well inside Teams' 15 s re-send window instead, so the
+        # turn ends in a clean 500 and the re-send is answered (see bot/retrying_adapter.py).
+        configured = getattr(getattr(config, "connection", None), "timeout", None)
+        timeout = min(float(configured), self._timeout_s) if configured else self._timeout_s
         token = BearerToken(config.credentials) if config.credentials is not None else None
         policies: list[Any] = [config.user_agent_policy, *([token] if token else []), RawDeserializer(),
                                config.http_logger_policy]

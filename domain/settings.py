@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         default_factory=list, description="Hosts that links in model-written replies may point to (none by default)"
     )
     max_body_bytes: int = 256 * 1024
+    # Each Bot Connector call (reply, update, proactive send) gives up after this: a hung connector must fail the
+    # turn well inside Teams' 15 s re-send window, so the re-send is answered (msrest's own default is 100 s).
+    connector_timeout_s: float = Field(default=5.0, gt=0.0, le=10.0)
     dedupe_ttl_s: int = 600
     knowledge_upload_hosts: list[str] = Field(
         default_factory=lambda: ["*.sharepoint.com"],

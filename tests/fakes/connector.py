@@ -17,6 +17,7 @@ class Fault:
     status: int
     remaining: int
     retry_after: float | None = None
+    delay_s: float = 0.0  # answer (with ``status``, nothing recorded) only after this long: a hung connector
 
 
 @dataclass
@@ -50,6 +51,10 @@ class FakeConnector:
     def fail_next(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
         self._faults.append(Fault(status, count, retry_after))
 
+    def hang_next(self, seconds: float, count: int = 1) -> None:
+        """The next ``count`` sends get no answer for ``seconds`` (then a 504), and post nothing."""
+        self._faults.append(Fault(504, count, delay_s=seconds))
+
     def messages(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
         return [
             a
@@ -65,19 +70,26 @@ class FakeConnector:
 
         await asyncio.wait_for(until(), timeout)
 
-    def _fault(self) -> web.Response | None:
+    def _fault(self) -> Fault | None:
         for fault in self._faults:
             if fault.remaining > 0:
                 fault.remaining -= 1
-                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                return web.json_response({"error": {"code": "Fault", "message": "injected"}}, status=fault.status, headers=headers)
+                return fault
         return None
+
+    @staticmethod
+    async def _answer(fault: Fault) -> web.Response:
+        if fault.delay_s:
+            await asyncio.sleep(fault.delay_s)
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        return web.json_response({"error": {"code": "Fault", "message": "injected"}}, status=fault.status,
+                                 headers=headers)
 
     async def _send(self, request: web.Request) -> web.Response:
         self.requests.append((request.method, request.path))
         fault = self._fault()
         if fault is not None:
-            return fault
+            return await self._answer(fault)
         body = await request.json()
         activity_id = f"activity-{next(self._ids)}"
         body["_conversation"] = request.match_info["cid"]
@@ -101,5 +113,5 @@ class FakeConnector:
         self.requests.append((request.method, request.path))
         fault = self._fault()
         if fault is not None:
-            return fault
+            return await self._answer(fault)
         return web.json_response({"id": f"conversation-{next(self._ids)}"})

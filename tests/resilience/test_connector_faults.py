@@ -3,9 +3,13 @@
 botbuilder's ConnectorClient (msrest over aiohttp) does not retry: a 429/5xx/timeout on a reply raises out of the turn.
 The guarantees tested here: the turn fails cleanly (a 500 without a stack trace, so Teams re-sends), a re-send of the
 same activity is then answered (the de-duplication claim is released when the turn fails), and a reply the
-connector accepted is never sent twice."""
+connector accepted is never sent twice. A hung connector times out after ``connector_timeout_s`` (not msrest's 100 s),
+inside Teams' 15 s re-send window, with a warning: the send is ambiguous, so a re-send may deliver it twice."""
 
 from __future__ import annotations
+
+import logging
+import time
 
 from tests.fakes.activities import activity
 from tests.fakes.connector import FakeConnector
@@ -53,3 +57,20 @@ async def test_a_reply_the_connector_accepted_is_not_sent_again_on_a_resend(
     assert (await client.post(incoming))[0] == 201
     assert (await client.post(incoming))[0] == 201  # Teams re-sent after a slow 201
     assert len(_finals(connector)) == 1
+
+
+@needs_dedupe_release
+async def test_a_hung_connector_fails_the_turn_inside_teams_resend_window_and_the_resend_is_answered_once(
+    demo_db_url: str, redis_url: str, connector: FakeConnector, bots, caplog
+) -> None:
+    client = await bots(settings_for(demo_db_url, redis_url, connector_timeout_s=0.5), connector)
+    incoming = activity(connector.url, text="show me Jamie Ortiz", conversation_type="groupChat")
+    connector.hang_next(5.0)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="bot.connector_http"):
+        status, body = await client.post(incoming)
+    assert status == 500 and body == CLEAN_500 and time.monotonic() - started < 4.0  # not msrest's 100 s
+    assert any("timed out" in r.getMessage() for r in caplog.records), "an ambiguous send is logged, not silent"
+    assert _finals(connector) == []
+    status, _ = await client.post(incoming)  # Teams' re-send
+    assert status == 201 and len(_finals(connector)) == 1
