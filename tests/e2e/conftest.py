@@ -4,11 +4,7 @@ Microsoft 365 Agents Playground in front of it, driven by playwright-core in Deb
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,16 +12,11 @@ import pytest
 
 from scripts.devservers import EmbeddedPostgres
 from scripts.playground import BIN, Playground
+from tests.bot_process import bot_process, free_port
 from tests.conftest import _url
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -46,49 +37,19 @@ def bot_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bot_endpoint(e2e_db_url: str, redis_server: str, bot_log: Path) -> Iterator[str]:
     if not BIN.exists() or not CHROMIUM.exists():
         pytest.fail("end-to-end tests need `scripts/setup --browser` (npm packages and Debian chromium)")
-    port = _free_port()
-    log = bot_log
-    env = {
-        **os.environ,
-        "DATABASE_URL": e2e_db_url,
-        "REDIS_URL": redis_server,
-        "FARADAY_DEV_INSECURE": "1",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-    }
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc, log)
-        yield f"http://127.0.0.1:{port}/api/messages"
-    finally:
-        proc.terminate()
-        proc.wait(15)
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the bot exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"the bot did not become healthy:\n{log.read_text()[-3000:]}")
+    with bot_process(e2e_db_url, redis_server, bot_log) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
 def playground(bot_endpoint: str) -> Iterator[Playground]:
     """Alex Wilber, a PE teacher, in his personal chat with Faraday."""
-    with Playground(bot_endpoint, port=_free_port()) as pg:
+    with Playground(bot_endpoint, port=free_port()) as pg:
         yield pg
 
 
 @pytest.fixture(scope="module")
 def admin_playground(bot_endpoint: str) -> Iterator[Playground]:
     """Megan Bowen, an admin, in a second Playground in front of the same bot."""
-    with Playground(bot_endpoint, port=_free_port(), user="Megan Bowen") as pg:
+    with Playground(bot_endpoint, port=free_port(), user="Megan Bowen") as pg:
         yield pg

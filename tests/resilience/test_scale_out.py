@@ -1,7 +1,8 @@
 """Two bot app instances (two HTTP servers, each its own engine, Redis client, adapter and alert relay) against the
 same PostgreSQL and Valkey, hit alternately: de-duplication across replicas, conversation memory continuity and card
 confirmations stay correct. Alert delivery by two relays at once (exactly once) is proven in
-tests/alerts/test_delivery.py::test_two_relays_with_separate_engines_deliver_everything_exactly_once."""
+tests/alerts/test_delivery.py::test_two_relays_with_separate_engines_deliver_everything_exactly_once, and all of it
+with two OS processes in tests/resilience/test_scale_out_processes.py."""
 
 from __future__ import annotations
 
