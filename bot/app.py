@@ -23,8 +23,8 @@ from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
 from bot.dedupe import Deduplicator
 from bot.handler import FaradayBot
 from bot.heap import freeze_startup_heap
-from bot.knowledge_upload import FileFetcher
 from bot.ics_route import EVENTS, ics_routes
+from bot.knowledge_upload import FileFetcher
 from bot.rate_limit import BudgetedBackend, RateLimiter
 from bot.retrying_adapter import RetryingCloudAdapter
 from bot.routes import ADAPTER, AUTH, BOT, ENGINE, LIMITER, LINK_HOSTS, MEMORY_ENGINE, POLICY, SETTINGS, routes

@@ -173,7 +173,7 @@ class KnowledgeUploads:
                 .where(KnowledgeDocument.slug == slug).with_for_update()
             )).first()
             if row is None:
-                raise NotFound(f"No uploaded document is called “{slug}”. Type **documents** to see them.")
+                raise NotFound(f"No uploaded document is called “{slug}”. Type **uploaded documents** to see them.")
             document_id, source = row
             if source != SOURCE:
                 raise NotAllowed("That document is part of the bundled corpus; change it in knowledge/corpus instead.")

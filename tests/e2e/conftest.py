@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from redis import Redis
 
 from scripts.devservers import EmbeddedPostgres
 from scripts.playground import BIN, Playground
@@ -37,6 +38,11 @@ def bot_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bot_endpoint(e2e_db_url: str, redis_server: str, bot_log: Path) -> Iterator[str]:
     if not BIN.exists() or not CHROMIUM.exists():
         pytest.fail("end-to-end tests need `scripts/setup --browser` (npm packages and Debian chromium)")
+    # Each module's bot starts on an empty Valkey, as a fresh deployment would: the modules' users (Alex in most)
+    # would otherwise share one per-user rate-limit window across the whole end-to-end run.
+    client = Redis.from_url(redis_server)
+    client.flushall()
+    client.close()
     with bot_process(e2e_db_url, redis_server, bot_log) as endpoint:
         yield endpoint
 
