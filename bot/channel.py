@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from botbuilder.schema import Activity
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def host_in(host: str, patterns: Iterable[str]) -> bool:
+    """Whether ``host`` matches one of the allow-list's glob patterns (``*.sharepoint.com``)."""
+    return any(fnmatch.fnmatch(host, pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +34,6 @@ class ChannelPolicy:
             if tenant not in self.allowed_tenants:
                 return "tenant not allowed"
         host = urlsplit(activity.service_url or "").hostname or ""
-        if not any(fnmatch.fnmatch(host, pattern) for pattern in self.allowed_service_url_hosts):
+        if not host_in(host, self.allowed_service_url_hosts):
             return "serviceUrl host not allowed"
         return None

@@ -9,7 +9,6 @@ buttons are handled in ``bot.actions.knowledge``.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +20,7 @@ from bot.actions.knowledge import ADD_VERB, CANCEL_VERB, VIA
 from bot.actions.outcome import CardOutcome
 from bot.cards.elements import card, facts, heading, text
 from bot.cards.inputs import execute
-from bot.channel import LOOPBACK_HOSTS
+from bot.channel import LOOPBACK_HOSTS, host_in
 from domain.actor import Actor
 from domain.errors import DomainError, InvalidInput
 from knowledge.uploads import MAX_UPLOAD_BYTES, KnowledgeUploads, UploadPreview, check_file_name
@@ -63,7 +62,7 @@ class FileFetcher:
         host = parts.hostname or ""
         if parts.scheme != "https" and not (self._loopback_http and parts.scheme == "http" and host in LOOPBACK_HOSTS):
             return False
-        return any(fnmatch.fnmatch(host, pattern) for pattern in self._hosts)
+        return host_in(host, self._hosts)
 
     async def fetch(self, url: str) -> bytes:
         if not self.allowed(url):

@@ -10,11 +10,12 @@ click: ``![x](https://evil.example/?q=<data>)``), a link, a bare URL or raw HTML
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
+
+from bot.channel import host_in
 
 LINK_REMOVED = "[link removed]"
 MAX_TEXT_CHARS = 20_000
@@ -32,7 +33,7 @@ def _host_allowed(url: str, allowed_hosts: Iterable[str]) -> bool:
     parts = urlsplit(url if "://" in url else f"https://{url}")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return False
-    return any(fnmatch.fnmatch(parts.hostname.lower(), pattern.lower()) for pattern in allowed_hosts)
+    return host_in(parts.hostname.lower(), (pattern.lower() for pattern in allowed_hosts))
 
 
 def sanitize_text(text: str, allowed_hosts: Iterable[str] = ()) -> str:
