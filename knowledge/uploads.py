@@ -78,7 +78,8 @@ class KnowledgeUploads:
     async def preview(self, actor: Actor, file_name: str, data: bytes, *, via: str) -> UploadPreview:
         """Validate an uploaded file and hold it for the admin's confirmation; nothing is searchable yet."""
         await self.check_allowed(actor, via=via)
-        document = _parse_upload(file_name, data)
+        name = _short_name(file_name)
+        document = _parse_upload(name, data)
         sections = [c.section for c in chunk_document(document)]
         async with unit_of_work(self._sessions) as session:
             # Previews nobody confirmed within the day are dropped with their text (an added upload stays: it is
@@ -92,12 +93,12 @@ class KnowledgeUploads:
                 )
             upload_id = (await session.execute(
                 insert(KnowledgeUpload).values(
-                    staff_id=actor.staff_id, file_name=_short_name(file_name), slug=document.slug,
+                    staff_id=actor.staff_id, file_name=name, slug=document.slug,
                     content=data.decode("utf-8"), content_hash=document.content_hash,
                 ).returning(KnowledgeUpload.id)
             )).scalar_one()
         return UploadPreview(
-            upload_id=upload_id, file_name=_short_name(file_name), document=document,
+            upload_id=upload_id, file_name=name, document=document,
             sections=list(dict.fromkeys(sections)), replaces_version=existing[1] if existing else None,
         )
 
@@ -203,8 +204,8 @@ def check_file_name(file_name: str) -> None:
         raise InvalidInput("I can only add markdown documents (.md) to the knowledge base.")
 
 
-def _parse_upload(file_name: str, data: bytes) -> Document:
-    name = _short_name(file_name)
+def _parse_upload(name: str, data: bytes) -> Document:
+    """``name``: the file's own name (``_short_name``)."""
     check_file_name(name)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"That file is too large ({len(data) // 1024:,} KB); the limit is "
