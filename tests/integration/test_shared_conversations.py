@@ -248,7 +248,7 @@ async def test_a_button_whose_outcome_names_a_student_answers_the_presser_privat
     menu = connector.messages(GROUP_CHAT)[-1]["attachments"][0]["content"]
     incident = next(a for a in menu["actions"] if "ncident" in a["title"])
     before = len(connector.messages(f"a:personal-{ALEX}"))
-    status, body = await full_bot.post(_press(connector, "groupChat", incident, ALEX))
+    _, body = await full_bot.post(_press(connector, "groupChat", incident, ALEX))
     assert body == {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": SENT_PRIVATELY}
     form = connector.messages(f"a:personal-{ALEX}")[before:]
     assert form and form[-1]["attachments"], "the incident form (with the roster) goes to the private chat"
