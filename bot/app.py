@@ -49,6 +49,7 @@ from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
+from knowledge.lesson_planning import LessonPlanner
 from knowledge.lesson_writers import OpenAILessonWriter
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
@@ -159,6 +160,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         auth = make_authentication(settings)
         app[AUTH] = auth
         students = StudentService(sessions)
+        lessons = LessonService(sessions)
         app[ADAPTER] = RetryingCloudAdapter(auth)
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
@@ -174,9 +176,10 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 access_history=AccessHistoryService(sessions),
                 events=events,
                 widgets=WidgetService(sessions),
-                lessons=LessonService(sessions),
+                lessons=lessons,
                 lesson_writer=lesson_writer,
                 event_proposals=EventProposer(events, students),
+                lesson_planner=LessonPlanner(retriever, lesson_writer, lessons),
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
             ),
