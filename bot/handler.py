@@ -19,27 +19,23 @@ from botbuilder.schema import (
     ChannelAccount,
 )
 
-from bot import actions, typeahead
-from bot.actions import CardOutcome
-from bot.activity_json import serialize
-from bot.admin_commands import admin_command
-from bot.agent.loop import Agent, AgentReply
-from bot.agent.offline.answers import HELP_TEXT
-from bot.ai_entities import ai_entity
-from bot.alert_commands import alert_command
+from agent.loop import Agent, AgentReply
+from bot import actions
+from bot.actions import CardOutcome, typeahead
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
-from bot.dedupe import Deduplicator
-from bot.knowledge_commands import knowledge_command
-from bot.knowledge_upload import FileFetcher, sent_files, upload_reply
-from bot.streaming import INFORM_AFTER_S, TeamsStream
+from bot.channel.activity_json import serialize
+from bot.channel.ai_entities import ai_entity
+from bot.channel.dedupe import Deduplicator
+from bot.channel.streaming import INFORM_AFTER_S, TeamsStream
+from bot.commands import text_command
+from bot.commands.knowledge_upload import FileFetcher, sent_files, upload_reply
 from domain.actor import Actor
 from domain.conversations import ConversationService
 from domain.errors import DomainError
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
 from domain.memory import ConversationMemory
-from domain.models import Role
 from domain.turn_start import History, TurnStart
 from tools.base import Services, ToolDeps
 
@@ -140,17 +136,9 @@ class FaradayBot(ActivityHandler):
         if not text:
             await turn_context.send_activity(EMPTY)
             return
-        answer = await alert_command(text, actor, self._services)
+        answer = await text_command(text, actor, self._services)
         if answer is not None:
-            await turn_context.send_activity(answer)
-            return
-        if text.lower() in ("help", "/help", "commands"):
-            await turn_context.send_activity(help_text(actor))
-            return
-        admin = await admin_command(text, actor, self._services) or await knowledge_command(
-            text, actor, self._services.uploads)
-        if admin is not None:
-            await turn_context.send_activity(outcome_activity(admin))
+            await turn_context.send_activity(answer if isinstance(answer, str) else outcome_activity(answer))
             return
         conversation = turn_context.activity.conversation
         personal = (conversation.conversation_type or "personal") == "personal"
@@ -275,25 +263,6 @@ class FaradayBot(ActivityHandler):
     async def _reply_activity(self, reply: AgentReply, actor: Actor) -> Activity:
         roster = await self._services.students.roster(actor) if any(map(needs_roster, reply.display)) else []
         return reply_activity(reply, RenderContext(roster=roster, forms=actions.available_forms()))
-
-
-ROLE_HELP = {
-    Role.admin: (
-        "\n\nAs an administrator you can also use:\n"
-        "- **alerts today**, **alerts status**, **alerts on** / **alerts off** — safety alerts\n"
-        "- **access history Jamie Ortiz** — who opened a student's records\n"
-        "- **delete student S109001** — remove a student's records (asks to confirm)\n"
-        "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "
-        "**remove document** and its id"
-    ),
-    Role.nurse: ("\n\nAs the school nurse you can also use **alerts today**, **alerts status**, **alerts on** / "
-                 "**alerts off**."),
-}
-
-
-def help_text(actor: Actor) -> str:
-    """What Faraday can do, with the commands of the caller's role."""
-    return HELP_TEXT + ROLE_HELP.get(actor.role, "")
 
 
 def outcome_activity(outcome: CardOutcome) -> Activity:

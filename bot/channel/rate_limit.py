@@ -21,7 +21,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.agent.model import ModelBackend, ModelReply, ModelUnavailable, PlanningContext, TextSink
+from agent.model import ModelBackend, ModelReply, ModelUnavailable, PlanningContext, TextSink
 
 log = logging.getLogger(__name__)
 

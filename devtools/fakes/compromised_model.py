@@ -2,7 +2,7 @@
 
 It is ``ScriptedOpenAI`` (chat completions; every request kept in ``received``) plus ``/v1/embeddings`` answering
 with bag-of-words vectors, so the app's real OpenAI embedder and retriever work against a corpus ingested with
-``BagOfWordsEmbedder`` (same vectors). Tests script the attack with ``Step``s from ``tests.fakes.openai_server``.
+``BagOfWordsEmbedder`` (same vectors). Tests script the attack with ``Step``s from ``devtools.fakes.openai_server``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.fakes.openai_server import ScriptedOpenAI, Step
+from devtools.fakes.openai_server import ScriptedOpenAI, Step
 
 OPENAI_NAME = "text-embedding-3-small"
 OPENAI_DIM = 1536

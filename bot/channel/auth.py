@@ -8,7 +8,7 @@
 - The signing-key refresh (blocking ``requests`` inside botbuilder) runs in a worker thread, not on the event loop.
 - Outbound credentials (and so the MSAL token cache) are built once per (app id, scope, authority), connector clients
   once per (app id, serviceUrl, audience), user-token clients once per app id — not per turn. Connector clients send
-  on one shared aiohttp session (``bot.connector_http``) instead of msrest's requests-in-a-thread transport.
+  on one shared aiohttp session (``bot.channel.connector_http``) instead of msrest's requests-in-a-thread transport.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from botframework.connector.auth import (
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from msrest.authentication import Authentication
 
-from bot.connector_http import DEFAULT_TIMEOUT_S, ConnectorTransport
+from bot.channel.connector_http import DEFAULT_TIMEOUT_S, ConnectorTransport
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)

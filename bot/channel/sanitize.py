@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.channel import host_in
+from bot.channel.policy import host_in
 
 LINK_REMOVED = "[link removed]"
 MAX_TEXT_CHARS = 20_000

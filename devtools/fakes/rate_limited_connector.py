@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.connector import FakeConnector
+from devtools.fakes.connector import FakeConnector
 
 Windows = Sequence[tuple[int, float]]
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.agent.offline import slots
-from bot.agent.offline.names import find_student_name, leftover_name
-from bot.agent.offline.spelling import repair
+from agent.offline import slots
+from agent.offline.names import find_student_name, leftover_name
+from agent.offline.spelling import repair
 from domain.names import NameParts
 
 GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|howdy|yo)\b[\s!.,]*(there|faraday)?[\s!.]*$", re.I)

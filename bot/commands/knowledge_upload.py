@@ -20,7 +20,7 @@ from bot.actions.knowledge import ADD_VERB, CANCEL_VERB, VIA
 from bot.actions.outcome import CardOutcome
 from bot.cards.elements import card, facts, heading, text
 from bot.cards.inputs import execute
-from bot.channel import LOOPBACK_HOSTS, host_in
+from bot.channel.policy import LOOPBACK_HOSTS, host_in
 from domain.actor import Actor
 from domain.errors import DomainError, InvalidInput
 from knowledge.uploads import MAX_UPLOAD_BYTES, KnowledgeUploads, UploadPreview, check_file_name

@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.agent.model import ModelBackend, PlanningContext
-from bot.agent.offline.planner import OfflinePlanner
-from bot.agent.openai_backend import OpenAIBackend
-from bot.agent.prompt import system_prompt
+from agent.model import ModelBackend, PlanningContext
+from agent.offline.planner import OfflinePlanner
+from agent.openai_backend import OpenAIBackend
+from agent.prompt import system_prompt
 from domain.db import make_engine, make_sessionmaker
 from domain.identity import IdentityService
 from domain.settings import Settings

@@ -1,7 +1,7 @@
 """Drive the Agents Playground with tests/e2e/driver.mjs (playwright-core + Debian chromium headless).
 
-    from scripts.playground import Playground
-    from tests.e2e.playground import drive
+    from devtools.playground import Playground
+    from tests.support.playground_driver import drive
 
     with Playground("http://127.0.0.1:3978/api/messages") as pg:       # current user Alex Wilber
         result = drive(pg, {"steps": [{"send": "hi"}, {"waitForText": "Hello"}]})
@@ -16,9 +16,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from scripts.playground import REPO, Playground, PlaygroundError
+from devtools.playground import REPO, Playground, PlaygroundError
 
-DRIVER = Path(__file__).resolve().parent / "driver.mjs"
+DRIVER = Path(__file__).resolve().parents[1] / "e2e" / "driver.mjs"
 
 
 def drive(playground: Playground, script: dict[str, Any], timeout: float = 300.0) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, S
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import AsyncClientResponse, ClientRequest
 
-from bot.activity_json import FastSerializer, parse_model
+from bot.channel.activity_json import FastSerializer, parse_model
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class ConnectorTransport:
         """Replace ``client.config.pipeline``'s transport (and the requests-based credentials policy)."""
         config = client.config
         # msrest's own default is 100 s; a reply must fail well inside Teams' 15 s re-send window instead, so the
-        # turn ends in a clean 500 and the re-send is answered (see bot/retrying_adapter.py).
+        # turn ends in a clean 500 and the re-send is answered (see bot/channel/retrying_adapter.py).
         configured = getattr(getattr(config, "connection", None), "timeout", None)
         timeout = min(float(configured), self._timeout_s) if configured else self._timeout_s
         token = BearerToken(config.credentials) if config.credentials is not None else None

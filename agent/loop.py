@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.agent.model import ModelBackend, ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
-from bot.agent.prompt import CANARY, system_prompt
+from agent.model import ModelBackend, ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
+from agent.prompt import CANARY, system_prompt
 from tools.base import Citation, Tool, ToolDeps, ToolResult
 
 log = logging.getLogger(__name__)

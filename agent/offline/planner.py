@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.agent.model import ModelReply, PlanningContext, TextSink, ToolCall
-from bot.agent.offline import answers
-from bot.agent.offline.intents import classify
+from agent.model import ModelReply, PlanningContext, TextSink, ToolCall
+from agent.offline import answers
+from agent.offline.intents import classify
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge", "open_form"}
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import openai
 
-from bot.agent.model import ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
+from agent.model import ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)

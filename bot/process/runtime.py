@@ -1,16 +1,24 @@
-"""Local run-time: embedded servers when no URLs are configured, the web server, and the Agents Playground."""
+"""Local run-time: embedded servers when no URLs are configured, the web server, and the Agents Playground.
+
+The embedded servers and the Playground are developer tools (``devtools/``, not in the production image): they are
+imported only here, inside the functions that start them, and only when a URL is missing or ``--playground`` is asked
+for. The image always has DATABASE_URL and REDIS_URL set, so it never reaches those imports.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from domain.db import describe_url
 from domain.settings import Settings
-from scripts.devservers import EmbeddedPostgres, EmbeddedRedis
-from scripts.playground import Playground
+
+if TYPE_CHECKING:
+    from devtools.embedded_servers import EmbeddedPostgres, EmbeddedRedis
+    from devtools.playground import Playground
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +34,13 @@ class LocalServers:
     def start(self, *, need_redis: bool) -> Settings:
         updates: dict[str, str] = {}
         if not self._settings.database_url:
+            from devtools.embedded_servers import EmbeddedPostgres
+
             self._postgres = EmbeddedPostgres(self._settings.data_dir / "postgres")
             updates["database_url"] = self._postgres.start()
         if need_redis and not self._settings.redis_url:
+            from devtools.embedded_servers import EmbeddedRedis
+
             self._redis = EmbeddedRedis(self._settings.data_dir / "valkey")
             updates["redis_url"] = self._redis.start()
         settings = self._settings.model_copy(update=updates)
@@ -47,6 +59,8 @@ def serve(settings: Settings, *, playground: bool, playground_user: str = "Alex 
     app = create_app(settings)
     tester: Playground | None = None
     if playground:
+        from devtools.playground import Playground
+
         tester = Playground(f"http://{settings.host}:{settings.port}/api/messages", user=playground_user)
 
         async def start_playground(_: web.Application) -> None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.agent.offline.lesson_answer import lesson_answer
+from agent.offline.lesson_answer import lesson_answer
 
 HELP_TEXT = (
     "I'm **Faraday**, your PE department assistant. Try:\n"

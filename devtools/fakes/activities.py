@@ -48,3 +48,10 @@ def activity(
         body["text"] = text
     body.update(extra)
     return body
+
+
+def reference(service_url: str, conversation_id: str, aad: str) -> dict[str, Any]:
+    """A stored 1:1 conversation reference (the JSON Faraday keeps) pointing at a fake connector."""
+    return {"activityId": "x", "user": {"id": f"29:{aad}", "aadObjectId": aad}, "bot": {"id": f"28:{BOT_ID}"},
+            "conversation": {"id": conversation_id, "conversationType": "personal", "tenantId": TENANT},
+            "channelId": "msteams", "locale": "en-US", "serviceUrl": service_url}

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.agent.offline.intents import Intent, classify
+from agent.offline.intents import Intent, classify
 from domain.names import NameParts, normalize
 
 DATA = Path(__file__).resolve().parent.parent / "agent_data" / "utterances.json"
