@@ -8,6 +8,7 @@ text. A command's card buttons are verbs in ``bot.actions``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions.outcome import CardOutcome
@@ -18,11 +19,21 @@ from bot.commands.knowledge import knowledge_command
 from domain.actor import Actor
 
 
-async def text_command(text: str, actor: Actor, services: Any) -> str | CardOutcome | None:
-    """The answer to a text command (a plain reply or a card outcome), or None when the text is for the agent."""
+@dataclass(frozen=True, slots=True)
+class CommandAnswer:
+    """A command's answer: for the requester only (``outcome``: in a shared conversation it goes to their 1:1 chat),
+    or ``open_text`` that names nobody and is posted where it was asked (help)."""
+
+    outcome: CardOutcome = field(default_factory=CardOutcome)
+    open_text: str | None = None
+
+
+async def text_command(text: str, actor: Actor, services: Any) -> CommandAnswer | None:
+    """The answer to a text command, or None when the text is for the agent."""
     answer = await alert_command(text, actor, services)
     if answer is not None:
-        return answer
+        return CommandAnswer(CardOutcome(text=answer))
     if text.lower() in HELP_WORDS:
-        return help_text(actor)
-    return await admin_command(text, actor, services) or await knowledge_command(text, actor, services.uploads)
+        return CommandAnswer(open_text=help_text(actor))
+    outcome = await admin_command(text, actor, services) or await knowledge_command(text, actor, services.uploads)
+    return CommandAnswer(outcome) if outcome is not None else None
