@@ -46,6 +46,7 @@ from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.wakeup import RedisWaker
 from domain.calendar.factory import build_event_service
+from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.feedback import FeedbackService
@@ -169,6 +170,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         )
         auth = make_authentication(settings)
         app[AUTH] = auth
+        students = StudentService(sessions)
         app[ADAPTER] = RetryingCloudAdapter(auth)
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
@@ -177,7 +179,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             memory=ConversationMemory(sessions, make_sessionmaker(app[MEMORY_ENGINE])),
             feedback=FeedbackService(sessions),
             services=Services(
-                students=StudentService(sessions),
+                students=students,
                 incidents=IncidentService(sessions, after_create=[AlertOutbox(escalate_after=escalate, waker=waker)]),
                 knowledge=retriever,
                 privacy=PrivacyService(sessions, redis),
@@ -186,6 +188,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 widgets=WidgetService(sessions),
                 lessons=LessonService(sessions),
                 lesson_writer=lesson_writer,
+                event_proposals=EventProposer(events, students),
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
             ),

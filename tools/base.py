@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.alerts import AlertService
+from domain.calendar.proposals import EventProposer
 from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
@@ -54,6 +55,7 @@ class Services:
     widgets: WidgetService
     lessons: LessonService
     lesson_writer: LessonWriter
+    event_proposals: EventProposer
     alerts: AlertService | None = None
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None

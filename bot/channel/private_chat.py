@@ -35,6 +35,11 @@ class PrivateChat:
 
     async def _send(self, turn_context: TurnContext, reference: dict[str, Any], activities: list[Activity]) -> bool:
         async def callback(turn: TurnContext) -> None:
+            # The private copy passes through the same send hooks as the turn's own replies (links and images
+            # neutralised, the system-prompt canary withheld: bot.routes._sanitised). botbuilder 4.17 keeps them in
+            # ``_on_send_activities`` and offers no public way to read them.
+            for hook in turn_context._on_send_activities:
+                turn.on_send_activities(hook)
             await turn.send_activities(activities)
 
         try:

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.channel.shared_conversations import NO_PRIVATE_CHAT, NOT_YOUR_CARD, SENT_PRIVATELY
+from bot.channel.shared_conversations import NO_PRIVATE_CHAT, NOT_YOUR_CARD, OPEN_CARD_VERBS, SENT_PRIVATELY
+from bot.routes import SETTINGS
 from devtools.fakes.activities import ALEX, BOT_ID, ISAIAH, MEGAN, STRANGER, TENANT, activity
 from devtools.fakes.connector import FakeConnector
 from devtools.fakes.openai_server import ScriptedOpenAI, call, say
@@ -247,7 +248,7 @@ async def test_a_button_whose_outcome_names_a_student_answers_the_presser_privat
     menu = connector.messages(GROUP_CHAT)[-1]["attachments"][0]["content"]
     incident = next(a for a in menu["actions"] if "ncident" in a["title"])
     before = len(connector.messages(f"a:personal-{ALEX}"))
-    status, body = await full_bot.post(_press(connector, "groupChat", incident, ALEX))
+    _, body = await full_bot.post(_press(connector, "groupChat", incident, ALEX))
     assert body == {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": SENT_PRIVATELY}
     form = connector.messages(f"a:personal-{ALEX}")[before:]
     assert form and form[-1]["attachments"], "the incident form (with the roster) goes to the private chat"
@@ -267,3 +268,48 @@ async def test_the_audit_row_and_the_access_history_say_where_a_record_was_opene
     await full_bot.post(activity(connector.url, text="access history Jamie Ortiz", aad=MEGAN))
     history = json.dumps(connector.messages(f"a:personal-{MEGAN}")[-1]["attachments"])
     assert "in a group chat" in history and "in a private chat" in history
+
+
+SECRET = "s" * 32  # a shared link secret, so the test can sign a card for Alex as the bot does
+
+
+@pytest.fixture
+async def signed_bot(full_db_url: str, redis_url: str, connector: FakeConnector) -> AsyncIterator[BotClient]:
+    settings = bot_settings(full_db_url, redis_url, ics_link_secret=SECRET, **UNLIMITED)
+    async with serving(settings, connector) as client:
+        yield client
+
+
+@pytest.mark.parametrize("kind", ["channel", "groupChat", "meeting"])
+async def test_every_card_verb_in_a_shared_conversation_refuses_anyone_but_the_owner(
+        signed_bot: BotClient, connector: FakeConnector, demo_sessions_for: Any, kind: str) -> None:
+    from bot.actions import ACTIONS
+    from bot.app import card_owner_secret
+    from bot.channel.shared_conversations import STAMP_KEY, CardOwners
+    from domain.models import CalendarEvent, Incident
+
+    sessions = demo_sessions_for(signed_bot)
+    owners = CardOwners(card_owner_secret(signed_bot.server.app[SETTINGS]) or b"")
+    alex_card = {"type": "Action.Execute", "data": {}}
+    owners.stamp([{"actions": [alex_card]}], ALEX)
+
+    async def counts() -> list[int]:
+        async with sessions() as s:
+            return [int((await s.execute(select(func.count()).select_from(m))).scalar_one())
+                    for m in (Incident, LessonPlan, CalendarEvent, AuditLog)]
+
+    before = await counts()
+    for verb in sorted(ACTIONS):
+        data = {"action": verb, STAMP_KEY: alex_card["data"][STAMP_KEY]}
+        status, body = await signed_bot.post(_press(connector, kind, {"verb": verb, "data": data}, ISAIAH))
+        assert (status, body["value"]) == (200, NOT_YOUR_CARD), verb
+        await signed_bot.post(_submit(connector, kind, {"data": data}, ISAIAH))
+        assert connector.messages()[-1]["text"] == NOT_YOUR_CARD, verb
+    assert await counts() == before  # refused before any action ran: not even an audit row
+    shared_id = SHARED[kind]["conversation"]["id"]
+    for verb in sorted(set(ACTIONS) - OPEN_CARD_VERBS):  # the owner: whatever it shows goes to the private chat
+        data = {"action": verb, STAMP_KEY: alex_card["data"][STAMP_KEY]}
+        status, body = await signed_bot.post(_press(connector, kind, {"verb": verb, "data": data}, ALEX))
+        assert body["type"] == "application/vnd.microsoft.activity.message", verb
+        assert body["value"] in (SENT_PRIVATELY, NO_PRIVATE_CHAT), verb
+    assert all(not a.get("attachments") for a in sent_to(connector, shared_id))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from devtools.fakes.graph import CLIENT_ID, CLIENT_SECRET, TENANT, FakeMicrosoft
 from domain.actor import Actor
 from domain.calendar.graph import GraphConfig
+from domain.calendar.proposals import EventProposer
 from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.students import StudentService
@@ -44,5 +45,7 @@ def graph_config(fake: FakeMicrosoft, **overrides: Any) -> GraphConfig:
 
 def deps_for(actor: Actor, sessions: Any, events: EventService, now: datetime = NOW) -> ToolDeps:
     """ToolDeps with an ``events`` service (duck-typed until Services gets its ``events`` field)."""
-    services = SimpleNamespace(students=StudentService(sessions), incidents=IncidentService(sessions), events=events)
+    students = StudentService(sessions)
+    services = SimpleNamespace(students=students, incidents=IncidentService(sessions), events=events,
+                               event_proposals=EventProposer(events, students))
     return ToolDeps(actor=actor, services=services, now=now)  # type: ignore[arg-type]
