@@ -25,7 +25,7 @@ from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import HttpOperationError
 from sqlalchemy import text
 
-from bot.app import BotConfig
+from bot.channel.auth import BotFrameworkConfig
 from bot.cards.alert import alert_card
 from bot.cards.elements import attachment
 from devtools.fakes.activities import TENANT, reference
@@ -40,7 +40,7 @@ from domain.settings import Settings
 
 def adapter() -> CloudAdapter:
     """A stock CloudAdapter in dev mode (no credentials: the fake connector accepts any caller)."""
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotConfig(Settings(faraday_dev_insecure=True))))
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(Settings(faraday_dev_insecure=True))))
 
 
 CONCURRENCY = 16  # in flight at once; more only queues in botbuilder's HTTP thread pool

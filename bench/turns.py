@@ -120,12 +120,11 @@ def _faraday_app(args: argparse.Namespace) -> web.Application:
     if args.stock_auth:  # botbuilder's own authentication: credentials and connector clients rebuilt every turn
         from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
-        if hasattr(bot_app, "make_authentication"):
-            bot_app.make_authentication = lambda s: ConfigurationBotFrameworkAuthentication(bot_app.BotConfig(s))  # type: ignore
-    elif not hasattr(bot_app, "make_authentication"):  # bot/app.py not wired to bot/channel/auth.py yet: wire it here
-        from bot.channel.auth import make_authentication
+        from bot.channel.adapter import FaradayAdapter
+        from bot.channel.auth import BotFrameworkConfig
 
-        bot_app.ConfigurationBotFrameworkAuthentication = lambda _config: make_authentication(settings)  # type: ignore
+        bot_app.make_adapter = lambda s: FaradayAdapter(  # type: ignore[assignment]
+            ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(s)))
     backend = None
     if args.model_url:
         from agent.openai_backend import OpenAIBackend

@@ -20,6 +20,7 @@ from botbuilder.core import BotAdapter
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channel.adapter import FaradayAdapter, make_adapter
 from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
@@ -111,6 +112,14 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
     return AlertRunner(sessions, relay, config, redis=redis, clock=clock)
 
 
+def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_sessionmaker[AsyncSession],
+                      redis: Redis | None) -> tuple[AlertRunner, FaradayAdapter]:
+    """The relay as a process of its own, sending through the same adapter as the app (``make_adapter``: connector
+    timeout, aiohttp transport, cached credentials). Close the adapter after stopping the runner."""
+    adapter = make_adapter(settings)
+    return build_runner(sessions, adapter, settings.microsoft_app_id, config, redis), adapter
+
+
 async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: start the relay after the database and the adapter exist (append it after ``_bot``)."""
     from bot.routes import ADAPTER, ENGINE, SETTINGS
@@ -128,9 +137,6 @@ async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _main(args: argparse.Namespace) -> None:
-    from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-
-    from bot.app import BotConfig
     from domain.db import make_engine, make_sessionmaker
 
     settings = Settings()
@@ -144,8 +150,7 @@ async def _main(args: argparse.Namespace) -> None:
                                  crash_at=args.crash_at or config.crash_at)
     engine = make_engine(settings.database_url, pool_size=4)
     redis = Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(BotConfig(settings)))
-    runner = build_runner(make_sessionmaker(engine), adapter, settings.microsoft_app_id, config, redis)
+    runner, adapter = standalone_runner(settings, config, make_sessionmaker(engine), redis)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -153,7 +158,10 @@ async def _main(args: argparse.Namespace) -> None:
     print("relay ready", flush=True)
     await stop.wait()
     await runner.stop()
+    await adapter.close()
     await engine.dispose()
+    if redis is not None:
+        await redis.aclose()
 
 
 if __name__ == "__main__":

@@ -19,11 +19,10 @@ from agent.offline.planner import OfflinePlanner
 from agent.openai_backend import OpenAIBackend
 from bot import actions as card_actions
 from bot.alert_runner import alert_relay_ctx
-from bot.channel.auth import make_authentication
+from bot.channel.adapter import make_adapter
 from bot.channel.dedupe import Deduplicator
 from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
 from bot.channel.rate_limit import BudgetedBackend, RateLimiter
-from bot.channel.retrying_adapter import RetryingCloudAdapter
 from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
 from bot.handler import FaradayBot
@@ -73,17 +72,6 @@ log = logging.getLogger(__name__)
 
 class UnsafeConfiguration(Exception):
     """The settings would expose the bot without authentication."""
-
-
-class BotConfig:
-    """What botbuilder's ConfigurationBotFrameworkAuthentication reads (attribute names are botbuilder's)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.APP_ID = settings.microsoft_app_id
-        self.APP_PASSWORD = settings.microsoft_app_password.get_secret_value()
-        # With no app id (local dev only) botbuilder needs the multi-tenant type to run unauthenticated.
-        self.APP_TYPE = settings.microsoft_app_type if settings.microsoft_app_id else "MultiTenant"
-        self.APP_TENANTID = settings.microsoft_app_tenant_id
 
 
 def check_safe(settings: Settings) -> None:
@@ -169,11 +157,11 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             deadline_s=settings.agent_turn_deadline_s,
             fallback=None if model.name == offline.name else offline,
         )
-        auth = make_authentication(settings)
-        app[AUTH] = auth
+        adapter = make_adapter(settings)
+        app[AUTH] = adapter.auth
         students = StudentService(sessions)
         lessons = LessonService(sessions)
-        app[ADAPTER] = RetryingCloudAdapter(auth)
+        app[ADAPTER] = adapter
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
             turn_start=TurnStart(sessions),
@@ -208,7 +196,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         log.info("faraday ready", extra={"model": model.name})
         yield
         warm.cancel()
-        await auth.close()
+        await adapter.close()
         await events.close()
         if isinstance(lesson_writer, OpenAILessonWriter):
             await lesson_writer.close()

@@ -54,8 +54,9 @@ class AuthenticationFailed(PermissionError):
     """Any reason an inbound request is not authenticated. The reason is for logs, never for the caller."""
 
 
-class _Config:
-    """The attribute names botbuilder's ConfigurationServiceClientCredentialFactory reads."""
+class BotFrameworkConfig:
+    """The attribute names botbuilder's configuration classes read (``ConfigurationServiceClientCredentialFactory``,
+    ``ConfigurationBotFrameworkAuthentication``): the one place they are built from the settings."""
 
     def __init__(self, settings: Settings) -> None:
         self.APP_ID = settings.microsoft_app_id
@@ -74,7 +75,7 @@ def credentials_factory(settings: Settings) -> ServiceClientCredentialsFactory:
         raise ValueError(
             f"MICROSOFT_APP_TYPE must be SingleTenant or UserAssignedMSI, not {settings.microsoft_app_type!r}"
         )
-    return ConfigurationServiceClientCredentialFactory(_Config(settings))
+    return ConfigurationServiceClientCredentialFactory(BotFrameworkConfig(settings))
 
 
 class CachingCredentialsFactory(ServiceClientCredentialsFactory):

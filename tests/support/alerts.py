@@ -14,7 +14,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import BotConfig
+from bot.channel.auth import BotFrameworkConfig
 from bot.channel.proactive import BotSender
 from devtools.fakes.activities import BOT_ID, TENANT, reference
 from devtools.fakes.rate_limited_connector import RateLimitedConnector
@@ -49,7 +49,7 @@ class FakeClock:
 
 
 def adapter() -> CloudAdapter:
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotConfig(Settings(faraday_dev_insecure=True))))
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(Settings(faraday_dev_insecure=True))))
 
 
 def make_relay(sessions: async_sessionmaker[AsyncSession], *, config: RelayConfig = FAST, clock: Any = None,
