@@ -29,6 +29,7 @@ from bot.cards.render import RenderContext, needs_roster, render
 from bot.channel.activity_json import serialize
 from bot.channel.ai_entities import ai_entity
 from bot.channel.dedupe import Deduplicator
+from bot.channel.policy import tenant_id
 from bot.channel.private_chat import PrivateChat
 from bot.channel.shared_conversations import (
     NO_PRIVATE_CHAT,
@@ -118,7 +119,7 @@ class FaradayBot(ActivityHandler):
             # The turn's first read (who is asking, their recent turns) runs while the claim is checked: two round
             # trips at once. A duplicate's read is discarded; it wrote nothing.
             start = asyncio.ensure_future(self._turn_start.load(
-                _tenant_id(activity), _aad_object_id(activity), activity.conversation.id))
+                tenant_id(activity), _aad_object_id(activity), activity.conversation.id))
             start.add_done_callback(_retrieve)
             if not await self._dedupe.first_time(key):
                 start.cancel()
@@ -272,7 +273,7 @@ class FaradayBot(ActivityHandler):
     async def _actor(self, turn_context: TurnContext) -> Actor | None:
         """Resolve the caller from the server-side identity; remember where to reach them."""
         activity = turn_context.activity
-        actor = await self._identity.resolve(_tenant_id(activity), _aad_object_id(activity))
+        actor = await self._identity.resolve(tenant_id(activity), _aad_object_id(activity))
         return await self._known(actor, activity)
 
     async def _actor_and_history(self, turn_context: TurnContext) -> tuple[Actor | None, History]:
@@ -282,7 +283,7 @@ class FaradayBot(ActivityHandler):
         if started is not None:
             actor, history = await started
         else:
-            actor, history = await self._turn_start.load(_tenant_id(activity), _aad_object_id(activity),
+            actor, history = await self._turn_start.load(tenant_id(activity), _aad_object_id(activity),
                                                          activity.conversation.id)
         return await self._known(actor, activity), history
 
@@ -387,11 +388,3 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
 
 def _aad_object_id(activity: Activity) -> str | None:
     return activity.from_property.aad_object_id if activity.from_property else None
-
-
-def _tenant_id(activity: Activity) -> str | None:
-    if activity.conversation and activity.conversation.tenant_id:
-        return str(activity.conversation.tenant_id)
-    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = channel_data.get("tenant") or {}
-    return str(tenant.get("id")) if isinstance(tenant, dict) and tenant.get("id") else None

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent.prompt import CANARY
 from bot.channel.activity_json import parse_activity
-from bot.channel.policy import ChannelPolicy
+from bot.channel.activity_shape import MAX_DEPTH, shape_problem
+from bot.channel.policy import ChannelPolicy, tenant_id
 from bot.channel.rate_limit import Decision, RateLimiter, user_key
 from bot.channel.sanitize import sanitize_activity, sanitize_card
 from bot.handler import FaradayBot
@@ -61,8 +62,13 @@ async def messages(request: web.Request) -> web.Response:
         body = await request.json()
     except web.HTTPRequestEntityTooLarge:
         return _error(413, "activity too large")
+    except RecursionError:  # the decoder's own limit, far past MAX_DEPTH
+        return _error(400, f"not a valid activity: nested deeper than {MAX_DEPTH} levels")
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         return _error(400, "malformed JSON")
+    problem = shape_problem(body)
+    if problem:
+        return _error(400, f"not a valid activity: {problem}")
     activity = _parse_activity(body)
     if activity is None:
         return _error(400, "not a valid activity: type, serviceUrl, conversation.id and from.id are required")
@@ -84,7 +90,7 @@ async def messages(request: web.Request) -> web.Response:
     limiter = app.get(LIMITER)
     if limiter is not None and activity.type in ("message", "invoke"):
         aad_object_id = getattr(activity.from_property, "aad_object_id", None)
-        decision = await limiter.hit(user_key(_tenant(activity), aad_object_id))
+        decision = await limiter.hit(user_key(tenant_id(activity), aad_object_id))
         if not decision.allowed:
             log.info("rate limited", extra={"activity_type": activity.type, "retry_after_s": decision.retry_after_s})
             if activity.type == "invoke":
@@ -134,14 +140,6 @@ def _slow_down(decision: Decision) -> Any:
 def _slow_down_invoke(decision: Decision) -> dict[str, Any]:
     return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
             "value": SLOW_DOWN.format(seconds=decision.retry_after_s)}
-
-
-def _tenant(activity: Activity) -> str | None:
-    if activity.conversation is not None and activity.conversation.tenant_id:
-        return str(activity.conversation.tenant_id)
-    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = channel_data.get("tenant")
-    return str(tenant.get("id")) if isinstance(tenant, dict) and tenant.get("id") else None
 
 
 def _parse_activity(body: Any) -> Activity | None:

@@ -12,6 +12,18 @@ from botbuilder.schema import Activity
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+def tenant_id(activity: Activity) -> str | None:
+    """The activity's tenant: ``conversation.tenantId`` as botbuilder parsed it, else ``channelData.tenant.id`` (what
+    Teams sends). The one reading of it: the policy, the rate limit key and the handler's identity all use this."""
+    conversation = activity.conversation
+    if conversation is not None and isinstance(conversation.tenant_id, str) and conversation.tenant_id:
+        return conversation.tenant_id
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant")
+    found = tenant.get("id") if isinstance(tenant, dict) else None
+    return found if isinstance(found, str) and found else None
+
+
 def host_in(host: str, patterns: Iterable[str]) -> bool:
     """Whether ``host`` matches one of the allow-list's glob patterns (``*.sharepoint.com``)."""
     return any(fnmatch.fnmatch(host, pattern) for pattern in patterns)
@@ -27,12 +39,8 @@ class ChannelPolicy:
         """Why this activity is refused, or None when it may proceed."""
         if activity.channel_id not in self.channel_ids:
             return "unsupported channel"
-        if self.allowed_tenants:
-            tenant = activity.conversation.tenant_id if activity.conversation else None
-            channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-            tenant = tenant or (channel_data.get("tenant") or {}).get("id")
-            if tenant not in self.allowed_tenants:
-                return "tenant not allowed"
+        if self.allowed_tenants and tenant_id(activity) not in self.allowed_tenants:
+            return "tenant not allowed"
         host = urlsplit(activity.service_url or "").hostname or ""
         if not host_in(host, self.allowed_service_url_hosts):
             return "serviceUrl host not allowed"
