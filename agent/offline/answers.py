@@ -1,4 +1,7 @@
-"""Extractive replies composed from tool results (no invented facts: every sentence comes from the data)."""
+"""Extractive replies composed from tool results (no invented facts: every sentence comes from the data).
+
+A tool's ``message`` is written for the model ("shown to the user", "ask the user..."): it is never shown to the
+user; every reply here is composed for the user from the result's data."""
 
 from __future__ import annotations
 
@@ -61,7 +64,21 @@ def incident_answer(result: dict[str, Any]) -> str:
     if status == "proposed":
         return (f"Here's an incident report for **{result['student']}**. Check it, set anything missing, and press "
                 "**Save** — nothing is recorded until you do.")
-    return str(result.get("message", UNKNOWN_TEXT))
+    if status == "not_found":
+        return f"I couldn't find a student called **{result.get('query', '')}** in your classes.".replace("** **", "that")
+    return UNKNOWN_TEXT
+
+
+def event_answer(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"I couldn't set up that event: {result['error']}"
+    if result.get("status") != "proposed":
+        return UNKNOWN_TEXT
+    text = f"Here's the event for {result.get('start')}, {result.get('duration_minutes')} minutes."
+    conflicts = [f"{c['title']} ({c['start']} – {c['end']})" for c in result.get("conflicts") or []]
+    if conflicts:
+        text += " It overlaps " + "; ".join(conflicts) + "."
+    return text + " Check it and press **Save** — nothing is added to your calendar until you do."
 
 
 def form_answer(result: dict[str, Any]) -> str:
@@ -72,10 +89,10 @@ def form_answer(result: dict[str, Any]) -> str:
 
 
 def generic_answer(result: dict[str, Any]) -> str:
-    """For tools without a dedicated composer: the tool's own message, or its error."""
+    """For tools without a dedicated composer: the tool's summary for the user, or its error."""
     if "error" in result:
         return f"Sorry, that didn't work: {result['error']}"
-    return str(result.get("message") or result.get("summary") or "Done — see the card.")
+    return str(result.get("summary") or "Here it is — see the card.")
 
 
 def knowledge_answer(result: dict[str, Any]) -> str:
@@ -109,7 +126,7 @@ def widget_answer(result: dict[str, Any]) -> str:
     """The widget's own one-sentence summary, built only from its headline figures."""
     if "error" in result:
         return f"I couldn't run that: {result['error']}"
-    return str(result.get("summary") or result.get("message") or "Here it is.")
+    return str(result.get("summary") or "Here it is.")
 
 
 BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -119,4 +136,5 @@ BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
     "lookup_student": lookup_answer,
     "log_incident": incident_answer,
     "open_form": form_answer,
+    "schedule_event": event_answer,
 }

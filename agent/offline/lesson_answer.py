@@ -11,7 +11,7 @@ def lesson_answer(result: dict[str, Any]) -> str:
     if result.get("status") == "no_unit":
         return str(result.get("message") or "The district curriculum has no unit on that, so I won't make up a plan.")
     if result.get("status") != "proposed":
-        return str(result.get("message") or "Done — see the card.")
+        return "Here it is — see the card."  # never the tool's message: that is written for the model
     grade = result.get("grade")
     sections = "; ".join(f"{s['name'].lower()} {s['minutes']} min {s.get('cite', '')}".strip()
                          for s in result.get("sections", []))
