@@ -123,7 +123,7 @@ async def _ingest_corpus(settings: Settings) -> None:
     """Bring the knowledge base up to date with knowledge/corpus (incremental: unchanged chunks are skipped)."""
     from domain.db import make_engine, make_sessionmaker
     from knowledge import CORPUS_DIR
-    from knowledge.embedders import make_embedder
+    from knowledge.embedders import close_embedder, make_embedder
     from knowledge.ingest import ingest
 
     engine = make_engine(settings.database_url, pool_size=2)
@@ -132,6 +132,7 @@ async def _ingest_corpus(settings: Settings) -> None:
         report = await ingest(make_sessionmaker(engine), embedder, CORPUS_DIR)
         print(f"knowledge base: {report}", file=sys.stderr)
     finally:
+        await close_embedder(embedder)
         await engine.dispose()
 
 

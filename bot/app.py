@@ -58,7 +58,7 @@ from domain.settings import Settings
 from domain.students import StudentService
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
-from knowledge.embedders import Embedder, make_embedder
+from knowledge.embedders import Embedder, close_embedder, make_embedder
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.lesson_planning import LessonPlanner
 from knowledge.lesson_writers import OpenAILessonWriter
@@ -197,6 +197,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         yield
         warm.cancel()
         await adapter.close()
+        await close_embedder(embedder)
         await events.close()
         if isinstance(lesson_writer, OpenAILessonWriter):
             await lesson_writer.close()

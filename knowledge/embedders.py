@@ -246,6 +246,14 @@ def _normalise(vector: list[float]) -> list[float]:
     return [x / norm for x in vector] if norm else vector
 
 
+async def close_embedder(embedder: Embedder) -> None:
+    """Close what the embedder holds open (the OpenAI client's connections) inside the event loop that used it: left
+    to the garbage collector, the client closes itself in whatever loop runs then and fails ("Event loop is
+    closed")."""
+    if isinstance(embedder, OpenAIEmbedder):
+        await embedder.close()
+
+
 def make_embedder(openai_api_key: str = "", openai_base_url: str = "") -> Embedder:
     """OpenAI when a key is given, otherwise the local MiniLM model."""
     if openai_api_key:
