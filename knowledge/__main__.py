@@ -14,16 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.settings import Settings
 from knowledge import CORPUS_DIR
+
+if TYPE_CHECKING:
+    from knowledge.embedders import Embedder
 
 CORPUS = CORPUS_DIR
 
 
 @contextmanager
 def database(settings: Settings) -> Iterator[str]:
-    """The configured database URL, or an embedded server's (started, migrated, and released at exit)."""
+    """The configured database URL, or an embedded server's (started, migrated, and stopped at exit if this command
+    started it; one that was already running, e.g. scripts/run's, is left running)."""
     from domain import migrate
 
     if settings.database_url:
@@ -40,7 +45,7 @@ def database(settings: Settings) -> Iterator[str]:
         server.stop()
 
 
-def _embedder(settings: Settings):  # type: ignore[no-untyped-def]
+def _embedder(settings: Settings) -> Embedder:
     from knowledge.embedders import make_embedder
 
     return make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
@@ -53,11 +58,15 @@ async def _ingest(url: str, settings: Settings, root: Path) -> int:
     from knowledge.documents import corpus_files
     from knowledge.ingest import ingest
 
+    from knowledge.embedders import close_embedder
+
     engine = make_engine(url, pool_size=2)
+    embedder = _embedder(settings)
     try:
         with tqdm(total=len(corpus_files(root)), unit="doc", desc="ingest") as bar:
-            report = await ingest(make_sessionmaker(engine), _embedder(settings), root, lambda _slug: bar.update(1))
+            report = await ingest(make_sessionmaker(engine), embedder, root, lambda _slug: bar.update(1))
     finally:
+        await close_embedder(embedder)
         await engine.dispose()
     print(report)
     return 1 if report.errors else 0
@@ -67,13 +76,25 @@ async def _search(url: str, settings: Settings, args: argparse.Namespace) -> int
     from domain.db import make_engine, make_sessionmaker
     from knowledge.retriever import Retriever
 
+    from knowledge.embedders import close_embedder
+    from knowledge.store import count_chunks
+
     engine = make_engine(url, pool_size=2)
+    embedder = _embedder(settings)
     try:
-        retriever = Retriever(make_sessionmaker(engine), _embedder(settings))
-        hits = await retriever.search(
+        sessions = make_sessionmaker(engine)
+        async with sessions() as session:
+            stored = await count_chunks(session, embedder.name, embedder.dim)
+        if not stored:
+            print(f"The knowledge base is empty (nothing ingested with {embedder.name}). Fill it with:\n"
+                  "  python -m knowledge ingest          (the district corpus in knowledge/corpus)\n"
+                  "  python -m knowledge ingest PATH     (your own markdown documents)", file=sys.stderr)
+            return 1
+        hits = await Retriever(sessions, embedder).search(
             args.query, kind=args.kind, grade_band=args.grade_band, audience=args.audience, k=args.k
         )
     finally:
+        await close_embedder(embedder)
         await engine.dispose()
     if args.json:
         fields = ("chunk_id", "title", "section", "score", "snippet", "kind", "version", "similarity")
