@@ -25,7 +25,7 @@ from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
 from bot.channel.rate_limit import BudgetedBackend, RateLimiter
 from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
-from bot.handler import FaradayBot
+from bot.handler import FaradayBot, welcome_once
 from bot.process.heap import freeze_startup_heap
 from bot.routes import (
     ADAPTER,
@@ -185,6 +185,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
+            welcomed=welcome_once(redis),
             max_message_chars=settings.max_message_chars,
             informative_after_s=settings.informative_after_s,
             clock=clock,

@@ -20,6 +20,7 @@ from botbuilder.schema import (
     AdaptiveCardInvokeValue,
     ChannelAccount,
 )
+from redis.asyncio import Redis
 
 from agent.loop import Agent, AgentReply
 from bot import actions
@@ -75,6 +76,14 @@ WORKING = "Working on it…"
 FAILED = "Sorry, something went wrong on my side and nothing was saved. Please try again."
 
 
+WELCOME_TTL_S = 366 * 24 * 3600  # a conversation is welcomed once a year at most (re-installs included)
+
+
+def welcome_once(redis: Redis | None) -> Deduplicator:
+    """Which conversations have been welcomed (Redis when there is one, else this process)."""
+    return Deduplicator(redis, WELCOME_TTL_S, prefix="faraday:welcomed:")
+
+
 class FaradayBot(ActivityHandler):
     def __init__(
         self,
@@ -93,6 +102,7 @@ class FaradayBot(ActivityHandler):
         file_fetcher: FileFetcher | None = None,
         app_id: str = "",
         card_secret: bytes | None = None,
+        welcomed: Deduplicator | None = None,
     ) -> None:
         self._identity = identity
         self._turn_start = turn_start
@@ -108,6 +118,7 @@ class FaradayBot(ActivityHandler):
         self._fetcher = file_fetcher
         self._private = PrivateChat(conversations, app_id)
         self._owners = CardOwners(card_secret or os.urandom(32))
+        self._welcomed = welcomed or welcome_once(None)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -266,8 +277,17 @@ class FaradayBot(ActivityHandler):
         await self._welcome(turn_context)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
-        actor = await self._actor(turn_context)
-        await turn_context.send_activity(WELCOME if actor else UNKNOWN_USER)
+        """Once per conversation: installing the app in a chat sends both installationUpdate (add) and
+        conversationUpdate (the bot in membersAdded), in either order, and either may be re-sent."""
+        conversation = turn_context.activity.conversation.id
+        if not await self._welcomed.first_time(conversation):
+            return
+        try:
+            actor = await self._actor(turn_context)
+            await turn_context.send_activity(WELCOME if actor else UNKNOWN_USER)
+        except Exception:
+            await self._welcomed.release(conversation)  # not shown: the next event or re-send welcomes
+            raise
 
     # --- helpers ---------------------------------------------------------------------------------------------------
     async def _actor(self, turn_context: TurnContext) -> Actor | None:

@@ -108,11 +108,24 @@ async def test_installing_faraday_sends_a_welcome_and_stores_the_conversation_re
             membersAdded=[{"id": "29:user"}, {"id": "28:00000000-0000-0000-0000-00000000000011"}],
         )
     )
-    assert len(connector.messages()) == 2
+    assert len(connector.messages()) == 1, "installationUpdate and conversationUpdate arrive together: one welcome"
     async with demo_sessions() as s:
         refs = (await s.execute(select(ConversationReference))).scalars().all()
     assert len(refs) == 1
     assert refs[0].service_url == connector.url and refs[0].tenant_id.endswith("0001")
+
+
+async def test_opening_the_chat_greets_once_and_hi_gets_a_short_answer(bot: BotClient, connector: FakeConnector) -> None:
+    bot_member = {"id": "28:00000000-0000-0000-0000-00000000000011"}
+    await bot.post(activity(connector.url, type="conversationUpdate", membersAdded=[{"id": "29:user"}, bot_member]))
+    await bot.post(activity(connector.url, type="installationUpdate", action="add"))
+    await bot.post(activity(connector.url, type="installationUpdate", action="add"))  # re-sent
+    await bot.post(activity(connector.url, text="hi"))
+    texts = _texts(connector)
+    assert sum("I'm **Faraday**" in t for t in texts) == 1, texts
+    assert len(texts) == 2 and "Faraday" not in texts[-1] and len(texts[-1]) < 60, texts
+    await bot.post(activity(connector.url, type="installationUpdate", action="add", conversation_id="a:other-chat"))
+    assert "I'm **Faraday**" in _texts(connector)[-1], "another conversation is welcomed"
 
 
 async def test_a_turn_is_remembered_by_the_time_its_request_returns(bot: BotClient, connector: FakeConnector,
