@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import openai
 from pydantic import BaseModel, ValidationError
@@ -62,6 +62,42 @@ class Services:
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
+
+
+# --- what a command or card verb needs of Services: one small Protocol per service group -------------------------
+# ``Services`` satisfies all of them; a test passes an object with just the attributes the code under test reads.
+# Optional services (not configured on every Faraday) are typed ``X | None`` and must be checked for None.
+class StudentsAccess(Protocol):
+    @property
+    def students(self) -> StudentService: ...
+
+
+class AlertsAccess(Protocol):
+    @property
+    def alerts(self) -> AlertService | None: ...
+
+
+class PrivacyAccess(Protocol):
+    @property
+    def privacy(self) -> PrivacyService | None: ...
+
+
+class AccessHistoryAccess(Protocol):
+    @property
+    def access_history(self) -> AccessHistoryService | None: ...
+
+
+class UploadsAccess(Protocol):
+    @property
+    def uploads(self) -> KnowledgeUploads | None: ...
+
+
+class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):
+    """The admin commands: find a student, their access history, delete their records."""
+
+
+class CommandAccess(AlertsAccess, AdminAccess, UploadsAccess, Protocol):
+    """Everything the text commands read (``bot.commands.text_command``)."""
 
 
 @dataclass(frozen=True, slots=True)

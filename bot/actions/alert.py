@@ -32,8 +32,8 @@ async def refresh_alert(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 
 def _service(deps: ToolDeps) -> AlertService:
-    alerts = getattr(deps.services, "alerts", None)
-    if not isinstance(alerts, AlertService):
+    alerts = deps.services.alerts
+    if alerts is None:
         raise InvalidInput("Safety alerts aren't set up on this Faraday yet.")
     return alerts
 

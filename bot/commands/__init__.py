@@ -17,6 +17,7 @@ from bot.commands.alerts import alert_command
 from bot.commands.help import HELP_WORDS, help_text
 from bot.commands.knowledge import knowledge_command
 from domain.actor import Actor
+from tools.base import CommandAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class CommandAnswer:
     open_text: str | None = None
 
 
-async def text_command(text: str, actor: Actor, services: Any) -> CommandAnswer | None:
+async def text_command(text: str, actor: Actor, services: CommandAccess) -> CommandAnswer | None:
     """The answer to a text command, or None when the text is for the agent."""
     answer = await alert_command(text, actor, services)
     if answer is not None:

@@ -17,6 +17,7 @@ from domain.access_history import AccessHistory
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.models import Role
+from tools.base import AdminAccess, ToolDeps
 
 _HISTORY = re.compile(r"^/?access\s+history(?:\s+(?:for|of))?\s+(.{1,120})$", re.I)
 _DELETE = re.compile(r"^/?delete\s+student\s+(\S{1,20})$", re.I)
@@ -30,7 +31,7 @@ NOT_SET_UP = "Privacy commands aren't set up on this Faraday yet."
 SHOWN = 15
 
 
-async def admin_command(text_in: str, actor: Actor, services: Any) -> CardOutcome | None:
+async def admin_command(text_in: str, actor: Actor, services: AdminAccess) -> CardOutcome | None:
     """Run an admin command, or return None when ``text_in`` is not one (the agent handles it then)."""
     command = " ".join(text_in.split())
     history, deletion = _HISTORY.match(command), _DELETE.match(command)
@@ -47,8 +48,8 @@ async def admin_command(text_in: str, actor: Actor, services: Any) -> CardOutcom
         return CardOutcome(text=str(exc))
 
 
-async def _access_history(query: str, actor: Actor, services: Any) -> CardOutcome:
-    histories = getattr(services, "access_history", None)
+async def _access_history(query: str, actor: Actor, services: AdminAccess) -> CardOutcome:
+    histories = services.access_history
     if histories is None:
         return CardOutcome(text=NOT_SET_UP)
     found = await services.students.find(actor, query, via=VIA_HISTORY)
@@ -57,6 +58,7 @@ async def _access_history(query: str, actor: Actor, services: Any) -> CardOutcom
     if found.status == "ambiguous":
         options = ", ".join(f"{escape(c.display_name)} ({c.student_number})" for c in found.candidates)
         return CardOutcome(text=f"Several students match: {options}. Ask again with the student number.")
+    assert found.profile is not None
     history = await histories.for_student(actor, found.profile.summary.id, via=VIA_HISTORY)
     return CardOutcome(text=f"Access history for {escape(history.student_name)}.", cards=[history_card(history)])
 
@@ -83,8 +85,8 @@ def history_card(history: AccessHistory) -> dict[str, Any]:
     return card(body)
 
 
-async def _confirm_card(number: str, actor: Actor, services: Any) -> CardOutcome:
-    privacy = getattr(services, "privacy", None)
+async def _confirm_card(number: str, actor: Actor, services: AdminAccess) -> CardOutcome:
+    privacy = services.privacy
     if privacy is None:
         return CardOutcome(text=NOT_SET_UP)
     if not _NUMBER.match(number):
@@ -103,9 +105,9 @@ async def _confirm_card(number: str, actor: Actor, services: Any) -> CardOutcome
     return CardOutcome(text="Please confirm on the card.", cards=[card(body, actions)])
 
 
-async def confirm_delete_student(value: dict[str, Any], deps: Any) -> CardOutcome:
+async def confirm_delete_student(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     """The card's Delete button (Execute or Submit). Re-checks the caller's role and school in the service."""
-    privacy = getattr(deps.services, "privacy", None)
+    privacy = deps.services.privacy
     if privacy is None:
         return CardOutcome(text=NOT_SET_UP)
     number = value.get("student_number")
@@ -121,7 +123,7 @@ async def confirm_delete_student(value: dict[str, Any], deps: Any) -> CardOutcom
     return CardOutcome(text=sentence, cards=[card([heading("Student deleted"), text(sentence)])])
 
 
-async def cancel_delete_student(value: dict[str, Any], deps: Any) -> CardOutcome:
+async def cancel_delete_student(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     return CardOutcome(text="Cancelled: nothing was deleted.", cards=[card([text("Cancelled: nothing was deleted.")])])
 
 

@@ -6,12 +6,12 @@ The handler calls ``alert_command`` before the agent; it returns None when the t
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from bot.cards.elements import escape
 from domain.actor import Actor
 from domain.alerts.digest import DigestLine
 from domain.alerts.service import AlertService
+from tools.base import AlertsAccess
 
 _COMMAND = re.compile(r"^/?alerts?(?:\s+(on|off|status|today))?[.!?]*$")
 NOT_FOR_YOU = (
@@ -22,12 +22,12 @@ NOT_SET_UP = "Safety alerts aren't set up on this Faraday yet."
 HELP = "Alert commands: **alerts on**, **alerts off**, **alerts status**, **alerts today**."
 
 
-async def alert_command(text: str, actor: Actor, services: Any) -> str | None:
+async def alert_command(text: str, actor: Actor, services: AlertsAccess) -> str | None:
     match = _COMMAND.match(" ".join(text.lower().split()))
     if match is None:
         return None
-    alerts = getattr(services, "alerts", None)
-    if not isinstance(alerts, AlertService):
+    alerts = services.alerts
+    if alerts is None:
         return NOT_SET_UP
     if not alerts.may_receive(actor):
         return NOT_FOR_YOU

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
-from bot.commands.alerts import NOT_FOR_YOU, alert_command
+from bot.commands.alerts import NOT_FOR_YOU, NOT_SET_UP, alert_command
+from domain.alerts.service import AlertService
 from domain.seed.facts import DEMO
 from tests.support.alerts import World, make_relay, settle
 
 
+@dataclass(frozen=True)
+class AlertsOnly:
+    """What the alert commands read (``tools.base.AlertsAccess``)."""
+
+    alerts: AlertService | None
+
+
+async def test_without_the_alert_service_the_commands_say_alerts_are_not_set_up(subscribed: World) -> None:
+    megan = await subscribed.actor(DEMO.megan.email)
+    assert await alert_command("alerts on", megan, AlertsOnly(None)) == NOT_SET_UP
+
+
 async def test_commands_are_recognised_and_other_text_is_left_to_the_agent(subscribed: World) -> None:
-    services = SimpleNamespace(alerts=subscribed.alerts())
+    services = AlertsOnly(subscribed.alerts())
     megan = await subscribed.actor(DEMO.megan.email)
     assert await alert_command("show me Jamie", megan, services) is None
     assert await alert_command("alerts for the gym?", megan, services) is None
@@ -19,12 +32,12 @@ async def test_commands_are_recognised_and_other_text_is_left_to_the_agent(subsc
 
 async def test_a_teacher_is_told_alerts_are_for_admins(subscribed: World) -> None:
     alex = await subscribed.actor(DEMO.alex.email)
-    assert await alert_command("alerts on", alex, SimpleNamespace(alerts=subscribed.alerts())) == NOT_FOR_YOU
+    assert await alert_command("alerts on", alex, AlertsOnly(subscribed.alerts())) == NOT_FOR_YOU
 
 
 async def test_alerts_off_stops_deliveries_to_that_admin_and_on_resumes_them(subscribed: World) -> None:
     world = subscribed
-    services = SimpleNamespace(alerts=world.alerts())
+    services = AlertsOnly(world.alerts())
     lynne = await world.actor(DEMO.lynne.email)
     assert "**off**" in (await alert_command("alerts off", lynne, services) or "")
     assert "**off**" in (await alert_command("alerts status", lynne, services) or "")
@@ -42,7 +55,7 @@ async def test_alerts_today_lists_open_escalated_and_acknowledged_alerts_and_who
     subscribed: World,
 ) -> None:
     world = subscribed
-    services = SimpleNamespace(alerts=world.alerts())
+    services = AlertsOnly(world.alerts())
     megan, adele = await world.actor(DEMO.megan.email), await world.actor(DEMO.adele.email)
     assert "No safety alerts today" in (await alert_command("alerts today", megan, services) or "")
     world.connector.block(f"a:personal-{adele.aad_object_id}", 403, "BotDisabledByAdmin")

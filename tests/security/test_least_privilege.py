@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,10 +56,17 @@ async def world(module_db: str) -> AsyncIterator[dict[str, Any]]:
     await engine.dispose()
 
 
-def admin_services(sessions: Any, privacy: PrivacyService | None = None) -> Any:
-    """What admin commands read (``services.students``, ``.access_history``, ``.privacy``), wired or not."""
-    return SimpleNamespace(students=StudentService(sessions), access_history=AccessHistoryService(sessions),
-                           privacy=privacy)
+@dataclass(frozen=True)
+class AdminServices:
+    """What admin commands read (``tools.base.AdminAccess``), the optional ones wired or not."""
+
+    students: StudentService
+    access_history: AccessHistoryService | None
+    privacy: PrivacyService | None
+
+
+def admin_services(sessions: Any, privacy: PrivacyService | None = None) -> AdminServices:
+    return AdminServices(StudentService(sessions), AccessHistoryService(sessions), privacy)
 
 
 async def audits(sessions: Any, actor: Actor, student_id: int, via: str) -> list[bool]:

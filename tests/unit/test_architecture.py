@@ -158,3 +158,20 @@ def test_a_violating_import_is_caught(file: str, source: str) -> None:
 ])
 def test_an_import_the_layout_allows_passes(file: str, source: str) -> None:
     assert violations(imports_of(ROOT / file, source)) == []
+
+
+def test_no_code_reaches_a_service_by_getattr() -> None:
+    """Services are typed (``tools.base`` Protocols; optional ones ``X | None``): ``getattr(services, "alerts",
+    None)`` hides a missing or renamed service from the type checker."""
+    import ast as _ast
+    from pathlib import Path as _Path
+
+    root = _Path(__file__).resolve().parents[2]
+    found = []
+    for package in ("bot", "tools", "agent"):
+        for path in (root / package).rglob("*.py"):
+            for node in _ast.walk(_ast.parse(path.read_text())):
+                if (isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name) and node.func.id == "getattr"
+                        and node.args and "services" in _ast.unparse(node.args[0])):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
