@@ -17,7 +17,8 @@ class Emergency(IdMixin, Base):
     __tablename__ = "emergencies"
     __table_args__ = (
         # At most one open emergency per school: a re-sent "emergency evacuation" finds the open one.
-        Index("uq_emergencies_one_open_per_school", "school_id", unique=True, postgresql_where=text("closed_at IS NULL")),
+        Index("uq_emergencies_one_open_per_school", "school_id", unique=True,
+              postgresql_where=text("closed_at IS NULL")),
     )
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # evacuation | lockdown | severe_weather
