@@ -36,6 +36,7 @@ from domain.alerts.wakeup import RedisWaker
 from domain.calendar.factory import build_event_service
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
+from domain.emergencies import EmergencyService
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
@@ -176,6 +177,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 lesson_writer=lesson_writer,
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
+                emergencies=EmergencyService(sessions, waker=waker,
+                                             escalate_after=timedelta(minutes=settings.emergency_escalation_minutes)),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

@@ -32,6 +32,7 @@ from bot.alert_commands import alert_command
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
 from bot.dedupe import Deduplicator
+from bot.emergency_commands import emergency_command
 from bot.knowledge_commands import knowledge_command
 from bot.knowledge_upload import FileFetcher, sent_files, upload_reply
 from bot.private_chat import PrivateChat
@@ -163,7 +164,8 @@ class FaradayBot(ActivityHandler):
         if not text:
             await turn_context.send_activity(EMPTY)
             return
-        answer = await alert_command(text, actor, self._services)
+        answer = (await alert_command(text, actor, self._services)
+                  or await emergency_command(text, actor, self._services))
         if answer is not None:
             await self._send(turn_context, actor, MessageFactory.text(answer), open_=False)
             return
@@ -340,6 +342,8 @@ ROLE_HELP = {
     Role.admin: (
         "\n\nAs an administrator you can also use:\n"
         "- **alerts today**, **alerts status**, **alerts on** / **alerts off** — safety alerts\n"
+        "- **emergency evacuation** / **lockdown** / **severe weather**, **evacuation drill for period 3**, "
+        "**emergency status**, **all clear** — account for every student\n"
         "- **access history Jamie Ortiz** — who opened a student's records\n"
         "- **delete student S109001** — remove a student's records (asks to confirm)\n"
         "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.alerts import AlertService
+from domain.emergencies import EmergencyService
 from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
@@ -58,6 +59,7 @@ class Services:
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
+    emergencies: EmergencyService | None = None
 
 
 @dataclass(frozen=True, slots=True)
