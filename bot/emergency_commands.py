@@ -13,6 +13,7 @@ from domain.actor import Actor
 from domain.emergencies.service import EmergencyService
 from domain.emergencies.types import KINDS, RollUp
 from domain.errors import DomainError
+from domain.models import Role
 
 VIA = "command:emergency"
 _KIND = r"(evacuation|lockdown|severe[ -]weather)"
@@ -21,6 +22,8 @@ _REAL = re.compile(rf"^/?emergency\s+{_KIND}{_PERIOD}[.!]*$")
 _DRILL = re.compile(rf"^/?(?:emergency\s+)?{_KIND}\s+drill{_PERIOD}[.!]*$")
 _CLEAR = re.compile(r"^/?all[ -]?clear[.!]*$")
 _STATUS = re.compile(r"^/?emergency(?:\s+status)?[.?!]*$")
+NOT_ADMIN = ("Emergencies and drills are started by your school's administrators; when one starts, the card for "
+             "your class arrives in this chat. If someone is hurt or in danger now, call 911 and the office.")
 NOT_SET_UP = "Emergency accountability isn't set up on this Faraday yet."
 HELP = ("Emergency commands (administrators): **emergency evacuation**, **emergency lockdown**, **emergency severe "
         "weather** (add *for period 3* to name the period), **evacuation drill for period 3**, **all clear**, "
@@ -71,6 +74,8 @@ async def _all_clear(service: EmergencyService, actor: Actor) -> str:
 
 
 async def _status(service: EmergencyService, actor: Actor) -> str:
+    if actor.role is not Role.admin:
+        return NOT_ADMIN
     view = await service.status(actor, via=VIA)
     if view is None:
         return "No emergency or drill has been started at your school.\n\n" + HELP
