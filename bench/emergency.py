@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import tempfile
 import time
 from datetime import timedelta
@@ -26,7 +27,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
-from msrest.exceptions import HttpOperationError
+from msrest.exceptions import ClientRequestError, HttpOperationError
 from sqlalchemy import text
 
 from bot.cards.elements import attachment
@@ -169,6 +170,9 @@ async def _call(bot: Any, ref: dict[str, Any], activity: Activity, *, update: bo
             return ids[0] if ids else ""
         except HttpOperationError as exc:
             await asyncio.sleep(float(exc.response.headers.get("Retry-After", "1")))
+        except ClientRequestError as exc:  # requests' own retry refuses a fractional Retry-After: honour it here
+            found = re.search(r"Retry-After header: ([0-9.]+)", str(exc))
+            await asyncio.sleep(float(found.group(1)) if found else 1.0)
 
 
 async def run(url: str, classes: int, latency_s: float) -> None:
