@@ -26,14 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from sqlalchemy import text
 
+from bot.app import BotConfig
 from bot.cards.elements import attachment
 from bot.cards.emergency import emergency_card
-from bot.emergency_sender import EmergencyCardSender
-from bot.proactive import BotSender
+from bot.channel.emergency_sender import EmergencyCardSender
+from bot.channel.proactive import BotSender
+from devtools.fakes.activities import TENANT, reference
+from devtools.fakes.rate_limited_connector import RateLimitedConnector
 from domain.actor import Actor
 from domain.alerts.ratelimit import RateLimiter
 from domain.alerts.relay import RelayConfig
@@ -41,12 +45,15 @@ from domain.db import make_engine, make_sessionmaker, unit_of_work
 from domain.emergencies import EmergencyRelay, EmergencyService
 from domain.emergencies.views import roll_up, teacher_view
 from domain.models import Role
-from tests.alerts.conftest import adapter, reference
-from tests.fakes.activities import TENANT
-from tests.fakes.rate_limited_connector import RateLimitedConnector
+from domain.settings import Settings
 
 ADMINS = 2
 STUDENTS_PER_CLASS = 25
+
+
+def adapter() -> CloudAdapter:
+    """A stock CloudAdapter in dev mode (no credentials: the fake connector accepts any caller)."""
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotConfig(Settings(faraday_dev_insecure=True))))
 
 
 async def setup(sessions: Any, classes: int, url: str) -> None:
@@ -207,8 +214,8 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=60)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
+    from devtools.embedded_servers import EmbeddedPostgres
     from domain import migrate
-    from scripts.devservers import EmbeddedPostgres
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database="bench")
     url = server.start()

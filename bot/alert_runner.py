@@ -21,8 +21,8 @@ from botbuilder.core import BotAdapter
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.emergency_sender import EmergencyCardSender
-from bot.proactive import BotSender
+from bot.channel.emergency_sender import EmergencyCardSender
+from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
 from domain.alerts.relay import Fault, Relay, RelayConfig

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from devtools.fakes.activities import activity
+from devtools.fakes.rate_limited_connector import RateLimitedConnector
 from domain.seed.facts import DEMO
-from tests.alerts.conftest import FakeClock
-from tests.emergencies.conftest import ADMINS, NADIA, TEACHERS, School, add_period_3_class
-from tests.emergencies.test_delivery import _actions, _texts
-from tests.fakes.activities import activity
-from tests.fakes.rate_limited_connector import RateLimitedConnector
-from tests.integration.conftest import BotClient, bot_settings, serving
+from tests.support.alerts import FakeClock
+from tests.support.app_client import BotClient, bot_settings, serving
+from tests.support.emergencies import ADMINS, NADIA, TEACHERS, School, add_period_3_class, card_actions, card_texts
 
 WAIT_S = 30.0
 
@@ -63,7 +62,7 @@ def _press(connector: RateLimitedConnector, aad: str, action: dict[str, Any], in
 
 
 def _button(card: dict[str, Any], title: str) -> dict[str, Any]:
-    return next(a for a in _actions(card) if a["title"] == title)
+    return next(a for a in card_actions(card) if a["title"] == title)
 
 
 async def test_an_evacuation_drill_end_to_end_through_two_replicas(
@@ -86,7 +85,7 @@ async def test_an_evacuation_drill_end_to_end_through_two_replicas(
     # Alex: All here, in one tap (pressed through replica two).
     alex_card = connector.cards(chats[DEMO.alex.email])[0]
     status, body = await two.post(_press(connector, DEMO.alex.aad_object_id, _button(alex_card, "All here"), {}))
-    assert status == 200 and any("all here at" in t for t in _texts(body["value"]))
+    assert status == 200 and any("all here at" in t for t in card_texts(body["value"]))
 
     # Isaiah: one student missing.
     isaiah_card = connector.cards(chats[DEMO.isaiah.email])[0]
@@ -95,41 +94,41 @@ async def test_an_evacuation_drill_end_to_end_through_two_replicas(
     inputs = _inputs(isaiah_card) | {f"missing_{isaiah_class}": str(missing)}
     status, body = await one.post(_press(connector, DEMO.isaiah.aad_object_id, _button(isaiah_card, "Report marks"),
                                          inputs))
-    assert status == 200 and any(t.startswith("Missing") for t in _texts(body["value"]))
+    assert status == 200 and any(t.startswith("Missing") for t in card_texts(body["value"]))
 
     # The admins' cards are updated in place to one tally: 2 of 3 classes, one student missing.
     def tally_shows(*wanted: str) -> bool:
-        return all(all(w in _texts(_latest(connector, chats[e])) for w in wanted) for e in ADMINS)
+        return all(all(w in card_texts(_latest(connector, chats[e])) for w in wanted) for e in ADMINS)
 
     await connector.wait_for(lambda _: tally_shows("Classes accounted for: 2 of 3", "Missing: 1"), WAIT_S)
 
     # Nadia never answers: time passes (the emergency's escalation time is moved to now), she is reminded...
     await _time_is_up(school)
     await connector.wait_for(lambda _: cards_in(NADIA) == 2, WAIT_S)
-    assert any("Reminder" in t for t in _texts(connector.cards(chats[NADIA])[1]))
+    assert any("Reminder" in t for t in card_texts(connector.cards(chats[NADIA])[1]))
     # ...and when it is up again, both admins get the roll-up naming her class.
     await _time_is_up(school)
     await connector.wait_for(lambda _: all(cards_in(e) == 2 for e in ADMINS), WAIT_S)
     for email in ADMINS:
-        texts = _texts(connector.cards(chats[email])[1])
+        texts = card_texts(connector.cards(chats[email])[1])
         assert any(t.startswith("Escalated: 1 class") for t in texts)
         assert any("Nadia Okafor" in t for t in texts if "students" in t)
 
     # The missing student is found: Megan presses Found on her card.
     megan_card = connector.cards(chats[DEMO.megan.email])[1]
     status, body = await two.post(_press(connector, DEMO.megan.aad_object_id, _button(megan_card, "Found"), {}))
-    assert status == 200 and "Found: 1" in _texts(body["value"]) and "Missing: 0" in _texts(body["value"])
+    assert status == 200 and "Found: 1" in card_texts(body["value"]) and "Missing: 0" in card_texts(body["value"])
 
     # All clear (typed on replica two): every card shows it.
     await two.post(activity(connector.url, text="all clear", aad=DEMO.megan.aad_object_id))
     await connector.wait_for(lambda _: all(
-        any(t.startswith("All clear given by Megan Bowen") for t in _texts(_latest(connector, chats[e])))
+        any(t.startswith("All clear given by Megan Bowen") for t in card_texts(_latest(connector, chats[e])))
         for e in TEACHERS + ADMINS), WAIT_S)
 
     # No card was sent twice; one tally; the record kept with its times.
     assert {e: cards_in(e) for e in TEACHERS + ADMINS} == {
         DEMO.alex.email: 1, DEMO.isaiah.email: 1, NADIA: 2, DEMO.megan.email: 2, DEMO.lynne.email: 2}
-    final = _texts(_latest(connector, chats[DEMO.lynne.email]))
+    final = card_texts(_latest(connector, chats[DEMO.lynne.email]))
     assert "Classes accounted for: 2 of 3" in final and "Missing: 0" in final and "Found: 1" in final
     marks = await school.rows("SELECT mark FROM emergency_marks WHERE student_id = :s ORDER BY id", s=missing)
     assert [m["mark"] for m in marks] == ["missing", "found"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from bot.emergency_commands import NOT_ADMIN, emergency_command
+from bot.commands.emergency import NOT_ADMIN, emergency_command
 from domain.seed.facts import DEMO
-from tests.emergencies.conftest import School
+from tests.support.emergencies import School
 
 
 async def test_other_text_is_left_to_the_agent(school: School) -> None:

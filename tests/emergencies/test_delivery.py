@@ -8,24 +8,9 @@ from typing import Any
 
 from domain.db import make_engine, make_sessionmaker
 from domain.seed.facts import DEMO
-from tests.emergencies.conftest import ADMINS, NADIA, TEACHERS, School, settle
+from tests.support.emergencies import ADMINS, NADIA, TEACHERS, School, card_actions, card_texts, settle
 
 VIA = "test"
-
-
-def _texts(node: Any) -> list[str]:
-    found: list[str] = []
-    if isinstance(node, dict):
-        if node.get("type") == "TextBlock":
-            found.append(node.get("text", ""))
-        if node.get("type") == "FactSet":
-            found += [f"{f['title']}: {f['value']}" for f in node["facts"]]
-        for value in node.values():
-            found += _texts(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += _texts(value)
-    return found
 
 
 def _latest(school: School, conversation: str) -> dict[str, Any]:
@@ -60,9 +45,9 @@ async def test_two_relays_send_one_card_per_teacher_and_admin_and_nothing_twice(
         assert len(cards) == 1, email
     teacher_card = school.connector.cards(school.conversation(await school.actor(DEMO.alex.email)))[0]
     assert teacher_card["refresh"]["userIds"] == [f"29:{DEMO.alex.aad_object_id}"]
-    assert any(a["title"] == "All here" for a in _actions(teacher_card))
+    assert any(a["title"] == "All here" for a in card_actions(teacher_card))
     admin_card = school.connector.cards(school.conversation(await school.actor(DEMO.megan.email)))[0]
-    assert "Classes accounted for: 0 of 3" in _texts(admin_card)
+    assert "Classes accounted for: 0 of 3" in card_texts(admin_card)
     assert {r["status"] for r in await school.deliveries()} == {"sent"}
 
 
@@ -78,7 +63,7 @@ async def test_answers_update_the_admin_cards_and_unanswered_teachers_are_remind
     await service.account(alex, emergency_id, school.classes[DEMO.alex.email], via=VIA)  # type: ignore[index]
     await settle(school, relay)
     megan_chat = school.conversation(await school.actor(DEMO.megan.email))
-    assert "Classes accounted for: 1 of 3" in _texts(_latest(school, megan_chat))
+    assert "Classes accounted for: 1 of 3" in card_texts(_latest(school, megan_chat))
 
     school.clock.advance(minutes=3)  # the reminder: Isaiah and Nadia, not Alex
     await settle(school, relay)
@@ -86,7 +71,7 @@ async def test_answers_update_the_admin_cards_and_unanswered_teachers_are_remind
     assert reminded == sorted([DEMO.isaiah.email, NADIA])
     nadia_chat = school.conversation(await school.actor(NADIA))
     assert len(school.connector.cards(nadia_chat)) == 2
-    assert any("Reminder" in t for t in _texts(school.connector.cards(nadia_chat)[1]))
+    assert any("Reminder" in t for t in card_texts(school.connector.cards(nadia_chat)[1]))
     assert len(school.connector.cards(school.conversation(alex))) == 1
 
     await service.account(isaiah, emergency_id, school.classes[DEMO.isaiah.email], via=VIA)  # type: ignore[index]
@@ -96,7 +81,7 @@ async def test_answers_update_the_admin_cards_and_unanswered_teachers_are_remind
     assert escalated == sorted(ADMINS)
     for email in ADMINS:
         card = school.connector.cards(school.conversation(await school.actor(email)))[-1]
-        texts = _texts(card)
+        texts = card_texts(card)
         assert any(t.startswith("Escalated: 1 class") for t in texts)
         assert any("Nadia Okafor" in t and "6 students" in t for t in texts)
     school.clock.advance(minutes=30)
@@ -120,23 +105,5 @@ async def test_all_clear_updates_every_card_and_cancels_pings_not_yet_sent(subsc
     assert {r["status"] for r in rows if r["kind"] == "reminder"} == {"cancelled"}
     for email in TEACHERS + ADMINS:
         latest = _latest(school, school.conversation(await school.actor(email)))
-        assert any(t.startswith("All clear given by Megan Bowen") for t in _texts(latest)), email
-        assert not _actions(latest), "a closed emergency's card has no buttons"
-
-
-def _actions(card: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action.") and "title" in node:
-                found.append(node)
-            for key, value in node.items():
-                if key not in ("refresh", "fallback"):
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+        assert any(t.startswith("All clear given by Megan Bowen") for t in card_texts(latest)), email
+        assert not card_actions(latest), "a closed emergency's card has no buttons"

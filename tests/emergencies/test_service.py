@@ -10,7 +10,7 @@ import pytest
 from domain.emergencies.types import RollUp, TeacherView
 from domain.errors import InvalidInput, NotAllowed
 from domain.seed.facts import DEMO
-from tests.emergencies.conftest import ADMINS, NADIA, School
+from tests.support.emergencies import ADMINS, NADIA, School
 
 VIA = "test"
 
