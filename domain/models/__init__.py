@@ -22,6 +22,7 @@ from domain.models.records import (
     FitnessBand,
     FitnessTest,
     HealthNote,
+    RecordSubmission,
     SkillAssessment,
 )
 from domain.models.safety import Alert, AlertDelivery, AlertRule, Equipment, EquipmentInspection, Incident, Severity
@@ -55,6 +56,7 @@ __all__ = [
     "KnowledgeUpload",
     "LessonPlan",
     "MessageFeedback",
+    "RecordSubmission",
     "Role",
     "School",
     "SchoolClass",

@@ -100,7 +100,7 @@ async def test_seeding_an_empty_database_writes_the_documented_district(sessions
     assert counts["classes"] == report.classes and counts["attendance"] == report.attendance
     assert counts["guardians"] == report.guardians and counts["enrollments"] == report.enrollments
     assert counts["equipment"] == report.equipment >= 3 * 24
-    assert counts["alert_rules"] == 2 and counts["fitness_bands"] == report.fitness_bands == 120
+    assert counts["alert_rules"] == 2 and counts["fitness_bands"] == report.fitness_bands == 158
     for table in EMPTY_AFTER_SEED:
         assert counts[table] == 0, table
 
