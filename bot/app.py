@@ -40,6 +40,7 @@ from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.memory import ConversationMemory
 from domain.privacy import PrivacyService
+from domain.records.attendance import AttendanceService
 from domain.settings import Settings
 from domain.students import StudentService
 from domain.turn_start import TurnStart
@@ -174,6 +175,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 lesson_writer=lesson_writer,
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
+                attendance=AttendanceService(sessions),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

@@ -32,6 +32,7 @@ from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.privacy import PrivacyService
+from domain.records.attendance import AttendanceService
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
@@ -58,6 +59,7 @@ class Services:
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
+    attendance: AttendanceService | None = None
 
 
 @dataclass(frozen=True, slots=True)

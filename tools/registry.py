@@ -12,8 +12,10 @@ from tools.plan_lesson import plan_lesson
 from tools.run_widget import run_widget
 from tools.schedule_event import schedule_event
 from tools.search_knowledge import search_knowledge
+from tools.take_attendance import take_attendance
 
-TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form)}
+TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
+                                                  take_attendance)}
 
 
 def openai_specs() -> list[dict[str, Any]]:

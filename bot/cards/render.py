@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
 from bot.cards.elements import attachment
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.forms_menu import forms_menu_card
@@ -17,6 +18,7 @@ from bot.cards.widgets import widget_card
 from domain.events import EventProposal
 from domain.incidents import IncidentProposal
 from domain.lessons import LessonPlanResult
+from domain.records.attendance import AttendanceSheet
 from domain.students import StudentLookup, StudentProfile
 from domain.widgets import WidgetResult
 from tools.open_form import BlankForm
@@ -49,6 +51,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return event_form_card(EventFormState.from_proposal(item))
     if isinstance(item, BlankForm):
         return _blank_form(item, ctx)
+    if isinstance(item, AttendanceSheet):
+        return attendance_form_card(AttendanceFormState.from_sheet(item))
     return None
 
 

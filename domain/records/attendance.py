@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -25,6 +26,7 @@ from domain.authorization import class_visible
 from domain.errors import InvalidInput, NotAllowed
 from domain.models import Attendance, Enrollment, RecordSubmission, SchoolClass, Student
 from domain.records.classes import resolve_class
+from domain.records.roster_names import RosterName, match
 from domain.validation import SUMMARY, validate_fields
 
 Status = Literal["present", "absent", "tardy", "excused", "sat_out"]
@@ -124,10 +126,10 @@ class AttendanceService:
 
     async def sheet(
         self, actor: Actor, *, class_text: str | None, day: date, now: datetime, via: str,
-        proposed: dict[int, tuple[str, str | None]] | None = None, unmatched: tuple[str, ...] = (),
-        class_id: int | None = None, key: str | None = None,
+        marks: Sequence[tuple[str, str, str | None]] = (), class_id: int | None = None, key: str | None = None,
     ) -> AttendanceSheet:
-        """The roster of the class with the day's saved statuses, overlaid with ``proposed`` (from chat)."""
+        """The roster of the class with the day's saved statuses, overlaid with ``marks`` from chat
+        ((name, status, reason); names that match nobody, or several students, come back in ``unmatched``)."""
         async with self._sessions() as session:
             if class_id is None:
                 cls = await resolve_class(session, actor, class_text, now, via=via)
@@ -146,7 +148,15 @@ class AttendanceService:
             await audit.record(session, actor, action="attendance.read", subject_type="class", subject_ids=[class_id],
                                via=via, allowed=True)
             await session.commit()
-        proposed = proposed or {}
+        roster = [RosterName(r[0], r[1], r[3], r[2]) for r in rows]
+        proposed: dict[int, tuple[str, str | None]] = {}
+        unmatched = []
+        for name, status, reason in marks:
+            sid = match(name, roster)
+            if sid is None:
+                unmatched.append(name)
+            else:
+                proposed[sid] = (status, reason if status == "sat_out" else None)
         lines, changed = [], []
         for sid, first, preferred, last, status, reason in rows:
             name = f"{preferred or first} {last}"
@@ -159,7 +169,7 @@ class AttendanceService:
                 lines.append(SheetLine(sid, name, status or "present", reason, saved=status is not None))
         return AttendanceSheet(
             key=key or self.new_key(), class_id=class_id, class_name=class_name, day=day, lines=tuple(lines),
-            already_saved=any(r[4] is not None for r in rows), unmatched=unmatched, changed=tuple(changed),
+            already_saved=any(r[4] is not None for r in rows), unmatched=tuple(unmatched), changed=tuple(changed),
         )
 
     async def save(self, actor: Actor, draft: AttendanceDraft, key: str, *, via: str) -> SavedAttendance:
