@@ -41,6 +41,7 @@ from domain.lessons import LessonService
 from domain.memory import ConversationMemory
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
+from domain.records.fitness import FitnessService
 from domain.settings import Settings
 from domain.students import StudentService
 from domain.turn_start import TurnStart
@@ -176,6 +177,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
                 attendance=AttendanceService(sessions),
+                fitness=FitnessService(sessions),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

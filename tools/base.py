@@ -33,6 +33,7 @@ from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
+from domain.records.fitness import FitnessService
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
@@ -60,6 +61,7 @@ class Services:
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
     attendance: AttendanceService | None = None
+    fitness: FitnessService | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
 from bot.cards.elements import attachment
+from bot.cards.fitness_form import FitnessFormState, fitness_form_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
@@ -19,6 +20,7 @@ from domain.events import EventProposal
 from domain.incidents import IncidentProposal
 from domain.lessons import LessonPlanResult
 from domain.records.attendance import AttendanceSheet
+from domain.records.fitness import FitnessSheet
 from domain.students import StudentLookup, StudentProfile
 from domain.widgets import WidgetResult
 from tools.open_form import BlankForm
@@ -53,6 +55,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return _blank_form(item, ctx)
     if isinstance(item, AttendanceSheet):
         return attendance_form_card(AttendanceFormState.from_sheet(item))
+    if isinstance(item, FitnessSheet):
+        return fitness_form_card(FitnessFormState.from_sheet(item))
     return None
 
 
