@@ -41,6 +41,7 @@ from domain.lessons import LessonService
 from domain.memory import ConversationMemory
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
+from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
 from domain.settings import Settings
 from domain.students import StudentService
@@ -178,6 +179,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 uploads=KnowledgeUploads(sessions, embedder),
                 attendance=AttendanceService(sessions),
                 fitness=FitnessService(sessions),
+                equipment_checks=EquipmentCheckService(sessions),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

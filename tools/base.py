@@ -33,6 +33,7 @@ from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
+from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
 from domain.students import StudentService
 from domain.widgets import WidgetService
@@ -62,6 +63,7 @@ class Services:
     uploads: KnowledgeUploads | None = None
     attendance: AttendanceService | None = None
     fitness: FitnessService | None = None
+    equipment_checks: EquipmentCheckService | None = None
 
 
 @dataclass(frozen=True, slots=True)

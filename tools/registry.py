@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tools.base import Tool
+from tools.check_equipment import check_equipment
 from tools.log_incident import log_incident
 from tools.lookup_student import lookup_student
 from tools.open_form import open_form
@@ -16,7 +17,8 @@ from tools.search_knowledge import search_knowledge
 from tools.take_attendance import take_attendance
 
 TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
-                                                  take_attendance, record_fitness)}
+                                                  take_attendance, record_fitness,
+                                                  check_equipment)}
 
 
 def openai_specs() -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
 from bot.cards.elements import attachment
+from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.fitness_form import FitnessFormState, fitness_form_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.forms_menu import forms_menu_card
@@ -20,6 +21,7 @@ from domain.events import EventProposal
 from domain.incidents import IncidentProposal
 from domain.lessons import LessonPlanResult
 from domain.records.attendance import AttendanceSheet
+from domain.records.equipment import CheckSheet
 from domain.records.fitness import FitnessSheet
 from domain.students import StudentLookup, StudentProfile
 from domain.widgets import WidgetResult
@@ -57,6 +59,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return attendance_form_card(AttendanceFormState.from_sheet(item))
     if isinstance(item, FitnessSheet):
         return fitness_form_card(FitnessFormState.from_sheet(item))
+    if isinstance(item, CheckSheet):
+        return equipment_check_card(CheckFormState.from_sheet(item))
     return None
 
 
