@@ -43,6 +43,7 @@ from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
+from domain.records.skills import SkillService
 from domain.settings import Settings
 from domain.students import StudentService
 from domain.turn_start import TurnStart
@@ -180,6 +181,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 attendance=AttendanceService(sessions),
                 fitness=FitnessService(sessions),
                 equipment_checks=EquipmentCheckService(sessions),
+                skills=SkillService(sessions),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

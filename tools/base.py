@@ -35,6 +35,7 @@ from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
+from domain.records.skills import SkillService
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
@@ -64,6 +65,7 @@ class Services:
     attendance: AttendanceService | None = None
     fitness: FitnessService | None = None
     equipment_checks: EquipmentCheckService | None = None
+    skills: SkillService | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from bot.actions.lesson import (
     save_lesson,
 )
 from bot.actions.outcome import CardOutcome
+from bot.actions.skills import cancel_skills, save_skills
 from bot.actions.student import lookup_student
 from bot.actions.student_incidents import recent_incidents
 from bot.cards.forms_menu import forms_menu_card
@@ -58,6 +59,8 @@ ACTIONS: dict[str, Action] = {
     "fitness.cancel": cancel_fitness,
     "equipment.save": save_check,
     "equipment.cancel": cancel_check,
+    "skills.save": save_skills,
+    "skills.cancel": cancel_skills,
     "alert.ack": acknowledge_alert,
     "alert.refresh": refresh_alert,
     "lesson.form": open_lesson_form,

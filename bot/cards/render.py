@@ -14,6 +14,7 @@ from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.lesson_form import LessonFormState, lesson_form_card
 from bot.cards.lesson_plan import lesson_plan_card
+from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_profile import student_profile_card
 from bot.cards.widgets import widget_card
@@ -23,6 +24,7 @@ from domain.lessons import LessonPlanResult
 from domain.records.attendance import AttendanceSheet
 from domain.records.equipment import CheckSheet
 from domain.records.fitness import FitnessSheet
+from domain.records.skills import SkillSheet
 from domain.students import StudentLookup, StudentProfile
 from domain.widgets import WidgetResult
 from tools.open_form import BlankForm
@@ -61,6 +63,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return fitness_form_card(FitnessFormState.from_sheet(item))
     if isinstance(item, CheckSheet):
         return equipment_check_card(CheckFormState.from_sheet(item))
+    if isinstance(item, SkillSheet):
+        return skills_form_card(SkillFormState.from_sheet(item))
     return None
 
 
