@@ -176,39 +176,43 @@ class AttendanceService:
         """Save the class's day in one statement (see the module docstring); refusals are audited."""
         if not key or len(key) > MAX_KEY:
             raise InvalidInput("This card has expired; open a new one.")
-        async with self._sessions() as session:
+        refused = strangers = False
+        async with self._sessions() as session, session.begin():  # one connection: the check, then the save
             row = (await session.execute(
                 select(SchoolClass.name, func.array_agg(Enrollment.student_id))
                 .outerjoin(Enrollment, Enrollment.class_id == SchoolClass.id)
                 .where(SchoolClass.id == draft.class_id, class_visible(actor))
                 .group_by(SchoolClass.id)
             )).first()
-        if row is None:
+            if row is None:
+                refused = True
+            else:
+                class_name, enrolled = row[0], set(row[1] or ())
+                strangers = {f"student_{m.student_id}": "Not in this class." for m in draft.marks
+                             if m.student_id not in enrolled}
+            if not refused and not strangers:
+                counts = dict(Counter(m.status for m in draft.marks))
+                result = {"class_name": class_name, "day": draft.day.isoformat(), "counts": counts}
+                params = {
+                    "key": key, "staff": actor.staff_id, "tenant": actor.tenant_id, "aad": actor.aad_object_id,
+                    "via": via, "class_id": draft.class_id, "day": draft.day, "result": json.dumps(result),
+                    "sids": [m.student_id for m in draft.marks], "statuses": [m.status for m in draft.marks],
+                    "reasons": [m.reason for m in draft.marks],
+                }
+                claimed, corrected = (await session.execute(SAVE_CLASS_DAY, params)).one()
+                if not claimed:
+                    first = await session.get(RecordSubmission, key)
+                    assert first is not None
+                    if first.staff_id != actor.staff_id or first.kind != "attendance":
+                        raise NotAllowed("This card was already used by someone else.")
+                    old = first.result
+                    return SavedAttendance(False, old["class_name"], date.fromisoformat(old["day"]), old["counts"])
+        if refused:
             await audit.record_refusal(self._sessions, actor, action="attendance.record", subject_type="class",
                                        subject_ids=[draft.class_id], via=via, reason="not the caller's class")
             raise NotAllowed("You can only take attendance for your own classes.")
-        class_name, enrolled = row[0], set(row[1] or ())
-        strangers = {f"student_{m.student_id}": "Not in this class." for m in draft.marks
-                     if m.student_id not in enrolled}
         if strangers:
             raise InvalidInput(SUMMARY, strangers)
-        counts = dict(Counter(m.status for m in draft.marks))
-        result = {"class_name": class_name, "day": draft.day.isoformat(), "counts": counts}
-        params = {
-            "key": key, "staff": actor.staff_id, "tenant": actor.tenant_id, "aad": actor.aad_object_id, "via": via,
-            "class_id": draft.class_id, "day": draft.day, "result": json.dumps(result),
-            "sids": [m.student_id for m in draft.marks], "statuses": [m.status for m in draft.marks],
-            "reasons": [m.reason for m in draft.marks],
-        }
-        async with self._sessions() as session, session.begin():
-            claimed, corrected = (await session.execute(SAVE_CLASS_DAY, params)).one()
-            if not claimed:
-                first = await session.get(RecordSubmission, key)
-                assert first is not None
-                if first.staff_id != actor.staff_id or first.kind != "attendance":
-                    raise NotAllowed("This card was already used by someone else.")
-                old = first.result
-                return SavedAttendance(False, old["class_name"], date.fromisoformat(old["day"]), old["counts"])
         return SavedAttendance(True, class_name, draft.day, counts, corrected=corrected)
 
     @staticmethod
