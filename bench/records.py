@@ -65,7 +65,8 @@ async def peer_save(sessions, actor: Actor, class_id: int, day: date, marks: lis
     async with sessions() as s:
         row = (await s.execute(select(SchoolClass.name, func.array_agg(Enrollment.student_id))
                                .outerjoin(Enrollment, Enrollment.class_id == SchoolClass.id)
-                               .where(SchoolClass.id == class_id, class_visible(actor)).group_by(SchoolClass.id))).first()
+                               .where(SchoolClass.id == class_id, class_visible(actor))
+                               .group_by(SchoolClass.id))).first()
         assert row is not None
     async with sessions() as s, s.begin():
         await s.execute(text("INSERT INTO record_submissions (key, kind, staff_id, result) VALUES (:k, 'attendance', 1,"

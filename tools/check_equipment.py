@@ -45,8 +45,8 @@ async def check_equipment(args: CheckEquipmentArgs, deps: ToolDeps) -> ToolResul
     sheet = await service.sheet(deps.actor, equipment_text=args.equipment, day=day,
                                 problems=[(p.item, p.result, p.note or "") for p in args.problems])
     fails = sum(1 for p in args.problems if p.result == "fail")
-    summary = (f"Here's the check for **{sheet.name}**: "
-               + (f"{len(args.problems)} problem{'s' if len(args.problems) != 1 else ''} noted"
-                  + (f", {fails} to take out of service." if fails else ".") if args.problems else "everything passed."))
+    noted = (f"{len(args.problems)} problem{'s' if len(args.problems) != 1 else ''} noted"
+             + (f", {fails} to take out of service." if fails else "."))
+    summary = f"Here's the check for **{sheet.name}**: " + (noted if args.problems else "everything passed.")
     return ToolResult(for_model={"status": "proposed", "equipment": sheet.name, "problems": len(args.problems),
                                  "summary": summary}, display=[sheet])

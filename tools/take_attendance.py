@@ -27,7 +27,8 @@ class TakeAttendanceArgs(BaseModel):
     class_: str | None = Field(
         default=None, alias="class", max_length=80,
         description='The class as the user said it ("period 3", "PE 7"); null for the class meeting now')
-    day: str | None = Field(default=None, description="ISO date (YYYY-MM-DD) if the user named another day; null: today")
+    day: str | None = Field(default=None,
+                            description="ISO date (YYYY-MM-DD) if the user named another day; null: today")
     marks: list[AttendanceMarkArgs] = Field(
         default_factory=list, max_length=60,
         description="Only the students the user named; everyone else starts as present on the card")

@@ -49,7 +49,8 @@ async def _form_again(deps: ToolDeps, key: str, draft: dict[str, object], kept: 
                       errors: dict[str, str]) -> CardOutcome:
     """The same card with the submitted choices and a message next to each problem."""
     assert deps.services.attendance is not None
-    class_id = int(draft.get("class_id") or 0)
+    raw_class = draft.get("class_id")
+    class_id = raw_class if isinstance(raw_class, int) else 0
     try:
         day = date.fromisoformat(str(draft.get("day")))
     except ValueError:

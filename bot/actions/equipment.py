@@ -41,7 +41,8 @@ async def save_check(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 
 async def cancel_check(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    return CardOutcome(text="Discarded: nothing was saved.", cards=[card([text("Equipment check discarded. Nothing was saved.")])])
+    return CardOutcome(text="Discarded: nothing was saved.",
+                       cards=[card([text("Equipment check discarded. Nothing was saved.")])])
 
 
 def _row_key(key: str) -> str:

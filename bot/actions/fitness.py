@@ -39,7 +39,8 @@ async def save_fitness(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 
 async def cancel_fitness(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    return CardOutcome(text="Discarded: nothing was saved.", cards=[card([text("Fitness card discarded. Nothing was saved.")])])
+    return CardOutcome(text="Discarded: nothing was saved.",
+                       cards=[card([text("Fitness card discarded. Nothing was saved.")])])
 
 
 async def _form_again(deps: ToolDeps, key: str, value: dict[str, Any], data: dict[str, object],

@@ -36,7 +36,8 @@ async def save_skills(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 
 async def cancel_skills(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    return CardOutcome(text="Discarded: nothing was saved.", cards=[card([text("Skill card discarded. Nothing was saved.")])])
+    return CardOutcome(text="Discarded: nothing was saved.",
+                       cards=[card([text("Skill card discarded. Nothing was saved.")])])
 
 
 async def _form_again(deps: ToolDeps, key: str, data: dict[str, object], errors: dict[str, str]) -> CardOutcome:

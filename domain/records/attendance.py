@@ -176,7 +176,11 @@ class AttendanceService:
         """Save the class's day in one statement (see the module docstring); refusals are audited."""
         if not key or len(key) > MAX_KEY:
             raise InvalidInput("This card has expired; open a new one.")
-        refused = strangers = False
+        refused = False
+        strangers: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        class_name = ""
+        corrected = 0
         async with self._sessions() as session, session.begin():  # one connection: the check, then the save
             row = (await session.execute(
                 select(SchoolClass.name, func.array_agg(Enrollment.student_id))
@@ -191,7 +195,7 @@ class AttendanceService:
                 strangers = {f"student_{m.student_id}": "Not in this class." for m in draft.marks
                              if m.student_id not in enrolled}
             if not refused and not strangers:
-                counts = dict(Counter(m.status for m in draft.marks))
+                counts = {str(k): n for k, n in Counter(m.status for m in draft.marks).items()}
                 result = {"class_name": class_name, "day": draft.day.isoformat(), "counts": counts}
                 params = {
                     "key": key, "staff": actor.staff_id, "tenant": actor.tenant_id, "aad": actor.aad_object_id,
@@ -199,7 +203,8 @@ class AttendanceService:
                     "sids": [m.student_id for m in draft.marks], "statuses": [m.status for m in draft.marks],
                     "reasons": [m.reason for m in draft.marks],
                 }
-                claimed, corrected = (await session.execute(SAVE_CLASS_DAY, params)).one()
+                outcome = (await session.execute(SAVE_CLASS_DAY, params)).one()
+                claimed, corrected = int(outcome[0]), int(outcome[1])
                 if not claimed:
                     first = await session.get(RecordSubmission, key)
                     assert first is not None

@@ -59,7 +59,9 @@ def check_key(key: str) -> None:
         raise InvalidInput("This card has expired; open a new one.")
 
 
-async def claim(session: AsyncSession, actor: Actor, key: str, kind: str, result: dict[str, Any]) -> dict[str, Any] | None:
+async def claim(
+    session: AsyncSession, actor: Actor, key: str, kind: str, result: dict[str, Any]
+) -> dict[str, Any] | None:
     """Claim the card's key in the caller's transaction. None: claimed now (go on and write); otherwise the first
     save's result (write nothing). A key used by someone else, or for another kind, is refused."""
     claimed = await session.scalar(

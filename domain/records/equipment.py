@@ -55,7 +55,8 @@ class CheckDraft(BaseModel):
 
 
 def validate_check(data: dict[str, object], today: date) -> CheckDraft:
-    draft = validate_fields(CheckDraft, data, lambda e: "Give the piece's number, e.g. #3." if "number" in str(e.get("msg")) else None)
+    draft = validate_fields(
+        CheckDraft, data, lambda e: "Give the piece's number, e.g. #3." if "number" in str(e.get("msg")) else None)
     if draft.day > today:
         raise InvalidInput(SUMMARY, {"day": "A check can't be recorded for a future date."})
     if draft.day < today - OLDEST:

@@ -158,10 +158,8 @@ class FitnessService:
                 unmatched.append(name)
             else:
                 values[sid] = raw
-        if class_id is None:  # named students only: the card lists them, in the order given
-            chosen = [r for sid in values for r in roster if r.student_id == sid]
-        else:
-            chosen = list(roster)
+        # named students only (no class): the card lists them in the order given
+        chosen = [r for sid in values for r in roster if r.student_id == sid] if class_id is None else list(roster)
         lines = tuple((r.student_id, r.display, values.get(r.student_id, "")) for r in chosen)
         return FitnessSheet(key or self.new_key(), test if test in TESTS else None, day, class_id, title, lines,
                             tuple(unmatched))

@@ -161,8 +161,8 @@ class SkillService:
             .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
             .where(class_visible(actor), SchoolClass.subject.in_(("PE", "Adapted PE"))))).all()
         by_class: dict[int, list[RosterName]] = {}
-        for cid, *student in rows:
-            by_class.setdefault(cid, []).append(RosterName(*student))
+        for cid, sid, first, last, preferred in rows:
+            by_class.setdefault(cid, []).append(RosterName(sid, first, last, preferred))
         scored = sorted(((sum(match(n, roster) is not None for n in names), -cid, cid)
                          for cid, roster in by_class.items()), reverse=True)
         if not scored or scored[0][0] == 0:

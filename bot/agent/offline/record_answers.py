@@ -17,7 +17,8 @@ def attendance_answer(result: dict[str, Any]) -> str:
             + (f"{marked}, everyone else present." if marked else "everyone is marked present.")
             + " Change anyone on the card and press **Save** — nothing is recorded until you do.")
     if result.get("not_matched"):
-        text += " I couldn't match " + ", ".join(result["not_matched"]) + " to a student in that class: set them on the card."
+        text += (" I couldn't match " + ", ".join(result["not_matched"])
+                 + " to a student in that class: set them on the card.")
     return text
 
 

@@ -16,7 +16,8 @@ from bot.agent.offline.names import _as_name, _words
 from domain.names import NameParts, name_index, normalize
 
 # Words that are never names here, even when a roster has someone called Miles or Mark.
-_NOT_NAMES = set("""pacer laps lap mile run ran push pushups pushup ups curl curls trunk lift sit reach absent tardy late
+_NOT_NAMES = set("""pacer laps lap mile run ran push pushups pushup ups curl curls trunk lift sit reach absent
+tardy late
 excused present period rubric level levels dribbling layup layups pass passing shot shooting stance defense
 pivoting score scores scored results result record enter log attendance roll everyone all except and today
 inches inch out sick kit gym clothes note doctor knee ankle got gets did on the a an for in with was is are
@@ -29,10 +30,12 @@ NOT_RECORDING = re.compile(r"\b(lesson|plan|teach\w*|progressions?|this month|th
                            r"trends?|attendance rate|report|chronic\w*|schedule|calendar)\b", re.I)
 
 # --- attendance --------------------------------------------------------------------------------------------------
-ATTENDANCE_ASK = re.compile(r"\b((take|do|record|mark|enter|log)( the)? attendance|(take|do|call)( the)? roll|attendance (for|in|period|p\d|"
+ATTENDANCE_ASK = re.compile(r"\b((take|do|record|mark|enter|log)( the)? attendance|(take|do|call)( the)? roll|"
+                            r"attendance (for|in|period|p\d|"
                             r"today|-|:)|roll call|take roll|attendance$|^attendance\b|i need to do attendance|"
                             r"(all|everyone|everybody) (present|here))", re.I)
-INCIDENT = re.compile(r"\b(rolled|fell|collided|crashed|bleeding|fainted|passed out|threw up|vomited|hit (his|her|their) "
+INCIDENT = re.compile(r"\b(rolled|fell|collided|crashed|bleeding|fainted|passed out|threw up|vomited|"
+                      r"hit (his|her|their) "
                       r"head|got hurt|got hit|incident|dizzy|faint|wheez\w*|asthma|nosebleed|stung|allergic|"
                       r"felt (sick|ill))\b", re.I)
 STATUS_WORDS: list[tuple[str, re.Pattern[str]]] = [
@@ -89,7 +92,8 @@ CHECKED = re.compile(r"\b(checked|inspected|inspection|equipment check|check(ed)
                      r"(monthly |weekly )?(check|inspection))\b", re.I)
 ITEM = re.compile(r"#\s?(\d{1,3})")
 FAIL = re.compile(r"\b(frayed|torn|tear|rip|ripped|cracked|crack|broken|broke|snapped|flat|dead|doesn'?t work|"
-                  r"does not work|won'?t|not working|damaged|split|bent|worn through|missing|flashing|stuck|peeling)\b", re.I)
+                  r"does not work|won'?t|not working|damaged|split|bent|worn through|missing|flashing|stuck|"
+                  r"peeling)\b", re.I)
 REPAIR = re.compile(r"\b(needs? (a )?(repair|fixing|fixed|new|replac\w*|restock\w*|tighten\w*)|loose|wobbly|sticks)\b",
                     re.I)
 FINE = re.compile(r"\b(fine|ok|okay|good|working|passed|all there|in date|no issues|no problems)\b", re.I)
