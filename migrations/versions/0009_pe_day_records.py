@@ -2,8 +2,8 @@
 bands with a maximum, a unit and their published edition (loaded from domain/records/data/fitnessgram_hfz.csv),
 equipment out of service
 
-Revision ID: 0008_records
-Revises: 0007
+Revision ID: 0009_records
+Revises: 0008
 Create Date: 2026-12-05 07:30:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008_records"
-down_revision: str | None = "0007"
+revision: str = "0009_records"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
