@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import audit
 from domain.actor import Actor
 from domain.errors import InvalidInput, NotAllowed, NotFound
-from domain.models import Equipment, EquipmentInspection
+from domain.models import Equipment, EquipmentInspection, SchoolClass, Staff
 from domain.records.common import check_key, claim
 from domain.validation import SUMMARY, validate_fields
 
@@ -81,6 +81,7 @@ class SavedCheck:
     day: date
     result: str  # pass | repair | fail (the whole check)
     out_of_service: tuple[str, ...]  # pieces (or the item) out of service now
+    affected: tuple[str, ...] = ()  # "PE 7 — Period 3 (Tess)": other teachers' classes using it today
 
 
 class EquipmentCheckService:
@@ -141,7 +142,21 @@ class EquipmentCheckService:
                 await session.execute(update(Equipment).where(Equipment.id == item.id).values(**changes))
             await audit.record(session, actor, action="equipment.inspect", subject_type="equipment",
                                subject_ids=[item.id], via=via, allowed=True, reason=overall)
-        return SavedCheck(True, item.name, draft.day, overall, failed)
+            affected = await self._classes_using_today(session, actor, item, draft.day) if failed else ()
+        return SavedCheck(True, item.name, draft.day, overall, failed, affected)
+
+    @staticmethod
+    async def _classes_using_today(session: AsyncSession, actor: Actor, item: Equipment, day: date) -> tuple[str, ...]:
+        """Other teachers' classes at the school that meet on ``day`` in a unit that uses this item."""
+        if not item.units:
+            return ()
+        rows = await session.execute(
+            select(SchoolClass.name, SchoolClass.meeting_days, Staff.display_name)
+            .join(Staff, Staff.id == SchoolClass.teacher_id)
+            .where(SchoolClass.school_id == actor.school_id, SchoolClass.current_unit.in_(list(item.units)),
+                   SchoolClass.teacher_id != actor.staff_id)
+            .order_by(SchoolClass.period, SchoolClass.name))
+        return tuple(f"{name} ({teacher})" for name, days, teacher in rows if day.weekday() in (days or []))
 
     @staticmethod
     async def _find(session: AsyncSession, actor: Actor, text: str) -> Equipment:

@@ -42,6 +42,9 @@ async def test_a_frayed_harness_is_out_of_service_at_once_in_both_widgets(distri
     saved = await service.save(district.tess, _draft(item, [{"item": "3", "result": "fail", "note": "frayed"}]),
                                "k1", via="test")
     assert saved.created and saved.result == "fail" and saved.out_of_service == ("#3",)
+    assert saved.affected == (), "Tess's own class uses it; other teachers' Basketball classes: none in the district"
+    by_theo = await service.save(district.theo, _draft(item, [{"item": "4", "result": "fail"}]), "k0", via="test")
+    assert by_theo.affected == ("PE 7 — Period 3 (Tess)",), "Tess's period 3 (Basketball) meets today"
     equipment = await widgets.run(district.tess, "equipment", now=NOW)
     row = next(r for r in equipment.table.rows if r[0] == "Climbing harnesses")  # type: ignore[union-attr]
     assert "out of service: #3 (frayed)" in row[1]
@@ -51,8 +54,8 @@ async def test_a_frayed_harness_is_out_of_service_at_once_in_both_widgets(distri
     again = await service.save(district.tess, _draft(item, []), "k1", via="test")
     assert not again.created and again.out_of_service == ("#3",)
     async with district.sessions() as s:
-        assert await s.scalar(select(func.count()).select_from(EquipmentInspection)) == 2  # the item + piece #3
-        assert await s.scalar(select(func.count()).where(AuditLog.action == "equipment.inspect")) == 1
+        assert await s.scalar(select(func.count()).select_from(EquipmentInspection)) == 4  # item + piece, twice
+        assert await s.scalar(select(func.count()).where(AuditLog.action == "equipment.inspect")) == 2
 
     await service.save(district.tess, _draft(item, []), "k2", via="test")  # replaced: everything passes
     cleared = await widgets.run(district.tess, "equipment", now=NOW)
