@@ -25,7 +25,7 @@ from domain.actor import Actor
 from domain.authorization import class_visible
 from domain.errors import InvalidInput, NotAllowed
 from domain.models import Attendance, Enrollment, RecordSubmission, SchoolClass, Student
-from domain.records.classes import resolve_class
+from domain.records.classes import pick_class
 from domain.records.roster_names import RosterName, match
 from domain.validation import SUMMARY, validate_fields
 
@@ -132,10 +132,8 @@ class AttendanceService:
         ((name, status, reason); names that match nobody, or several students, come back in ``unmatched``)."""
         async with self._sessions() as session:
             if class_id is None:
-                cls = await resolve_class(session, actor, class_text, now, via=via)
-                class_id, class_name = cls.id, cls.name
-            else:
-                class_name = await self._class_name(session, actor, class_id, via)
+                class_id = await pick_class(session, actor, class_text, now, [m[0] for m in marks], via=via)
+            class_name = await self._class_name(session, actor, class_id, via)
             rows = (await session.execute(
                 select(Student.id, Student.first_name, Student.preferred_name, Student.last_name,
                        Attendance.status, Attendance.reason)

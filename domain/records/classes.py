@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
 from domain.actor import Actor
+from domain.authorization import class_visible
 from domain.errors import InvalidInput, NotAllowed
-from domain.models import SchoolClass
+from domain.models import Enrollment, SchoolClass, Student
+from domain.records.roster_names import RosterName, match
 from domain.widgets.scope import (
     ClassRef,
     describe,
@@ -69,3 +71,25 @@ async def class_meeting_now(session: AsyncSession, class_ids: list[int], now: da
         if begin - EARLY <= moment <= begin + timedelta(minutes=minutes or 50):
             started.append((begin, class_id))
     return max(started)[1] if started else None
+
+
+async def pick_class(
+    session: AsyncSession, actor: Actor, class_text: str | None, now: datetime, names: list[str], *, via: str
+) -> int:
+    """The class named; or, with student names and no class, the caller's PE class holding most of them; or the
+    class meeting now (see ``resolve_class``)."""
+    if class_text or not names:
+        return (await resolve_class(session, actor, class_text, now, via=via)).id
+    rows = (await session.execute(
+        select(Enrollment.class_id, Student.id, Student.first_name, Student.last_name, Student.preferred_name)
+        .join(Student, Student.id == Enrollment.student_id)
+        .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
+        .where(class_visible(actor), SchoolClass.subject.in_(("PE", "Adapted PE"))))).all()
+    by_class: dict[int, list[RosterName]] = {}
+    for cid, sid, first, last, preferred in rows:
+        by_class.setdefault(cid, []).append(RosterName(sid, first, last, preferred))
+    scored = sorted(((sum(match(n, roster) is not None for n in names), -cid, cid) for cid, roster in by_class.items()),
+                    reverse=True)
+    if not scored or scored[0][0] == 0:
+        return (await resolve_class(session, actor, None, now, via=via)).id
+    return scored[0][2]

@@ -14,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
-from domain.authorization import class_visible
 from domain.errors import InvalidInput
-from domain.models import Enrollment, SchoolClass, SkillAssessment
-from domain.records.classes import resolve_class
+from domain.models import SkillAssessment
+from domain.records.classes import pick_class
 from domain.records.common import check_key, claim, class_roster
 from domain.records.roster_names import match
 from domain.validation import SUMMARY
@@ -103,7 +102,7 @@ class SkillService:
     ) -> SkillSheet:
         if class_id is None:
             async with self._sessions() as session:
-                class_id = await self._pick_class(session, actor, class_text, now, [n for n, _ in levels], via)
+                class_id = await pick_class(session, actor, class_text, now, [n for n, _ in levels], via=via)
         roster = await class_roster(self._sessions, actor, class_id, action="skill.record", via=via, refusal=REFUSAL)
         chosen: dict[int, str] = {}
         unmatched = []
@@ -145,26 +144,3 @@ class SkillService:
             await audit.record(session, actor, action="skill.record", subject_type="student", subject_ids=ids,
                                via=via, allowed=True)
         return SavedSkills(True, roster.class_name, draft.skill, draft.day, len(ids), below)
-
-    @staticmethod
-    async def _pick_class(session: AsyncSession, actor: Actor, class_text: str | None, now: datetime,
-                          names: list[str], via: str) -> int:
-        """The class named, or (names given, no class) the caller's class holding most of them, or the one now."""
-        if class_text or not names:
-            return (await resolve_class(session, actor, class_text, now, via=via)).id
-        from domain.models import Student
-        from domain.records.roster_names import RosterName
-
-        rows = (await session.execute(
-            select(Enrollment.class_id, Student.id, Student.first_name, Student.last_name, Student.preferred_name)
-            .join(Student, Student.id == Enrollment.student_id)
-            .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
-            .where(class_visible(actor), SchoolClass.subject.in_(("PE", "Adapted PE"))))).all()
-        by_class: dict[int, list[RosterName]] = {}
-        for cid, sid, first, last, preferred in rows:
-            by_class.setdefault(cid, []).append(RosterName(sid, first, last, preferred))
-        scored = sorted(((sum(match(n, roster) is not None for n in names), -cid, cid)
-                         for cid, roster in by_class.items()), reverse=True)
-        if not scored or scored[0][0] == 0:
-            return (await resolve_class(session, actor, None, now, via=via)).id
-        return scored[0][2]

@@ -115,3 +115,17 @@ def test_a_future_date_or_a_sat_out_without_a_reason_is_refused_per_field(distri
     with pytest.raises(InvalidInput) as reason:
         _draft(district, "p3", {"cal": ("sat_out", None)})
     assert reason.value.field_errors == {"marks": "Sat out: pick a reason."}
+
+
+async def test_names_without_a_class_open_the_class_that_holds_them_and_unknown_names_are_reported(
+    district: District_,
+) -> None:
+    service = AttendanceService(district.sessions)
+    sheet = await service.sheet(district.tess, class_text=None, day=TODAY, now=NOW, via=VIA,
+                                marks=[("Ben", "absent", None), ("Eve", "tardy", None), ("Zed Nobody", "absent", None)])
+    assert sheet.class_name == "PE 7 — Period 3"  # Ben is there; Eve is in period 5; Zed is nowhere
+    assert {line.name: line.status for line in sheet.lines} == {"Ann Abbott": "present", "Ben Brown": "absent",
+                                                                "Cal Cole": "present"}
+    assert set(sheet.unmatched) == {"Eve", "Zed Nobody"}
+    with pytest.raises(InvalidInput, match="Which class"):
+        await service.sheet(district.tess, class_text=None, day=TODAY, now=NOW, via=VIA)  # two classes, none now
