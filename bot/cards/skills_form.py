@@ -15,6 +15,7 @@ from domain.records.skills import LEVELS, SkillSheet
 SAVE = "skills.save"
 CANCEL = "skills.cancel"
 PREFIX = "s_"
+NOT_ASSESSED = "na"  # a choice needs a value: this one means "leave blank"
 
 
 @dataclass(slots=True)
@@ -59,10 +60,10 @@ def skills_form_card(state: SkillFormState) -> dict[str, Any]:
     body.append(skill)
     if "skill" in state.errors:
         body.append(error_line(state.errors["skill"]))
-    choices = [{"title": "Not assessed", "value": ""}] + [{"title": t, "value": str(v)} for v, t in LEVELS.items()]
+    choices = [{"title": "Not assessed", "value": NOT_ASSESSED}] + [{"title": t, "value": str(v)} for v, t in LEVELS.items()]
     for sid, name in state.students:
         body.append({"type": "Input.ChoiceSet", "id": f"{PREFIX}{sid}", "label": name, "style": "compact",
-                     "value": state.values.get(sid, ""), "choices": choices})
+                     "value": state.values.get(sid) or NOT_ASSESSED, "choices": choices})
         if f"student_{sid}" in state.errors:
             body.append(error_line(state.errors[f"student_{sid}"]))
     data = {"form_key": state.key, "class_id": state.class_id, "day": state.day.isoformat()}
@@ -72,5 +73,5 @@ def skills_form_card(state: SkillFormState) -> dict[str, Any]:
 
 def parse_skill_inputs(value: dict[str, Any]) -> dict[str, object]:
     return {"class_id": _str(value.get("class_id")), "skill": _str(value.get("skill")), "day": _str(value.get("day")),
-            "levels": {key[len(PREFIX):]: _str(raw) for key, raw in value.items()
+            "levels": {key[len(PREFIX):]: "" if _str(raw) == NOT_ASSESSED else _str(raw) for key, raw in value.items()
                        if isinstance(key, str) and key.startswith(PREFIX) and key[len(PREFIX):].isdigit()}}

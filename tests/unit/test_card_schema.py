@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cards.alert import alert_card, reporter_card
+from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
+from bot.cards.equipment_check import CheckFormState, equipment_check_card
+from bot.cards.fitness_form import FitnessFormState, fitness_form_card, fitness_saved_card
+from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card, event_saved_card
 from bot.cards.forms_menu import forms_menu_card
@@ -42,6 +46,10 @@ from domain.lessons import (
     TimedSection,
 )
 from domain.models import Severity
+from domain.records.attendance import AttendanceSheet, SheetLine
+from domain.records.equipment import CheckSheet
+from domain.records.fitness import FitnessSheet, SavedFitness
+from domain.records.skills import SkillSheet
 from domain.students import EmergencyContact, StudentLookup, StudentProfile, StudentSummary
 from domain.widgets import ChartData, Metric, Period, Series, TableData, WidgetResult
 
@@ -213,12 +221,42 @@ def all_cards() -> dict[str, dict[str, Any]]:
         "alert (acknowledged)": alert_card(_alert(acknowledged_by="Megan Bowen", acknowledged_at=NOW,
                                                   escalated_to=("Principal",))),
         "alert (reporter copy)": reporter_card(_alert()),
+        **_record_cards(),
         "widget attendance (native chart, png fallback)": widget_card(_widget()),
         "widget attendance (png chart only)": widget_card(_widget(), fallback_only=True),
         "widget participation (bar, no table)": widget_card(_widget(
             widget="participation", title="Participation", table=None,
             chart=ChartData("bar", "By class", ("P1", "P3"), (Series("Participation %", (91.0, 84.5)),), "%", 100)),
             fallback_only=True),
+    }
+
+
+def _record_cards() -> dict[str, dict[str, Any]]:
+    """The cards for recording the day, at a class of 40 (the size the issue asks to fit)."""
+    day = NOW.date()
+    names = [(i, f"{TRICKY} {i}" if i % 7 == 0 else f"Student Number{i} Longish-Surname") for i in range(1, 41)]
+    sheet = AttendanceSheet("k", 3, "PE 7 — Period 3", day, tuple(
+        SheetLine(i, n, ("present", "absent", "tardy", "sat_out")[i % 4], "injury" if i % 4 == 3 else None,
+                  saved=i % 2 == 0) for i, n in names), already_saved=True, unmatched=("Zed",))
+    state = AttendanceFormState.from_sheet(sheet)
+    state.errors = {"student_5": "Pick one (for sat out, the reason).", "day": "Attendance can't be taken for a "
+                    "future date.", "student_999": "Not in this class."}
+    fitness = FitnessFormState.from_sheet(FitnessSheet("k", "pacer", day, 3, "PE 7 — Period 3",
+                                                       tuple((i, n, str(i)) for i, n in names), ("Zed",)))
+    fitness.errors = {"student_2": "Must be between 0 and 250.", "test": "Pick a test."}
+    skills = SkillFormState.from_sheet(SkillSheet("k", 3, "PE 7 — Period 3", "Basketball", "Dribbling", day,
+                                                  tuple((i, n, str(1 + i % 4)) for i, n in names), ("Layup", "Passing")))
+    check = CheckFormState.from_sheet(CheckSheet("k", 9, "Climbing harnesses", 10, day,
+                                                 (("#3", "fail", "frayed"), (None, "repair", TRICKY))))
+    check.errors = {"problem_0": "There are 10: #1 to #10."}
+    return {
+        "attendance (40, saved before, with errors)": attendance_form_card(state),
+        "fitness (40, with errors)": fitness_form_card(fitness),
+        "fitness saved": fitness_saved_card(SavedFitness(True, "pacer", day, 2, (
+            (TRICKY, "23 laps", "Healthy Fitness Zone"), ("Ben Brown", "22 laps", "Needs Improvement")), 1),
+            "Saved 2 PACER results."),
+        "skills (40)": skills_form_card(skills),
+        "equipment check (with errors)": equipment_check_card(check),
     }
 
 
