@@ -11,6 +11,9 @@ from domain.records.attendance import Reason, Status
 from tools.base import ToolDeps, ToolResult, tool
 
 
+STUDENTS_PER_CARD = 45  # a card of 45 stays under Teams' 28 KB card limit with long names (tests/unit/test_card_schema)
+
+
 class AttendanceMarkArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,5 +70,9 @@ async def take_attendance(args: TakeAttendanceArgs, deps: ToolDeps) -> ToolResul
         result["not_matched"] = list(sheet.unmatched)
         result["message"] = str(result["message"]) + " Some names matched nobody in the class (or several): " \
                                                       "the user sets those students on the card."
-    return ToolResult(for_model=result, display=[sheet], student_ids=[line.student_id for line in sheet.lines
-                                                                     if line.student_id in sheet.changed])
+    pages = sheet.pages(STUDENTS_PER_CARD)
+    if len(pages) > 1:
+        result["cards"] = len(pages)
+        result["message"] = str(result["message"]) + f" The class is split over {len(pages)} cards; each saves its own."
+    return ToolResult(for_model=result, display=list(pages),
+                      student_ids=[line.student_id for line in sheet.lines if line.student_id in sheet.changed])

@@ -60,6 +60,8 @@ async def _form_again(deps: ToolDeps, key: str, draft: dict[str, object], kept: 
     sheet = await deps.services.attendance.sheet(deps.actor, class_text=None, day=day, now=deps.now, via=VIA,
                                                  class_id=class_id, key=key)
     state = AttendanceFormState.from_sheet(sheet)
+    if kept:  # a class split over several cards: this card's students only
+        state.students = [(sid, name) for sid, name in state.students if sid in kept]
     state.values.update(kept)
     state.errors = errors
     state.note = None

@@ -48,6 +48,7 @@ class AttendanceFormState:
     values: dict[int, str] = field(default_factory=dict)  # student id → card value
     errors: dict[str, str] = field(default_factory=dict)  # "day" | "form" | "student_<id>"
     note: str | None = None
+    part: str = ""
 
     @classmethod
     def from_sheet(cls, sheet: AttendanceSheet) -> AttendanceFormState:
@@ -62,13 +63,13 @@ class AttendanceFormState:
         return cls(key=sheet.key, class_id=sheet.class_id, class_name=sheet.class_name, day=sheet.day,
                    students=[(line.student_id, line.name) for line in sheet.lines],
                    values={line.student_id: choice_value(line.status, line.reason) for line in sheet.lines},
-                   note=" ".join(notes))
+                   note=" ".join(notes), part=sheet.part)
 
 
 def attendance_form_card(state: AttendanceFormState) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         heading(f"Attendance — {state.class_name}"),
-        text(f"{state.day:%A, %b} {state.day.day} · {len(state.students)} students", subtle=True),
+        text(f"{state.day:%A, %b} {state.day.day} · " + (state.part or f"{len(state.students)} students"), subtle=True),
     ]
     if state.note:
         body.append(text(state.note, subtle=True))

@@ -8,6 +8,7 @@ all in one ``INSERT … ON CONFLICT`` chain. A key already used writes nothing a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections import Counter
@@ -83,8 +84,22 @@ class AttendanceSheet:
     unmatched: tuple[str, ...] = ()  # names from chat that match nobody in the class
     changed: tuple[int, ...] = field(default=())  # students the proposal changes
 
+    part: str = ""  # "students 41–52 of 52" when the class is split over several cards
+
     def counts(self) -> dict[str, int]:
         return dict(Counter(line.status for line in self.lines))
+
+    def pages(self, size: int) -> list[AttendanceSheet]:
+        """The sheet split into cards of at most ``size`` students (each its own key: each saves its students)."""
+        if len(self.lines) <= size:
+            return [self]
+        total = len(self.lines)
+        return [
+            dataclasses.replace(self, key=self.key if start == 0 else uuid.uuid4().hex,
+                                lines=self.lines[start:start + size],
+                                part=f"students {start + 1}–{min(start + size, total)} of {total}")
+            for start in range(0, total, size)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
