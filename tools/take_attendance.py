@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.records.attendance import Reason, Status
 from tools.base import ToolDeps, ToolResult, tool
 
-
 STUDENTS_PER_CARD = 45  # a card of 45 stays under Teams' 28 KB card limit with long names (tests/unit/test_card_schema)
 
 
