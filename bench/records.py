@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=200)
     args = parser.parse_args()
     from domain import migrate
-    from scripts.devservers import EmbeddedPostgres
+    from devtools.embedded_servers import EmbeddedPostgres
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database="bench")
     url = server.start()

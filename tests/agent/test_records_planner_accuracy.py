@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from domain.identity import IdentityService
 from domain.students import StudentService
-from tests.agent.records_eval import HELD_OUT, load, score
-from tests.fakes.activities import ALEX, TENANT
+from tests.support.records_eval import HELD_OUT, load, score
+from devtools.fakes.activities import ALEX, TENANT
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from domain.db import make_engine, make_sessionmaker
 from domain.models import Attendance, EquipmentInspection, FitnessTest
-from scripts.playground import Playground
-from tests.e2e.playground import drive
+from devtools.playground import Playground
+from tests.support.playground_driver import drive
 
 
 async def _count(url: str, statement) -> int:  # type: ignore[no-untyped-def]

@@ -14,10 +14,12 @@ from sqlalchemy import func, insert, select
 from domain.identity import IdentityService
 from domain.models import Attendance, AuditLog, Enrollment, SchoolClass, Staff, Student
 from domain.widgets import WidgetService
-from tests.fakes.activities import ALEX, TENANT, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient
-from tests.integration.test_incident_flow import _action, _inputs, execute
+from devtools.fakes.activities import ALEX, TENANT, activity
+from devtools.fakes.connector import FakeConnector
+from tests.support.app_client import BotClient
+from tests.support.card_flow import card_action as _action
+from tests.support.card_flow import card_inputs as _inputs
+from tests.support.card_flow import execute
 
 TEAMS_RECOMMENDED_BYTES = 80 * 1024
 

@@ -12,7 +12,7 @@ from domain.errors import InvalidInput, NotAllowed
 from domain.models import Attendance, AuditLog
 from domain.records.attendance import AttendanceService, validate_attendance
 from domain.widgets import WidgetService
-from tests.widgets.district import NOW, District_
+from tests.support.district import NOW, District_
 
 TODAY = NOW.date()
 VIA = "test"

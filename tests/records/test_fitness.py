@@ -14,11 +14,13 @@ from domain.errors import InvalidInput, NotAllowed
 from domain.models import AuditLog, FitnessTest
 from domain.records.fitness import FitnessService, validate_fitness
 from domain.widgets import WidgetService
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient
-from tests.integration.test_incident_flow import _action, _inputs, execute
-from tests.widgets.district import NOW, District_
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
+from tests.support.app_client import BotClient
+from tests.support.card_flow import card_action as _action
+from tests.support.card_flow import card_inputs as _inputs
+from tests.support.card_flow import execute
+from tests.support.district import NOW, District_
 
 TODAY = NOW.date()
 
