@@ -120,8 +120,8 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--saves", type=int, default=200)
     args = parser.parse_args()
-    from domain import migrate
     from devtools.embedded_servers import EmbeddedPostgres
+    from domain import migrate
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database="bench")
     url = server.start()

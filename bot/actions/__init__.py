@@ -13,8 +13,8 @@ from typing import Any
 
 from bot.actions.alert import acknowledge_alert, refresh_alert
 from bot.actions.attendance import cancel_attendance, save_attendance
-from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
 from bot.actions.equipment import cancel_check, save_check
+from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
 from bot.actions.fitness import cancel_fitness, save_fitness
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.knowledge import (

@@ -8,8 +8,8 @@ from typing import Any
 from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
 from bot.cards.elements import attachment
 from bot.cards.equipment_check import CheckFormState, equipment_check_card
-from bot.cards.fitness_form import FitnessFormState, fitness_form_card
 from bot.cards.event_form import EventFormState, event_form_card
+from bot.cards.fitness_form import FitnessFormState, fitness_form_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.lesson_form import LessonFormState, lesson_form_card

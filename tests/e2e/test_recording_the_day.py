@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from devtools.playground import Playground
 from domain.db import make_engine, make_sessionmaker
 from domain.models import Attendance, EquipmentInspection, FitnessTest
-from devtools.playground import Playground
 from tests.support.playground_driver import drive
 
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
+from devtools.fakes.activities import ALEX, TENANT, activity
+from devtools.fakes.connector import FakeConnector
 from domain.identity import IdentityService
 from domain.models import Attendance, AuditLog, Enrollment, SchoolClass, Staff, Student
 from domain.widgets import WidgetService
-from devtools.fakes.activities import ALEX, TENANT, activity
-from devtools.fakes.connector import FakeConnector
 from tests.support.app_client import BotClient
 from tests.support.card_flow import card_action as _action
 from tests.support.card_flow import card_inputs as _inputs

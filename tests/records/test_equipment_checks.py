@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
 from domain.errors import InvalidInput, NotAllowed
 from domain.models import AuditLog, Equipment, EquipmentInspection
 from domain.records.equipment import EquipmentCheckService, validate_check
 from domain.widgets import WidgetService
-from devtools.fakes.activities import activity
-from devtools.fakes.connector import FakeConnector
 from tests.support.app_client import BotClient
 from tests.support.card_flow import card_action as _action
 from tests.support.card_flow import card_inputs as _inputs

@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 from bot.cards.alert import alert_card, reporter_card
 from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
 from bot.cards.equipment_check import CheckFormState, equipment_check_card
-from bot.cards.fitness_form import FitnessFormState, fitness_form_card, fitness_saved_card
-from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card, event_saved_card
+from bot.cards.fitness_form import FitnessFormState, fitness_form_card, fitness_saved_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.incident_saved import incident_saved_card
 from bot.cards.lesson_form import LessonFormState, lesson_form_card
 from bot.cards.lesson_plan import lesson_plan_card, lesson_saved_card
+from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_incidents import student_incidents_card
 from bot.cards.student_profile import student_profile_card
