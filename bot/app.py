@@ -56,6 +56,10 @@ from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.memory import ConversationMemory
 from domain.privacy import PrivacyService
+from domain.records.attendance import AttendanceService
+from domain.records.equipment import EquipmentCheckService
+from domain.records.fitness import FitnessService
+from domain.records.skills import SkillService
 from domain.settings import Settings
 from domain.students import StudentService
 from domain.turn_start import TurnStart
@@ -197,6 +201,10 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 uploads=KnowledgeUploads(sessions, embedder),
                 emergencies=EmergencyService(sessions, waker=waker,
                                              escalate_after=timedelta(minutes=settings.emergency_escalation_minutes)),
+                attendance=AttendanceService(sessions),
+                fitness=FitnessService(sessions),
+                equipment_checks=EquipmentCheckService(sessions),
+                skills=SkillService(sessions),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

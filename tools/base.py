@@ -34,6 +34,10 @@ from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
 from domain.privacy import PrivacyService
+from domain.records.attendance import AttendanceService
+from domain.records.equipment import EquipmentCheckService
+from domain.records.fitness import FitnessService
+from domain.records.skills import SkillService
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
@@ -64,6 +68,10 @@ class Services:
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
     emergencies: EmergencyService | None = None
+    attendance: AttendanceService | None = None
+    fitness: FitnessService | None = None
+    equipment_checks: EquipmentCheckService | None = None
+    skills: SkillService | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.offline.lesson_answer import lesson_answer
+from agent.offline.record_answers import RECORD_ANSWERS
 
 HELP_TEXT = (
     "I'm **Faraday**, your PE department assistant. Try:\n"
@@ -119,4 +120,5 @@ BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
     "lookup_student": lookup_answer,
     "log_incident": incident_answer,
     "open_form": form_answer,
+    **RECORD_ANSWERS,
 }

@@ -23,6 +23,7 @@ from domain.models.records import (
     FitnessBand,
     FitnessTest,
     HealthNote,
+    RecordSubmission,
     SkillAssessment,
 )
 from domain.models.safety import Alert, AlertDelivery, AlertRule, Equipment, EquipmentInspection, Incident, Severity
@@ -60,6 +61,7 @@ __all__ = [
     "KnowledgeUpload",
     "LessonPlan",
     "MessageFeedback",
+    "RecordSubmission",
     "Role",
     "School",
     "SchoolClass",

@@ -8,13 +8,17 @@ from zoneinfo import ZoneInfo
 
 from bot.cards.alert import alert_card, reporter_card
 from bot.cards.emergency import emergency_card
+from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
+from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card, event_saved_card
+from bot.cards.fitness_form import FitnessFormState, fitness_form_card, fitness_saved_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.incident_saved import incident_saved_card
 from bot.cards.lesson_form import LessonFormState, lesson_form_card
 from bot.cards.lesson_plan import lesson_plan_card, lesson_saved_card
+from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_incidents import student_incidents_card
 from bot.cards.student_profile import student_profile_card
@@ -34,6 +38,10 @@ from domain.lessons import (
     TimedSection,
 )
 from domain.models import Severity
+from domain.records.attendance import AttendanceSheet, SheetLine
+from domain.records.equipment import CheckSheet
+from domain.records.fitness import FitnessSheet, SavedFitness
+from domain.records.skills import SkillSheet
 from domain.students import EmergencyContact, StudentLookup, StudentProfile, StudentSummary
 from domain.widgets import ChartData, Metric, Period, Series, TableData, WidgetResult
 
@@ -147,6 +155,35 @@ def _roll_up(*, closed: bool = False, escalated: bool = False, missing: int = 3)
                   escalated=escalated, refresh_user_ids=("29:admin",))
 
 
+def record_cards() -> dict[str, dict[str, Any]]:
+    """The cards for recording the day, at a class of 40 (the size issue #21 asks to fit)."""
+    day = NOW.date()
+    names = [(i, f"{TRICKY} {i}" if i % 7 == 0 else f"Student Number{i} Longish-Surname") for i in range(1, 41)]
+    sheet = AttendanceSheet("k", 3, "PE 7 — Period 3", day, tuple(
+        SheetLine(i, n, ("present", "absent", "tardy", "sat_out")[i % 4], "injury" if i % 4 == 3 else None,
+                  saved=i % 2 == 0) for i, n in names), already_saved=True, unmatched=("Zed",))
+    state = AttendanceFormState.from_sheet(sheet)
+    state.errors = {"student_5": "Pick one (for sat out, the reason).", "day": "Attendance can't be taken for a "
+                    "future date.", "student_999": "Not in this class."}
+    fitness = FitnessFormState.from_sheet(FitnessSheet("k", "pacer", day, 3, "PE 7 — Period 3",
+                                                       tuple((i, n, str(i)) for i, n in names), ("Zed",)))
+    fitness.errors = {"student_2": "Must be between 0 and 250.", "test": "Pick a test."}
+    skills = SkillFormState.from_sheet(SkillSheet("k", 3, "PE 7 — Period 3", "Basketball", "Dribbling", day,
+                                                  tuple((i, n, str(1 + i % 4)) for i, n in names), ("Layup", "Passing")))
+    check = CheckFormState.from_sheet(CheckSheet("k", 9, "Climbing harnesses", 10, day,
+                                                 (("#3", "fail", "frayed"), (None, "repair", TRICKY))))
+    check.errors = {"problem_0": "There are 10: #1 to #10."}
+    return {
+        "attendance (40, saved before, with errors)": attendance_form_card(state),
+        "fitness (40, with errors)": fitness_form_card(fitness),
+        "fitness saved": fitness_saved_card(SavedFitness(True, "pacer", day, 2, (
+            (TRICKY, "23 laps", "Healthy Fitness Zone"), ("Ben Brown", "22 laps", "Needs Improvement")), 1),
+            "Saved 2 PACER results."),
+        "skills (40)": skills_form_card(skills),
+        "equipment check (with errors)": equipment_check_card(check),
+    }
+
+
 def all_cards() -> dict[str, dict[str, Any]]:
     proposal_state = IncidentFormState.from_proposal(_proposal(), _roster(20))
     errors = {"student_id": "Pick a student in your classes.", "occurred_at": "The date can't be in the future.",
@@ -204,6 +241,7 @@ def all_cards() -> dict[str, dict[str, Any]]:
         "emergency roll-up (60 classes, 40 missing)": emergency_card(_roll_up(missing=40)),
         "emergency roll-up (escalated)": emergency_card(_roll_up(escalated=True)),
         "emergency roll-up (all clear)": emergency_card(_roll_up(closed=True)),
+        **record_cards(),
         "widget attendance (native chart, png fallback)": widget_card(_widget()),
         "widget attendance (png chart only)": widget_card(_widget(), fallback_only=True),
         "widget participation (bar, no table)": widget_card(_widget(
