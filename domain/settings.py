@@ -107,6 +107,20 @@ class Settings(BaseSettings):
     )
     public_base_url: str = Field(default="", description="https://bot.example.org as users reach it; for .ics links")
 
+    # --- Roster import and sync (domain.roster) ---
+    roster_pe_pattern: str = Field(
+        default=r"\b(physical\s*education|phys\.?\s*ed|p\.?\s?e\.?|gym|health|driver'?s?\s*ed(ucation)?|adapted\s+pe"
+        r"|fitness|wellness|athletics)\b",
+        description="Regular expression (case-insensitive) a course subject, course title or class title must match "
+        "for a class to be imported (PE scope); --all-classes ignores it",
+    )
+    roster_district_name: str = Field(
+        default="District", description="District name for imported schools when the export names none"
+    )
+    roster_upn_domain: str = Field(
+        default="", description="Sign-in domain appended to SDS usernames (no domain in the files) for Teams linking"
+    )
+
     @property
     def graph_configured(self) -> bool:
         """Graph mode needs a tenant, a client id and a secret or a certificate; otherwise the local calendar."""

@@ -13,6 +13,7 @@ from domain.models.platform import (
     KnowledgePassage,
     KnowledgeUpload,
     MessageFeedback,
+    RosterImport,
 )
 from domain.models.records import (
     Activity,
@@ -56,6 +57,7 @@ __all__ = [
     "LessonPlan",
     "MessageFeedback",
     "Role",
+    "RosterImport",
     "School",
     "SchoolClass",
     "Severity",

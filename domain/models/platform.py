@@ -55,6 +55,17 @@ class AuditLog(IdMixin, Base):
     reason: Mapped[str | None] = mapped_column(String(200))
 
 
+class RosterImport(IdMixin, Base):
+    """One applied roster import or Graph sync: what came in and what it changed (for ``roster status``)."""
+
+    __tablename__ = "roster_imports"
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    format: Mapped[str] = mapped_column(String(20))  # oneroster-1.1 | sds-v1 | sds-v2.1 | graph ...
+    source: Mapped[str] = mapped_column(String(300))  # the file or folder name (no directory), or the Graph host
+    scope: Mapped[str] = mapped_column(Text)  # the PE pattern, or "all classes"
+    counts: Mapped[dict] = mapped_column(JSONB)
+
+
 class MessageFeedback(IdMixin, CreatedMixin, Base):
     __tablename__ = "message_feedback"
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))

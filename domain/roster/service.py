@@ -1,0 +1,58 @@
+"""One roster import, start to end: load (folder or .zip) → narrow to PE scope → sync → report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.db import autocommit
+from domain.models import RosterImport
+from domain.roster.load import load
+from domain.roster.model import Roster, RosterInvalid
+from domain.roster.report import ImportReport
+from domain.roster.scope import narrow
+from domain.roster.sync import Progress, SyncOptions, sync
+from domain.settings import Settings
+
+ALL_CLASSES = "all classes"
+
+
+def scope_label(settings: Settings, all_classes: bool) -> str:
+    return ALL_CLASSES if all_classes else f"PE classes (pattern {settings.roster_pe_pattern})"
+
+
+async def import_roster(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, path: Path, *, dry_run: bool,
+    all_classes: bool, progress: Progress | None = None,
+) -> ImportReport:
+    """The report of importing ``path``; on any error the report carries them all and nothing was written."""
+    try:
+        roster = load(path)
+    except RosterInvalid as exc:
+        return ImportReport(format=exc.format_name, dry_run=dry_run, scope=scope_label(settings, all_classes),
+                            errors=exc.errors)
+    return await apply_roster(sessions, settings, roster, source_name=path.name, dry_run=dry_run,
+                              all_classes=all_classes, progress=progress)
+
+
+async def apply_roster(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, roster: Roster, *, source_name: str,
+    dry_run: bool, all_classes: bool, progress: Progress | None = None,
+) -> ImportReport:
+    """Narrow a parsed roster (CSV or Graph) to scope and sync it."""
+    label = scope_label(settings, all_classes)
+    options = SyncOptions(district_name=settings.roster_district_name, time_zone=settings.default_time_zone,
+                          source_name=source_name, scope=label)
+    scoped = narrow(roster, None if all_classes else settings.roster_pe_pattern)
+    try:
+        return await sync(sessions, scoped, options, dry_run=dry_run, progress=progress)
+    except RosterInvalid as exc:
+        return ImportReport(format=roster.format, dry_run=dry_run, scope=label, errors=exc.errors)
+
+
+async def last_import(sessions: async_sessionmaker[AsyncSession]) -> RosterImport | None:
+    """The most recent applied import or sync (for ``roster status``)."""
+    async with autocommit(sessions) as session:
+        return (await session.execute(select(RosterImport).order_by(RosterImport.id.desc()).limit(1))).scalar()
