@@ -21,7 +21,8 @@ FILES = ("School.csv", "Section.csv", "Student.csv", "Teacher.csv", "StudentEnro
 
 
 def looks_like(files: RosterFiles) -> bool:
-    return files.has("school.csv") and files.has("section.csv")
+    """Any of SDS v1's file names (a missing one is then reported as missing, not as an unknown format)."""
+    return any(files.has(name) for name in FILES)
 
 
 def parse(files: RosterFiles, errors: list[RosterError]) -> Roster:

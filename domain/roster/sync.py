@@ -224,8 +224,8 @@ class _Apply:
             teacher = next((self.staff_ids[t] for t in record.teacher_source_ids if t in self.staff_ids), None)
             grade = record.grade
             if grade is None:
-                common = student_grades.get(sid)
-                grade = common.most_common(1)[0][0] if common else UNGRADED
+                common = student_grades.get(sid)  # the most common grade of its students, ties to the lowest
+                grade = min(common.items(), key=lambda item: (-item[1], item[0]))[0] if common else UNGRADED
             want = (self.school_ids[record.school_source_id], teacher, (record.title or record.course_title or sid)[:120],
                     subject_of(record), grade, record.period[:20], record.location[:120], True)
             row = existing.get(sid)
@@ -264,7 +264,7 @@ class _Apply:
             "SELECT id, source_id, school_id, first_name, last_name, preferred_name, student_number, grade, "
             "date_of_birth, sex, active FROM students WHERE source_id IS NOT NULL")}
         first_class_grade: dict[str, int] = {}
-        for class_id, student in self.roster.enrollments:
+        for class_id, student in sorted(self.roster.enrollments):  # sorted: the same answer in every process
             record = self.roster.classes[class_id]
             if record.grade is not None:
                 first_class_grade.setdefault(student, record.grade)
