@@ -36,6 +36,8 @@ from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
+from domain.roster.linking import StaffLinks
+from domain.roster.service import RosterStatus
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.memory import ConversationMemory
@@ -174,6 +176,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 lesson_writer=lesson_writer,
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
+                staff_links=StaffLinks(sessions, settings.roster_upn_domain),
+                roster_status=RosterStatus(sessions),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

@@ -23,6 +23,7 @@ from bot import actions, typeahead
 from bot.actions import CardOutcome
 from bot.activity_json import serialize
 from bot.admin_commands import admin_command
+from bot.roster_commands import link_caller, roster_command
 from bot.agent.loop import Agent, AgentReply
 from bot.agent.offline.answers import HELP_TEXT
 from bot.ai_entities import ai_entity
@@ -148,7 +149,7 @@ class FaradayBot(ActivityHandler):
             await turn_context.send_activity(help_text(actor))
             return
         admin = await admin_command(text, actor, self._services) or await knowledge_command(
-            text, actor, self._services.uploads)
+            text, actor, self._services.uploads) or await roster_command(text, actor, self._services)
         if admin is not None:
             await turn_context.send_activity(outcome_activity(admin))
             return
@@ -258,6 +259,8 @@ class FaradayBot(ActivityHandler):
         else:
             actor, history = await self._turn_start.load(_tenant_id(activity), _aad_object_id(activity),
                                                          activity.conversation.id)
+        if actor is None:  # staff imported from a roster: bound by their Teams member record on first contact
+            actor = await link_caller(turn_context, self._services.staff_links)
         return await self._known(actor, activity), history
 
     async def _known(self, actor: Actor | None, activity: Activity) -> Actor | None:

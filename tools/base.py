@@ -32,6 +32,8 @@ from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.privacy import PrivacyService
+from domain.roster.linking import StaffLinks
+from domain.roster.service import RosterStatus
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
@@ -58,6 +60,8 @@ class Services:
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
+    staff_links: StaffLinks | None = None  # roster staff linked to Teams on first contact; ``set role``
+    roster_status: RosterStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)

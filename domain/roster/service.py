@@ -7,8 +7,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.actor import Actor
 from domain.db import autocommit
-from domain.models import RosterImport
+from domain.errors import NotAllowed
+from domain.models import Role, RosterImport
 from domain.roster.load import load
 from domain.roster.model import Roster, RosterInvalid
 from domain.roster.report import ImportReport
@@ -50,6 +52,27 @@ async def apply_roster(
         return await sync(sessions, scoped, options, dry_run=dry_run, progress=progress)
     except RosterInvalid as exc:
         return ImportReport(format=roster.format, dry_run=dry_run, scope=label, errors=exc.errors)
+
+
+class RosterStatus:
+    """``roster status`` for admins in Teams: the last import or sync, its source and counts."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def summary(self, actor: Actor) -> list[str]:
+        """Lines of plain text (the caller formats them)."""
+        if actor.role != Role.admin:
+            raise NotAllowed("Only administrators can see the roster status.")
+        last = await last_import(self._sessions)
+        if last is None:
+            return ["No roster has been imported yet (python -m bot roster import PATH)."]
+        lines = [f"Last roster import: {last.at:%Y-%m-%d %H:%M} UTC, {last.format} from {last.source}.",
+                 f"Scope: {last.scope}."]
+        for entity, counts in last.counts.items():
+            lines.append(f"{entity}: {counts['created']} created, {counts['updated']} updated, "
+                         f"{counts['deactivated']} deactivated, {counts['unchanged']} unchanged")
+        return lines
 
 
 async def last_import(sessions: async_sessionmaker[AsyncSession]) -> RosterImport | None:
