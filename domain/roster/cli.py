@@ -52,15 +52,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             report = await service.import_roster(sessions, settings, args.path, dry_run=args.dry_run,
                                                  all_classes=args.all_classes, progress=progress)
         else:
-            from domain.roster.graph import GraphRosterError, read_graph_roster
-
-            try:
-                roster = await read_graph_roster(settings, progress=progress)
-            except GraphRosterError as exc:
-                print(f"faraday: {exc}", file=sys.stderr)
-                return 2
-            report = await service.apply_roster(sessions, settings, roster, source_name=settings.graph_base_url,
-                                                dry_run=args.dry_run, all_classes=args.all_classes, progress=progress)
+            report = await service.sync_graph(sessions, settings, dry_run=args.dry_run,
+                                              all_classes=args.all_classes, progress=progress)
     finally:
         for bar in bars.values():
             bar.close()

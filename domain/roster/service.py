@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,8 +12,9 @@ from domain.actor import Actor
 from domain.db import autocommit
 from domain.errors import NotAllowed
 from domain.models import Role, RosterImport
+from domain.roster.graph import GraphEducation, read_graph_roster
 from domain.roster.load import load
-from domain.roster.model import Roster, RosterInvalid
+from domain.roster.model import Roster, RosterError, RosterInvalid
 from domain.roster.report import ImportReport
 from domain.roster.scope import narrow
 from domain.roster.sync import Progress, SyncOptions, sync
@@ -73,6 +75,26 @@ class RosterStatus:
             lines.append(f"{entity}: {counts['created']} created, {counts['updated']} updated, "
                          f"{counts['deactivated']} deactivated, {counts['unchanged']} unchanged")
         return lines
+
+
+async def sync_graph(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, *, dry_run: bool, all_classes: bool,
+    progress: Progress | None = None, client: GraphEducation | None = None,
+) -> ImportReport:
+    """The Graph education roster, through the same scope, diff, apply and report as a CSV import."""
+    if client is None and not settings.graph_configured:
+        return ImportReport(format="graph", dry_run=dry_run, scope=scope_label(settings, all_classes), errors=[
+            RosterError("settings", None, "Graph is not configured: set MS_TENANT_ID, MS_CLIENT_ID and a secret or "
+                        "certificate (application permission EduRoster.Read.All)")])
+    try:
+        roster = await read_graph_roster(settings, pe_pattern=None if all_classes else settings.roster_pe_pattern,
+                                         progress=progress, client=client)
+    except RosterInvalid as exc:
+        return ImportReport(format="graph", dry_run=dry_run, scope=scope_label(settings, all_classes),
+                            errors=exc.errors)
+    source = urlsplit(settings.graph_base_url).netloc or "graph"
+    return await apply_roster(sessions, settings, roster, source_name=source, dry_run=dry_run,
+                              all_classes=all_classes, progress=progress)
 
 
 async def last_import(sessions: async_sessionmaker[AsyncSession]) -> RosterImport | None:
