@@ -20,7 +20,8 @@ from domain.roster.linking import StaffLinks
 
 log = logging.getLogger(__name__)
 
-_SET_ROLE = re.compile(r"^/?set\s+role\s+(?:of\s+|for\s+)?(.{1,254}?)\s+(?:to\s+|as\s+)?(teacher|coach|nurse|admin)$", re.I)
+_SET_ROLE = re.compile(
+    r"^/?set\s+role\s+(?:of\s+|for\s+)?(.{1,254}?)\s+(?:to\s+|as\s+)?(teacher|coach|nurse|admin)$", re.I)
 _STATUS = re.compile(r"^/?roster\s+status$", re.I)
 ADMINS_ONLY = "Only administrators can use that command."
 

@@ -115,23 +115,38 @@ def read_table(files: RosterFiles, name: str, required: tuple[str, ...], errors:
         errors.append(RosterError(file, 1, "duplicate column(s): " + ", ".join(sorted(duplicate))))
         return None
     keep = [(i, c.lower()) for i, c in enumerate(columns) if c and not ignored_column(c)]
+    names = [c.lower() for c in columns]
+    width = len(columns)
+    everything = len(keep) == width  # no ignored columns: each row is zipped whole (the fast path)
     rows: list[tuple[int, dict[str, str]]] = []
     line = 1
+    strip = str.strip
     try:
         for values in reader:
             line = reader.line_num
-            if not values or all(not v.strip() for v in values):
-                continue  # blank lines (a trailing CRLF) are not rows
-            if len(values) > len(columns) and any(v.strip() for v in values[len(columns):]):
-                errors.append(RosterError(file, line, f"{len(values)} fields but the header has {len(columns)}"))
-                continue
-            rows.append((line, {c: (values[i].strip() if i < len(values) else "") for i, c in keep}))
+            if len(values) != width:
+                if not values or all(not v.strip() for v in values):
+                    continue  # blank lines (a trailing CRLF) are not rows
+                if len(values) > width and any(v.strip() for v in values[width:]):
+                    errors.append(RosterError(file, line, f"{len(values)} fields but the header has {width}"))
+                    continue
+                values = (values + [""] * width)[:width]
+            if everything:
+                rows.append((line, dict(zip(names, map(strip, values), strict=True))))
+            else:
+                rows.append((line, {c: values[i].strip() for i, c in keep}))
     except csv.Error as exc:
         errors.append(RosterError(file, line + 1, f"unreadable CSV: {exc}"))
         return None
     return Table(file, [c for _, c in keep], rows)
 
 
+_LOWER: dict[str, str] = {}
+
+
 def get(row: dict[str, str], column: str) -> str:
     """A column's value whatever the header's letter case ('' when the column is absent)."""
-    return row.get(column.lower(), "")
+    key = _LOWER.get(column)
+    if key is None:
+        key = _LOWER[column] = column.lower()
+    return row.get(key, "")

@@ -212,6 +212,7 @@ def _staff(roster: Roster, user: dict[str, Any], school_id: str) -> None:
         return
     upn = user.get("userPrincipalName") or None
     roster.staff[user["id"]] = StaffRecord(
-        user["id"], school_id, user.get("givenName") or user.get("displayName") or user["id"], user.get("surname") or "",
+        user["id"], school_id, user.get("givenName") or user.get("displayName") or user["id"],
+        user.get("surname") or "",
         role="teacher", email=(user.get("mail") or upn), username=upn,
     )

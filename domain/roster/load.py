@@ -32,7 +32,8 @@ def load(path: Path) -> Roster:
             found = ", ".join(sorted(files.names())) or "no CSV files"
             raise RosterInvalid("unknown", [RosterError(path.name, None, (
                 "unknown roster format: expected OneRoster (manifest.csv, orgs.csv, users.csv...), SDS v1 "
-                f"(School.csv, Section.csv, Student.csv...) or SDS v2.1 (orgs.csv, users.csv, roles.csv...); found {found}"
+                "(School.csv, Section.csv, Student.csv...) or SDS v2.1 (orgs.csv, users.csv, roles.csv...); "
+                f"found {found}"
             ))])
         if kind == "sds-v1":
             roster = sds.parse(files, errors)

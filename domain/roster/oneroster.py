@@ -170,10 +170,12 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
     # --- enrollments ---------------------------------------------------------------------------------------------
     student_ids: set[str] = {sid for sid, role in user_role.items() if role in STUDENT_ROLES}
     teachers: dict[str, list[tuple[bool, str]]] = {}
-    for line, row in _present(enrollments, errors):
-        class_id, user = get(row, "classSourcedId"), get(row, "userSourcedId")
-        checks.iso_date(get(row, "beginDate"), enrollments.file, line, "beginDate", errors)
-        checks.iso_date(get(row, "endDate"), enrollments.file, line, "endDate", errors)
+    first_class: dict[str, str] = {}  # a person's first class in the file: their school when they have several
+    for line, row in _present(enrollments, errors):  # the hot loop of a district export: plain dict look-ups
+        class_id, user = row.get("classsourcedid", ""), row.get("usersourcedid", "")
+        for key, column in (("begindate", "beginDate"), ("enddate", "endDate")):
+            if row.get(key):
+                checks.iso_date(row[key], enrollments.file, line, column, errors)
         if class_id not in roster.classes:
             if class_id not in listed_classes:
                 errors.append(RosterError(enrollments.file, line, f"classSourcedId {class_id!r} is not in classes.csv"))
@@ -182,7 +184,9 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
             if user not in listed_users:
                 errors.append(RosterError(enrollments.file, line, f"userSourcedId {user!r} is not in users.csv"))
             continue
-        role = get(row, "role").lower()
+        role = row.get("role", "").lower()
+        if user not in first_class:
+            first_class[user] = class_id
         if role in STUDENT_ROLES:
             roster.enrollments.add((class_id, user))
             student_ids.add(user)
@@ -196,12 +200,6 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
 
     # --- people ----------------------------------------------------------------------------------------------
     class_school = {c.source_id: c.school_source_id for c in roster.classes.values()}
-    first_class: dict[str, str] = {}
-    for class_id, student in sorted(roster.enrollments):
-        first_class.setdefault(student, class_id)
-    for class_id, record in roster.classes.items():
-        for teacher in record.teacher_source_ids:
-            first_class.setdefault(teacher, class_id)
     born: dict[str, tuple[object, str | None]] = {}
     if demographics is not None:
         key = "userSourcedId" if sds else "sourcedId"
@@ -250,7 +248,7 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
                     errors.append(RosterError(relationships.file, line, f"user {value!r} is not in users.csv"))
             if student in student_ids and other in user_rows:
                 links.append((student, other, get(row, "relationshipRole").lower() or "guardian"))
-    for priority, (student, guardian, relationship) in enumerate(links):
+    for student, guardian, relationship in links:
         _, row = user_rows[guardian]
         roster.guardians.setdefault((student, guardian), GuardianRecord(
             guardian, student, f"{get(row, 'givenName')} {get(row, 'familyName')}".strip() or guardian,
@@ -264,8 +262,10 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
 def _present(table: Table, errors: list[RosterError]):  # type: ignore[no-untyped-def]
     """Rows not marked ``tobedeleted``, with ``status`` and ``dateLastModified`` checked."""
     for line, row in table:
-        checks.iso_datetime(get(row, "dateLastModified"), table.file, line, "dateLastModified", errors)
-        if not checks.removed(get(row, "status"), table.file, line, errors):
+        stamp, status = row.get("datelastmodified"), row.get("status")
+        if stamp:
+            checks.iso_datetime(stamp, table.file, line, "dateLastModified", errors)
+        if not status or status == "active" or not checks.removed(status, table.file, line, errors):
             yield line, row
 
 

@@ -80,7 +80,7 @@ def _json(value: Any) -> str:
 
 def school_code(source_id: str) -> str:
     """A stable, unique-enough short code for an imported school (``schools.code`` is 20 characters)."""
-    return "R" + hashlib.sha1(source_id.encode()).hexdigest()[:11].upper()
+    return "R" + hashlib.sha1(source_id.encode(), usedforsecurity=False).hexdigest()[:11].upper()
 
 
 _SUBJECTS = (
@@ -184,7 +184,8 @@ class _Apply:
             self.staff_ids[sid] = row["id"]
             role = row["role"] if row["role_locked"] else record.role
             want = (school_id, record.display_name[:200], email, record.username, role, True)
-            have = (row["school_id"], row["display_name"], row["email"], row["sis_username"], row["role"], row["active"])
+            have = (row["school_id"], row["display_name"], row["email"], row["sis_username"], row["role"],
+                    row["active"])
             if want == have:
                 counts.unchanged += 1
             else:
@@ -213,11 +214,16 @@ class _Apply:
         existing = {r["source_id"]: r for r in await self.db.fetch(
             "SELECT id, source_id, school_id, teacher_id, name, subject, grade, period, location, active "
             "FROM classes WHERE source_id IS NOT NULL")}
-        student_grades: dict[str, Counter[int]] = {}
-        for class_id, student in self.roster.enrollments:
-            grade = self.roster.students[student].grade
-            if grade is not None:
-                student_grades.setdefault(class_id, Counter())[grade] += 1
+        student_grades: dict[str, Counter[int]] = {}  # only for classes whose export gives no grade
+        ungraded = {sid for sid, c in self.roster.classes.items() if c.grade is None}
+        if ungraded:
+            for class_id, student in self.roster.enrollments:
+                grade = self.roster.students[student].grade
+                if class_id in ungraded and grade is not None:
+                    found = student_grades.get(class_id)
+                    if found is None:
+                        found = student_grades[class_id] = Counter()
+                    found[grade] += 1
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         for sid, record in self.roster.classes.items():
@@ -226,8 +232,9 @@ class _Apply:
             if grade is None:
                 common = student_grades.get(sid)  # the most common grade of its students, ties to the lowest
                 grade = min(common.items(), key=lambda item: (-item[1], item[0]))[0] if common else UNGRADED
-            want = (self.school_ids[record.school_source_id], teacher, (record.title or record.course_title or sid)[:120],
-                    subject_of(record), grade, record.period[:20], record.location[:120], True)
+            title = (record.title or record.course_title or sid)[:120]
+            want = (self.school_ids[record.school_source_id], teacher, title, subject_of(record), grade,
+                    record.period[:20], record.location[:120], True)
             row = existing.get(sid)
             if row is None:
                 inserts.append((*want, sid))
@@ -263,11 +270,12 @@ class _Apply:
         existing = {r["source_id"]: r for r in await self.db.fetch(
             "SELECT id, source_id, school_id, first_name, last_name, preferred_name, student_number, grade, "
             "date_of_birth, sex, active FROM students WHERE source_id IS NOT NULL")}
-        first_class_grade: dict[str, int] = {}
-        for class_id, student in sorted(self.roster.enrollments):  # sorted: the same answer in every process
-            record = self.roster.classes[class_id]
-            if record.grade is not None:
-                first_class_grade.setdefault(student, record.grade)
+        first_class_grade: dict[str, int] = {}  # only for students whose export gives no grade
+        gradeless = {sid for sid, s in self.roster.students.items() if s.grade is None}
+        for class_id, student in sorted(e for e in self.roster.enrollments if e[1] in gradeless):  # sorted: stable
+            grade_of_class = self.roster.classes[class_id].grade
+            if grade_of_class is not None:
+                first_class_grade.setdefault(student, grade_of_class)
         new_numbers = [s.student_number[:64] for k, s in self.roster.students.items() if k not in existing]
         unsourced = {r["student_number"]: r["id"] for r in await self.db.fetch(
             "SELECT id, student_number FROM students WHERE source_id IS NULL AND student_number = ANY($1::text[])",

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.db import make_engine, make_sessionmaker
 from domain.settings import Settings
+from tests.integration.conftest import connector  # noqa: F401 - the fake Bot Connector fixture, for test_linking
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROSTER_TABLES = ("districts", "schools", "staff", "classes", "students", "enrollments", "guardians", "roster_imports")
@@ -48,7 +49,7 @@ async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, list
     result: dict[str, list[Any]] = {}
     async with sessions() as session:
         for table in ROSTER_TABLES:
-            rows = await session.execute(text(f"SELECT t::text FROM {table} t ORDER BY 1"))  # noqa: S608 - fixed names
+            rows = await session.execute(text(f"SELECT t::text FROM {table} t ORDER BY 1"))  # fixed table names
             result[table] = [r[0] for r in rows]
     return result
 

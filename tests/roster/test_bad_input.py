@@ -43,7 +43,8 @@ CASES = [
     ("unknown format", "handmade_oneroster_1_2", lambda f: [p.unlink() for p in f.iterdir()
                                                            if p.name not in ("users.csv", "classes.csv")],
      (None, None, "unknown roster format")),
-    ("duplicate ids", "sds_v1_100_users", _append("Student.csv", "13001,10001,Ora,Klein,OKlein,,WA,,13001,,9,Active,4/2/2000,2019"),
+    ("duplicate ids", "sds_v1_100_users",
+     _append("Student.csv", "13001,10001,Ora,Klein,OKlein,,WA,,13001,,9,Active,4/2/2000,2019"),
      ("Student.csv", 88, "duplicate student SIS ID '13001' (first on line 2)")),
     ("duplicate ids (OneRoster)", "handmade_oneroster_1_2",
      _append("classes.csv", "k-pe7-1,active,2026-08-01T12:00:00Z,PE again,07,c-pe7,X,scheduled,Gym,s1,t1,,,5,"),

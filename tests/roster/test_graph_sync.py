@@ -41,7 +41,7 @@ async def graph(tmp_path: Path) -> AsyncIterator[FakeEducationGraph]:
     for n, (given, surname) in enumerate([("Ari", "Bell"), ("Bo", "Chen"), ("Cy", "Diaz"), ("Di", "Ekker"),
                                           ("Ed", "Fox")], start=1):
         fake.add_user(f"st-{n}", "student", given, surname, f"st{n}@students.ridgeway.example",
-                      student={"studentNumber": f"RH{n:04d}", "birthDate": "2011-0%d-15" % n, "grade": "9",
+                      student={"studentNumber": f"RH{n:04d}", "birthDate": f"2011-0{n}-15", "grade": "9",
                                "gender": "female" if n % 2 else "male"})
     fake.users["st-1"]["relatedContacts"] = [{"id": "rc-1", "displayName": "Pat Bell", "relationship": "parent",
                                               "emailAddress": "pat.bell@family.example", "mobilePhone": "555-0111"}]

@@ -10,7 +10,7 @@ from bot.handler import UNKNOWN_USER
 from domain.models import AuditLog, Role, Staff
 from domain.roster.service import import_roster
 from tests.fakes.activities import TENANT, activity
-from tests.integration.conftest import bot_settings, connector, serving  # noqa: F401 - the connector fixture
+from tests.integration.conftest import bot_settings, serving
 from tests.roster.conftest import FIXTURES
 
 ROBIN = "11111111-0000-0000-0000-000000000001"  # teacher u-t1 in the hand-built roster
