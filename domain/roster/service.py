@@ -12,6 +12,7 @@ from domain.actor import Actor
 from domain.db import autocommit
 from domain.errors import NotAllowed
 from domain.models import Role, RosterImport
+from domain.roster.conflicts import conflicts
 from domain.roster.graph import GraphEducation, read_graph_roster
 from domain.roster.load import load
 from domain.roster.model import Roster, RosterError, RosterInvalid
@@ -50,6 +51,9 @@ async def apply_roster(
     options = SyncOptions(district_name=settings.roster_district_name, time_zone=settings.default_time_zone,
                           source_name=source_name, scope=label)
     scoped = narrow(roster, None if all_classes else settings.roster_pe_pattern)
+    clashes = conflicts(scoped)
+    if clashes:
+        return ImportReport(format=roster.format, dry_run=dry_run, scope=label, errors=clashes)
     try:
         return await sync(sessions, scoped, options, dry_run=dry_run, progress=progress)
     except RosterInvalid as exc:

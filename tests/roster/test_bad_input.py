@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from domain.roster.service import import_roster
 from tests.roster.conftest import FIXTURES, rewrite, snapshot
@@ -111,13 +112,33 @@ async def test_a_path_that_is_not_there_or_not_a_zip_is_an_error(sessions, setti
     assert await snapshot(sessions) == before
 
 
-async def test_a_conflict_with_existing_rows_is_an_error_and_writes_nothing(sessions, settings, sample):
-    """Two roster staff claiming one e-mail: the database refuses, the whole import rolls back."""
+async def test_two_staff_with_one_e_mail_or_two_students_with_one_number_are_reported(sessions, settings, sample):
     folder = sample("handmade_oneroster_1_2")
-    rewrite(folder / "users.csv", lambda ls: [line.replace("jokafor@lakeview.example,,,", "rmarsh@lakeview.example,,,")
-                                              for line in ls])
+    rewrite(folder / "users.csv", lambda ls: [
+        line.replace("jokafor@lakeview.example,,,", "rmarsh@lakeview.example,,,").replace(",S700002,", ",S700001,")
+        for line in ls])
+    before = await snapshot(sessions)
+    report = await import_roster(sessions, settings, folder, dry_run=False, all_classes=False)
+    assert [e.as_dict() for e in report.errors] == [
+        {"file": "users.csv", "line": None,
+         "message": "staff 'u-t1' and 'u-t2' have the same e-mail 'rmarsh@lakeview.example'"},
+        {"file": "users.csv", "line": None,
+         "message": "students 'u-s1' and 'u-s2' have the same student number 'S700001'"},
+    ]
+    assert await snapshot(sessions) == before
+
+
+async def test_a_clash_with_a_row_outside_the_roster_is_refused_by_the_database_and_writes_nothing(
+        sessions, settings, sample):
+    """A roster student number already used by a demo student who is not the roster's: the one transaction rolls
+    back whole (nothing of the import stays) and the error names the constraint, not the value."""
+    async with sessions() as session:
+        demo_number = (await session.execute(text("SELECT student_number FROM students LIMIT 1"))).scalar_one()
+    await import_roster(sessions, settings, FIXTURES / "handmade_oneroster_1_2", dry_run=False, all_classes=False)
+    folder = sample("handmade_oneroster_1_2")
+    rewrite(folder / "users.csv", lambda ls: [line.replace(",S700003,", f",{demo_number},") for line in ls])
     before = await snapshot(sessions)
     report = await import_roster(sessions, settings, folder, dry_run=False, all_classes=False)
     assert report.errors and report.errors[0].file == "database"
-    assert "nothing was written" in report.errors[0].message
+    assert "uq_students_student_number" in report.errors[0].message and demo_number not in report.errors[0].message
     assert await snapshot(sessions) == before

@@ -96,7 +96,9 @@ async def test_an_admin_sets_a_role_the_files_do_not_carry_and_a_reimport_keeps_
         await bot.post(activity(connector.url, text="set role Robin Marsh nurse", aad=ROBIN))  # a teacher: refused
         await bot.post(activity(connector.url, text="set role Jordan Okafor nurse", aad=DANA))
         await bot.post(activity(connector.url, text="roster status", aad=DANA))
-    refusal, done, status = texts(connector)
+        await bot.post(activity(connector.url, text="help", aad=DANA))
+    refusal, done, status, help_text = texts(connector)
+    assert "**set role Jordan Okafor nurse**" in help_text and "**roster status**" in help_text
     assert refusal == "Only administrators can use that command."
     assert done == "Jordan Okafor is now a nurse. A roster import will keep this role."
     assert "oneroster-1.2 from handmade\\_oneroster\\_1\\_2" in status  # markdown-escaped file name
