@@ -69,6 +69,10 @@ async def sync(
             raise RosterInvalid(roster.format, [RosterError(
                 "database", None, f"the roster conflicts with existing data ({constraint}); nothing was written"
             )]) from None
+        except asyncpg.DataError as exc:  # a value the schema cannot hold (the parsers bound lengths; a guard)
+            raise RosterInvalid(roster.format, [RosterError(
+                "database", None, f"a value does not fit the database ({type(exc).__name__}); nothing was written"
+            )]) from None
     log.info("roster %s %s: %s", roster.format, "dry run" if dry_run else "applied",
              {k: c.as_dict() for k, c in report.counts.items()})
     return report
@@ -178,12 +182,13 @@ class _Apply:
                     "SELECT id, source_id, school_id, display_name, email, sis_username, role::text AS role, active, "
                     "role_locked FROM staff WHERE id = $1", unsourced[email])
             if row is None:
-                inserts.append((school_id, email, record.display_name[:200], record.role, (record.username or None),
-                                sid))
+                inserts.append((school_id, email, record.display_name[:200], record.role,
+                                (record.username or None) and record.username[:254], sid))
                 continue
             self.staff_ids[sid] = row["id"]
             role = row["role"] if row["role_locked"] else record.role
-            want = (school_id, record.display_name[:200], email, record.username, role, True)
+            want = (school_id, record.display_name[:200], email, (record.username or None) and record.username[:254],
+                    role, True)
             have = (row["school_id"], row["display_name"], row["email"], row["sis_username"], row["role"],
                     row["active"])
             if want == have:

@@ -189,3 +189,27 @@ def test_the_published_samples_are_kept_as_published() -> None:
     assert b"\r\n" in school  # CRLF, as Microsoft publishes them
     assert (FIXTURES / "handmade_oneroster_1_2" / "users.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM
     assert Path(FIXTURES / "SOURCE.md").read_text().count("a7cb5861ccc01269c635329695a1a317d05a644b") == 3
+
+
+async def test_an_import_interrupted_half_way_leaves_the_previous_state_whole(sessions, settings, sample):
+    from domain.roster.load import load
+    from domain.roster.scope import narrow
+    from domain.roster.sync import SyncOptions, sync
+
+    await import_roster(sessions, settings, FIXTURES / "sds_v1_100_users", dry_run=False, all_classes=False)
+    before = await snapshot(sessions)
+    folder = sample("sds_v1_100_users")
+    rewrite(folder / "Student.csv", lambda ls: [line for line in ls if not line.startswith("13001,")])
+    rewrite(folder / "StudentEnrollment.csv", lambda ls: [line for line in ls if not line.endswith(",13001")])
+    steps: list[int] = []
+
+    def crash_after_students(step: str, done: int, total: int) -> None:
+        steps.append(done)
+        if step == "sync" and done == 4:  # schools, staff, classes and students written; enrollments next
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        await sync(sessions, narrow(load(folder), settings.roster_pe_pattern), SyncOptions(), dry_run=False,
+                   progress=crash_after_students)
+    assert 4 in steps
+    assert await snapshot(sessions) == before  # 13001 is still active: the deactivation rolled back with the rest
