@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -186,6 +188,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             clock=clock,
             file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts),
                                      allow_loopback_http=settings.faraday_dev_insecure),
+            app_id=settings.microsoft_app_id,
+            card_secret=card_owner_secret(settings),
         )
         log.info("faraday ready", extra={"model": model.name})
         yield
@@ -213,6 +217,14 @@ async def _warm_up(embedder: Embedder, *, freeze: bool) -> None:
             log.warning("embedder warm-up failed", exc_info=True)
     if freeze:
         freeze_startup_heap()
+
+
+def card_owner_secret(settings: Settings) -> bytes | None:
+    """The key that signs whom a card in a shared conversation was made for: derived from the link secret, which
+    replicas already share, so a card posted by one replica is checked the same way by another (empty: random per
+    process, as for the links)."""
+    secret = settings.ics_link_secret.get_secret_value().encode()
+    return hmac.new(secret, b"faraday card owner", hashlib.sha256).digest() if secret else None
 
 
 def _lesson_writer(settings: Settings) -> LessonWriter:
