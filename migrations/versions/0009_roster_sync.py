@@ -1,8 +1,8 @@
 """roster import and sync: source ids, active flags for students and classes, staff imported before their Teams
 identity is known (tenant/AAD id and e-mail nullable), admin-set roles kept, the import history
 
-Revision ID: 0008_roster
-Revises: 0007
+Revision ID: 0009_roster
+Revises: 0008
 Create Date: 2026-12-05 07:40:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008_roster"
-down_revision: str | None = "0007"
+revision: str = "0009_roster"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
