@@ -213,3 +213,32 @@ async def test_an_import_interrupted_half_way_leaves_the_previous_state_whole(se
                    progress=crash_after_students)
     assert 4 in steps
     assert await snapshot(sessions) == before  # 13001 is still active: the deactivation rolled back with the rest
+
+
+async def test_who_left_and_retired_classes_drop_out_of_school_wide_rosters_and_class_lists(sessions, settings, sample):
+    from domain.authorization import class_visible
+
+    folder = sample("handmade_oneroster_1_2")
+    await import_roster(sessions, settings, folder, dry_run=False, all_classes=False)
+    async with sessions() as session:
+        robin = (await session.execute(select(Staff).where(Staff.source_id == "u-t1"))).scalar_one()
+        school_name = (await session.execute(text("SELECT name FROM schools WHERE id = :i"),
+                                             {"i": robin.school_id})).scalar_one()
+
+    def actor(role: Role) -> Actor:
+        return Actor(staff_id=robin.id, school_id=robin.school_id, role=role, tenant_id="t", aad_object_id="a",
+                     display_name="x", email="", school_name=school_name, time_zone="America/Chicago")
+
+    async def seen(role: Role) -> tuple[set[str], set[str]]:
+        students = {name for _, name, _ in await StudentService(sessions).roster(actor(role))}
+        async with sessions() as session:
+            classes = set((await session.execute(
+                select(SchoolClass.source_id).where(class_visible(actor(role))))).scalars())
+        return students, classes
+
+    assert await seen(Role.nurse) == ({"Ave Quill", "Blake Rowan", "Casey Thorn"}, {"k-pe7-1", "k-pe7-2", "k-h7-3"})
+    rewrite(folder / "classes.csv", lambda ls: [line for line in ls if not line.startswith("k-pe7-2,")])
+    rewrite(folder / "enrollments.csv", lambda ls: [line for line in ls if ",k-pe7-2," not in line])
+    await import_roster(sessions, settings, folder, dry_run=False, all_classes=False)
+    assert await seen(Role.nurse) == ({"Ave Quill", "Blake Rowan"}, {"k-pe7-1", "k-h7-3"})
+    assert await seen(Role.teacher) == ({"Ave Quill", "Blake Rowan"}, {"k-pe7-1"})
