@@ -38,6 +38,7 @@ from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
+from bot.roster_commands import graph_sync_ctx
 from domain.roster.linking import StaffLinks
 from domain.roster.service import RosterStatus
 from domain.incidents import IncidentService
@@ -113,6 +114,7 @@ def create_app(
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
     app.cleanup_ctx.append(alert_relay_ctx)  # after _bot: it needs the adapter
+    app.cleanup_ctx.append(graph_sync_ctx)  # the roster from Graph on a schedule, when configured
     app.add_routes(routes)
     app.add_routes(ics_routes)
     return app

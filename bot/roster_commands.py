@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -24,6 +27,23 @@ _SET_ROLE = re.compile(
     r"^/?set\s+role\s+(?:of\s+|for\s+)?(.{1,254}?)\s+(?:to\s+|as\s+)?(teacher|coach|nurse|admin)$", re.I)
 _STATUS = re.compile(r"^/?roster\s+status$", re.I)
 ADMINS_ONLY = "Only administrators can use that command."
+
+
+async def graph_sync_ctx(app: Any) -> AsyncIterator[None]:
+    """cleanup_ctx: the scheduled Graph roster sync, when ``ROSTER_GRAPH_SYNC_MINUTES`` > 0 and Graph is set up."""
+    from bot.routes import ENGINE, SETTINGS
+    from domain.db import make_sessionmaker
+    from domain.roster.schedule import scheduled_graph_sync
+
+    settings = app[SETTINGS]
+    task = None
+    if settings.roster_graph_sync_minutes > 0 and settings.graph_configured:
+        task = asyncio.create_task(scheduled_graph_sync(make_sessionmaker(app[ENGINE]), settings))
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def link_caller(turn_context: TurnContext, links: StaffLinks | None) -> Actor | None:

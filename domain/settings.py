@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     roster_district_name: str = Field(
         default="District", description="District name for imported schools when the export names none"
     )
+    roster_graph_sync_minutes: float = Field(
+        default=0.0, ge=0.0, description="Sync the roster from the Graph education API this often (0: only on demand)"
+    )
     roster_upn_domain: str = Field(
         default="", description="Sign-in domain appended to SDS usernames (no domain in the files) for Teams linking"
     )

@@ -142,3 +142,25 @@ async def test_python_m_bot_roster_sync_graph_prints_the_report(demo_db_url, gra
     assert process.returncode == 0, stderr.decode()[-2000:]
     report = json.loads(stdout)
     assert report["format"] == "graph" and report["counts"]["classes"]["created"] == 3
+
+
+async def test_the_scheduled_sync_runs_then_waits_and_a_replica_skips_when_another_just_synced(
+        sessions, graph, graph_settings):
+    from datetime import UTC, datetime
+
+    from domain.roster.schedule import scheduled_graph_sync
+    from domain.roster.service import last_import
+
+    settings = graph_settings.model_copy(update={"roster_graph_sync_minutes": 60.0})
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    first = await scheduled_graph_sync(sessions, settings, sleep=sleep, runs=2,
+                                       now=lambda: datetime(2099, 1, 1, tzinfo=UTC))  # long after: both turns sync
+    assert (first, waits) == (2, [3600.0])
+    synced_at = (await last_import(sessions)).at
+    calls = len(graph.graph_requests("GET"))
+    other_replica = await scheduled_graph_sync(sessions, settings, sleep=sleep, runs=1, now=lambda: synced_at)
+    assert other_replica == 0 and len(graph.graph_requests("GET")) == calls  # skipped: no Graph call at all
