@@ -180,7 +180,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 lesson_writer=lesson_writer,
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
-                staff_links=StaffLinks(sessions, settings.roster_upn_domain),
+                staff_links=StaffLinks(sessions, settings.roster_upn_domain, trusted_tenants=(
+                    settings.microsoft_app_tenant_id, *settings.allowed_tenants)),
                 roster_status=RosterStatus(sessions),
             ),
             agent=agent,

@@ -31,9 +31,14 @@ def _sign_in_names(*values: str | None) -> set[str]:
 
 
 class StaffLinks:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], upn_domain: str = "") -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], upn_domain: str = "",
+                 trusted_tenants: tuple[str, ...] = ()) -> None:
+        """``trusted_tenants``: the school's tenant(s) (the bot's own tenant and ``ALLOWED_TENANTS``). A member record
+        from any other tenant is never bound: its e-mail attribute is whatever that tenant's admin typed. Empty (a
+        multi-tenant bot in development) trusts every tenant."""
         self._sessions = sessions
         self._domain = upn_domain.strip().lstrip("@").lower()
+        self._tenants = {t.lower() for t in trusted_tenants if t}
 
     async def link(self, tenant_id: str | None, aad_object_id: str | None, upn: str | None,
                    email: str | None) -> Actor | None:
@@ -41,6 +46,9 @@ class StaffLinks:
         unlinked active staff row matches (the caller then gets the polite refusal)."""
         names = _sign_in_names(upn, email)
         if not (names and plausible_id(tenant_id) and plausible_id(aad_object_id)):
+            return None
+        if self._tenants and (tenant_id or "").lower() not in self._tenants:
+            log.info("staff link refused: tenant not trusted")
             return None
         conditions = [func.lower(Staff.email).in_(names), func.lower(Staff.sis_username).in_(names)]
         if self._domain:

@@ -111,3 +111,19 @@ async def test_an_admin_sets_a_role_the_files_do_not_carry_and_a_reimport_keeps_
         audit = (await session.execute(select(AuditLog).where(AuditLog.action == "staff.role.set"))).scalars().all()
     assert (jordan.role, jordan.role_locked) == (Role.nurse, True)
     assert [(a.subject_id, a.reason) for a in audit] == [(jordan.id, "teacher -> nurse")]
+
+
+async def test_a_member_record_from_another_tenant_is_never_bound(demo_db_url, redis_url, connector, sessions,
+                                                                  settings):
+    """The e-mail attribute is whatever a tenant's admin typed: only the school's own tenant links."""
+    await import_roster(sessions, settings, FIXTURES / "handmade_oneroster_1_2", dry_run=False, all_classes=False)
+    connector.members[f"29:{ROBIN}"] = member(ROBIN, "rmarsh@lakeview.example")
+    # a single-tenant bot registration names the school's tenant; the activity comes from TENANT
+    elsewhere = bot_settings(demo_db_url, redis_url, microsoft_app_tenant_id="a-different-school-tenant")
+    async with serving(elsewhere, connector) as bot:
+        await bot.post(activity(connector.url, text="hello", aad=ROBIN))
+    async with serving(bot_settings(demo_db_url, redis_url, microsoft_app_tenant_id=TENANT), connector) as bot:
+        await bot.post(activity(connector.url, text="hello", aad=ROBIN))
+    first, second = texts(connector)
+    assert first == UNKNOWN_USER
+    assert second != UNKNOWN_USER
