@@ -38,7 +38,8 @@ from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
-from bot.roster_commands import graph_sync_ctx
+from bot.roster_commands import ROSTER_ACTIONS, graph_sync_ctx
+from domain.roster.uploads import RosterUploads
 from domain.roster.linking import StaffLinks
 from domain.roster.service import RosterStatus
 from domain.incidents import IncidentService
@@ -110,6 +111,7 @@ def create_app(
     hosts = tuple(settings.allowed_service_url_hosts) + (LOOPBACK_HOSTS if settings.faraday_dev_insecure else ())
     app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
     card_actions.ACTIONS.update(ADMIN_ACTIONS)
+    card_actions.ACTIONS.update(ROSTER_ACTIONS)
     app[LINK_HOSTS] = tuple(settings.allowed_link_hosts)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
@@ -183,6 +185,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 staff_links=StaffLinks(sessions, settings.roster_upn_domain, trusted_tenants=(
                     settings.microsoft_app_tenant_id, *settings.allowed_tenants)),
                 roster_status=RosterStatus(sessions),
+                roster_uploads=RosterUploads(sessions, settings),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

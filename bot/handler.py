@@ -25,7 +25,7 @@ from bot import actions, typeahead
 from bot.actions import CardOutcome
 from bot.activity_json import serialize
 from bot.admin_commands import admin_command
-from bot.roster_commands import link_caller, roster_command
+from bot.roster_commands import link_caller, roster_command, roster_files, roster_upload_reply
 from bot.agent.loop import Agent, AgentReply
 from bot.agent.offline.answers import HELP_TEXT
 from bot.ai_entities import ai_entity
@@ -144,6 +144,11 @@ class FaradayBot(ActivityHandler):
             await turn_context.send_activity(UNKNOWN_USER)
             return
         files = sent_files(turn_context.activity)
+        if files and self._fetcher is not None and self._services.roster_uploads is not None \
+                and roster_files(files):  # an admin sending a roster export
+            outcome = await roster_upload_reply(files, actor, self._services.roster_uploads, self._fetcher)
+            await self._send(turn_context, actor, outcome_activity(outcome), open_=False)
+            return
         if files and self._fetcher is not None and self._services.uploads is not None:  # an admin adding a document
             outcome = await upload_reply(files, actor, self._services.uploads, self._fetcher)
             await self._send(turn_context, actor, outcome_activity(outcome), open_=False)

@@ -1,6 +1,8 @@
 """The Teams side of roster sync: link an unknown caller to their imported staff row by the Teams member record
-(``TeamsInfo.get_member``: UPN and e-mail through the Bot Connector), and the admin commands ``set role <person>
-<role>`` and ``roster status``. Matching, binding, roles and auditing live in ``domain.roster``."""
+(``TeamsInfo.get_member``: UPN and e-mail through the Bot Connector); the admin commands ``set role <person>
+<role>`` and ``roster status``; a roster .zip sent by an admin in a 1:1 chat → a preview card (the dry run's counts
+and first errors) with Apply / Cancel, Apply running exactly the CLI's import. Matching, binding, roles, the held
+upload and auditing live in ``domain.roster``."""
 
 from __future__ import annotations
 
@@ -15,11 +17,16 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
 from bot.actions.outcome import CardOutcome
-from bot.cards.elements import escape
+from bot.cards.elements import card, escape, facts, heading, text
+from bot.cards.inputs import execute
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.models import Role
 from domain.roster.linking import StaffLinks
+from domain.roster.model import ENTITIES
+from domain.roster.report import ImportReport
+from domain.roster.uploads import MAX_ROSTER_BYTES, RosterPreview, RosterUploads, is_roster_file
+from tools.base import ToolDeps
 
 log = logging.getLogger(__name__)
 
@@ -84,3 +91,93 @@ async def roster_command(text_in: str, actor: Actor, services: Any) -> CardOutco
         return CardOutcome(text="\n\n".join(escape(line) for line in await services.roster_status.summary(actor)))
     except DomainError as exc:
         return CardOutcome(text=str(exc))
+
+
+# --- a roster .zip sent in Teams -------------------------------------------------------------------------------------
+APPLY_VERB = "roster.apply"
+CANCEL_VERB = "roster.cancel"
+SHOWN_ERRORS = 5
+STALE = "That button isn't valid any more; nothing was imported."
+
+
+def roster_files(files: list[Any]) -> bool:
+    """True when the message carries exactly the kind of file this module handles (one .zip)."""
+    return len(files) == 1 and is_roster_file(files[0].name)
+
+
+async def roster_upload_reply(files: list[Any], actor: Actor, uploads: RosterUploads, fetcher: Any) -> CardOutcome:
+    """Check the caller (before any download), fetch the .zip, dry-run it and answer with the preview card."""
+    try:
+        uploads.check_allowed(actor)
+        data = await fetcher.with_limit(MAX_ROSTER_BYTES).fetch(files[0].download_url)
+        preview = await uploads.preview(actor, files[0].name, data)
+    except DomainError as exc:
+        return CardOutcome(text=str(exc))
+    if preview.upload_id is None:
+        return CardOutcome(text="That roster can't be imported; nothing was changed.", cards=[preview_card(preview)])
+    return CardOutcome(text="Check what would change, then apply the roster.", cards=[preview_card(preview)])
+
+
+def _count_facts(report: ImportReport) -> list[tuple[str, str]]:
+    return [(entity.capitalize(), f"{c.created} new, {c.updated} updated, {c.deactivated} deactivated, "
+                                  f"{c.unchanged} unchanged")
+            for entity in ENTITIES for c in (report.counts[entity],)]
+
+
+def _errors(report: ImportReport) -> list[dict[str, Any]]:
+    shown = [text(f"{e.file}{'' if e.line is None else f' line {e.line}'}: {e.message[:200]}")
+             for e in report.errors[:SHOWN_ERRORS]]
+    more = len(report.errors) - SHOWN_ERRORS
+    return shown + ([text(f"… and {more} more (python -m bot roster import shows them all).", subtle=True)]
+                    if more > 0 else [])
+
+
+def preview_card(preview: RosterPreview) -> dict[str, Any]:
+    report = preview.report
+    body: list[dict[str, Any]] = [heading("Import this roster?" if preview.upload_id else "This roster has errors"),
+                                  facts([("File", preview.file_name), ("Format", report.format),
+                                         ("Scope", report.scope[:120])])]
+    if report.errors:
+        return card(body + _errors(report))
+    body.append(facts(_count_facts(report)))
+    if not report.changed:
+        body.append(text("Nothing would change: the database already matches this roster."))
+    data = {"upload_id": preview.upload_id}
+    return card(body, [execute("Apply", APPLY_VERB, data, inputs="none", style="positive"),
+                       execute("Cancel", CANCEL_VERB, data, inputs="none")])
+
+
+def _upload_id(value: dict[str, Any]) -> int | None:
+    raw = value.get("upload_id")
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit() or len(str(raw)) > 18:
+        return None
+    return int(raw)
+
+
+async def apply_roster(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+    uploads, upload_id = deps.services.roster_uploads, _upload_id(value)
+    if uploads is None or upload_id is None:
+        return CardOutcome(text=STALE)
+    try:
+        report = await uploads.apply(deps.actor, upload_id)
+    except DomainError as exc:
+        return CardOutcome(text=f"{exc} Nothing was imported.")
+    if report.errors:
+        sentence = "The roster couldn't be imported; nothing was changed."
+        return CardOutcome(text=sentence, cards=[card([heading("Roster not imported"), text(sentence),
+                                                       *_errors(report)])])
+    sentence = "Roster imported." if report.changed else "Roster checked: nothing needed to change."
+    return CardOutcome(text=sentence, cards=[card([heading(sentence), facts(_count_facts(report))])])
+
+
+async def cancel_roster(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+    uploads, upload_id = deps.services.roster_uploads, _upload_id(value)
+    if uploads is not None and upload_id is not None:
+        try:
+            await uploads.cancel(deps.actor, upload_id)
+        except DomainError as exc:
+            return CardOutcome(text=str(exc))
+    return CardOutcome(text="Cancelled: nothing was imported.")
+
+
+ROSTER_ACTIONS = {APPLY_VERB: apply_roster, CANCEL_VERB: cancel_roster}

@@ -34,6 +34,7 @@ from domain.lessons import LessonService
 from domain.privacy import PrivacyService
 from domain.roster.linking import StaffLinks
 from domain.roster.service import RosterStatus
+from domain.roster.uploads import RosterUploads
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
@@ -62,6 +63,7 @@ class Services:
     uploads: KnowledgeUploads | None = None
     staff_links: StaffLinks | None = None  # roster staff linked to Teams on first contact; ``set role``
     roster_status: RosterStatus | None = None
+    roster_uploads: RosterUploads | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from domain.models.platform import (
     KnowledgeUpload,
     MessageFeedback,
     RosterImport,
+    RosterUpload,
 )
 from domain.models.records import (
     Activity,
@@ -58,6 +59,7 @@ __all__ = [
     "MessageFeedback",
     "Role",
     "RosterImport",
+    "RosterUpload",
     "School",
     "SchoolClass",
     "Severity",

@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import BigInteger, Boolean, Computed, Date, DateTime, ForeignKey, Identity, Index, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,6 +79,18 @@ class RosterImport(IdMixin, Base):
     source: Mapped[str] = mapped_column(String(300))  # the file or folder name (no directory), or the Graph host
     scope: Mapped[str] = mapped_column(Text)  # the PE pattern, or "all classes"
     counts: Mapped[dict] = mapped_column(JSONB)
+
+
+class RosterUpload(IdMixin, CreatedMixin, Base):
+    """A roster .zip an admin sent in Teams: held between the preview card and Apply (or Cancel)."""
+
+    __tablename__ = "roster_uploads"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending|applying|applied|failed|cancelled
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MessageFeedback(IdMixin, CreatedMixin, Base):

@@ -49,9 +49,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_roster_imports"),
     )
     op.create_index("ix_roster_imports_at", "roster_imports", ["at"])
+    op.create_table(
+        "roster_uploads",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("staff_id", sa.BigInteger(), nullable=False),
+        sa.Column("file_name", sa.String(length=200), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=12), server_default="pending", nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], ondelete="CASCADE", name="fk_roster_uploads_staff_id_staff"),
+        sa.PrimaryKeyConstraint("id", name="pk_roster_uploads"),
+    )
+    op.create_index("ix_roster_uploads_staff_id", "roster_uploads", ["staff_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_roster_uploads_staff_id", table_name="roster_uploads")
+    op.drop_table("roster_uploads")
     op.drop_index("ix_roster_imports_at", table_name="roster_imports")
     op.drop_table("roster_imports")
     op.drop_constraint("uq_guardians_student_source", "guardians", type_="unique")
