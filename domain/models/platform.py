@@ -89,7 +89,8 @@ class RosterUpload(IdMixin, CreatedMixin, Base):
     file_name: Mapped[str] = mapped_column(String(200))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     content_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending|applying|applied|failed|cancelled
+    # pending | applying | applied | failed | cancelled
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
