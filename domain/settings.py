@@ -5,9 +5,10 @@ Built once in ``python -m bot`` (or a test) and passed down; nothing reads ``os.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +124,15 @@ class Settings(BaseSettings):
     roster_upn_domain: str = Field(
         default="", description="Sign-in domain appended to SDS usernames (no domain in the files) for Teams linking"
     )
+
+    @field_validator("roster_pe_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"ROSTER_PE_PATTERN is not a valid regular expression: {exc}") from None
+        return value
 
     @property
     def graph_configured(self) -> bool:
