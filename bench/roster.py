@@ -254,7 +254,7 @@ def main() -> None:
         return
 
     from domain import migrate
-    from scripts.devservers import EmbeddedPostgres
+    from devtools.embedded_servers import EmbeddedPostgres
 
     with tempfile.TemporaryDirectory(prefix="faraday-roster-bench-") as scratch:
         root = Path(scratch)

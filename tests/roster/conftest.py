@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.db import make_engine, make_sessionmaker
 from domain.settings import Settings
-from tests.integration.conftest import connector  # noqa: F401 - the fake Bot Connector fixture, for test_linking
+from tests.support.app_client import connector  # noqa: F401 - the fake Bot Connector fixture, for test_linking
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROSTER_TABLES = ("districts", "schools", "staff", "classes", "students", "enrollments", "guardians", "roster_imports")

@@ -14,12 +14,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from devtools.fakes.graph import CLIENT_ID, CLIENT_SECRET, TENANT
+from devtools.fakes.graph_education import FakeEducationGraph
 from domain.models import Guardian, SchoolClass, Staff, Student
 from domain.roster.graph import GraphEducation, graph_config
 from domain.roster.service import sync_graph
 from domain.settings import Settings
-from tests.fakes.graph import CLIENT_ID, CLIENT_SECRET, TENANT
-from tests.fakes.graph_education import FakeEducationGraph
 from tests.roster.conftest import snapshot
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,11 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.handler import UNKNOWN_USER
+from devtools.fakes.activities import TENANT, activity
 from domain.models import AuditLog, Role, Staff
 from domain.roster.service import import_roster
-from tests.fakes.activities import TENANT, activity
-from tests.integration.conftest import bot_settings, serving
 from tests.roster.conftest import FIXTURES
+from tests.support.app_client import bot_settings, serving
 
 ROBIN = "11111111-0000-0000-0000-000000000001"  # teacher u-t1 in the hand-built roster
 DANA = "11111111-0000-0000-0000-000000000004"  # administrator u-a1

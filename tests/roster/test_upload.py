@@ -14,10 +14,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
+from devtools.fakes.activities import ALEX, MEGAN, activity
 from domain.models import AuditLog, Staff
-from tests.fakes.activities import ALEX, MEGAN, activity
-from tests.integration.conftest import bot_settings, serving
 from tests.roster.conftest import FIXTURES, snapshot
+from tests.support.app_client import bot_settings, serving
 
 FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
 
