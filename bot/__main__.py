@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--as", dest="email", required=True, help="the staff member's e-mail")
     plan.add_argument("--now", default=None, help="ISO date-time to plan relative to (default: now)")
     plan.add_argument("utterance")
-    from domain.roster import cli as roster_cli
+    from bot.process import roster_cli
 
     roster_cli.add_arguments(sub.add_parser("roster", help="import or sync a school's roster (OneRoster, SDS, Graph)"))
     args = parser.parse_args(argv)

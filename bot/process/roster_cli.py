@@ -1,4 +1,5 @@
-"""``python -m bot roster ...``: import a CSV export, sync from Microsoft Graph, show the last import.
+"""``python -m bot roster ...`` (the process edge of ``domain.roster``): import a CSV export, sync from Microsoft
+Graph, show the last import.
 
 Exit 0 when applied (or, with --dry-run, when it would apply), 2 when the input is invalid (nothing written).
 With --json, stdout carries only the JSON report; progress goes to stderr."""
