@@ -28,6 +28,7 @@ from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
 from bot.handler import FaradayBot
 from bot.process.heap import freeze_startup_heap
+from bot.process.roster_sync import graph_sync_ctx
 from bot.routes import (
     ADAPTER,
     AUTH,
@@ -60,6 +61,9 @@ from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
 from domain.records.skills import SkillService
+from domain.roster.linking import StaffLinks
+from domain.roster.service import RosterStatus
+from domain.roster.uploads import RosterUploads
 from domain.settings import Settings
 from domain.students import StudentService
 from domain.turn_start import TurnStart
@@ -130,6 +134,7 @@ def create_app(
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
     app.cleanup_ctx.append(alert_relay_ctx)  # after _bot: it needs the adapter
+    app.cleanup_ctx.append(graph_sync_ctx)  # the roster from Graph on a schedule, when configured
     app.add_routes(routes)
     app.add_routes(ics_routes)
     return app
@@ -205,6 +210,10 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 fitness=FitnessService(sessions),
                 equipment_checks=EquipmentCheckService(sessions),
                 skills=SkillService(sessions),
+                staff_links=StaffLinks(sessions, settings.roster_upn_domain, trusted_tenants=(
+                    settings.microsoft_app_tenant_id, *settings.allowed_tenants)),
+                roster_status=RosterStatus(sessions),
+                roster_uploads=RosterUploads(sessions, settings),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

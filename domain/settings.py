@@ -5,9 +5,10 @@ Built once in ``python -m bot`` (or a test) and passed down; nothing reads ``os.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +95,8 @@ class Settings(BaseSettings):
 
     # --- Calendar (Microsoft Graph) ---
     ms_tenant_id: str = Field(default="", description="Tenant whose Outlook calendars Faraday writes (Graph mode)")
-    ms_client_id: str = Field(default="", description="App registration with the Calendars.ReadWrite application permission")
+    ms_client_id: str = Field(default="", description="App registration with the Calendars.ReadWrite application "
+                              "permission (and EduRoster.Read.All for the roster sync)")
     ms_client_secret: SecretStr = Field(default=SecretStr(""), description="Client secret (or use a certificate)")
     ms_client_certificate_path: str = Field(default="", description="PEM file with the private key and certificate")
     ms_client_certificate_thumbprint: str = Field(default="", description="SHA-1 thumbprint of that certificate")
@@ -108,6 +110,32 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="HMAC key for .ics links (≥16 bytes); empty = random per process"
     )
     public_base_url: str = Field(default="", description="https://bot.example.org as users reach it; for .ics links")
+
+    # --- Roster import and sync (domain.roster) ---
+    roster_pe_pattern: str = Field(
+        default=r"\b(physical\s*education|phys\.?\s*ed|p\.?\s?e\.?|gym|health|driver'?s?\s*ed(ucation)?|adapted\s+pe"
+        r"|fitness|wellness|athletics)\b",
+        description="Regular expression (case-insensitive) a course subject, course title or class title must match "
+        "for a class to be imported (PE scope); --all-classes ignores it",
+    )
+    roster_district_name: str = Field(
+        default="District", description="District name for imported schools when the export names none"
+    )
+    roster_graph_sync_minutes: float = Field(
+        default=0.0, ge=0.0, description="Sync the roster from the Graph education API this often (0: only on demand)"
+    )
+    roster_upn_domain: str = Field(
+        default="", description="Sign-in domain appended to SDS usernames (no domain in the files) for Teams linking"
+    )
+
+    @field_validator("roster_pe_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"ROSTER_PE_PATTERN is not a valid regular expression: {exc}") from None
+        return value
 
     @property
     def graph_configured(self) -> bool:

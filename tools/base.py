@@ -38,6 +38,9 @@ from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
 from domain.records.skills import SkillService
+from domain.roster.linking import StaffLinks
+from domain.roster.service import RosterStatus
+from domain.roster.uploads import RosterUploads
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
@@ -72,6 +75,9 @@ class Services:
     fitness: FitnessService | None = None
     equipment_checks: EquipmentCheckService | None = None
     skills: SkillService | None = None
+    staff_links: StaffLinks | None = None  # roster staff linked to Teams on first contact; ``set role``
+    roster_status: RosterStatus | None = None
+    roster_uploads: RosterUploads | None = None
 
 
 @dataclass(frozen=True, slots=True)

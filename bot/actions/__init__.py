@@ -38,6 +38,7 @@ from bot.actions.lesson import (
 )
 from bot.actions.outcome import CardOutcome
 from bot.actions.skills import cancel_skills, save_skills
+from bot.actions.roster import ROSTER_ACTIONS
 from bot.actions.student import lookup_student
 from bot.actions.student_incidents import recent_incidents
 from bot.cards.forms_menu import forms_menu_card
@@ -85,6 +86,7 @@ ACTIONS: dict[str, Action] = {
     CANCEL_VERB: cancel_upload,
     REMOVE_VERB: remove_document,
     KEEP_VERB: keep_document,
+    **ROSTER_ACTIONS,
     "forms": lambda value, deps: _forms_menu(),
 }
 

@@ -57,6 +57,12 @@ class FileFetcher:
         self._max = max_bytes
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
+    def with_limit(self, max_bytes: int) -> FileFetcher:
+        """The same hosts and rules with another size limit (a roster .zip is larger than a document)."""
+        twin = FileFetcher((), allow_loopback_http=self._loopback_http, max_bytes=max_bytes)
+        twin._hosts, twin._timeout = self._hosts, self._timeout
+        return twin
+
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
         host = parts.hostname or ""

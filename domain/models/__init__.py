@@ -14,6 +14,8 @@ from domain.models.platform import (
     KnowledgePassage,
     KnowledgeUpload,
     MessageFeedback,
+    RosterImport,
+    RosterUpload,
 )
 from domain.models.records import (
     Activity,
@@ -63,6 +65,8 @@ __all__ = [
     "MessageFeedback",
     "RecordSubmission",
     "Role",
+    "RosterImport",
+    "RosterUpload",
     "School",
     "SchoolClass",
     "Severity",

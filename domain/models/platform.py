@@ -15,6 +15,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     func,
@@ -67,6 +68,30 @@ class AuditLog(IdMixin, Base):
     allowed: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(200))
     conversation_type: Mapped[str | None] = mapped_column(String(20))  # personal | groupChat | channel (None: older)
+
+
+class RosterImport(IdMixin, Base):
+    """One applied roster import or Graph sync: what came in and what it changed (for ``roster status``)."""
+
+    __tablename__ = "roster_imports"
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    format: Mapped[str] = mapped_column(String(20))  # oneroster-1.1 | sds-v1 | sds-v2.1 | graph ...
+    source: Mapped[str] = mapped_column(String(300))  # the file or folder name (no directory), or the Graph host
+    scope: Mapped[str] = mapped_column(Text)  # the PE pattern, or "all classes"
+    counts: Mapped[dict] = mapped_column(JSONB)
+
+
+class RosterUpload(IdMixin, CreatedMixin, Base):
+    """A roster .zip an admin sent in Teams: held between the preview card and Apply (or Cancel)."""
+
+    __tablename__ = "roster_uploads"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # pending | applying | applied | failed | cancelled
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MessageFeedback(IdMixin, CreatedMixin, Base):

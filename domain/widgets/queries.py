@@ -36,7 +36,7 @@ async def roster(session: AsyncSession, scope: WidgetScope) -> list[RosterEntry]
         select(Student.id, display_name(), Enrollment.class_id, Enrollment.keep_apart_from, Student.adaptations,
                Student.medical_flags)
         .join(Enrollment, Enrollment.student_id == Student.id)
-        .where(Enrollment.class_id.in_(scope.class_ids))
+        .where(Enrollment.class_id.in_(scope.class_ids), Student.active.is_(True))  # who left is off the roster
         .order_by(Student.last_name, Student.first_name, Student.id)
     )
     if scope.student:
