@@ -37,8 +37,8 @@ from bot.actions.lesson import (
     save_lesson,
 )
 from bot.actions.outcome import CardOutcome
-from bot.actions.skills import cancel_skills, save_skills
 from bot.actions.roster import ROSTER_ACTIONS
+from bot.actions.skills import cancel_skills, save_skills
 from bot.actions.student import lookup_student
 from bot.actions.student_incidents import recent_incidents
 from bot.cards.forms_menu import forms_menu_card
