@@ -13,7 +13,7 @@ import time
 
 from tests.fakes.activities import activity
 from tests.fakes.connector import FakeConnector
-from tests.resilience.conftest import needs_dedupe_release, needs_retrying_adapter, settings_for
+from tests.resilience.conftest import settings_for
 
 CLEAN_500 = {"error": "the bot could not process this activity"}
 
@@ -22,7 +22,6 @@ def _finals(connector: FakeConnector) -> list[dict]:
     return [a for a in connector.messages() if (a.get("text") or "").startswith("Here is **Jamie Ortiz**")]
 
 
-@needs_retrying_adapter
 async def test_a_429_on_the_reply_is_retried_after_retry_after_and_delivered_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots
 ) -> None:
@@ -34,7 +33,6 @@ async def test_a_429_on_the_reply_is_retried_after_retry_after_and_delivered_onc
     assert len(_finals(connector)) == 1
 
 
-@needs_dedupe_release
 async def test_a_502_on_the_reply_fails_cleanly_and_the_teams_resend_is_answered_exactly_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots
 ) -> None:
@@ -59,7 +57,6 @@ async def test_a_reply_the_connector_accepted_is_not_sent_again_on_a_resend(
     assert len(_finals(connector)) == 1
 
 
-@needs_dedupe_release
 async def test_a_hung_connector_fails_the_turn_inside_teams_resend_window_and_the_resend_is_answered_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots, caplog
 ) -> None:

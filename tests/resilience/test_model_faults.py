@@ -11,7 +11,7 @@ from domain.models import Incident
 from tests.fakes.activities import activity
 from tests.fakes.connector import FakeConnector
 from tests.fakes.openai_server import ScriptedOpenAI, Step, call, error
-from tests.resilience.conftest import backend_for, count, needs_fallback_reserve, settings_for
+from tests.resilience.conftest import backend_for, count, settings_for
 
 UNAVAILABLE = "I can't reach my language model right now"
 TEAMS_RESEND_S = 15.0
@@ -28,7 +28,6 @@ async def _incidents(client) -> int:  # type: ignore[no-untyped-def]
     return await count(make_sessionmaker(client.server.app[ENGINE]), Incident)
 
 
-@needs_fallback_reserve
 async def test_429_with_retry_after_past_the_deadline_answers_offline_within_the_deadline(
     demo_db_url: str, redis_url: str, connector: FakeConnector, model: ScriptedOpenAI, bots
 ) -> None:
