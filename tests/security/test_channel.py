@@ -219,8 +219,7 @@ async def test_outbound_credentials_and_connector_clients_are_built_once_not_per
     secure_bot: BotClient, keys: Keys, fake_connector: FakeConnector, spies: Spies
 ) -> None:
     auth = secure_bot.server.app[AUTH]
-    if not isinstance(auth, FaradayAuthentication):
-        pytest.skip("bot/app.py does not use bot.auth.make_authentication yet (wiring patch 1)")
+    assert isinstance(auth, FaradayAuthentication), "bot/app.py must authenticate with bot.auth.make_authentication"
     for _ in range(2):  # warm: the first turn may build them
         await post(secure_bot, help_message(fake_connector), keys.token(fake_connector.url))
     before = (spies.connector_clients, spies.credentials, spies.token_clients, auth.credentials.built)

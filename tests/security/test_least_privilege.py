@@ -224,8 +224,7 @@ async def test_through_the_app_an_admin_deletes_a_student_with_the_confirmation_
     from bot.routes import AUTH
     from tests.fakes.activities import MEGAN, activity
 
-    if not isinstance(app_client.server.app[AUTH], FaradayAuthentication):
-        pytest.skip("bot/app.py and bot/handler.py are not wired to the issue-9 modules yet")
+    assert isinstance(app_client.server.app[AUTH], FaradayAuthentication), "bot/app.py uses bot.auth's authentication"
     number = DEMO.kate_brooks.student_number
     await app_client.post(activity(fake_connector.url, text=f"delete student {number}", aad=MEGAN,
                                    conversation_type="groupChat"))
