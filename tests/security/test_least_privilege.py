@@ -51,6 +51,7 @@ from domain.models.safety import Severity
 from domain.privacy import PrivacyService
 from domain.seed.facts import DEMO
 from domain.students import StudentService
+from domain.widgets.scope import StudentNotInScope
 from domain.widgets.service import WidgetService
 from tests.security.conftest import MODULE, sessions_for
 from tools.base import Services, ToolDeps
@@ -137,12 +138,15 @@ async def test_incident_history_is_scoped_per_role_and_audited(world: dict, role
 async def test_widgets_refuse_other_teachers_students_and_classes(world: dict, role: str) -> None:
     actor, widgets = world["people"][role], WidgetService(world["sessions"])
     for key in ("jamie", "riley"):
-        try:
+        if MATRIX[role][key]:
             result = await widgets.run(actor, "attendance", now=NOW, student_text=STUDENTS[key].full_name)
-            shown = world["ids"][key] in result.student_ids
-        except DomainError:
-            shown = False
-        assert shown is MATRIX[role][key], (role, key)
+            assert world["ids"][key] in result.student_ids, (role, key)
+        else:  # refused outright (and the refusal audited), not answered with an empty result
+            before = await audits(world["sessions"], actor, world["ids"][key], "widget:attendance")
+            with pytest.raises(StudentNotInScope):
+                await widgets.run(actor, "attendance", now=NOW, student_text=STUDENTS[key].full_name)
+            after = await audits(world["sessions"], actor, world["ids"][key], "widget:attendance")
+            assert after == [*before, False], (role, key, after)
     if role == "alex":  # Isaiah's class, asked for by name: refused and audited as a class read
         with pytest.raises(NotAllowed):
             await widgets.run(actor, "attendance", now=NOW, class_text=DEMO.isaiah_classes[1])
