@@ -5,7 +5,7 @@ from the labelled questions. ``expand(query)`` returns the document terms for ev
 the retriever adds them to the full-text query and to a second query embedding. A phrase matches on word boundaries,
 case-insensitively, with an optional plural/verb ending (``s``, ``es``, ``ed``, ``ing``) on its last word, and with at
 most one other word between two of its words ("throat is swelling" matches "throat swelling"; chosen on the
-even-indexed labelled questions, the held-out half unchanged).
+even-indexed labelled questions, the validation half unchanged).
 """
 
 from __future__ import annotations
