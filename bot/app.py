@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -11,27 +13,40 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from redis.asyncio import Redis
 
+from agent.loop import Agent
+from agent.model import ModelBackend
+from agent.offline.planner import OfflinePlanner
+from agent.openai_backend import OpenAIBackend
 from bot import actions as card_actions
-from bot.admin_commands import ADMIN_ACTIONS
-from bot.agent.loop import Agent
-from bot.agent.model import ModelBackend
-from bot.agent.offline.planner import OfflinePlanner
-from bot.agent.openai_backend import OpenAIBackend
 from bot.alert_runner import alert_relay_ctx
-from bot.auth import make_authentication
-from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
-from bot.dedupe import Deduplicator
+from bot.channel.auth import make_authentication
+from bot.channel.dedupe import Deduplicator
+from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
+from bot.channel.rate_limit import BudgetedBackend, RateLimiter
+from bot.channel.retrying_adapter import RetryingCloudAdapter
+from bot.commands.admin import ADMIN_ACTIONS
+from bot.commands.knowledge_upload import FileFetcher
 from bot.handler import FaradayBot
-from bot.heap import freeze_startup_heap
-from bot.ics_route import EVENTS, ics_routes
-from bot.knowledge_upload import FileFetcher
-from bot.rate_limit import BudgetedBackend, RateLimiter
-from bot.retrying_adapter import RetryingCloudAdapter
-from bot.routes import ADAPTER, AUTH, BOT, ENGINE, LIMITER, LINK_HOSTS, MEMORY_ENGINE, POLICY, SETTINGS, routes
+from bot.process.heap import freeze_startup_heap
+from bot.routes import (
+    ADAPTER,
+    AUTH,
+    BOT,
+    ENGINE,
+    EVENTS,
+    LIMITER,
+    LINK_HOSTS,
+    MEMORY_ENGINE,
+    POLICY,
+    SETTINGS,
+    ics_routes,
+    routes,
+)
 from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.wakeup import RedisWaker
 from domain.calendar.factory import build_event_service
+from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.feedback import FeedbackService
@@ -46,6 +61,7 @@ from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
+from knowledge.lesson_planning import LessonPlanner
 from knowledge.lesson_writers import OpenAILessonWriter
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
@@ -155,6 +171,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         )
         auth = make_authentication(settings)
         app[AUTH] = auth
+        students = StudentService(sessions)
+        lessons = LessonService(sessions)
         app[ADAPTER] = RetryingCloudAdapter(auth)
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
@@ -163,15 +181,17 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             memory=ConversationMemory(sessions, make_sessionmaker(app[MEMORY_ENGINE])),
             feedback=FeedbackService(sessions),
             services=Services(
-                students=StudentService(sessions),
+                students=students,
                 incidents=IncidentService(sessions, after_create=[AlertOutbox(escalate_after=escalate, waker=waker)]),
                 knowledge=retriever,
                 privacy=PrivacyService(sessions, redis),
                 access_history=AccessHistoryService(sessions),
                 events=events,
                 widgets=WidgetService(sessions),
-                lessons=LessonService(sessions),
+                lessons=lessons,
                 lesson_writer=lesson_writer,
+                event_proposals=EventProposer(events, students),
+                lesson_planner=LessonPlanner(retriever, lesson_writer, lessons),
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
             ),
@@ -182,6 +202,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             clock=clock,
             file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts),
                                      allow_loopback_http=settings.faraday_dev_insecure),
+            app_id=settings.microsoft_app_id,
+            card_secret=card_owner_secret(settings),
         )
         log.info("faraday ready", extra={"model": model.name})
         yield
@@ -200,7 +222,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
 
 async def _warm_up(embedder: Embedder, *, freeze: bool) -> None:
     """Load the local embedding model in the background so the first question does not wait for it; then freeze
-    the start-up heap (``bot.heap``) so full garbage collections stop walking it."""
+    the start-up heap (``bot.process.heap``) so full garbage collections stop walking it."""
     warm = getattr(embedder, "warm_up", None)
     if warm is not None:
         try:
@@ -209,6 +231,14 @@ async def _warm_up(embedder: Embedder, *, freeze: bool) -> None:
             log.warning("embedder warm-up failed", exc_info=True)
     if freeze:
         freeze_startup_heap()
+
+
+def card_owner_secret(settings: Settings) -> bytes | None:
+    """The key that signs whom a card in a shared conversation was made for: derived from the link secret, which
+    replicas already share, so a card posted by one replica is checked the same way by another (empty: random per
+    process, as for the links)."""
+    secret = settings.ics_link_secret.get_secret_value().encode()
+    return hmac.new(secret, b"faraday card owner", hashlib.sha256).digest() if secret else None
 
 
 def _lesson_writer(settings: Settings) -> LessonWriter:

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import BigInteger, Boolean, Computed, Date, DateTime, ForeignKey, Identity, Index, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,6 +66,7 @@ class AuditLog(IdMixin, Base):
     via: Mapped[str] = mapped_column(String(60))  # tool:lookup_student | card:incident | widget:attendance ...
     allowed: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(200))
+    conversation_type: Mapped[str | None] = mapped_column(String(20))  # personal | groupChat | channel (None: older)
 
 
 class MessageFeedback(IdMixin, CreatedMixin, Base):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from devtools.fakes.activities import ALEX, TENANT
 from domain.identity import IdentityService
 from domain.students import StudentService
-from tests.agent.planner_eval import DATA, HELD_OUT, load, score
-from tests.fakes.activities import ALEX, TENANT
+from tests.support.planner_eval import DATA, HELD_OUT, load, score
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
 
@@ -40,7 +40,7 @@ async def test_the_offline_planner_on_the_held_out_set(demo_sessions) -> None:
 
 
 async def test_report_lenient_and_strict_figures(demo_sessions) -> None:
-    """Both scorers on both sets (``python -m tests.agent.planner_eval`` runs this with -s). The strict scorer is
+    """Both scorers on both sets (``python -m tests.support.planner_eval`` runs this with -s). The strict scorer is
     never more generous than the lenient one, utterance by utterance."""
     actor = await IdentityService(demo_sessions).resolve(TENANT, ALEX)
     assert actor is not None

@@ -11,10 +11,10 @@ import aiohttp
 import icalendar
 from sqlalchemy import func, select
 
+from devtools.fakes.activities import activity
 from domain.db import make_engine
 from domain.models import CalendarEvent
-from tests.fakes.activities import activity
-from tests.integration.conftest import BotClient
+from tests.support.app_client import BotClient
 
 
 def _invoke(bot: BotClient, verb: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from devtools.fakes.activities import ALEX, ISAIAH, STRANGER, TENANT
 from domain.actor import Actor
 from domain.db import make_engine, make_sessionmaker
 from domain.identity import IdentityService
 from domain.memory import MAX_CHARS, MAX_TURNS, ConversationMemory
 from domain.models import Role, Staff
 from domain.turn_start import TurnStart
-from tests.fakes.activities import ALEX, ISAIAH, STRANGER, TENANT
 
 ACTOR_SQL = text("""
     SELECT s.id, s.school_id, s.role, s.tenant_id, s.aad_object_id, s.display_name, s.email, sc.name, sc.time_zone

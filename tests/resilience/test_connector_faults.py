@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import time
 
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.resilience.conftest import settings_for
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
+from tests.support.resilience import settings_for
 
 CLEAN_500 = {"error": "the bot could not process this activity"}
 
@@ -64,7 +64,7 @@ async def test_a_hung_connector_fails_the_turn_inside_teams_resend_window_and_th
     incoming = activity(connector.url, text="show me Jamie Ortiz", conversation_type="groupChat")
     connector.hang_next(5.0)
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="bot.connector_http"):
+    with caplog.at_level(logging.WARNING, logger="bot.channel.connector_http"):
         status, body = await client.post(incoming)
     assert status == 500 and body == CLEAN_500 and time.monotonic() - started < 4.0  # not msrest's 100 s
     assert any("timed out" in r.getMessage() for r in caplog.records), "an ambiguous send is logged, not silent"

@@ -3,7 +3,6 @@ the admin's access-history command; deleting a student removes every trace of th
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -17,7 +16,7 @@ from redis.asyncio import Redis
 from sqlalchemy import Text, cast, func, or_, select
 
 from bot import actions
-from bot.admin_commands import DELETE_VERB, admin_command, confirm_delete_student
+from bot.commands.admin import DELETE_VERB, admin_command, confirm_delete_student
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.errors import DomainError, NotAllowed
@@ -53,8 +52,8 @@ from domain.seed.facts import DEMO
 from domain.students import StudentService
 from domain.widgets.scope import StudentNotInScope
 from domain.widgets.service import WidgetService
-from tests.security.conftest import MODULE, sessions_for
-from tools.base import Services, ToolDeps
+from tests.support.security import MODULE, services, sessions_for
+from tools.base import ToolDeps
 
 pytestmark = MODULE
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
@@ -80,13 +79,6 @@ async def world(module_db: str) -> AsyncIterator[dict[str, Any]]:
                for k, v in STUDENTS.items()}
     yield {"sessions": sessions, "people": people, "ids": ids}
     await engine.dispose()
-
-
-def services(sessions: Any, **extra: Any) -> Services:
-    base = {f.name: None for f in dataclasses.fields(Services)}
-    base |= {"students": StudentService(sessions), "incidents": IncidentService(sessions),
-             "widgets": WidgetService(sessions)} | extra
-    return Services(**{k: v for k, v in base.items() if k in {f.name for f in dataclasses.fields(Services)}})
 
 
 def admin_services(sessions: Any, privacy: PrivacyService | None = None) -> Any:
@@ -352,18 +344,16 @@ async def test_deleting_a_student_removes_rows_memory_chunks_and_redis_keys(
 async def test_through_the_app_an_admin_deletes_a_student_with_the_confirmation_card(
     app_client: Any, fake_connector: Any, module_db: str
 ) -> None:
-    from bot.auth import FaradayAuthentication
+    from bot.channel.auth import FaradayAuthentication
     from bot.routes import AUTH
-    from tests.fakes.activities import MEGAN, activity
+    from devtools.fakes.activities import MEGAN, activity
 
     assert isinstance(app_client.server.app[AUTH], FaradayAuthentication), "bot/app.py uses bot.auth's authentication"
     number = DEMO.kate_brooks.student_number
-    await app_client.post(activity(fake_connector.url, text=f"delete student {number}", aad=MEGAN,
-                                   conversation_type="groupChat"))
+    await app_client.post(activity(fake_connector.url, text=f"delete student {number}", aad=MEGAN))
     card = fake_connector.messages()[-1]["attachments"][0]["content"]
     button = card["actions"][0]
     invoke = activity(fake_connector.url, type="invoke", name="adaptiveCard/action", aad=MEGAN,
-                      conversation_type="groupChat",
                       value={"action": {"type": "Action.Execute", "verb": button["verb"], "data": button["data"]}})
     status, body = await app_client.post(invoke)
     assert status == 200 and "Student deleted" in json.dumps(body)

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.agent.openai_backend import OpenAIBackend
+from agent.openai_backend import OpenAIBackend
+from devtools.fakes.activities import ALEX, activity
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import ScriptedOpenAI, call, say
 from domain.models import AuditLog
-from tests.fakes.activities import ALEX, activity
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import ScriptedOpenAI, call, say
-from tests.integration.conftest import BotClient, bot_settings, start_bot
+from tests.support.app_client import BotClient, bot_settings, start_bot
 
 
 def _clock(tz: str) -> datetime:
