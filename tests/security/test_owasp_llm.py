@@ -232,7 +232,9 @@ async def test_llm06_a_forged_card_save_for_another_teachers_student_writes_noth
              "date": when.date().isoformat(), "time": when.strftime("%H:%M"), "severity": "minor",
              "incident_type": "injury", "description": "forged report", "location": "Gym", "activity": "basketball"}
     denied_before = await count(module_db, AuditLog, AuditLog.subject_id == riley, AuditLog.allowed.is_(False))
-    status, _ = await app_client.post(activity(fake_connector.url, value=value, conversation_type="groupChat"))
+    # in Alex's 1:1 chat (in a shared chat a card without Alex's signed stamp is refused before any action runs)
+    status, _ = await app_client.post(activity(fake_connector.url, value=value, conversation_type="personal",
+                                               conversation_id="a:forged-save"))
     assert status == 201
     assert await count(module_db, Incident) == before
     engine, sessions = await sessions_for(module_db)
