@@ -12,12 +12,24 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
+from msrest.exceptions import HttpOperationError
 
 from bot.channel.proactive import open_personal_chat
 from domain.actor import Actor
 from domain.conversations import ConversationService
 
 log = logging.getLogger(__name__)
+
+
+PERMANENT = {400, 403, 404}  # BotNotInConversationRoster, ConversationBlockedByUser, ConversationNotFound, bad member
+
+
+def refused(exc: Exception) -> bool:
+    """Teams refused for good (the person can't be reached this way), as opposed to a failure worth a re-send."""
+    if not isinstance(exc, HttpOperationError):
+        return False
+    response = exc.response
+    return (getattr(response, "status_code", None) or getattr(response, "status", None)) in PERMANENT
 
 
 class PrivateChat:
@@ -46,7 +58,9 @@ class PrivateChat:
             await turn_context.adapter.continue_conversation(  # type: ignore[call-arg]
                 ConversationReference().deserialize(reference), callback, bot_app_id=self._app_id)
         except Exception as exc:
-            log.warning("private chat not reached", extra={"error": type(exc).__name__})
+            if not refused(exc):
+                raise  # 429/5xx/time-out: the turn fails and Teams re-sends it, rather than a wrong "can't reach you"
+            log.info("stored private chat refused", extra={"error": type(exc).__name__})
             return False
         return True
 
@@ -61,8 +75,10 @@ class PrivateChat:
                 bot_id=activity.recipient.id if activity.recipient else f"28:{self._app_id}",
                 channel_id=activity.channel_id or "msteams",
             )
-        except Exception as exc:  # 403 BotNotInConversationRoster: Faraday is not installed for them
-            log.info("could not open a private chat", extra={"error": type(exc).__name__})
+        except Exception as exc:
+            if not refused(exc):
+                raise
+            log.info("could not open a private chat", extra={"error": type(exc).__name__})  # not installed for them
             return None
         await self._conversations.remember(actor, reference)
         return reference

@@ -60,7 +60,10 @@ async def test_a_reply_the_connector_accepted_is_not_sent_again_on_a_resend(
 async def test_a_hung_connector_fails_the_turn_inside_teams_resend_window_and_the_resend_is_answered_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots, caplog
 ) -> None:
-    client = await bots(settings_for(demo_db_url, redis_url, connector_timeout_s=0.5), connector)
+    # The answer goes to the private chat (tests/integration/test_shared_conversations.py); the connector hangs on
+    # opening it. "Working on it" comes after 1 s, so the turn fails before anything is shown: a clean 500.
+    client = await bots(settings_for(demo_db_url, redis_url, connector_timeout_s=0.5, informative_after_s=1.0),
+                        connector)
     incoming = activity(connector.url, text="show me Jamie Ortiz", conversation_type="groupChat")
     connector.hang_next(5.0)
     started = time.monotonic()
