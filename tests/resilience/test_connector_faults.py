@@ -25,18 +25,20 @@ def _finals(connector: FakeConnector) -> list[dict]:
 async def test_a_429_on_the_reply_is_retried_after_retry_after_and_delivered_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots
 ) -> None:
-    client = await bots(settings_for(demo_db_url, redis_url), connector)
+    # "Working on it" only after 1 s (the maximum): the fault must hit the reply itself, not an informative update
+    client = await bots(settings_for(demo_db_url, redis_url, informative_after_s=1.0), connector)
     connector.fail_next(429, count=1, retry_after=0.2)
     status, body = await client.post(activity(connector.url, text="show me Jamie Ortiz"))
     # a 429 means "not delivered": retrying is safe
     assert status == 201, body
     assert len(_finals(connector)) == 1
+    assert [a["type"] for a in connector.activities] == ["message"], "the 429 hit the reply, which was retried"
 
 
 async def test_a_502_on_the_reply_fails_cleanly_and_the_teams_resend_is_answered_exactly_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots
 ) -> None:
-    client = await bots(settings_for(demo_db_url, redis_url), connector)
+    client = await bots(settings_for(demo_db_url, redis_url, informative_after_s=1.0), connector)  # see above
     incoming = activity(connector.url, text="show me Jamie Ortiz", conversation_type="groupChat")
     connector.fail_next(502, count=1)
     status, body = await client.post(incoming)
