@@ -23,6 +23,7 @@ from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
 from bot.dedupe import Deduplicator
 from bot.handler import FaradayBot
 from bot.heap import freeze_startup_heap
+from bot.document_route import KNOWLEDGE_FILES, document_routes
 from bot.ics_route import EVENTS, ics_routes
 from bot.knowledge_upload import FileFetcher
 from bot.rate_limit import BudgetedBackend, RateLimiter
@@ -45,6 +46,8 @@ from domain.students import StudentService
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
+from knowledge.files import build_knowledge_files
+from knowledge.parsers import Limits
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.lesson_writers import OpenAILessonWriter
 from knowledge.retriever import Retriever
@@ -111,6 +114,7 @@ def create_app(
     app.cleanup_ctx.append(alert_relay_ctx)  # after _bot: it needs the adapter
     app.add_routes(routes)
     app.add_routes(ics_routes)
+    app.add_routes(document_routes)
     return app
 
 
@@ -144,6 +148,9 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         waker = RedisWaker(redis) if redis is not None else None
         escalate = timedelta(minutes=settings.alert_escalation_minutes)
         app[EVENTS] = events
+        files = app[KNOWLEDGE_FILES] = build_knowledge_files(settings, sessions)
+        limits = Limits(max_bytes=settings.knowledge_upload_max_mb * 1024 * 1024,
+                        max_pages=settings.knowledge_upload_max_pages)
         warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
@@ -173,14 +180,16 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 lessons=LessonService(sessions),
                 lesson_writer=lesson_writer,
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
-                uploads=KnowledgeUploads(sessions, embedder),
+                uploads=KnowledgeUploads(sessions, embedder, limits=limits,
+                                         parse_timeout_s=settings.knowledge_parse_timeout_s),
+                files=files,
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
             max_message_chars=settings.max_message_chars,
             informative_after_s=settings.informative_after_s,
             clock=clock,
-            file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts),
+            file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts), max_bytes=limits.max_bytes,
                                      allow_loopback_http=settings.faraday_dev_insecure),
         )
         log.info("faraday ready", extra={"model": model.name})

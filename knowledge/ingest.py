@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.db import unit_of_work
 from knowledge import passage_store, store
 from knowledge.chunking import Chunk, chunk_document, passages
-from knowledge.documents import Document, DocumentError, corpus_files, load_document
+from knowledge.documents import Document, DocumentError, corpus_files
+from knowledge.loading import load_any
 from knowledge.embedders import Embedder
 
 log = logging.getLogger(__name__)
@@ -55,16 +56,18 @@ async def ingest(
     progress: Progress | None = None,
     *,
     title_prefix: bool = True,
+    overrides: dict[str, str] | None = None,
 ) -> IngestReport:
-    """Bring the store in line with the markdown under ``root`` (a directory, or one file)."""
+    """Bring the store in line with the documents under ``root`` (a directory, or one file) — markdown, PDF, Word
+    or text; ``overrides`` set metadata of files without front matter (kind, audience, grade_band...)."""
     report = IngestReport()
     files = corpus_files(root)
     if not files:
-        raise DocumentError(f"no markdown documents under {root}")
+        raise DocumentError(f"no supported documents (PDF, Word, markdown, text) under {root}")
     documents: list[Document] = []
     for path in files:
         try:
-            documents.append(load_document(path))
+            documents.append(load_any(path, overrides))
         except DocumentError as exc:
             report.errors.append(str(exc))
     if report.errors:  # never delete or half-update on a corpus that does not parse
@@ -119,7 +122,9 @@ async def ingest_document(
             chunk.content_hash, embedder.name, embedder.dim
         ):
             report.chunks_unchanged += 1
-            if (old.ordinal, old.section) != (chunk.ordinal, chunk.section):
+            if (old.ordinal, old.section, old.page_start, old.page_end) != (
+                chunk.ordinal, chunk.section, chunk.page_start, chunk.page_end
+            ):
                 moved.append(chunk)
         else:
             fresh.append(chunk)

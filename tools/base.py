@@ -37,6 +37,7 @@ from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
+from knowledge.files import KnowledgeFiles
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Services:
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
+    files: KnowledgeFiles | None = None  # signed links to uploaded documents' original files
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,14 @@ class Citation:
     section: str
     snippet: str
     url: str | None = None
+    pages: tuple[int, int] | None = None  # (first, last) page of the cited text; None for formats without pages
+
+    @property
+    def reference(self) -> str:
+        """"Concussion Protocol, §Return to Play, p. 4"."""
+        from knowledge.retriever import cite_label
+
+        return cite_label(self.title, self.section, self.pages)
 
 
 @dataclass(slots=True)

@@ -113,8 +113,9 @@ async def test_links_elsewhere_and_redirects_are_not_followed(
     assert files.requests == ([] if where.startswith("https:") else ["/moved"])
 
 
-async def test_a_non_markdown_file_is_refused_by_its_name_without_a_download(
-    bot: BotClient, connector: FakeConnector, files: FileServer
+@pytest.mark.parametrize(("name", "said"), [("report.docm", "macro-enabled"), ("photo.png", "aren't supported")])
+async def test_a_macro_enabled_or_unsupported_file_is_refused_by_its_name_without_a_download(
+    bot: BotClient, connector: FakeConnector, files: FileServer, name: str, said: str
 ) -> None:
-    await bot.post(_file_message(connector, files.url("/files/report.pdf"), aad=MEGAN, name="report.pdf"))
-    assert "only add markdown" in connector.messages()[-1]["text"] and files.requests == []
+    await bot.post(_file_message(connector, files.url(f"/files/{name}"), aad=MEGAN, name=name))
+    assert said in connector.messages()[-1]["text"] and files.requests == []
