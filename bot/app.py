@@ -21,9 +21,9 @@ from bot.alert_runner import alert_relay_ctx
 from bot.auth import make_authentication
 from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
 from bot.dedupe import Deduplicator
+from bot.document_route import KNOWLEDGE_FILES, document_routes
 from bot.handler import FaradayBot
 from bot.heap import freeze_startup_heap
-from bot.document_route import KNOWLEDGE_FILES, document_routes
 from bot.ics_route import EVENTS, ics_routes
 from bot.knowledge_upload import FileFetcher
 from bot.rate_limit import BudgetedBackend, RateLimiter
@@ -47,9 +47,9 @@ from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
 from knowledge.files import build_knowledge_files
-from knowledge.parsers import Limits
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.lesson_writers import OpenAILessonWriter
+from knowledge.parsers import Limits
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
 from tools.base import Services

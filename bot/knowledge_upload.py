@@ -107,7 +107,8 @@ async def upload_reply(files: list[SentFile], actor: Actor, uploads: KnowledgeUp
 def preview_card(preview: UploadPreview) -> dict[str, Any]:
     """What was read (title, pages, sections, first lines) and the metadata inputs, with any errors per field."""
     parsed, v, e = preview.parsed, preview.values, preview.errors
-    read = [("File", preview.file_name), ("Read as", parsed.format.upper() if parsed.format == "pdf" else parsed.format)]
+    shown_format = {"pdf": "PDF", "docx": "Word", "markdown": "Markdown", "text": "Plain text"}[parsed.format]
+    read = [("File", preview.file_name), ("Read as", shown_format)]
     if parsed.pages:
         read.append(("Pages", str(parsed.pages)))
     read.append(("Sections", f"{len(preview.sections)}: " + ", ".join(preview.sections[:8])

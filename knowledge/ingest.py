@@ -19,8 +19,8 @@ from domain.db import unit_of_work
 from knowledge import passage_store, store
 from knowledge.chunking import Chunk, chunk_document, passages
 from knowledge.documents import Document, DocumentError, corpus_files
-from knowledge.loading import load_any
 from knowledge.embedders import Embedder
+from knowledge.loading import load_any
 
 log = logging.getLogger(__name__)
 

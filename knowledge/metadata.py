@@ -22,7 +22,8 @@ _KIND_WORDS = {
 _GRADES = re.compile(r"\bgrades?\s+(K|\d{1,2})\s*(?:-|–|—|to|through)\s*(\d{1,2})\b", re.I)
 _ONE_GRADE = re.compile(r"\bgrade\s+(\d{1,2})\b", re.I)
 _VERSION = re.compile(r"\b(?:version|rev(?:ision)?\.?|v)\s*(\d+(?:\.\d+){0,2})\b", re.I)
-_MONTHS = "january february march april may june july august september october november december".split()
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
 _DATE = re.compile(
     r"\b(?:(\d{4})-(\d{2})-(\d{2})|(" + "|".join(_MONTHS) + r")\s+(\d{1,2}),\s*(\d{4})|(\d{1,2})/(\d{1,2})/(\d{4}))\b",
     re.I)
@@ -40,7 +41,7 @@ def guess(parsed: ParsedFile, *, today: date, reviewer: str = "") -> dict[str, s
         "title": parsed.title, "kind": kind, "audience": _audience(head), "grade_band": _grade_band(head),
         "version": _version(head), "reviewed_by": reviewer, "reviewed_on": _review_date(head, today).isoformat(),
     }
-    values.update({k: v for k, v in parsed.fields.items() if k in FIELDS + ("approved",) and v})
+    values.update({k: v for k, v in parsed.fields.items() if k in (*FIELDS, "approved") and v})
     return values
 
 

@@ -114,7 +114,7 @@ class KnowledgeUploads:
             check_file_name(name)
             check_size(name, len(data), self.limits)
             parsed = await parse_isolated(name, data, self.limits, self._timeout)
-            problems = metadata_problems({k: v for k, v in parsed.fields.items() if k in REQUIRED + ("approved",)})
+            problems = metadata_problems({k: v for k, v in parsed.fields.items() if k in (*REQUIRED, "approved")})
             if problems:
                 raise DocumentError(next(iter(problems.values())))
             if not slug:

@@ -34,10 +34,10 @@ from domain.lessons import LessonService
 from domain.privacy import PrivacyService
 from domain.students import StudentService
 from domain.widgets import WidgetService
+from knowledge.files import KnowledgeFiles
 from knowledge.lesson_builder import LessonWriter
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
-from knowledge.files import KnowledgeFiles
 
 log = logging.getLogger(__name__)
 

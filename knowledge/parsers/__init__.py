@@ -84,4 +84,4 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(n // 1024, 1):,} KB"
 
 
-__all__ = ["EXTENSIONS", "Limits", "SUPPORTED_NAMES", "check_size", "file_format", "parse_file"]
+__all__ = ["EXTENSIONS", "SUPPORTED_NAMES", "Limits", "check_size", "file_format", "parse_file"]

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from knowledge.parsed import DocumentError, ParsedFile
 from knowledge.parsers import Limits, parse_file
@@ -69,7 +70,7 @@ async def parse_isolated(name: str, data: bytes, limits: Limits, timeout_s: floa
 def parse_isolated_sync(name: str, data: bytes, limits: Limits, timeout_s: float) -> ParsedFile:
     """The same for command-line use (``python -m knowledge ingest``)."""
     try:
-        done = subprocess.run(_command(), input=_request(name, data, limits), capture_output=True,
+        done = subprocess.run(_command(),  # noqa: S603 - our own interpreter and module, no shell input=_request(name, data, limits), capture_output=True,
                               timeout=timeout_s, env=_env(), check=False)
     except subprocess.TimeoutExpired:
         raise _too_slow(timeout_s) from None
@@ -93,13 +94,14 @@ def child() -> None:
     head, _, data = raw.partition(b"\n")
     request = json.loads(head)
     limits = Limits(int(request["max_bytes"]), int(request["max_text_bytes"]), int(request["max_pages"]))
+    answer: dict[str, Any]
     try:
         answer = {"parsed": parse_file(str(request["name"]), data, limits).to_json()}
     except DocumentError as exc:
         answer = {"error": str(exc)}
     except MemoryError:
         answer = {"error": "the file needs more memory to read than a document should; it may be damaged"}
-    except Exception:  # noqa: BLE001 - any other failure inside a third-party parser means an unreadable file
+    except Exception:  # any other failure inside a third-party parser means an unreadable file
         answer = {"error": "the file could not be read; it may be damaged"}
     sys.stdout.write(json.dumps(answer))
     sys.stdout.flush()

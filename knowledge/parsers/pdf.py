@@ -121,9 +121,9 @@ def _by_outline(pages: list[list[str]], outline: list[OutlineEntry], title: str)
         if page_index < cursor[0]:
             continue  # out-of-order bookmark: ignored
         want = _norm(entry.title)
-        found = next((i for i in range(first, len(pages[page_index]))
-                      if _norm(pages[page_index][i]) == want or (want and _norm(pages[page_index][i]).startswith(want))),
-                     None)
+        lines = pages[page_index]
+        found = next((i for i in range(first, len(lines))
+                      if _norm(lines[i]) == want or (want and _norm(lines[i]).startswith(want))), None)
         line_index = found if found is not None else first
         starts[(page_index, line_index)] = entry.title
         cursor = (page_index, line_index + (1 if found is not None else 0))
