@@ -72,6 +72,23 @@ async def ingest(
             report.errors.append(str(exc))
     if report.errors:  # never delete or half-update on a corpus that does not parse
         return report
+    return await ingest_documents(sessions, embedder, documents, progress, title_prefix=title_prefix,
+                                  remove_missing=root.is_dir(), report=report)
+
+
+async def ingest_documents(
+    sessions: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    documents: list[Document],
+    progress: Progress | None = None,
+    *,
+    title_prefix: bool = True,
+    remove_missing: bool = False,
+    report: IngestReport | None = None,
+) -> IngestReport:
+    """Store already-loaded documents, one transaction each; ``remove_missing``: bundled documents not among them
+    are deleted (admins' uploads never are)."""
+    report = report or IngestReport()
     slugs = [d.slug for d in documents]
     if len(set(slugs)) != len(slugs):
         report.errors.append("two files share a slug: " + ", ".join(sorted({s for s in slugs if slugs.count(s) > 1})))
@@ -88,7 +105,7 @@ async def ingest(
         if progress:
             progress(document.slug)
 
-    if root.is_dir():  # bundled documents whose file is gone; admins' uploads are not the directory's to remove
+    if remove_missing:  # bundled documents whose file is gone; admins' uploads are not the directory's to remove
         async with unit_of_work(sessions) as session:
             for slug in sorted(set(await store.document_slugs(session, "corpus")) - set(slugs)):
                 report.chunks_deleted += await store.delete_document(session, slug)

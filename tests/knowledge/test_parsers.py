@@ -109,3 +109,26 @@ def test_metadata_defaults_are_guessed_from_the_text() -> None:
     assert values == {"title": "Concussion Protocol", "kind": "safety", "audience": "all-staff",
                       "grade_band": "6-8", "version": "2.1", "reviewed_by": "Megan Bowen",
                       "reviewed_on": "2026-03-03"}
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_the_bundled_corpus_as_pdf_or_word_gives_the_same_sections_and_labelled_chunk_ids(fmt: str) -> None:
+    import json
+    from pathlib import Path
+
+    from bench.documents import corpus_documents, render_docx, render_pdf, sections_of
+    from knowledge import CORPUS_DIR
+
+    render = render_pdf if fmt == "pdf" else render_docx
+    labelled = {cid for q in json.loads((Path(__file__).parents[1] / "knowledge_data" / "retrieval_set.json")
+                                        .read_text()) for cid in q["expect"]}
+    ids: set[str] = set()
+    for markdown in corpus_documents(CORPUS_DIR):
+        parsed = parse_file(f"{markdown.slug}.{fmt}", render(markdown.title, sections_of(markdown)))
+        assert parsed.title == markdown.title
+        assert [s.heading for s in parsed.sections] == [s.heading for s in markdown.sections], markdown.slug
+        fields = {"title": markdown.title, "kind": markdown.kind, "audience": markdown.audience,
+                  "grade_band": markdown.grade_band, "version": markdown.version,
+                  "reviewed_by": markdown.reviewed_by, "reviewed_on": markdown.reviewed_on.isoformat()}
+        ids |= {c.id for c in chunk_document(document_from_parsed(parsed, markdown.slug, fields, "h"))}
+    assert labelled <= ids
