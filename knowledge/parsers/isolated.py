@@ -38,7 +38,7 @@ def _request(name: str, data: bytes, limits: Limits) -> bytes:
 def _answer(stdout: bytes, returncode: int | None) -> ParsedFile:
     try:
         answer = json.loads(stdout.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, AttributeError):
         raise DocumentError(CRASHED) from None
     if "error" in answer:
         raise DocumentError(str(answer["error"]))
@@ -70,7 +70,8 @@ async def parse_isolated(name: str, data: bytes, limits: Limits, timeout_s: floa
 def parse_isolated_sync(name: str, data: bytes, limits: Limits, timeout_s: float) -> ParsedFile:
     """The same for command-line use (``python -m knowledge ingest``)."""
     try:
-        done = subprocess.run(_command(),  # noqa: S603 - our own interpreter and module, no shell input=_request(name, data, limits), capture_output=True,
+        # our own interpreter and module, no shell
+        done = subprocess.run(_command(), input=_request(name, data, limits), capture_output=True,  # noqa: S603
                               timeout=timeout_s, env=_env(), check=False)
     except subprocess.TimeoutExpired:
         raise _too_slow(timeout_s) from None

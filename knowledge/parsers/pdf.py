@@ -109,36 +109,58 @@ def _norm(text: str) -> str:
 
 
 def _by_outline(pages: list[list[str]], outline: list[OutlineEntry], title: str):  # type: ignore[no-untyped-def]
-    """Cut at each bookmark: at the line on its page that reads like its title, else at the top of its page."""
-    entries = [e for e in outline if not (e.level == 0 and e.title == title and e.page == 1)]
-    starts: dict[tuple[int, int], str] = {}  # (page index, line index) → heading
-    cursor = (0, 0)
-    for entry in entries:
-        page_index = entry.page - 1
-        if page_index >= len(pages):
-            continue
-        first = cursor[1] if page_index == cursor[0] else 0
-        if page_index < cursor[0]:
-            continue  # out-of-order bookmark: ignored
-        want = _norm(entry.title)
-        lines = pages[page_index]
-        found = next((i for i in range(first, len(lines))
-                      if _norm(lines[i]) == want or (want and _norm(lines[i]).startswith(want))), None)
-        line_index = found if found is not None else first
-        starts[(page_index, line_index)] = entry.title
-        cursor = (page_index, line_index + (1 if found is not None else 0))
-    builder = SectionBuilder()
+    """Cut at each bookmark: at the line(s) from its page on (a heading may be pushed over a page break, or wrap
+    onto three lines, even across pages) that read like its title, else at the top of its page."""
+    flat = [(p, line) for p, lines in enumerate(pages) for line in lines]
+    page_start = [0] * (len(pages) + 1)
     for p, lines in enumerate(pages):
-        for i, line in enumerate(lines):
-            heading = starts.get((p, i))
-            if heading is not None:
-                builder.heading(heading)
-                if _norm(line) == _norm(heading):
-                    continue  # the heading line itself is the section's name, not its text
-            elif p == 0 and _norm(line) == _norm(title) and i < 3:
-                continue
-            builder.line(line, p + 1)
+        page_start[p + 1] = page_start[p] + len(lines)
+    entries = [e for e in outline if not (e.level == 0 and e.title == title and e.page == 1)]
+    starts: dict[int, tuple[str, int]] = {}  # flat line index → (heading, lines it takes)
+    cursor = 0
+    for entry in entries:
+        if entry.page > len(pages):
+            continue
+        first = max(cursor, page_start[entry.page - 1])
+        last = page_start[min(entry.page + 1, len(pages))]  # this page and the next
+        found = _find_heading([line for _, line in flat], first, last, _norm(entry.title))
+        if found is None:
+            starts[first] = (entry.title, 0)
+            cursor = first
+        else:
+            starts[found[0]] = (entry.title, found[1])
+            cursor = found[0] + found[1]
+    builder = SectionBuilder()
+    skip = 0
+    for i, (p, line) in enumerate(flat):
+        start = starts.get(i)
+        if start is not None:
+            builder.heading(start[0])
+            skip = start[1]  # the heading's own lines are the section's name, not its text
+        if skip:
+            skip -= 1
+            continue
+        if p == 0 and i < 3 and _norm(line) == _norm(title):
+            continue
+        builder.line(line, p + 1)
     return builder.sections()
+
+
+def _find_heading(lines: list[str], first: int, last: int, want: str) -> tuple[int, int] | None:
+    """(line index, how many lines) of the first place in ``lines[first:last]`` where ``want`` is written."""
+    if not want:
+        return None
+    for i in range(first, min(last, len(lines))):
+        joined = ""
+        for n in range(1, 4):
+            if i + n > len(lines):
+                break
+            joined = _norm(f"{joined} {lines[i + n - 1]}")
+            if joined == want or (n == 1 and joined.startswith(want)):
+                return i, n
+            if not want.startswith(joined):
+                break
+    return None
 
 
 def _line_sizes(reader: PdfReader) -> dict[str, tuple[float, int]]:
