@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 from knowledge.parsed import DocumentError, ParsedFile, SectionBuilder
@@ -76,6 +77,8 @@ class _Reader:
         self.title = ""
         self._counters: dict[tuple[str, int], int] = {}
         self._formats = _numbering_formats(document)
+        self._styles = _style_table(document)
+        self._default_style = next((sid for sid, s in self._styles.items() if s.default), "")
 
     def read(self) -> None:
         from docx.table import Table
@@ -92,7 +95,9 @@ class _Reader:
         if element.find(f"{W}pPr/{W}pageBreakBefore") is not None:
             self._new_page()
         text = " ".join(paragraph.text.split())
-        style = paragraph.style.name if paragraph.style is not None else ""
+        style_node = element.find(f"{W}pPr/{W}pStyle")
+        style_id = style_node.get(f"{W}val", "") if style_node is not None else self._default_style
+        style = self._styles[style_id].name if style_id in self._styles else ""
         breaks_inside = len(element.findall(f".//{W}lastRenderedPageBreak")) + len(
             [b for b in element.iter(f"{W}br") if b.get(f"{W}type") == "page"])
         if breaks_inside and text and element.find(f".//{W}lastRenderedPageBreak") is not None \
@@ -109,7 +114,7 @@ class _Reader:
             elif level is not None:
                 self.builder.heading(text)
             else:
-                self.builder.line(self._numbered(paragraph, style, text), self.page)
+                self.builder.line(self._numbered(element, style_id, style, text), self.page)
         for _ in range(breaks_inside):
             self._new_page()
 
@@ -125,8 +130,8 @@ class _Reader:
             for _ in row._tr.iter(f"{W}lastRenderedPageBreak"):
                 self._new_page()
 
-    def _numbered(self, paragraph: Any, style: str, text: str) -> str:
-        num_id, level = _numbering(paragraph)
+    def _numbered(self, element: Any, style_id: str, style: str, text: str) -> str:
+        num_id, level = self._numbering(element, style_id)
         if num_id is None:
             if style.lower().startswith("list number"):
                 num_id, level = f"style:{style}", 0
@@ -142,6 +147,21 @@ class _Reader:
         for deeper in [k for k in self._counters if k[0] == num_id and k[1] > level]:
             del self._counters[deeper]
         return f"{self._counters[key]}. {text}"
+
+    def _numbering(self, element: Any, style_id: str) -> tuple[str | None, int]:
+        """(numId, level) from the paragraph's own numbering, else from its style (or the styles it is based on)."""
+        num_pr = element.find(f"{W}pPr/{W}numPr")
+        num_id: str | None = None
+        level = 0
+        if num_pr is not None:
+            num_id, level = _num_pr(num_pr)
+        seen: set[str] = set()
+        while num_id is None and style_id in self._styles and style_id not in seen:
+            seen.add(style_id)
+            style = self._styles[style_id]
+            num_id, level = style.num_id, style.level
+            style_id = style.based_on
+        return (None, 0) if num_id in (None, "0") else (num_id, level)  # numId 0: numbering removed
 
     def _new_page(self) -> None:
         self.page += 1
@@ -162,22 +182,39 @@ def _text_before_break(element: Any) -> bool:
     return False
 
 
-def _numbering(paragraph: Any) -> tuple[str | None, int]:
-    """(numId, level) from the paragraph's own numbering, else from its style (or the styles it is based on)."""
-    p_pr = paragraph._p.pPr
-    num_pr = p_pr.numPr if p_pr is not None else None
-    style = paragraph.style
-    while num_pr is None and style is not None:
-        style_ppr = style.element.pPr
-        num_pr = style_ppr.numPr if style_ppr is not None else None
-        style = style.base_style
-    if num_pr is None or num_pr.numId is None:
-        return None, 0
-    num_id = str(num_pr.numId.val)
-    if num_id == "0":  # numbering explicitly removed
-        return None, 0
-    level = int(num_pr.ilvl.val) if num_pr.ilvl is not None else 0
-    return num_id, level
+@dataclass(frozen=True, slots=True)
+class _Style:
+    name: str
+    based_on: str
+    num_id: str | None
+    level: int
+    default: bool
+
+
+def _num_pr(num_pr: Any) -> tuple[str | None, int]:
+    num = num_pr.find(f"{W}numId")
+    lvl = num_pr.find(f"{W}ilvl")
+    level = lvl.get(f"{W}val", "0") if lvl is not None else "0"
+    return (num.get(f"{W}val") if num is not None else None), int(level) if level.isdigit() else 0
+
+
+def _style_table(document: Any) -> dict[str, _Style]:
+    """Paragraph styles by id, read once (python-docx looks a style up by XPath on every access)."""
+    from docx.styles import BabelFish  # python-docx's own names: "heading 1" → "Heading 1"
+
+    table: dict[str, _Style] = {}
+    for node in document.styles.element.findall(f"{W}style"):
+        if node.get(f"{W}type", "paragraph") != "paragraph":
+            continue
+        name_node, based = node.find(f"{W}name"), node.find(f"{W}basedOn")
+        num_pr = node.find(f"{W}pPr/{W}numPr")
+        num_id, level = _num_pr(num_pr) if num_pr is not None else (None, 0)
+        raw_name = name_node.get(f"{W}val", "") if name_node is not None else ""
+        table[node.get(f"{W}styleId", "")] = _Style(
+            name=BabelFish.internal2ui(raw_name), based_on=based.get(f"{W}val", "") if based is not None else "",
+            num_id=num_id, level=level, default=node.get(f"{W}default") in ("1", "true"),
+        )
+    return table
 
 
 def _numbering_formats(document: Any) -> dict[tuple[str, int], str]:
