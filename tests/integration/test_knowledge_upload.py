@@ -158,7 +158,8 @@ async def test_an_admin_adds_a_sent_pdf_with_metadata_from_the_card_and_answers_
     await full_bot.post(activity(connector.url, aad=ALEX, text="What is the rule for the rope swing anchor bolts?"))
     assert "Rope Swing Closure" not in json.dumps(connector.messages()[-1])
 
-    status, body = await full_bot.post(_press(connector, add, inputs | {"kind": "safety", "grade_band": "6-12", "version": "3.1"}))
+    good = inputs | {"kind": "safety", "grade_band": "6-12", "version": "3.1"}
+    status, body = await full_bot.post(_press(connector, add, good))
     assert status == 200 and "Added “Rope Swing Closure” (version 3.1)" in json.dumps(body, ensure_ascii=False)
     await full_bot.post(activity(connector.url, aad=ALEX, text="What is the rule for the rope swing anchor bolts?"))
     answer = connector.messages()[-1]
