@@ -283,7 +283,8 @@ ROLE_HELP = {
         "- **alerts today**, **alerts status**, **alerts on** / **alerts off** — safety alerts\n"
         "- **access history Jamie Ortiz** — who opened a student's records\n"
         "- **delete student S109001** — remove a student's records (asks to confirm)\n"
-        "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "
+        "- send a **PDF, Word or markdown file** — add a protocol, policy or curriculum document; "
+        "**uploaded documents**, "
         "**remove document** and its id"
     ),
     Role.nurse: ("\n\nAs the school nurse you can also use **alerts today**, **alerts status**, **alerts on** / "

@@ -18,8 +18,9 @@ class SearchKnowledgeArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(min_length=1, max_length=500, description="What to look up, in the user's words")
-    kind: Literal["safety", "curriculum"] | None = Field(
-        default=None, description="safety for protocols and emergencies, curriculum for teaching; null if unsure"
+    kind: Literal["safety", "curriculum", "policy"] | None = Field(
+        default=None, description="safety for protocols and emergencies, curriculum for teaching, policy for district "
+        "policies and procedures; null if unsure"
     )
 
 

@@ -81,7 +81,7 @@ class KnowledgeDocument(IdMixin, Base):
     __tablename__ = "knowledge_documents"
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # safety | curriculum
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # safety | curriculum | policy
     audience: Mapped[str] = mapped_column(String(40))
     grade_band: Mapped[str] = mapped_column(String(20))
     version: Mapped[str] = mapped_column(String(20))

@@ -1,4 +1,4 @@
-"""An admin sends a markdown file in a 1:1 chat, through the real app: a Teams file-download attachment is fetched
+"""An admin sends a markdown or PDF file in a 1:1 chat, through the real app: a Teams file-download attachment is fetched
 from a file server on loopback (standing in for SharePoint's pre-authorised link), previewed on a card, added with
 the card's button, and then answers a question with a citation. Teachers are refused before any download; links to
 other hosts and redirects are not followed."""
