@@ -56,8 +56,8 @@ def test_an_admin_adds_a_protocol_from_a_file_and_a_teacher_gets_it_cited(
             {"sendFile": {"name": "Rope Swing Closure.pdf", "url": file_url}},
             {"waitForCard": {"contains": "Add to the knowledge base?", "new": True}},
             {"waitForCard": {"contains": "Status, Who to Ask"}},  # the sections it read from the PDF's bookmarks
-            {"fill": {"label": "Kind", "value": "safety"}},
-            {"fill": {"label": "Audience", "value": "pe-teachers"}},
+            {"fill": {"label": "Kind", "value": "Safety protocol"}},
+            {"fill": {"label": "Audience", "value": "PE teachers"}},
             {"screenshot": str(tmp_path / "preview.png")},
             {"click": "Add to knowledge base"},
             {"waitForCard": {"contains": "Added to the knowledge base", "timeoutMs": 30000}},
