@@ -156,7 +156,9 @@ class KnowledgeUploads:
         await self.check_allowed(actor, via=via)
         async with self._sessions() as session:
             upload, _ = await self._own_upload(session, actor, upload_id, lock=False)
-            parsed = ParsedFile.from_json(upload.parsed or {})
+            if upload.parsed is None:
+                raise InvalidInput("That preview has expired. Send the file again to add it.")
+            parsed = ParsedFile.from_json(upload.parsed)
             existing = await store.document_source(session, upload.slug)
         shown = guess(parsed, today=date.today(), reviewer=actor.display_name) | (values or {})
         return UploadPreview(
@@ -179,9 +181,9 @@ class KnowledgeUploads:
             if upload.status != "pending":
                 return AddedDocument(upload.title or upload.file_name, upload.slug, upload.version or "", 0,
                                      already_added=True)
-            if expired:
+            if expired or upload.parsed is None:  # None: previewed by a release that kept only markdown text
                 raise InvalidInput("That preview has expired. Send the file again to add it.")
-            parsed = ParsedFile.from_json(upload.parsed or {})
+            parsed = ParsedFile.from_json(upload.parsed)
             fields = guess(parsed, today=date.today(), reviewer=actor.display_name)
             if values is not None:
                 fields |= {k: _card_text(values.get(k)) for k in CARD_FIELDS if k in values}
