@@ -1,6 +1,7 @@
-"""An admin sends a markdown or PDF file in a 1:1 chat, through the real app: a Teams file-download attachment is fetched
-from a file server on loopback (standing in for SharePoint's pre-authorised link), previewed on a card, added with
-the card's button, and then answers a question with a citation. Teachers are refused before any download; links to
+"""An admin sends a markdown or PDF file in a 1:1 chat, through the real app: a Teams file-download attachment is
+fetched from a file server on loopback (standing in for SharePoint's pre-authorised link), previewed on a card, added
+with the card's button (with the card's metadata, errors per field), and then answers a question with a citation (a
+PDF's with its page and a signed link to the file). Teachers are refused before any download; links to
 other hosts and redirects are not followed."""
 
 from __future__ import annotations
