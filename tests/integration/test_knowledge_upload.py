@@ -14,11 +14,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from sqlalchemy import text
 
 from bench.documents import render_pdf
+from domain.db import make_engine
 from tests.fakes.activities import ALEX, MEGAN, activity
 from tests.fakes.connector import FakeConnector
 from tests.integration.conftest import BotClient
+from tests.knowledge.made_files import pdf_image_only
 from tests.knowledge.test_uploads import markdown
 
 FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
@@ -38,6 +41,8 @@ class FileServer:
 
     async def _file(self, request: web.Request) -> web.Response:
         self.requests.append(request.path)
+        if request.path.endswith("scan.pdf"):
+            return web.Response(body=pdf_image_only(), content_type="application/pdf")
         if request.path.endswith(".pdf"):
             return web.Response(body=ROPE_PDF, content_type="application/pdf")
         return web.Response(body=markdown(), content_type="text/markdown")
@@ -174,3 +179,19 @@ async def test_an_admin_adds_a_sent_pdf_with_metadata_from_the_card_and_answers_
         assert await response.read() == ROPE_PDF
     async with aiohttp.ClientSession() as http, http.get(str(full_bot.server.make_url(path + "x"))) as response:
         assert response.status == 404
+
+
+async def test_a_scanned_pdf_is_refused_with_the_reason_and_nothing_is_kept(
+    bot: BotClient, connector: FakeConnector, files: FileServer, demo_db_url: str
+) -> None:
+    await bot.post(_file_message(connector, files.url("/files/scan.pdf"), aad=MEGAN, name="Scanned Policy.pdf"))
+    said = connector.messages()[-1]
+    assert "Scanned Policy.pdf: no text layer: OCR is not supported" in said["text"] and not said.get("attachments")
+    assert files.requests == ["/files/scan.pdf"]
+    engine = make_engine(demo_db_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT count(*) FROM knowledge_uploads"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert kept == 0
