@@ -191,7 +191,7 @@ async def test_a_scanned_pdf_is_refused_with_the_reason_and_nothing_is_kept(
     engine = make_engine(demo_db_url, pool_size=1)
     try:
         async with engine.connect() as conn:
-            kept = (await conn.execute(text("SELECT count(*) FROM knowledge_uploads"))).scalar_one()
+            kept = int((await conn.execute(text("SELECT count(*) FROM knowledge_uploads"))).scalar_one())
     finally:
         await engine.dispose()
     assert kept == 0
