@@ -132,3 +132,15 @@ def test_the_bundled_corpus_as_pdf_or_word_gives_the_same_sections_and_labelled_
                   "reviewed_by": markdown.reviewed_by, "reviewed_on": markdown.reviewed_on.isoformat()}
         ids |= {c.id for c in chunk_document(document_from_parsed(parsed, markdown.slug, fields, "h"))}
     assert labelled <= ids
+
+
+def test_plain_text_and_markdown_without_front_matter_are_read_into_sections() -> None:
+    text = ("Field Trip Policy\n\nPermission\nEvery trip needs a signed form from a guardian.\n\n"
+            "Supervision:\nOne adult for every ten students.\n- Count heads at every stop.\n")
+    parsed = parse_file("trips.txt", text.encode())
+    assert (parsed.format, parsed.title, parsed.pages) == ("text", "Field Trip Policy", None)
+    assert [(s.heading, s.text.splitlines()[0]) for s in parsed.sections] == [
+        ("Permission", "Every trip needs a signed form from a guardian."),
+        ("Supervision", "One adult for every ten students.")]
+    md = parse_file("trips.md", b"# Field Trips\n\nIntro line.\n\n## Permission\nSigned forms.\n")
+    assert (md.title, [s.heading for s in md.sections], md.fields) == ("Field Trips", ["Overview", "Permission"], {})
