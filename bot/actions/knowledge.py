@@ -1,6 +1,6 @@
-"""Buttons of the knowledge cards: the upload preview's Add / Cancel (card built in ``bot.knowledge_upload``; they
-name only the pending upload's id, and the service checks the caller owns it) and the removal confirmation's
-Remove / Keep (``bot.knowledge_commands``)."""
+"""Buttons of the knowledge cards: the upload preview's Add / Cancel (card built in
+``bot.commands.knowledge_upload``; they name only the pending upload's id, and the service checks the caller owns it) and the removal confirmation's
+Remove / Keep (``bot.commands.knowledge``)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ async def add_document(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     try:
         added = await uploads.add(deps.actor, upload_id, values or None, via=VIA)
     except InvalidMetadata as exc:  # the same card again, with the admin's values and an error under each bad field
-        from bot.knowledge_upload import preview_card
+        from bot.commands.knowledge_upload import preview_card
 
         shown = {k: str(v) for k, v in values.items() if isinstance(v, str | int)}
         try:

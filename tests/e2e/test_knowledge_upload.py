@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bench.documents import render_pdf
-from scripts.playground import Playground
-from tests.e2e.playground import drive
+from devtools.playground import Playground
+from tests.support.playground_driver import drive
 
 DOCUMENT = render_pdf("Rope Swing Closure", [
     ("Status", "Pool rope swings are closed until the anchor bolts are re-tested by the district's contractor."),

@@ -17,12 +17,12 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 
 from bench.documents import render_pdf
+from devtools.fakes.activities import ALEX, MEGAN, activity
+from devtools.fakes.connector import FakeConnector
 from domain.db import make_engine
-from tests.fakes.activities import ALEX, MEGAN, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient
-from tests.knowledge.made_files import pdf_image_only
-from tests.knowledge.test_uploads import markdown
+from tests.support.app_client import BotClient
+from tests.support.documents import pdf_image_only
+from tests.support.knowledge import markdown
 
 FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
 ROPE_PDF = render_pdf("Rope Swing Closure", [

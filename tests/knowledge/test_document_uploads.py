@@ -12,9 +12,9 @@ from domain.errors import InvalidInput
 from domain.models import KnowledgeChunk, KnowledgeDocument, KnowledgeUpload
 from knowledge.files import FileLinks, KnowledgeFiles
 from knowledge.uploads import InvalidMetadata, KnowledgeUploads
-from tests.knowledge import made_files
-from tests.knowledge.conftest import CountingEmbedder
 from tests.knowledge.test_uploads import VIA, people  # noqa: F401  (fixture)
+from tests.support import documents as made_files
+from tests.support.knowledge import CountingEmbedder
 
 CARD = {"title": "Concussion Protocol", "kind": "safety", "audience": "pe-teachers", "grade_band": "6-8",
         "version": "2.0", "reviewed_by": "District Nurse", "reviewed_on": "2026-11-01"}

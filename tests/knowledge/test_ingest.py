@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from knowledge.ingest import ingest
 from knowledge.store import hnsw_index_name
-from tests.knowledge.conftest import CountingEmbedder
+from tests.support.knowledge import CountingEmbedder
 
 
 async def _rows(sessions, sql: str, **params):  # type: ignore[no-untyped-def]
@@ -132,7 +132,7 @@ async def test_corpus_lexeme_frequencies_are_recomputed_at_ingest(sessions, smal
 async def test_a_folder_of_pdf_word_and_text_files_is_ingested_with_pages_and_a_bad_file_changes_nothing(
     sessions, tmp_path: Path, counting
 ) -> None:
-    from tests.knowledge import made_files
+    from tests.support import documents as made_files
 
     folder = tmp_path / "district"
     folder.mkdir()

@@ -11,7 +11,7 @@ from knowledge.metadata import guess
 from knowledge.parsed import DocumentError
 from knowledge.parsers import Limits, parse_file
 from knowledge.parsers.isolated import parse_isolated, parse_isolated_sync
-from tests.knowledge import made_files
+from tests.support import documents as made_files
 
 META = {"title": "Concussion Protocol", "kind": "safety", "audience": "all-staff", "grade_band": "K-12",
         "version": "1.0", "reviewed_by": "Risk Office", "reviewed_on": "2026-11-30"}
