@@ -51,6 +51,7 @@ from domain.calendar.factory import build_event_service
 from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
+from domain.emergencies import EmergencyService
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
@@ -204,6 +205,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 uploads=KnowledgeUploads(sessions, embedder, limits=limits,
                                          parse_timeout_s=settings.knowledge_parse_timeout_s),
                 files=files,
+                emergencies=EmergencyService(sessions, waker=waker,
+                                             escalate_after=timedelta(minutes=settings.emergency_escalation_minutes)),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

@@ -28,6 +28,7 @@ from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.alerts import AlertService
 from domain.calendar.proposals import EventProposer
+from domain.emergencies import EmergencyService
 from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
@@ -64,6 +65,7 @@ class Services:
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
     files: KnowledgeFiles | None = None  # signed links to uploaded documents' original files
+    emergencies: EmergencyService | None = None
 
 
 @dataclass(frozen=True, slots=True)
