@@ -35,11 +35,13 @@ from bot.routes import (
     BOT,
     ENGINE,
     EVENTS,
+    KNOWLEDGE_FILES,
     LIMITER,
     LINK_HOSTS,
     MEMORY_ENGINE,
     POLICY,
     SETTINGS,
+    document_routes,
     ics_routes,
     routes,
 )
@@ -69,9 +71,11 @@ from domain.students import StudentService
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
+from knowledge.files import build_knowledge_files
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.lesson_planning import LessonPlanner
 from knowledge.lesson_writers import OpenAILessonWriter
+from knowledge.parsers import Limits
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
 from tools.base import Services
@@ -137,6 +141,7 @@ def create_app(
     app.cleanup_ctx.append(graph_sync_ctx)  # the roster from Graph on a schedule, when configured
     app.add_routes(routes)
     app.add_routes(ics_routes)
+    app.add_routes(document_routes)
     return app
 
 
@@ -170,6 +175,9 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         waker = RedisWaker(redis) if redis is not None else None
         escalate = timedelta(minutes=settings.alert_escalation_minutes)
         app[EVENTS] = events
+        files = app[KNOWLEDGE_FILES] = build_knowledge_files(settings, sessions)
+        limits = Limits(max_bytes=settings.knowledge_upload_max_mb * 1024 * 1024,
+                        max_pages=settings.knowledge_upload_max_pages)
         warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
@@ -203,7 +211,9 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 event_proposals=EventProposer(events, students),
                 lesson_planner=LessonPlanner(retriever, lesson_writer, lessons),
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
-                uploads=KnowledgeUploads(sessions, embedder),
+                uploads=KnowledgeUploads(sessions, embedder, limits=limits,
+                                         parse_timeout_s=settings.knowledge_parse_timeout_s),
+                files=files,
                 emergencies=EmergencyService(sessions, waker=waker,
                                              escalate_after=timedelta(minutes=settings.emergency_escalation_minutes)),
                 attendance=AttendanceService(sessions),
@@ -220,7 +230,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             max_message_chars=settings.max_message_chars,
             informative_after_s=settings.informative_after_s,
             clock=clock,
-            file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts),
+            file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts), max_bytes=limits.max_bytes,
                                      allow_loopback_http=settings.faraday_dev_insecure),
             app_id=settings.microsoft_app_id,
             card_secret=card_owner_secret(settings),

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         description="Hosts an admin's uploaded document may be downloaded from (Teams' pre-authorised OneDrive/"
         "SharePoint links); loopback is added in dev mode",
     )
+    knowledge_upload_max_mb: int = Field(default=20, ge=1, le=200,
+                                         description="Largest PDF or Word file an admin may add (markdown/text: 2 MB)")
+    knowledge_upload_max_pages: int = Field(default=500, ge=1, le=5000, description="Most pages a document may have")
+    knowledge_parse_timeout_s: float = Field(default=60.0, gt=0.0, le=600.0,
+                                             description="A file's parser (a child process) is stopped after this")
+    knowledge_link_ttl_hours: int = Field(default=24, ge=1, le=24 * 30,
+                                          description="How long a citation's link to the original file works")
 
     # --- School defaults -----------------------------------------------------------------------
     default_time_zone: str = "America/Chicago"

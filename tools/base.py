@@ -43,6 +43,7 @@ from domain.roster.service import RosterStatus
 from domain.roster.uploads import RosterUploads
 from domain.students import StudentService
 from domain.widgets import WidgetService
+from knowledge.files import KnowledgeFiles
 from knowledge.lesson_builder import LessonWriter
 from knowledge.lesson_planning import LessonPlanner
 from knowledge.retriever import Retriever
@@ -70,6 +71,7 @@ class Services:
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
+    files: KnowledgeFiles | None = None  # signed links to uploaded documents' original files
     emergencies: EmergencyService | None = None
     attendance: AttendanceService | None = None
     fitness: FitnessService | None = None
@@ -87,6 +89,14 @@ class Citation:
     section: str
     snippet: str
     url: str | None = None
+    pages: tuple[int, int] | None = None  # (first, last) page of the cited text; None for formats without pages
+
+    @property
+    def reference(self) -> str:
+        """"Concussion Protocol, §Return to Play, p. 4"."""
+        from knowledge.retriever import cite_label
+
+        return cite_label(self.title, self.section, self.pages)
 
 
 @dataclass(slots=True)

@@ -16,8 +16,9 @@ ROLE_HELP = {
         "**emergency status**, **all clear** — account for every student\n"
         "- **access history Jamie Ortiz** — who opened a student's records\n"
         "- **delete student S109001** — remove a student's records (asks to confirm)\n"
-        "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "
-        "**remove document** and its id\n"
+        "- send a **PDF, Word or markdown file** — add a protocol, policy or curriculum document; "
+        "**uploaded documents**, **remove document** and its id
+"
         "- **set role Jordan Okafor nurse** — a role the roster files don't carry (nurse, coach, admin); "
         "**roster status** — the last roster import; send the roster **.zip** — preview, then apply"
     ),

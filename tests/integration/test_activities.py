@@ -148,7 +148,7 @@ async def test_help_lists_what_faraday_can_do_with_the_commands_of_the_callers_r
     teacher, admin, nurse = _texts(connector)
     assert all("show me Jamie" in t for t in (teacher, admin, nurse))
     assert "alerts" not in teacher and "uploaded documents" not in teacher
-    assert "access history" in admin and "uploaded documents" in admin and "markdown file" in admin
+    assert "access history" in admin and "uploaded documents" in admin and "PDF, Word or markdown file" in admin
     assert "alerts today" in nurse and "uploaded documents" not in nurse and "access history" not in nurse
 
 

@@ -23,6 +23,7 @@ from bot.cards.student_choice import student_choice_card
 from bot.cards.student_incidents import student_incidents_card
 from bot.cards.student_profile import student_profile_card
 from bot.cards.widgets import widget_card
+from bot.commands.knowledge_upload import preview_card
 from domain.alerts.types import AlertView
 from domain.calendar.backend import Busy
 from domain.calendar.records import EventChoices, EventProposal, SavedEvent
@@ -44,6 +45,8 @@ from domain.records.fitness import FitnessSheet, SavedFitness
 from domain.records.skills import SkillSheet
 from domain.students import EmergencyContact, StudentLookup, StudentProfile, StudentSummary
 from domain.widgets import ChartData, Metric, Period, Series, TableData, WidgetResult
+from knowledge.parsed import ParsedFile, Section
+from knowledge.uploads import UploadPreview
 
 TZ = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=TZ)
@@ -130,6 +133,15 @@ def _widget(**overrides: Any) -> WidgetResult:
     }
     values.update(overrides)
     return WidgetResult(**values)
+
+
+def _document_preview(errors: dict[str, str] | None = None, replaces: str | None = None) -> UploadPreview:
+    parsed = ParsedFile("pdf", TRICKY, (Section("Recognition", "Watch for headache.", ((0, 1),)),
+                                        Section("Return to Play", "Stage | Activity\n1 | Rest", ((0, 3),))), pages=3)
+    values = {"title": TRICKY, "kind": "safety", "audience": "coaches", "grade_band": "6 to 8", "version": "2.0",
+              "reviewed_by": "Megan Bowen", "reviewed_on": "2026-11-30"}
+    return UploadPreview(7, "Concussion Protocol.pdf", parsed, values, ["Recognition", "Return to Play"], replaces,
+                         "concussion-protocol", errors or {})
 
 
 def _emergency(*, closed: bool = False) -> Header:
@@ -230,6 +242,9 @@ def all_cards() -> dict[str, dict[str, Any]]:
             Busy(TRICKY, NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1))]),
         "event list (empty)": event_list_card("today", []),
         "forms menu": forms_menu_card(["incident", "lesson", "event"]),
+        "document preview (PDF)": preview_card(_document_preview()),
+        "document preview (errors, replacing)": preview_card(_document_preview(
+            errors={"grade_band": "Grade band must look like K-12.", "kind": "Required."}, replaces="1.0")),
         "alert": alert_card(_alert()),
         "alert (acknowledged)": alert_card(_alert(acknowledged_by="Megan Bowen", acknowledged_at=NOW,
                                                   escalated_to=("Principal",))),
