@@ -110,11 +110,16 @@ class UploadsAccess(Protocol):
     def uploads(self) -> KnowledgeUploads | None: ...
 
 
+class EmergenciesAccess(Protocol):
+    @property
+    def emergencies(self) -> EmergencyService | None: ...
+
+
 class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):
     """The admin commands: find a student, their access history, delete their records."""
 
 
-class CommandAccess(AlertsAccess, AdminAccess, UploadsAccess, Protocol):
+class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, Protocol):
     """Everything the text commands read (``bot.commands.text_command``)."""
 
 

@@ -33,7 +33,7 @@ async def search_knowledge(args: SearchKnowledgeArgs, deps: ToolDeps) -> ToolRes
     hits = await deps.services.knowledge.search(args.query.strip(), kind=args.kind, k=MAX_PASSAGES)
     if not hits:
         return ToolResult(for_model={"status": "no_source", "message": NO_SOURCE})
-    files = getattr(deps.services, "files", None)  # None where documents have no stored originals
+    files = deps.services.files  # None where documents have no stored originals
     links = await files.links_for(deps.actor, [h.slug for h in hits if h.slug]) if files is not None else {}
     citations = [Citation(chunk_id=hit.chunk_id, title=hit.title, section=hit.section, snippet=hit.snippet,
                           url=links.get(hit.slug), pages=hit.pages)

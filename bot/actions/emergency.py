@@ -73,8 +73,8 @@ def _said(answer: Answer, missing: int, injured: int) -> str:
 
 
 def _service(deps: ToolDeps) -> EmergencyService:
-    service = getattr(deps.services, "emergencies", None)
-    if not isinstance(service, EmergencyService):
+    service = deps.services.emergencies
+    if service is None:
         raise InvalidInput("Emergency accountability isn't set up on this Faraday yet.")
     return service
 

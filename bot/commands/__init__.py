@@ -10,7 +10,6 @@ both taken by the handler before any text. A command's card buttons are verbs in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.actions.outcome import CardOutcome
 from bot.commands.admin import admin_command

@@ -6,7 +6,6 @@ None means the text is not one of these. Authorization is the service's (admins 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from bot.cards.elements import escape
 from domain.actor import Actor
@@ -14,6 +13,7 @@ from domain.emergencies.service import EmergencyService
 from domain.emergencies.types import KINDS, RollUp
 from domain.errors import DomainError
 from domain.models import Role
+from tools.base import EmergenciesAccess
 
 VIA = "command:emergency"
 _KIND = r"(evacuation|lockdown|severe[ -]weather)"
@@ -30,14 +30,14 @@ HELP = ("Emergency commands (administrators): **emergency evacuation**, **emerge
         "**emergency status**.")
 
 
-async def emergency_command(text: str, actor: Actor, services: Any) -> str | None:
+async def emergency_command(text: str, actor: Actor, services: EmergenciesAccess) -> str | None:
     said = " ".join(text.lower().split())
     real, drill = _REAL.match(said), _DRILL.match(said)
     clear, status = _CLEAR.match(said), _STATUS.match(said)
     if not (real or drill or clear or status):
         return None
-    service = getattr(services, "emergencies", None)
-    if not isinstance(service, EmergencyService):
+    service = services.emergencies
+    if service is None:
         return NOT_SET_UP
     try:
         if real or drill:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 from bot.commands.emergency import NOT_ADMIN, emergency_command
+from domain.emergencies import EmergencyService
 from domain.seed.facts import DEMO
 from tests.support.emergencies import School
 
 
+@dataclass(frozen=True)
+class EmergenciesOnly:
+    """What the emergency commands read (``tools.base.EmergenciesAccess``)."""
+
+    emergencies: EmergencyService | None
+
+
 async def test_other_text_is_left_to_the_agent(school: School) -> None:
-    services = SimpleNamespace(emergencies=school.service())
+    services = EmergenciesOnly(school.service())
     megan = await school.actor(DEMO.megan.email)
     for said in ("what is the evacuation protocol?", "lockdown procedures for the gym", "all clear for soccer?",
                  "emergency contact for Jamie Ortiz"):
@@ -19,7 +27,7 @@ async def test_other_text_is_left_to_the_agent(school: School) -> None:
 
 
 async def test_a_teacher_is_refused_and_nothing_starts(school: School) -> None:
-    services = SimpleNamespace(emergencies=school.service())
+    services = EmergenciesOnly(school.service())
     alex = await school.actor(DEMO.alex.email)
     assert "Only your school's administrators" in (await emergency_command("emergency lockdown", alex, services) or "")
     assert await emergency_command("emergency status", alex, services) == NOT_ADMIN
@@ -28,7 +36,7 @@ async def test_a_teacher_is_refused_and_nothing_starts(school: School) -> None:
 
 
 async def test_drill_status_resend_and_all_clear(school: School) -> None:
-    services = SimpleNamespace(emergencies=school.service())
+    services = EmergenciesOnly(school.service())
     megan = await school.actor(DEMO.megan.email)
     started = await emergency_command("Evacuation drill for period 3", megan, services) or ""
     assert started.startswith("**Evacuation drill for period 3** started: 3 class(es)")

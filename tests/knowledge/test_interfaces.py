@@ -53,7 +53,7 @@ class FakeKnowledge:
 def _deps(knowledge: Any) -> Any:
     from tools.base import CitationBook
 
-    return SimpleNamespace(services=SimpleNamespace(knowledge=knowledge), actor=None, now=None,
+    return SimpleNamespace(services=SimpleNamespace(knowledge=knowledge, files=None), actor=None, now=None,
                            citations=CitationBook())
 
 
