@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from knowledge.documents import Document, content_hash, slugify
+from knowledge.section_roles import role_of
 
 MAX_WORDS = 200
 PASSAGE_SENTENCES = 2
@@ -29,6 +30,7 @@ class Chunk:
     section: str
     content: str  # what is embedded and indexed (with the title prefix unless disabled)
     content_hash: str
+    role: str = "other"  # knowledge.section_roles: steps | criteria | roles | background | other
 
 
 def _words(text: str) -> int:
@@ -59,11 +61,12 @@ def chunk_document(document: Document, *, title_prefix: bool = True) -> list[Chu
     for heading, text in sections(document):
         parts = _long.split_text(text) if _words(text) > MAX_WORDS else [text]
         base = f"{document.slug}#{slugify(heading)}"
+        role = role_of(heading, text)
         for part in parts:
             seen[base] += 1
             chunk_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
             content = f"{document.title}{DASH}{heading}\n{part}" if title_prefix else part
-            chunks.append(Chunk(chunk_id, len(chunks), heading, content, content_hash(content)))
+            chunks.append(Chunk(chunk_id, len(chunks), heading, content, content_hash(content), role))
     return chunks
 
 

@@ -119,7 +119,7 @@ async def ingest_document(
             chunk.content_hash, embedder.name, embedder.dim
         ):
             report.chunks_unchanged += 1
-            if (old.ordinal, old.section) != (chunk.ordinal, chunk.section):
+            if (old.ordinal, old.section, old.role) != (chunk.ordinal, chunk.section, chunk.role):
                 moved.append(chunk)
         else:
             fresh.append(chunk)

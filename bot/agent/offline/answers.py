@@ -79,13 +79,22 @@ def generic_answer(result: dict[str, Any]) -> str:
 
 
 def knowledge_answer(result: dict[str, Any]) -> str:
-    """Extractive: the most relevant sentences of the best passage, cited; other passages listed as sources."""
+    """Extractive. A situation: the steps as numbered in the document, when to call 911, whom to notify, each cited,
+    background as "See also". A question: the most relevant sentences of the best passage. Nothing found: say plainly
+    that the district's documents don't cover it, naming a close document only as related."""
     if "error" in result:
         return f"I couldn't search the district documents: {result['error']}"
+    if result.get("status") != "found":
+        topic = result.get("topic")
+        text = f"The district's documents don't cover {topic}." if topic else "The district's documents don't cover that."
+        if result.get("related"):
+            text += f" Related: {result['related']}."
+        return text + " I won't guess: please ask the school nurse or an administrator."
+    if "answer" in result:
+        return _action_answer(result["answer"], result.get("see_also") or [])
     passages = result.get("passages") or []
-    if result.get("status") != "found" or not passages:
-        return ("I couldn't find a district document that covers that, so I won't guess. Please ask the school "
-                "nurse or an administrator.")
+    if not passages:
+        return "The district's documents don't cover that. I won't guess: please ask the school nurse or an administrator."
     best = passages[0]
     sentences = _key_sentences(best.get("text", ""), result.get("query", ""))
     text = f"From **{best['title']} — {best['section']}** {best['cite']}: {sentences}"
@@ -93,6 +102,33 @@ def knowledge_answer(result: dict[str, Any]) -> str:
     if others:
         text += "\n\nSee also: " + "; ".join(others) + "."
     return text
+
+
+def _action_answer(answer: dict[str, Any], see_also: list[dict[str, Any]]) -> str:
+    steps = answer.get("steps") or []
+    parts = []
+    for i, step in enumerate(steps):
+        head = f"**{step['title']}** {step['cite']}" if i == 0 else ""
+        parts.append(f"{head}\n**{step['section']}**\n{step['text'].strip()}".strip())
+    if answer.get("call_911"):
+        c = answer["call_911"]
+        parts.append(f"**{c['section']}** {c['cite']}: {_one_paragraph(c['text'])}")
+    if answer.get("notify"):
+        n = answer["notify"]
+        parts.append(f"**{n['section']}** {n['cite']}: {_first_sentences(n['text'], 2)}")
+    if see_also:
+        parts.append("See also: " + "; ".join(f"{s['title']} — {s['section']} {s['cite']}" for s in see_also) + ".")
+    return "\n\n".join(parts)
+
+
+def _one_paragraph(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _first_sentences(text: str, n: int) -> str:
+    flat = " ".join(re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line) for line in text.splitlines())
+    sentences = re.split(r"(?<=[.!?])\s+", flat.strip())
+    return " ".join(sentences[:n])
 
 
 def _key_sentences(text: str, query: str, limit: int = 3) -> str:
