@@ -52,14 +52,14 @@ async def search_knowledge(args: SearchKnowledgeArgs, deps: ToolDeps) -> ToolRes
             },
             citations=citations,
         )
-    answer: dict[str, Any] = {"steps": [_passage(hit, labels) for hit in found.lead]}
+    passages = [_passage(hit, labels, "steps") for hit in found.lead]
     if found.criteria is not None:
-        answer["call_911"] = _passage(found.criteria, labels)
+        passages.append(_passage(found.criteria, labels, "call_911"))
     if found.notify is not None:
-        answer["notify"] = _passage(found.notify, labels)
+        passages.append(_passage(found.notify, labels, "notify"))
     return ToolResult(
         for_model={
-            "status": "found", "query": args.query, "instructions": ACTION_INSTRUCTIONS, "answer": answer,
+            "status": "found", "query": args.query, "instructions": ACTION_INSTRUCTIONS, "passages": passages,
             "see_also": [{"cite": labels[h.section_id], "title": h.title, "section": h.section} for h in found.see_also],
         },
         citations=citations,
@@ -70,8 +70,11 @@ def _citation(hit: Hit) -> Citation:
     return Citation(chunk_id=hit.chunk_id, title=hit.title, section=hit.section, snippet=hit.snippet)
 
 
-def _passage(hit: Hit, labels: dict[str, str]) -> dict[str, str]:
-    return {"cite": labels[hit.section_id], "title": hit.title, "section": hit.section, "text": hit.text or hit.snippet}
+def _passage(hit: Hit, labels: dict[str, str], role: str | None = None) -> dict[str, str]:
+    out = {"cite": labels[hit.section_id], "title": hit.title, "section": hit.section, "text": hit.text or hit.snippet}
+    if role:
+        out["role"] = role
+    return out
 
 
 def _no_source(found: ProtocolAnswer) -> dict[str, Any]:

@@ -90,9 +90,9 @@ def knowledge_answer(result: dict[str, Any]) -> str:
         if result.get("related"):
             text += f" Related: {result['related']}."
         return text + " I won't guess: please ask the school nurse or an administrator."
-    if "answer" in result:
-        return _action_answer(result["answer"], result.get("see_also") or [])
     passages = result.get("passages") or []
+    if any("role" in p for p in passages):
+        return _action_answer(passages, result.get("see_also") or [])
     if not passages:
         return "The district's documents don't cover that. I won't guess: please ask the school nurse or an administrator."
     best = passages[0]
@@ -104,17 +104,14 @@ def knowledge_answer(result: dict[str, Any]) -> str:
     return text
 
 
-def _action_answer(answer: dict[str, Any], see_also: list[dict[str, Any]]) -> str:
-    steps = answer.get("steps") or []
+def _action_answer(passages: list[dict[str, Any]], see_also: list[dict[str, Any]]) -> str:
     parts = []
-    for i, step in enumerate(steps):
-        head = f"**{step['title']}** {step['cite']}" if i == 0 else ""
-        parts.append(f"{head}\n**{step['section']}**\n{step['text'].strip()}".strip())
-    if answer.get("call_911"):
-        c = answer["call_911"]
+    for i, step in enumerate(p for p in passages if p.get("role") == "steps"):
+        head = f"**{step['title']}**\n" if i == 0 else ""
+        parts.append(f"{head}**{step['section']}** {step['cite']}\n{step['text'].strip()}")
+    for c in (p for p in passages if p.get("role") == "call_911"):
         parts.append(f"**{c['section']}** {c['cite']}: {_one_paragraph(c['text'])}")
-    if answer.get("notify"):
-        n = answer["notify"]
+    for n in (p for p in passages if p.get("role") == "notify"):
         parts.append(f"**{n['section']}** {n['cite']}: {_first_sentences(n['text'], 2)}")
     if see_also:
         parts.append("See also: " + "; ".join(f"{s['title']} — {s['section']} {s['cite']}" for s in see_also) + ".")

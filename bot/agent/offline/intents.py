@@ -111,8 +111,17 @@ class Situation:
         if self._value is None:
             from bot.agent.offline import situations
 
+            if self.vector is None:
+                self.vector = situations.embed(self.text)
             self._value = situations.is_situation(self.text, self.vector)
         return self._value
+
+    def maybe(self) -> bool:
+        """A looser reading, for messages no rule understood."""
+        from bot.agent.offline import situations
+
+        self()
+        return situations.might_be_situation(self.text, self.vector)
 
 
 def classify(text: str, names: list[NameParts], now: datetime, vector: Any | None = None) -> Intent:
@@ -175,6 +184,8 @@ def _split(text: str, names: list[NameParts], now: datetime) -> list[Intent]:
         b = _classify(right, names, now, Situation(right))
         if a.name in NO_TOOL or b.name in NO_TOOL:
             continue
+        if any(i.arguments.get("situation") for i in (a, b)):  # a situation is one request: see _with_protocol
+            continue
         if a.name == b.name and (a.name != "run_widget" or a.arguments.get("widget") == b.arguments.get("widget")):
             continue
         return [a, b]
@@ -205,9 +216,10 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         return _schedule(text, keyed, now)
     if LESSON.search(keyed) and not re.search(r"\b(lessons? learned|ideas for)\b", keyed, re.I):
         return _lesson(keyed)
-    if not student and _lesson_request(keyed):
+    if _lesson_request(keyed):
         return _lesson(keyed)
     if student:
+        situation = Situation(_without(text, student))  # the name says nothing about what is happening
         about = _about_student(text, keyed, student, question, now, situation)
         if about:
             return about
@@ -231,6 +243,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         return _search(text, situation=True)
     if LOOKUP.search(keyed) or widget or INCIDENT_CUE.search(keyed):
         return Intent("clarify", question="I need a little more to go on: which student or class do you mean?")
+    if situation.maybe():
+        return _search(text, situation=True)
     return Intent("unknown")
 
 
@@ -247,7 +261,7 @@ def _lesson_request(keyed: str) -> bool:
 def _about_student(
     text: str, keyed: str, student: str, question: bool, now: datetime, situation: Situation,
 ) -> Intent | None:
-    if CLEARED.search(keyed):  # cleared to play: the student's medical flags hold the clearance notes
+    if CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I):  # cleared to play: the student's medical flags hold the clearance notes
         return Intent("lookup_student", {**_lookup_args(student, keyed), "details": ["medical"]})
     protocol_question = question and bool(PROTOCOL.search(keyed))
     reported = INCIDENT_CUE.search(keyed) or slots.incident_type(keyed) or (not question and situation())
