@@ -61,6 +61,10 @@ async def _access_history(query: str, actor: Actor, services: Any) -> CardOutcom
     return CardOutcome(text=f"Access history for {escape(history.student_name)}.", cards=[history_card(history)])
 
 
+# Where the record was opened (the audit row's conversation type); older rows did not record it.
+_WHERE = {"personal": " in a private chat", "groupChat": " in a group chat", "channel": " in a team channel"}
+
+
 def history_card(history: AccessHistory) -> dict[str, Any]:
     body: list[dict[str, Any]] = [heading(f"Who accessed {history.student_name}"),
                                   text(f"Student {history.student_number}; newest first.", subtle=True)]
@@ -68,7 +72,8 @@ def history_card(history: AccessHistory) -> dict[str, Any]:
         body.append(text("Nobody has opened this student's records through Faraday."))
     pairs = [
         (entry.at.strftime("%Y-%m-%d %H:%M"),
-         f"{entry.who} ({entry.role}) — {entry.action} via {entry.via}" + ("" if entry.allowed else " — DENIED"))
+         f"{entry.who} ({entry.role}) — {entry.action} via {entry.via}" + _WHERE.get(entry.conversation or "", "")
+         + ("" if entry.allowed else " — DENIED"))
         for entry in history.entries[:SHOWN]
     ]
     if pairs:

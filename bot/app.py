@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -32,6 +34,7 @@ from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.wakeup import RedisWaker
 from domain.calendar.factory import build_event_service
+from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.feedback import FeedbackService
@@ -46,6 +49,7 @@ from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
+from knowledge.lesson_planning import LessonPlanner
 from knowledge.lesson_writers import OpenAILessonWriter
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
@@ -155,6 +159,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         )
         auth = make_authentication(settings)
         app[AUTH] = auth
+        students = StudentService(sessions)
+        lessons = LessonService(sessions)
         app[ADAPTER] = RetryingCloudAdapter(auth)
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
@@ -163,15 +169,17 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             memory=ConversationMemory(sessions, make_sessionmaker(app[MEMORY_ENGINE])),
             feedback=FeedbackService(sessions),
             services=Services(
-                students=StudentService(sessions),
+                students=students,
                 incidents=IncidentService(sessions, after_create=[AlertOutbox(escalate_after=escalate, waker=waker)]),
                 knowledge=retriever,
                 privacy=PrivacyService(sessions, redis),
                 access_history=AccessHistoryService(sessions),
                 events=events,
                 widgets=WidgetService(sessions),
-                lessons=LessonService(sessions),
+                lessons=lessons,
                 lesson_writer=lesson_writer,
+                event_proposals=EventProposer(events, students),
+                lesson_planner=LessonPlanner(retriever, lesson_writer, lessons),
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
             ),
@@ -182,6 +190,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             clock=clock,
             file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts),
                                      allow_loopback_http=settings.faraday_dev_insecure),
+            app_id=settings.microsoft_app_id,
+            card_secret=card_owner_secret(settings),
         )
         log.info("faraday ready", extra={"model": model.name})
         yield
@@ -209,6 +219,14 @@ async def _warm_up(embedder: Embedder, *, freeze: bool) -> None:
             log.warning("embedder warm-up failed", exc_info=True)
     if freeze:
         freeze_startup_heap()
+
+
+def card_owner_secret(settings: Settings) -> bytes | None:
+    """The key that signs whom a card in a shared conversation was made for: derived from the link secret, which
+    replicas already share, so a card posted by one replica is checked the same way by another (empty: random per
+    process, as for the links)."""
+    secret = settings.ics_link_secret.get_secret_value().encode()
+    return hmac.new(secret, b"faraday card owner", hashlib.sha256).digest() if secret else None
 
 
 def _lesson_writer(settings: Settings) -> LessonWriter:

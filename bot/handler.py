@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +34,19 @@ from bot.cards.render import RenderContext, needs_roster, render
 from bot.dedupe import Deduplicator
 from bot.knowledge_commands import knowledge_command
 from bot.knowledge_upload import FileFetcher, sent_files, upload_reply
+from bot.private_chat import PrivateChat
+from bot.shared_conversations import (
+    NO_PRIVATE_CHAT,
+    NOT_YOUR_CARD,
+    SENT_PRIVATELY,
+    STAMP_KEY,
+    CardOwners,
+    card_contents,
+    conversation_type,
+    is_shared,
+    reply_is_open,
+    verb_is_open,
+)
 from bot.streaming import INFORM_AFTER_S, TeamsStream
 from domain.actor import Actor
 from domain.conversations import ConversationService
@@ -79,6 +94,8 @@ class FaradayBot(ActivityHandler):
         informative_after_s: float = INFORM_AFTER_S,
         clock: Callable[[str], datetime] | None = None,
         file_fetcher: FileFetcher | None = None,
+        app_id: str = "",
+        card_secret: bytes | None = None,
     ) -> None:
         self._identity = identity
         self._turn_start = turn_start
@@ -92,6 +109,8 @@ class FaradayBot(ActivityHandler):
         self._inform_after_s = informative_after_s
         self._clock = clock or (lambda tz: datetime.now(ZoneInfo(tz)))
         self._fetcher = file_fetcher
+        self._private = PrivateChat(conversations, app_id)
+        self._owners = CardOwners(card_secret or os.urandom(32))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -126,13 +145,17 @@ class FaradayBot(ActivityHandler):
         files = sent_files(turn_context.activity)
         if files and self._fetcher is not None and self._services.uploads is not None:  # an admin adding a document
             outcome = await upload_reply(files, actor, self._services.uploads, self._fetcher)
-            await turn_context.send_activity(outcome_activity(outcome))
+            await self._send(turn_context, actor, outcome_activity(outcome), open_=False)
             return
         text = _message_text(turn_context)
         value = turn_context.activity.value
-        if not text and isinstance(value, dict):
-            outcome = await actions.handle(value, self._deps(actor))
-            await turn_context.send_activity(outcome_activity(outcome))
+        if not text and isinstance(value, dict):  # a card's Action.Submit
+            data = self._card_data(value, actor)
+            if data is None:
+                await turn_context.send_activity(NOT_YOUR_CARD)
+                return
+            outcome = await actions.handle(data, self._deps(actor))
+            await self._send(turn_context, actor, outcome_activity(outcome), open_=verb_is_open(data))
             return
         if len(text) > self._max_chars:
             await turn_context.send_activity(TOO_LONG.format(length=len(text), limit=self._max_chars))
@@ -142,7 +165,7 @@ class FaradayBot(ActivityHandler):
             return
         answer = await alert_command(text, actor, self._services)
         if answer is not None:
-            await turn_context.send_activity(answer)
+            await self._send(turn_context, actor, MessageFactory.text(answer), open_=False)
             return
         if text.lower() in ("help", "/help", "commands"):
             await turn_context.send_activity(help_text(actor))
@@ -150,25 +173,28 @@ class FaradayBot(ActivityHandler):
         admin = await admin_command(text, actor, self._services) or await knowledge_command(
             text, actor, self._services.uploads)
         if admin is not None:
-            await turn_context.send_activity(outcome_activity(admin))
+            await self._send(turn_context, actor, outcome_activity(admin), open_=False)
             return
         conversation = turn_context.activity.conversation
-        personal = (conversation.conversation_type or "personal") == "personal"
+        personal = not is_shared(actor.conversation_type)
         stream = TeamsStream(turn_context, enabled=personal, inform_after_s=self._inform_after_s)
         stream.inform_soon(WORKING)
         try:
             try:
                 reply = await self._agent.run(text, self._deps(actor), history, on_text=stream.update)
             except DomainError as exc:
-                await stream.finish(MessageFactory.text(str(exc)))
+                await stream.finish(await self._placed(turn_context, actor, MessageFactory.text(str(exc)), open_=False))
                 return
             final = await self._reply_activity(reply, actor)
+            open_ = not personal and reply_is_open(reply)
+            if not personal and not open_:  # the shared conversation's memory keeps only what was posted there
+                reply = AgentReply(text=SENT_PRIVATELY, backend=reply.backend)
             # The memory write runs while the reply is on its way (one round trip off the turn). If the reply then
             # fails, the history keeps an answer the user did not see (Teams' re-send is answered with it in
             # context); nothing else is written.
             remembering = asyncio.create_task(self._remember(conversation.id, actor.staff_id, text, reply))
             try:
-                await stream.finish(final)
+                await stream.finish(await self._placed(turn_context, actor, final, open_=open_))
             finally:
                 await remembering
         except Exception as exc:
@@ -220,12 +246,21 @@ class FaradayBot(ActivityHandler):
         """Action.Execute (universal actions): the outcome's card replaces the pressed card in place."""
         actor = await self._actor(turn_context)
         if actor is None:
-            return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_RESPONSE, value=UNKNOWN_USER)
+            return message_response(UNKNOWN_USER)
         action = invoke_value.action or {}
-        data = dict(action.get("data") or {}) if isinstance(action.get("data"), dict) else {}
+        data = self._card_data(action.get("data") if isinstance(action.get("data"), dict) else {}, actor)
+        if data is None:  # the card was made for someone else: nothing runs, the card stays as it is
+            return message_response(NOT_YOUR_CARD)
         data.setdefault("action", action.get("verb"))
         outcome = await actions.handle(data, self._deps(actor))
-        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=outcome.replacement_card())
+        if is_shared(actor.conversation_type) and not verb_is_open(data):
+            # the pressed card stays as it is for everyone; the outcome goes to the presser's private chat
+            delivered = await self._private.deliver(turn_context, actor, [outcome_activity(outcome)])
+            return message_response(SENT_PRIVATELY if delivered else NO_PRIVATE_CHAT)
+        card = outcome.replacement_card()
+        if is_shared(actor.conversation_type):
+            self._owners.stamp([card], actor.aad_object_id)
+        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_RESPONSE, value=card)
 
     # --- install and welcome ---------------------------------------------------------------------------------------
     async def on_members_added_activity(
@@ -266,7 +301,31 @@ class FaradayBot(ActivityHandler):
             return None
         reference = serialize(TurnContext.get_conversation_reference(activity))
         await self._conversations.remember(actor, reference)
-        return actor
+        return replace(actor, conversation_type=conversation_type(activity))  # kept on every audit row
+
+    # --- where a reply goes (bot.shared_conversations) ---------------------------------------------------------
+    async def _send(self, turn_context: TurnContext, actor: Actor, activity: Activity, *, open_: bool) -> None:
+        await turn_context.send_activity(await self._placed(turn_context, actor, activity, open_=open_))
+
+    async def _placed(self, turn_context: TurnContext, actor: Actor, activity: Activity, *, open_: bool) -> Activity:
+        """What to post in the turn's conversation. In a shared one, an answer that is not open goes to the actor's
+        private chat and a neutral line is posted instead; an open one carries its owner's stamp on every button."""
+        if not is_shared(actor.conversation_type):
+            return activity
+        if open_:
+            self._owners.stamp(card_contents(activity), actor.aad_object_id)
+            return activity
+        delivered = await self._private.deliver(turn_context, actor, [activity])
+        return MessageFactory.text(SENT_PRIVATELY if delivered else NO_PRIVATE_CHAT)
+
+    def _card_data(self, raw: dict[str, Any], actor: Actor) -> dict[str, Any] | None:
+        """A card action's data without the owner's stamp; None when, in a shared conversation, the card was made
+        for someone else (or carries no stamp: every card Faraday posts there has one)."""
+        data = dict(raw)
+        if is_shared(actor.conversation_type):
+            return data if self._owners.pressed_by_owner(data, actor.aad_object_id) else None
+        data.pop(STAMP_KEY, None)
+        return data
 
     def _deps(self, actor: Actor) -> ToolDeps:
         return ToolDeps(actor=actor, services=self._services, now=self._clock(actor.time_zone))
@@ -294,6 +353,17 @@ ROLE_HELP = {
 def help_text(actor: Actor) -> str:
     """What Faraday can do, with the commands of the caller's role."""
     return HELP_TEXT + ROLE_HELP.get(actor.role, "")
+
+
+class _MessageInvokeResponse(AdaptiveCardInvokeResponse):
+    """A universal action's answer as a message (Teams shows it to the presser; the card stays as it is). Its value
+    is a string, which botbuilder's model (typed as an object) would refuse to serialize."""
+
+    _attribute_map = {**AdaptiveCardInvokeResponse._attribute_map, "value": {"key": "value", "type": "str"}}
+
+
+def message_response(text: str) -> AdaptiveCardInvokeResponse:
+    return _MessageInvokeResponse(status_code=200, type=MESSAGE_RESPONSE, value=text)
 
 
 def outcome_activity(outcome: CardOutcome) -> Activity:

@@ -80,28 +80,15 @@ class BotSender:
         """Open a 1:1 chat with the recipient (works once Faraday is installed for them, personal scope)."""
         if not target.service_url:
             raise DeliveryError("no Teams service URL is known for this tenant yet", retryable=False, code="NoServiceUrl")
-        member = ChannelAccount(id=target.aad_object_id, aad_object_id=target.aad_object_id, name=target.display_name)
-        params = ConversationParameters(
-            is_group=False, bot=ChannelAccount(id=target.bot_id or f"28:{self._app_id}"), members=[member],
-            tenant_id=target.tenant_id, channel_data={"tenant": {"id": target.tenant_id}},
-        )
-        captured: list[dict[str, Any]] = []
-
-        async def callback(turn: TurnContext) -> None:
-            captured.append(TurnContext.get_conversation_reference(turn.activity).serialize())
-
         try:
             async with self._limiter.slot(target.tenant_id, f"create:{target.aad_object_id}"):
-                await self._adapter.create_conversation(  # type: ignore[call-arg]
-                    self._app_id, callback, params, self._channel_id, target.service_url
+                return await open_personal_chat(
+                    self._adapter, self._app_id, tenant_id=target.tenant_id, user_id=target.aad_object_id,
+                    aad_object_id=target.aad_object_id, name=target.display_name, service_url=target.service_url,
+                    bot_id=target.bot_id or f"28:{self._app_id}", channel_id=self._channel_id,
                 )
         except Exception as exc:
             raise self._classify(exc, target.tenant_id, "") from exc
-        reference = captured[0]
-        reference["user"] = {"id": target.aad_object_id, "aadObjectId": target.aad_object_id,
-                             "name": target.display_name}
-        reference.setdefault("conversation", {}).update({"conversationType": "personal", "tenantId": target.tenant_id})
-        return reference
 
     def _classify(self, exc: Exception, tenant_id: str, conversation_id: str) -> DeliveryError:
         if isinstance(exc, DeliveryError):
@@ -123,6 +110,31 @@ class BotSender:
             return DeliveryError(f"connection error: {type(exc).__name__}", retryable=True, code="Connection")
         log.warning("unexpected proactive send error", extra={"error": type(exc).__name__})
         return DeliveryError(type(exc).__name__, retryable=True)
+
+
+async def open_personal_chat(
+    adapter: BotAdapter, app_id: str, *, tenant_id: str, user_id: str, aad_object_id: str, name: str | None,
+    service_url: str, bot_id: str, channel_id: str = "msteams",
+) -> dict[str, Any]:
+    """Create (or, as Teams does for an existing one, return) the user's 1:1 chat with the bot: its reference.
+
+    Works once Faraday is installed for the user in personal scope; otherwise the connector refuses (403).
+    """
+    member = ChannelAccount(id=user_id, aad_object_id=aad_object_id, name=name)
+    params = ConversationParameters(
+        is_group=False, bot=ChannelAccount(id=bot_id), members=[member],
+        tenant_id=tenant_id, channel_data={"tenant": {"id": tenant_id}},
+    )
+    captured: list[dict[str, Any]] = []
+
+    async def callback(turn: TurnContext) -> None:
+        captured.append(TurnContext.get_conversation_reference(turn.activity).serialize())
+
+    await adapter.create_conversation(app_id, callback, params, channel_id, service_url)  # type: ignore[call-arg]
+    reference = captured[0]
+    reference["user"] = {"id": user_id, "aadObjectId": aad_object_id, "name": name}
+    reference.setdefault("conversation", {}).update({"conversationType": "personal", "tenantId": tenant_id})
+    return reference
 
 
 def _conversation_id(reference: dict[str, Any]) -> str:

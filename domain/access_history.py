@@ -28,6 +28,7 @@ class AccessEntry:
     action: str
     via: str
     allowed: bool
+    conversation: str | None = None  # personal | groupChat | channel; None for rows written before it was kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class AccessHistoryService:
                     action=row.action,
                     via=row.via,
                     allowed=row.allowed,
+                    conversation=row.conversation_type,
                 )
                 for row, name, role in rows[:limit]
             )

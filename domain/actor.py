@@ -18,6 +18,9 @@ class Actor:
     email: str
     school_name: str
     time_zone: str
+    # Where the request came from: personal (the caller's 1:1 chat with Faraday), groupChat or channel. Set by the
+    # bot from the activity; written on every audit row, so an admin sees where a student's record was opened.
+    conversation_type: str = "personal"
 
     @property
     def is_school_wide(self) -> bool:

@@ -38,6 +38,7 @@ async def record(
                 "via": via,
                 "allowed": allowed,
                 "reason": reason,
+                "conversation_type": actor.conversation_type,
             }
             for subject_id in subject_ids
         ],

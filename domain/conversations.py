@@ -59,6 +59,19 @@ class ConversationService:
         if len(self._stored) > REMEMBERED_CAPACITY:
             self._stored.popitem(last=False)
 
+    async def personal_reference(self, staff_id: int) -> dict[str, Any] | None:
+        """The staff member's most recently used 1:1 chat with Faraday, or None if they never opened one."""
+        async with self._sessions() as session:
+            row = await session.execute(
+                select(ConversationReference.reference)
+                .where(ConversationReference.staff_id == staff_id,
+                       ConversationReference.conversation_type == "personal")
+                .order_by(ConversationReference.updated_at.desc())
+                .limit(1)
+            )
+            reference = row.scalar_one_or_none()
+        return dict(reference) if reference else None
+
     async def for_staff(self, staff_id: int) -> list[ConversationReference]:
         async with self._sessions() as session:
             rows = await session.execute(

@@ -54,13 +54,22 @@ class IncidentDraft(BaseModel):
         return value
 
 
+def time_problem(occurred_at: datetime, now: datetime) -> str | None:
+    """The one rule for when an incident may have happened (card, chat proposal and save alike): not in the future
+    (beyond a few minutes of clock skew), and not older than 30 days (those are filed with the office)."""
+    if occurred_at > now + FUTURE_TOLERANCE:
+        return "An incident can't be in the future."
+    if occurred_at < now - OLDEST:
+        return "Older than 30 days: file it with the office."
+    return None
+
+
 def validate_draft(data: dict[str, object], now: datetime) -> IncidentDraft:
     """Validate untrusted input; every problem is reported per field (``InvalidInput.field_errors``)."""
     draft = validate_fields(IncidentDraft, data)
-    if draft.occurred_at > now + FUTURE_TOLERANCE:
-        raise InvalidInput("Some fields need attention.", {"occurred_at": "An incident can't be in the future."})
-    if draft.occurred_at < now - OLDEST:
-        raise InvalidInput("Some fields need attention.", {"occurred_at": "Older than 30 days: file it with the office."})
+    problem = time_problem(draft.occurred_at, now)
+    if problem:
+        raise InvalidInput("Some fields need attention.", {"occurred_at": problem})
     return draft
 
 

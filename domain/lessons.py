@@ -8,8 +8,10 @@ requested duration. Saving is idempotent by the card's key; a saved plan is read
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import func, select
@@ -290,3 +292,16 @@ class LessonService:
 def _saved(row: LessonPlan, *, created: bool) -> SavedLesson:
     plan = validate_plan(row.plan)
     return SavedLesson(id=row.id, created=created, title=plan.title, created_at=row.created_at, plan=plan)
+
+
+def relabel(plan: LessonPlanDraft, number: Callable[[Source], int]) -> LessonPlanDraft:
+    """Renumber the plan's sources with ``number`` (the turn's citation labels [n]), so the card and the answer
+    agree."""
+    mapping = {s.label: number(s) for s in plan.citations}
+    data: dict[str, Any] = plan.model_dump()
+    data["citations"] = [{**s, "label": mapping[s["label"]]} for s in data["citations"]]
+    for objective in data["objectives"]:
+        objective["cites"] = sorted({mapping[c] for c in objective["cites"]})
+    for name in (*TIMED, *NOTES):
+        data[name]["cites"] = sorted({mapping[c] for c in data[name]["cites"]})
+    return LessonPlanDraft.model_validate(data)

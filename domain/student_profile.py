@@ -42,6 +42,7 @@ def profile_params(actor: Actor, student_id: int, via: str) -> dict[str, Any]:
         "actor_aad_object_id": actor.aad_object_id,
         "via": via,
         "reason": WITH_HEALTH_NOTES if access.restricted_fields else None,
+        "conversation_type": actor.conversation_type,
     }
 
 
@@ -61,11 +62,11 @@ def _statement(school_wide: bool, access: FieldAccess) -> Select[Any]:
     visible = student_visible_to_viewer(school_wide)
     audited = insert(AUDIT_TABLE).from_select(
         ["actor_staff_id", "actor_tenant_id", "actor_aad_object_id", "action", "subject_type", "subject_id", "via",
-         "allowed", "reason"],
+         "allowed", "reason", "conversation_type"],
         select(
             bindparam("viewer_staff_id"), bindparam("actor_tenant_id"), bindparam("actor_aad_object_id"),
             literal(READ_ACTION), literal("student"), Student.id, bindparam("via"), literal(True),
-            bindparam("reason"),
+            bindparam("reason"), bindparam("conversation_type"),
         ).where(Student.id == student_id, visible),
     ).cte("audited")
     classes = func.array(  # ARRAY(SELECT ...): the visible classes' names, by period

@@ -98,6 +98,20 @@ def items_of(body: str) -> tuple[list[str], list[str]]:
     return bullets, sentences
 
 
+# A band unit's outcomes are often listed per grade ("Kindergarten: …", "Grade 2: …", "Grades 6-8: …").
+_GRADE_LABEL = re.compile(r"^(?:(kindergarten|k)|grades?\s+(\d{1,2})(?:\s*[-–]\s*(\d{1,2}))?)\s*:\s*", re.IGNORECASE)
+
+
+def for_grade(item: str, grade: int) -> bool:
+    """Whether an outcome applies to ``grade``: unlabelled ones do; labelled ones only for their own grade(s)."""
+    match = _GRADE_LABEL.match(item)
+    if match is None:
+        return True
+    low = 0 if match.group(1) else int(match.group(2))
+    high = 0 if match.group(1) else int(match.group(3) or low)
+    return low <= grade <= high
+
+
 def _plain(item: str) -> bool:
     return not item.endswith(":") and not item.lower().startswith("equipment") and not CLOSE.search(item)
 
@@ -106,7 +120,8 @@ def assemble(request: LessonRequest, unit: UnitMaterial) -> LessonPlanDraft:
     m = _Material(unit)
     wanted = words_of(request.topic) | words_of(request.focus or "")
     v = request.variation
-    objectives, ocites = m.pick(("outcomes",), 3, wanted, 0, keep=_plain)
+    objectives, ocites = m.pick(("outcomes",), 3, wanted, 0,
+                                keep=lambda t: _plain(t) and for_grade(t, request.grade))
     focus, fcites = m.pick(("sequence",), 1, wanted, v, keep=lambda t: len(t) < 200 and _plain(t))
     skill_words = wanted | words_of(" ".join(focus))
     cues, ccites = m.pick(("cues",), 2, skill_words, v, keep=_plain)
@@ -125,7 +140,8 @@ def assemble(request: LessonRequest, unit: UnitMaterial) -> LessonPlanDraft:
     topic = request.topic.strip()
     data = {
         "title": f"{_grade(request.grade)} {topic[:1].upper() + topic[1:]}: {request.duration_minutes}-minute lesson",
-        "objectives": [{"text": f"Students will work toward: {t}", "cites": ocites} for t in objectives],
+        "objectives": [{"text": f"Students will work toward: {_GRADE_LABEL.sub('', t)}", "cites": ocites}
+                       for t in objectives],
         "warm_up": {"minutes": minutes[0], "activities": warm, "cites": wcites},
         "skill_development": {"minutes": minutes[1], "activities": [f"Lesson focus: {t}" for t in focus] + cues
                               + progression, "cites": sorted({*fcites, *ccites, *pcites})},

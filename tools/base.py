@@ -27,14 +27,16 @@ from pydantic import BaseModel, ValidationError
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.alerts import AlertService
+from domain.calendar.proposals import EventProposer
 from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
-from domain.lessons import LessonService
+from domain.lessons import LessonService, Source
 from domain.privacy import PrivacyService
 from domain.students import StudentService
 from domain.widgets import WidgetService
 from knowledge.lesson_builder import LessonWriter
+from knowledge.lesson_planning import LessonPlanner
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
 
@@ -54,6 +56,8 @@ class Services:
     widgets: WidgetService
     lessons: LessonService
     lesson_writer: LessonWriter
+    lesson_planner: LessonPlanner
+    event_proposals: EventProposer
     alerts: AlertService | None = None
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
@@ -81,6 +85,14 @@ class CitationBook:
                 return i
         self.items.append(citation)
         return len(self.items)
+
+    def source_number(self, source: Source) -> int:
+        """The label of a lesson plan's source in this turn (``domain.lessons.relabel``)."""
+        return self.number(citation_of(source))
+
+
+def citation_of(source: Source) -> Citation:
+    return Citation(chunk_id=source.chunk_id, title=source.title, section=source.section, snippet=source.snippet)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.incidents import IncidentProposal, IncidentType
+from domain.incidents import IncidentProposal, IncidentType, time_problem
 from domain.models import Severity
 from tools.base import ToolDeps, ToolResult, tool
 
@@ -49,8 +49,9 @@ async def log_incident(args: LogIncidentArgs, deps: ToolDeps) -> ToolResult:
         occurred = _parse_time(args.occurred_at, tz) or deps.now
     except ValueError:
         return ToolResult.error("occurred_at must be an ISO 8601 date-time, e.g. 2026-11-24T10:15.")
-    if occurred > deps.now:
-        return ToolResult.error("occurred_at is in the future; ask the user when it happened.")
+    problem = time_problem(occurred, deps.now)
+    if problem:
+        return ToolResult.error(f"occurred_at: {problem} Ask the user when it happened.")
     place = await deps.services.incidents.default_place(deps.actor, student.id, occurred)
     proposal = IncidentProposal(
         key=deps.services.incidents.new_key(),

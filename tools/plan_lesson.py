@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.lessons import (
-    DEFAULT_MINUTES,
-    LABELS,
-    NOTES,
-    TIMED,
-    LessonPlanDraft,
-    LessonPlanResult,
-    LessonRequest,
-    Source,
-    validate_plan,
-)
-from knowledge.lesson_material import find_unit, units_for
-from tools.base import Citation, ToolDeps, ToolResult, tool
+from domain.lessons import DEFAULT_MINUTES, LABELS, TIMED, LessonPlanDraft, LessonPlanResult, LessonRequest
+from knowledge.lesson_planning import NoUnit
+from tools.base import Citation, ToolDeps, ToolResult, citation_of, tool
 
 
 class PlanLessonArgs(BaseModel):
@@ -31,14 +20,6 @@ class PlanLessonArgs(BaseModel):
                                          description="Lesson length in minutes, 10 to 120; null means 45")
     equipment: list[str] | None = Field(default=None, max_length=30, description="Equipment the teacher has, if given")
     class_: str | None = Field(default=None, alias="class", max_length=80, description="A class or period, if given")
-
-
-@dataclass(frozen=True, slots=True)
-class NoUnit:
-    """The curriculum has no unit for the request: say so, never invent a plan."""
-
-    message: str
-    units: list[str]
 
 
 @tool(PlanLessonArgs)
@@ -56,47 +37,14 @@ async def plan_lesson(args: PlanLessonArgs, deps: ToolDeps) -> ToolResult:
             notes.append(f"I couldn't match “{args.class_}” to one of your classes, so the plan isn't linked to one.")
         else:
             request = request.model_copy(update={"class_id": found[0], "class_size": found[1] or None})
-    outcome = await prepare_lesson(deps, request, notes=notes)
+    outcome = await deps.services.lesson_planner.prepare(request, number=deps.citations.source_number, notes=notes)
     if isinstance(outcome, NoUnit):
         return ToolResult(for_model={"status": "no_unit", "message": outcome.message, "units_for_grade": outcome.units})
     return ToolResult(for_model=summary(outcome, deps), display=[outcome], citations=citations_of(outcome.plan))
 
 
-async def prepare_lesson(deps: ToolDeps, request: LessonRequest, *, notes: list[str] | None = None) -> LessonPlanResult | NoUnit:
-    """Find the unit, write and validate the plan, and number its sources in this turn's citation book.
-    Shared by the tool and the lesson card actions."""
-    retriever = deps.services.knowledge
-    unit = await find_unit(retriever, request.grade, request.topic)
-    if unit is None:
-        units = await units_for(retriever, request.grade)
-        grade = "K" if request.grade == 0 else str(request.grade)
-        message = (f"The district curriculum has no unit on {request.topic} for grade {grade}, so I won't make up a "
-                   "plan. " + (f"Units for grade {grade}: {'; '.join(units)}." if units else ""))
-        return NoUnit(message=message.strip(), units=units)
-    written = await deps.services.lesson_writer.write(request, unit)
-    plan = relabel(validate_plan(written.plan.model_dump()), deps)  # checked here too, whichever writer wrote it
-    plan = plan.model_copy(update={"notes": [*(notes or []), *written.notes, *plan.notes][:8]})
-    return LessonPlanResult(key=deps.services.lessons.new_key(), plan=plan, request=request, writer=written.writer)
-
-
-def relabel(plan: LessonPlanDraft, deps: ToolDeps) -> LessonPlanDraft:
-    """Renumber the plan's sources as this turn's citations [n], so the card and the answer agree."""
-    mapping = {s.label: deps.citations.number(_citation(s)) for s in plan.citations}
-    data: dict[str, Any] = plan.model_dump()
-    data["citations"] = [{**s, "label": mapping[s["label"]]} for s in data["citations"]]
-    for objective in data["objectives"]:
-        objective["cites"] = sorted({mapping[c] for c in objective["cites"]})
-    for name in (*TIMED, *NOTES):
-        data[name]["cites"] = sorted({mapping[c] for c in data[name]["cites"]})
-    return LessonPlanDraft.model_validate(data)
-
-
 def citations_of(plan: LessonPlanDraft) -> list[Citation]:
-    return [_citation(s) for s in plan.citations]
-
-
-def _citation(source: Source) -> Citation:
-    return Citation(chunk_id=source.chunk_id, title=source.title, section=source.section, snippet=source.snippet)
+    return [citation_of(s) for s in plan.citations]
 
 
 def summary(result: LessonPlanResult, deps: ToolDeps | None = None) -> dict[str, Any]:

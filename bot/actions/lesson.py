@@ -15,11 +15,12 @@ from domain.lessons import (
     LessonPlanResult,
     LessonRequest,
     rebalance,
+    relabel,
     validate_plan,
     validate_request,
 )
+from knowledge.lesson_planning import NoUnit
 from tools.base import ToolDeps
-from tools.plan_lesson import NoUnit, prepare_lesson, relabel
 
 VIA = "card:lesson"
 EXPIRED = "This lesson card is out of date; ask for the plan again."
@@ -39,7 +40,7 @@ async def request_lesson(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
         errors = {**exc.field_errors, **errors}
     if errors or request is None:
         return _form_again(kept, errors or {"topic": "Not valid."})
-    outcome = await prepare_lesson(deps, request)
+    outcome = await deps.services.lesson_planner.prepare(request, number=deps.citations.source_number)
     if isinstance(outcome, NoUnit):
         return _form_again(kept, {"topic": outcome.message})
     return CardOutcome(text=_shown(outcome), cards=[lesson_plan_card(outcome)])
@@ -59,14 +60,14 @@ async def save_lesson(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 async def regenerate_lesson(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     request = _request(value)
     request = request.model_copy(update={"variation": request.variation + 1})
-    outcome = await prepare_lesson(deps, request)
+    outcome = await deps.services.lesson_planner.prepare(request, number=deps.citations.source_number)
     if isinstance(outcome, NoUnit):
         return CardOutcome(text=outcome.message)
     return CardOutcome(text=f"Here's another version (variation {request.variation}).", cards=[lesson_plan_card(outcome)])
 
 
 async def adjust_lesson(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    plan = relabel(validate_plan(value.get("plan")), deps)
+    plan = relabel(validate_plan(value.get("plan")), deps.citations.source_number)
     request = _request(value, fallback=plan)
     raw = value.get(DURATION_INPUT)
     try:
@@ -88,7 +89,7 @@ async def open_lesson(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     if not raw.isdigit():
         return CardOutcome(text="Which lesson plan? Give its number, e.g. 12.")
     saved = await deps.services.lessons.get(deps.actor, int(raw), via=VIA)
-    plan = relabel(saved.plan, deps)
+    plan = relabel(saved.plan, deps.citations.source_number)
     result = LessonPlanResult(key=deps.services.lessons.new_key(), plan=plan, request=_request_of(plan),
                               saved_id=saved.id)
     return CardOutcome(text=f"Lesson plan #{saved.id}: {saved.title}.", cards=[lesson_plan_card(result)])

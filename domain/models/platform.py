@@ -53,6 +53,7 @@ class AuditLog(IdMixin, Base):
     via: Mapped[str] = mapped_column(String(60))  # tool:lookup_student | card:incident | widget:attendance ...
     allowed: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(200))
+    conversation_type: Mapped[str | None] = mapped_column(String(20))  # personal | groupChat | channel (None: older)
 
 
 class MessageFeedback(IdMixin, CreatedMixin, Base):

@@ -57,7 +57,8 @@ class Period:
     days: int
 
     def label(self) -> str:
-        return f"{self.start:%b %-d} – {self.end:%b %-d, %Y} ({self.days} days)"
+        start = f"{self.start:%b %-d, %Y}" if self.start.year != self.end.year else f"{self.start:%b %-d}"
+        return f"{start} – {self.end:%b %-d, %Y} ({self.days} days)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import pytest
 from domain.actor import Actor
 from domain.calendar.graph import GraphCalendar, GraphConfig
 from domain.calendar.links import IcsLinks
+from domain.calendar.proposals import EventProposer
 from domain.events import EventService
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
@@ -91,5 +92,7 @@ async def outlook_events(demo_sessions: Any, microsoft: FakeMicrosoft) -> AsyncI
 
 def deps_for(actor: Actor, sessions: Any, events: EventService, now: datetime = NOW) -> ToolDeps:
     """ToolDeps with an ``events`` service (duck-typed until Services gets its ``events`` field)."""
-    services = SimpleNamespace(students=StudentService(sessions), incidents=IncidentService(sessions), events=events)
+    students = StudentService(sessions)
+    services = SimpleNamespace(students=students, incidents=IncidentService(sessions), events=events,
+                               event_proposals=EventProposer(events, students))
     return ToolDeps(actor=actor, services=services, now=now)  # type: ignore[arg-type]

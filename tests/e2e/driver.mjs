@@ -29,6 +29,11 @@
  *                                               a message with a file attached as Teams delivers it (attachment
  *                                               application/vnd.microsoft.teams.file.download.info, downloadUrl),
  *                                               posted as a custom activity (the UI has no file attach)
+ *   {"openChat": "Group Chat"}                  open another chat of the tree ("Personal Chat", "Group Chat",
+ *                                               "My Team - General"); later waits look at that chat's bubbles
+ *   {"mention": "show me Jamie"}                a message in the Group Chat that @mentions the bot, as Teams sends
+ *                                               it there (text "<at>Bot</at> …" + a mention entity), posted as a
+ *                                               custom activity (a group chat only reaches a bot when mentioned)
  *   {"switchUser": "Megan Bowen"}               impersonate a mock user without restart (see README):
  *                                               subsequent sends/Submit/Execute are re-sent as that user;
  *                                               {"switchUser": null} goes back to the Playground's current user
@@ -209,6 +214,26 @@ async function main() {
           const inCard = cardScope().getByRole('button', { name: o.name, exact: o.exact ?? false });
           const target = (await inCard.count()) ? inCard.first() : page.getByRole('button', { name: o.name, exact: o.exact ?? false }).last();
           await target.click({ timeout: stepTimeout(o) });
+          break;
+        }
+        case 'openChat': {
+          await page.getByRole('treeitem', { name: String(arg), exact: true }).click();
+          mark = 0;
+          cardMark = 0;
+          currentCard = null;
+          break;
+        }
+        case 'mention': {
+          mark = await bubbles().count();
+          cardMark = await page.locator(SEL.card).count();
+          const bot = cfg.config.bot;
+          const tag = `<at>${bot.name}</at>`;
+          await postCustom({
+            ...activityBase(impersonated ?? me), type: 'message', text: `${tag} ${arg}`, textFormat: 'plain',
+            conversation: { isGroup: true, conversationType: 'groupChat', tenantId: cfg.config.tenantId,
+              id: cfg.config.groupChats[0].id, name: cfg.config.groupChats[0].name },
+            entities: [{ type: 'mention', text: tag, mentioned: { id: bot.id, name: bot.name } }],
+          });
           break;
         }
         case 'switchUser': {

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.agent.openai_backend import OpenAIBackend
+from bot.shared_conversations import SENT_PRIVATELY
 from domain.models import MessageFeedback
 from tests.fakes.activities import activity
 from tests.fakes.connector import FakeConnector
@@ -81,9 +82,13 @@ async def test_an_answer_ready_at_once_is_the_first_visible_response(
     finally:
         await bot.close()
         await bot.server.close()
-    assert [a["type"] for a in connector.activities] == ["message"]
-    assert not _stream_entities(connector.activities[0])
-    assert connector.activities[0]["text"].startswith("Here is **Jamie Ortiz**")
+    here = [a for a in connector.activities if a["_conversation"] == f"a:at-once-{conversation_type}"]
+    assert [a["type"] for a in here] == ["message"]
+    assert not _stream_entities(here[0])
+    if conversation_type == "personal":
+        assert here[0]["text"].startswith("Here is **Jamie Ortiz**")
+    else:  # a student's profile is never posted in a group chat (tests/integration/test_shared_conversations.py)
+        assert here[0]["text"] == SENT_PRIVATELY
 
 
 async def test_a_slow_turn_shows_the_informative_update_first(ai_bot: BotClient, connector: FakeConnector, model) -> None:

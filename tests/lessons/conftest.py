@@ -19,6 +19,7 @@ from domain.lessons import LessonService
 from domain.students import StudentService
 from knowledge import CORPUS_DIR
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
+from knowledge.lesson_planning import LessonPlanner
 from knowledge.retriever import Retriever
 from tools.base import ToolDeps
 
@@ -31,7 +32,7 @@ CORPUS = CORPUS_DIR
 def lesson_corpus_url(postgres, full_template: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The whole corpus with MiniLM embeddings (a clone of the session's one ingest), read-only."""
     postgres.psql(f"CREATE DATABASE {LESSON_DB} TEMPLATE {full_template}")
-    yield postgres._server.get_uri(LESSON_DB)  # noqa: SLF001
+    yield postgres._server.get_uri(LESSON_DB)
     postgres.psql(f"DROP DATABASE IF EXISTS {LESSON_DB} WITH (FORCE)")
 
 
@@ -73,8 +74,10 @@ class Deps:
         self.writer: LessonWriter = OfflineLessonWriter()
 
     def __call__(self, who: Actor, writer: LessonWriter | None = None) -> ToolDeps:
+        writer = writer or self.writer
         services = SimpleNamespace(students=StudentService(self.sessions), incidents=IncidentService(self.sessions),
-                                   knowledge=self.retriever, lessons=self.lessons, lesson_writer=writer or self.writer)
+                                   knowledge=self.retriever, lessons=self.lessons, lesson_writer=writer,
+                                   lesson_planner=LessonPlanner(self.retriever, writer, self.lessons))
         return ToolDeps(actor=who, services=services, now=NOW)  # type: ignore[arg-type]
 
 

@@ -227,12 +227,10 @@ async def test_through_the_app_an_admin_deletes_a_student_with_the_confirmation_
     if not isinstance(app_client.server.app[AUTH], FaradayAuthentication):
         pytest.skip("bot/app.py and bot/handler.py are not wired to the issue-9 modules yet")
     number = DEMO.kate_brooks.student_number
-    await app_client.post(activity(fake_connector.url, text=f"delete student {number}", aad=MEGAN,
-                                   conversation_type="groupChat"))
+    await app_client.post(activity(fake_connector.url, text=f"delete student {number}", aad=MEGAN))
     card = fake_connector.messages()[-1]["attachments"][0]["content"]
     button = card["actions"][0]
     invoke = activity(fake_connector.url, type="invoke", name="adaptiveCard/action", aad=MEGAN,
-                      conversation_type="groupChat",
                       value={"action": {"type": "Action.Execute", "verb": button["verb"], "data": button["data"]}})
     status, body = await app_client.post(invoke)
     assert status == 200 and "Student deleted" in json.dumps(body)

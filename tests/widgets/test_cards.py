@@ -140,3 +140,8 @@ def test_png_charts_are_small_valid_images_with_something_drawn(draw) -> None:  
     width, height, raw = _decode_png("data:image/png;base64," + base64.b64encode(png).decode())
     assert len(raw) == height * (width + 1)
     assert any(b not in (0, 1, 2) for b in raw[1:])  # some series colour, not only background and axes
+
+
+def test_a_period_across_new_year_names_both_years_and_one_within_a_year_names_it_once() -> None:
+    assert Period(date(2025, 12, 6), date(2026, 12, 5), 365).label() == "Dec 6, 2025 – Dec 5, 2026 (365 days)"
+    assert Period(date(2026, 10, 22), date(2026, 11, 20), 30).label() == "Oct 22 – Nov 20, 2026 (30 days)"
