@@ -84,6 +84,8 @@ async def _run(url: str, repeats: int) -> None:
     from knowledge.embedders import MiniLMEmbedder
     from knowledge.lesson_builder import OfflineLessonWriter
     from knowledge.retriever import Retriever
+    from domain.calendar.proposals import EventProposer
+    from knowledge.lesson_planning import LessonPlanner
     from tools.base import Services, ToolDeps
     from tools.registry import TOOLS
 
@@ -94,10 +96,13 @@ async def _run(url: str, repeats: int) -> None:
         assert actor is not None
         embedder = MiniLMEmbedder()
         await embedder.warm_up()
+        students, retriever = StudentService(sessions), Retriever(sessions, embedder)
+        events, lessons, writer = build_event_service(Settings(database_url=url), sessions), LessonService(sessions), \
+            OfflineLessonWriter()
         services = Services(
-            students=StudentService(sessions), incidents=IncidentService(sessions),
-            knowledge=Retriever(sessions, embedder), events=build_event_service(Settings(database_url=url), sessions),
-            widgets=WidgetService(sessions), lessons=LessonService(sessions), lesson_writer=OfflineLessonWriter(),
+            students=students, incidents=IncidentService(sessions), knowledge=retriever, events=events,
+            widgets=WidgetService(sessions), lessons=lessons, lesson_writer=writer,
+            lesson_planner=LessonPlanner(retriever, writer, lessons), event_proposals=EventProposer(events, students),
         )
         agent = Agent(backend=OfflinePlanner(), tools=TOOLS)
         ours, peer = _texts()

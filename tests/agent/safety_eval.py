@@ -167,6 +167,8 @@ async def _world(url: str) -> dict[str, Any]:
     from knowledge.embedders import MiniLMEmbedder
     from knowledge.lesson_builder import OfflineLessonWriter
     from knowledge.retriever import Retriever
+    from domain.calendar.proposals import EventProposer
+    from knowledge.lesson_planning import LessonPlanner
     from tools.base import Services
     from tools.registry import TOOLS
 
@@ -175,10 +177,13 @@ async def _world(url: str) -> dict[str, Any]:
     actor = await IdentityService(sessions).by_email(ALEX_EMAIL)
     assert actor is not None, "the demo district has no Alex Wilber"
     settings = Settings(database_url=url, openai_api_key="")
+    students, retriever = StudentService(sessions), Retriever(sessions, MiniLMEmbedder())
+    events = build_event_service(settings, sessions)
+    lessons, writer = LessonService(sessions), OfflineLessonWriter()
     services = Services(
-        students=StudentService(sessions), incidents=IncidentService(sessions),
-        knowledge=Retriever(sessions, MiniLMEmbedder()), events=build_event_service(settings, sessions),
-        widgets=WidgetService(sessions), lessons=LessonService(sessions), lesson_writer=OfflineLessonWriter(),
+        students=students, incidents=IncidentService(sessions), knowledge=retriever, events=events,
+        widgets=WidgetService(sessions), lessons=lessons, lesson_writer=writer,
+        lesson_planner=LessonPlanner(retriever, writer, lessons), event_proposals=EventProposer(events, students),
     )
     return {"engine": engine, "sessions": sessions, "actor": actor, "services": services,
             "agent": Agent(backend=OfflinePlanner(), tools=TOOLS), "planner": OfflinePlanner()}

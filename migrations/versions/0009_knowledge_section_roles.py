@@ -3,8 +3,8 @@
 Existing rows are classified here with the same rule the ingest uses (knowledge.section_roles), so answers lead with
 the steps without waiting for a re-ingest.
 
-Revision ID: 0008_section_roles
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05 07:30:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_section_roles"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
