@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-K = 7
 # A situation when the nearest situation example is close enough and closer than every other example by a margin
 # (chosen on the labelled utterances and tests/agent_data/*_dev.json, never on the held-out sets).
 MIN_SIMILARITY = 0.42
@@ -178,19 +177,6 @@ def embed(text: str) -> Any:
     from knowledge.embedders import load_encoder
 
     return load_encoder().encode([text])[0]
-
-
-def score(vector: Any) -> float:
-    """Similarity-weighted share of situations among the K nearest examples (0..1)."""
-    import numpy as np
-
-    vectors, labels = _load()
-    sims = vectors @ np.asarray(vector)
-    top = np.argsort(-sims)[:K]
-    weights = np.clip(sims[top], 0.0, None)
-    if weights.sum() <= 0:
-        return 0.0
-    return float((weights * labels[top]).sum() / weights.sum())
 
 
 def nearest(vector: Any) -> tuple[float, float]:
