@@ -1,5 +1,6 @@
 # Faraday bot image for deployment against an external PostgreSQL (with pgvector) and Redis.
-# Required: DATABASE_URL, REDIS_URL, MICROSOFT_APP_ID (+ MICROSOFT_APP_PASSWORD, MICROSOFT_APP_TENANT_ID).
+# Required: DATABASE_URL, REDIS_URL (no embedded servers in the image: devtools/ is not copied),
+# MICROSOFT_APP_ID (+ MICROSOFT_APP_PASSWORD, MICROSOFT_APP_TENANT_ID).
 # Optional: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, ALLOWED_TENANTS, ALLOWED_SERVICE_URL_HOSTS (JSON lists).
 FROM python:3.11-slim AS build
 WORKDIR /app
@@ -14,12 +15,12 @@ WORKDIR /app
 COPY --from=build /venv /venv
 COPY alembic.ini ./
 COPY bot ./bot
+COPY agent ./agent
 COPY domain ./domain
 COPY tools ./tools
 COPY knowledge ./knowledge
 COPY migrations ./migrations
 COPY manifest ./manifest
-COPY scripts/__init__.py scripts/devservers.py scripts/playground.py ./scripts/
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=3978
 USER faraday
 EXPOSE 3978

@@ -20,20 +20,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import HttpOperationError
 from sqlalchemy import text
 
+from bot.app import BotConfig
 from bot.cards.alert import alert_card
 from bot.cards.elements import attachment
+from devtools.fakes.activities import TENANT, reference
+from devtools.fakes.rate_limited_connector import RateLimitedConnector
 from domain.alerts.outbox import enqueue_alerts
 from domain.alerts.relay import Relay, RelayConfig
 from domain.alerts.views import alert_views
 from domain.db import make_engine, make_sessionmaker, unit_of_work
 from domain.models import Incident
-from tests.alerts.conftest import adapter, reference
-from tests.fakes.activities import TENANT
-from tests.fakes.rate_limited_connector import RateLimitedConnector
+from domain.settings import Settings
+
+
+def adapter() -> CloudAdapter:
+    """A stock CloudAdapter in dev mode (no credentials: the fake connector accepts any caller)."""
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotConfig(Settings(faraday_dev_insecure=True))))
+
 
 CONCURRENCY = 16  # in flight at once; more only queues in botbuilder's HTTP thread pool
 SETUP = [
@@ -75,7 +83,7 @@ async def incident(sessions) -> int:  # type: ignore[no-untyped-def]
 
 
 async def ours(sessions, connector: RateLimitedConnector, admins: int) -> float:  # type: ignore[no-untyped-def]
-    from bot.proactive import BotSender
+    from bot.channel.proactive import BotSender
     from domain.alerts.ratelimit import RateLimiter
 
     relay = Relay(sessions, BotSender(adapter(), "", RateLimiter()), config=RelayConfig(batch=100, concurrency=CONCURRENCY))
@@ -134,8 +142,8 @@ def main() -> None:
     parser.add_argument("--admins", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
+    from devtools.embedded_servers import EmbeddedPostgres
     from domain import migrate
-    from scripts.devservers import EmbeddedPostgres
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database="bench")
     url = server.start()

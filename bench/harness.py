@@ -67,7 +67,7 @@ class LeanConnector:
 # --- a stateless scripted model for --model openai ------------------------------------------------------------------------
 def model_app() -> web.Application:
     """POST /v1/chat/completions: after a tool result → a short text; otherwise the tool call the user text implies."""
-    from tests.fakes.openai_server import ScriptedOpenAI, Step
+    from devtools.fakes.openai_server import ScriptedOpenAI, Step
 
     tool_for = {
         TEXTS["lookup"]: ("lookup_student", {"query": "Jamie Ortiz"}),
@@ -132,7 +132,7 @@ class Servers:
     ingested with MiniLM: ~100 s on 2 cores) is kept between runs in the system temp dir, keyed by a fingerprint."""
 
     def __init__(self, knowledge: bool = True) -> None:
-        from scripts.devservers import EmbeddedPostgres, EmbeddedRedis
+        from devtools.embedded_servers import EmbeddedPostgres, EmbeddedRedis
 
         self.dir = Path(tempfile.gettempdir()) / f"faraday-bench-{_fingerprint(knowledge)}"
         self.dir.mkdir(exist_ok=True)

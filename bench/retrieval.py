@@ -44,7 +44,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.heap import freeze_startup_heap
+from bot.process.heap import freeze_startup_heap
 from domain.db import make_engine, make_sessionmaker
 from knowledge import CORPUS_DIR, store
 from knowledge.chunking import chunk_document
@@ -332,7 +332,8 @@ async def run(url: str, sizes: list[int], n_queries: int, repeats: int, stress: 
     print(f"HNSW m={store.HNSW_M} ef_construction={store.HNSW_EF_CONSTRUCTION}; build: {took}")
     embedder = MiniLMEmbedder()
     await embedder.warm_up()
-    freeze_startup_heap()  # as the bot does once warmed up (bot/heap.py): full collections skip the start-up heap
+    # as the bot does once warmed up (bot/process/heap.py): full collections skip the start-up heap
+    freeze_startup_heap()
     filters = filter_sets(kinds)
     plan = [(f"corpus-{n}", f) for n in sizes for f in (("-", "own kind", "safety") if n < big else filters)]
     if stress:
@@ -364,8 +365,8 @@ def main() -> None:
     parser.add_argument("--crossover", default="", help="instead: exact (with passages) vs HNSW at these sizes, "
                         "e.g. 300,1000,2000,5000,10000,20000 (how RetrievalConfig.hnsw_threshold was chosen)")
     args = parser.parse_args()
+    from devtools.embedded_servers import EmbeddedPostgres
     from domain import migrate
-    from scripts.devservers import EmbeddedPostgres
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database="bench")
     url = server.start()

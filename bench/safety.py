@@ -71,8 +71,8 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 
 
 async def _run(url: str, repeats: int) -> None:
-    from bot.agent.loop import Agent
-    from bot.agent.offline.planner import OfflinePlanner
+    from agent.loop import Agent
+    from agent.offline.planner import OfflinePlanner
     from domain.calendar.factory import build_event_service
     from domain.db import make_engine, make_sessionmaker
     from domain.identity import IdentityService
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from bench.harness import prepare_database
     from knowledge.embedders import load_encoder
-    from scripts.devservers import EmbeddedPostgres
+    from devtools.embedded_servers import EmbeddedPostgres
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-safety-")) / "pg", database="bench_safety")
     server.start()

@@ -4,7 +4,7 @@
 
 Each bot runs in its own **subprocess** (``python -m bench.turns --serve KIND --port P ...``) so the load generator
 never starves it. The load generator and a lean fake Bot Connector share this process. Activities are Teams-shaped
-(``tests.fakes.activities``), unauthenticated (dev mode, the same for both bots), every one with a fresh id.
+(``devtools.fakes.activities``), unauthenticated (dev mode, the same for both bots), every one with a fresh id.
 
 Scenarios (each at concurrency 1, 20, 50; turns/s, p50, p95, p99 client-side latency of POST /api/messages, which
 returns only after the turn — replies included — is done):
@@ -13,9 +13,9 @@ returns only after the turn — replies included — is done):
   audit row, profile card, streamed in a personal chat (an informative update, then the final message).
 - ``knowledge``: "what's the lightning rule" → search_knowledge (MiniLM query embedding + pgvector), cited answer.
 - ``widget``: "who's been missing class in period 3" → run_widget attendance, widget card.
-Faraday rows run bot/app.py as it is (wired to ``bot.auth.make_authentication``: credentials and connector clients
-cached per app id / serviceUrl). Variants: ``+stock`` swaps botbuilder's ConfigurationBotFrameworkAuthentication back
-in (clients and credentials rebuilt every turn, as the peer does). ``echo+cache`` is the peer with Faraday's
+Faraday rows run bot/app.py as it is (wired to ``bot.channel.auth.make_authentication``: credentials and connector
+clients cached per app id / serviceUrl). Variants: ``+stock`` swaps botbuilder's ConfigurationBotFrameworkAuthentication
+back in (clients and credentials rebuilt every turn, as the peer does). ``echo+cache`` is the peer with Faraday's
 caching, to show what the peer spends on rebuilding clients. Each level runs ``--turns`` turns (×2 above
 concurrency 1) or ``--seconds``. ``--rounds N`` repeats every scenario N times with the bots alternating and pools
 the rounds (drift on a shared machine then hits both alike).
@@ -89,7 +89,7 @@ def _echo_app(cache: bool) -> web.Application:
             await turn_context.send_activity(MessageFactory.text(f"Echo: {turn_context.activity.text}"))
 
     if cache:
-        from bot.auth import make_authentication
+        from bot.channel.auth import make_authentication
         from domain.settings import Settings
 
         auth: Any = make_authentication(Settings(faraday_dev_insecure=True, host="127.0.0.1"))
@@ -122,13 +122,13 @@ def _faraday_app(args: argparse.Namespace) -> web.Application:
 
         if hasattr(bot_app, "make_authentication"):
             bot_app.make_authentication = lambda s: ConfigurationBotFrameworkAuthentication(bot_app.BotConfig(s))  # type: ignore
-    elif not hasattr(bot_app, "make_authentication"):  # bot/app.py not wired to bot/auth.py yet: wire it here
-        from bot.auth import make_authentication
+    elif not hasattr(bot_app, "make_authentication"):  # bot/app.py not wired to bot/channel/auth.py yet: wire it here
+        from bot.channel.auth import make_authentication
 
         bot_app.ConfigurationBotFrameworkAuthentication = lambda _config: make_authentication(settings)  # type: ignore
     backend = None
     if args.model_url:
-        from bot.agent.openai_backend import OpenAIBackend
+        from agent.openai_backend import OpenAIBackend
 
         backend = OpenAIBackend(api_key="bench", base_url=args.model_url, model="bench", timeout_s=5, max_retries=0)
     return create_app(settings, backend=backend, clock=lambda tz: now.replace(tzinfo=ZoneInfo(tz)))
@@ -140,7 +140,7 @@ def serve(args: argparse.Namespace) -> None:
 
     warnings.filterwarnings("ignore")
     if args.kind == "faraday":
-        from bot import logs
+        from bot.process import logs
 
         logs.configure()  # as in production (python -m bot run)
         logging.getLogger().setLevel(logging.WARNING if args.quiet else logging.INFO)

@@ -26,12 +26,12 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cards.widgets import card_bytes, widget_card
+from devtools.embedded_servers import EmbeddedPostgres
 from domain import migrate
 from domain.db import make_engine, make_sessionmaker
 from domain.identity import IdentityService
 from domain.seed import TERM_END, seed_demo
 from domain.widgets import WIDGET_NAMES, WidgetService
-from scripts.devservers import EmbeddedPostgres
 
 NOW = datetime.combine(TERM_END, clock_time(15), ZoneInfo("America/Chicago"))
 OFFSET = 1_000_000

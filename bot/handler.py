@@ -21,21 +21,16 @@ from botbuilder.schema import (
     ChannelAccount,
 )
 
-from bot import actions, typeahead
-from bot.actions import CardOutcome
-from bot.activity_json import serialize
-from bot.admin_commands import admin_command
-from bot.agent.loop import Agent, AgentReply
-from bot.agent.offline.answers import HELP_TEXT
-from bot.ai_entities import ai_entity
-from bot.alert_commands import alert_command
+from agent.loop import Agent, AgentReply
+from bot import actions
+from bot.actions import CardOutcome, typeahead
 from bot.cards.elements import attachment
 from bot.cards.render import RenderContext, needs_roster, render
-from bot.dedupe import Deduplicator
-from bot.knowledge_commands import knowledge_command
-from bot.knowledge_upload import FileFetcher, sent_files, upload_reply
-from bot.private_chat import PrivateChat
-from bot.shared_conversations import (
+from bot.channel.activity_json import serialize
+from bot.channel.ai_entities import ai_entity
+from bot.channel.dedupe import Deduplicator
+from bot.channel.private_chat import PrivateChat
+from bot.channel.shared_conversations import (
     NO_PRIVATE_CHAT,
     NOT_YOUR_CARD,
     SENT_PRIVATELY,
@@ -47,14 +42,15 @@ from bot.shared_conversations import (
     reply_is_open,
     verb_is_open,
 )
-from bot.streaming import INFORM_AFTER_S, TeamsStream
+from bot.channel.streaming import INFORM_AFTER_S, TeamsStream
+from bot.commands import text_command
+from bot.commands.knowledge_upload import FileFetcher, sent_files, upload_reply
 from domain.actor import Actor
 from domain.conversations import ConversationService
 from domain.errors import DomainError
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
 from domain.memory import ConversationMemory
-from domain.models import Role
 from domain.turn_start import History, TurnStart
 from tools.base import Services, ToolDeps
 
@@ -163,17 +159,12 @@ class FaradayBot(ActivityHandler):
         if not text:
             await turn_context.send_activity(EMPTY)
             return
-        answer = await alert_command(text, actor, self._services)
+        answer = await text_command(text, actor, self._services)
         if answer is not None:
-            await self._send(turn_context, actor, MessageFactory.text(answer), open_=False)
-            return
-        if text.lower() in ("help", "/help", "commands"):
-            await turn_context.send_activity(help_text(actor))
-            return
-        admin = await admin_command(text, actor, self._services) or await knowledge_command(
-            text, actor, self._services.uploads)
-        if admin is not None:
-            await self._send(turn_context, actor, outcome_activity(admin), open_=False)
+            if answer.open_text is not None:  # help names nobody: posted where it was asked
+                await turn_context.send_activity(answer.open_text)
+            else:
+                await self._send(turn_context, actor, outcome_activity(answer.outcome), open_=False)
             return
         conversation = turn_context.activity.conversation
         personal = not is_shared(actor.conversation_type)
@@ -303,7 +294,7 @@ class FaradayBot(ActivityHandler):
         await self._conversations.remember(actor, reference)
         return replace(actor, conversation_type=conversation_type(activity))  # kept on every audit row
 
-    # --- where a reply goes (bot.shared_conversations) ---------------------------------------------------------
+    # --- where a reply goes (bot.channel.shared_conversations) ---------------------------------------------------------
     async def _send(self, turn_context: TurnContext, actor: Actor, activity: Activity, *, open_: bool) -> None:
         await turn_context.send_activity(await self._placed(turn_context, actor, activity, open_=open_))
 
@@ -334,25 +325,6 @@ class FaradayBot(ActivityHandler):
     async def _reply_activity(self, reply: AgentReply, actor: Actor) -> Activity:
         roster = await self._services.students.roster(actor) if any(map(needs_roster, reply.display)) else []
         return reply_activity(reply, RenderContext(roster=roster, forms=actions.available_forms()))
-
-
-ROLE_HELP = {
-    Role.admin: (
-        "\n\nAs an administrator you can also use:\n"
-        "- **alerts today**, **alerts status**, **alerts on** / **alerts off** — safety alerts\n"
-        "- **access history Jamie Ortiz** — who opened a student's records\n"
-        "- **delete student S109001** — remove a student's records (asks to confirm)\n"
-        "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "
-        "**remove document** and its id"
-    ),
-    Role.nurse: ("\n\nAs the school nurse you can also use **alerts today**, **alerts status**, **alerts on** / "
-                 "**alerts off**."),
-}
-
-
-def help_text(actor: Actor) -> str:
-    """What Faraday can do, with the commands of the caller's role."""
-    return HELP_TEXT + ROLE_HELP.get(actor.role, "")
 
 
 class _MessageInvokeResponse(AdaptiveCardInvokeResponse):

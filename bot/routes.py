@@ -1,4 +1,5 @@
-"""HTTP routes: POST /api/messages (validated here before botbuilder sees it) and GET /healthz.
+"""HTTP routes: POST /api/messages (validated here before botbuilder sees it), GET /healthz and the signed
+.ics links (GET /calendar/{token}.ics).
 
 Order on /api/messages: body checks → JWT (every failure a 401) → channel/tenant/serviceUrl policy → per-user rate
 limit (a polite reply, no agent) → the bot, with every outgoing message sanitised (links, images, HTML: OWASP LLM05).
@@ -15,15 +16,16 @@ from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ResourceResponse
 from botframework.connector.auth import BotFrameworkAuthentication
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.activity_json import parse_activity
-from bot.agent.prompt import CANARY
-from bot.channel import ChannelPolicy
+from agent.prompt import CANARY
+from bot.channel.activity_json import parse_activity
+from bot.channel.policy import ChannelPolicy
+from bot.channel.rate_limit import Decision, RateLimiter, user_key
+from bot.channel.sanitize import sanitize_activity, sanitize_card
 from bot.handler import FaradayBot
-from bot.rate_limit import Decision, RateLimiter, user_key
-from bot.sanitize import sanitize_activity, sanitize_card
+from domain.db import ping
+from domain.events import EventService
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", FaradayBot)
 LIMITER = web.AppKey("limiter", RateLimiter)  # optional: no limiter, no per-user rate limit
 LINK_HOSTS = web.AppKey("link_hosts", tuple)  # hosts model-written links may point to (none by default)
+EVENTS = web.AppKey("events", EventService)
 
 WITHHELD = "Sorry, I can't share that."
 SLOW_DOWN = "You're sending messages faster than I can answer. Please wait {seconds} s and try again."
@@ -166,9 +169,29 @@ def _parse_activity(body: Any) -> Activity | None:
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     try:
-        async with request.app[ENGINE].connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await ping(request.app[ENGINE])
     except Exception as exc:
         log.warning("health check failed", extra={"error": type(exc).__name__})
         return web.json_response({"status": "unavailable", "database": "down"}, status=503)
     return web.json_response({"status": "ok", "database": "up"})
+
+
+# GET /calendar/{token}.ics: a local-mode event as an RFC 5545 file. The token is the only credential (the link is
+# opened from a Teams card in a browser, outside the bot's authentication): unguessable, bound to the event and
+# its organiser, expiring. Unknown, tampered, expired and cancelled all answer the same 404.
+ics_routes = web.RouteTableDef()
+
+ICS_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@ics_routes.get(r"/calendar/{token:[A-Za-z0-9._-]{1,200}}.ics")
+async def event_ics(request: web.Request) -> web.Response:
+    body = await request.app[EVENTS].ics(request.match_info["token"])
+    if body is None:
+        return web.json_response({"error": "not found"}, status=404, headers=ICS_HEADERS)
+    return web.Response(body=body, content_type="text/calendar", charset="utf-8", headers={
+        **ICS_HEADERS, "Content-Disposition": 'attachment; filename="event.ics"'})

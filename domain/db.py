@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -121,6 +121,12 @@ def driver_sql(statement: Any) -> DriverSQL:
 
 
 _ASYNCPG_DIALECT = postgresql_asyncpg.dialect(paramstyle="numeric_dollar")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database (``SELECT 1``): raises when it is unreachable. The health check's probe."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # The informative update ("Working on it…") / typing indicator goes out only when the answer takes longer than
     # this: an answer ready sooner is itself the first visible response (one connector call fewer, no flicker).
     informative_after_s: float = Field(default=0.25, ge=0.0, le=1.0)
-    # Freeze the start-up heap once warmed up (bot.heap): full GC passes then skip it (150 ms pauses → 5 ms).
+    # Freeze the start-up heap once warmed up (bot.process.heap): full GC passes then skip it (150 ms pauses → 5 ms).
     freeze_startup_heap: bool = True
 
     # --- Limits ------------------------------------------------------------------------------

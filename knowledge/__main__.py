@@ -29,7 +29,7 @@ def database(settings: Settings) -> Iterator[str]:
     if settings.database_url:
         yield settings.database_url
         return
-    from scripts.devservers import EmbeddedPostgres
+    from devtools.embedded_servers import EmbeddedPostgres
 
     server = EmbeddedPostgres(settings.data_dir / "postgres")
     url = server.start()

@@ -38,8 +38,8 @@ async def observe_corpus(url: str, *, title_prefix: bool, use_kind: bool = False
 
 def scratch_databases(names: list[str]) -> tuple[Any, dict[str, str]]:
     """A throwaway embedded server with one migrated database per name (caller stops the server)."""
+    from devtools.embedded_servers import EmbeddedPostgres
     from domain import migrate
-    from scripts.devservers import EmbeddedPostgres
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-eval-")) / "pg", database=names[0])
     server.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import itertools
 import os
 import socket
 import warnings
@@ -14,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.embedded_servers import EmbeddedPostgres, EmbeddedRedis
 from knowledge import CORPUS_DIR
-from scripts.devservers import EmbeddedPostgres, EmbeddedRedis
+from tests.support.databases import clone_database, database_url
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
@@ -28,7 +28,6 @@ MIGRATED = "tpl_migrated"
 SEEDED = "tpl_seeded"
 FULL = "tpl_full"
 CORPUS = CORPUS_DIR
-_db_numbers = itertools.count(1)
 
 
 # --- no network but loopback -------------------------------------------------------------------------------------
@@ -90,16 +89,12 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostg
     server.stop()
 
 
-def _url(server: EmbeddedPostgres, database: str) -> str:
-    return server._server.get_uri(database)  # noqa: SLF001 - the embedded server owns the socket path
-
-
 @pytest.fixture(scope="session")
 def migrated_template(postgres: EmbeddedPostgres) -> str:
     from domain import migrate
 
     postgres.psql(f"CREATE DATABASE {MIGRATED}")
-    migrate.upgrade(_url(postgres, MIGRATED))
+    migrate.upgrade(database_url(postgres, MIGRATED))
     return MIGRATED
 
 
@@ -111,7 +106,7 @@ def seeded_template(postgres: EmbeddedPostgres, migrated_template: str) -> str:
     postgres.psql(f"CREATE DATABASE {SEEDED} TEMPLATE {migrated_template}")
 
     async def seed() -> None:
-        engine = make_engine(_url(postgres, SEEDED), pool_size=2)
+        engine = make_engine(database_url(postgres, SEEDED), pool_size=2)
         try:
             await seed_demo(make_sessionmaker(engine))
         finally:
@@ -131,7 +126,7 @@ def full_template(postgres: EmbeddedPostgres, seeded_template: str) -> str:
     postgres.psql(f"CREATE DATABASE {FULL} TEMPLATE {seeded_template}")
 
     async def load() -> None:
-        engine = make_engine(_url(postgres, FULL), pool_size=2)
+        engine = make_engine(database_url(postgres, FULL), pool_size=2)
         try:
             report = await ingest(make_sessionmaker(engine), MiniLMEmbedder(), CORPUS)
             assert not report.errors, report.errors
@@ -142,29 +137,22 @@ def full_template(postgres: EmbeddedPostgres, seeded_template: str) -> str:
     return FULL
 
 
-def _clone(postgres: EmbeddedPostgres, template: str) -> Iterator[str]:
-    name = f"test_{next(_db_numbers)}"
-    postgres.psql(f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield _url(postgres, name)
-    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 @pytest.fixture
 def empty_db_url(postgres: EmbeddedPostgres, migrated_template: str) -> Iterator[str]:
     """A fresh database migrated to head, with no rows."""
-    yield from _clone(postgres, migrated_template)
+    yield from clone_database(postgres, migrated_template)
 
 
 @pytest.fixture
 def demo_db_url(postgres: EmbeddedPostgres, seeded_template: str) -> Iterator[str]:
     """A fresh database with the demo district seeded."""
-    yield from _clone(postgres, seeded_template)
+    yield from clone_database(postgres, seeded_template)
 
 
 @pytest.fixture
 def full_db_url(postgres: EmbeddedPostgres, full_template: str) -> Iterator[str]:
     """A fresh database with the demo district and the ingested knowledge corpus."""
-    yield from _clone(postgres, full_template)
+    yield from clone_database(postgres, full_template)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.offline.answers import lookup_answer
 from bot.actions.outcome import CardOutcome
-from bot.agent.offline.answers import lookup_answer
 from bot.cards.render import render_content
 from tools.base import ToolDeps
 from tools.registry import TOOLS

@@ -1,6 +1,6 @@
 """Proactive safety alerts: rules, the outbox, the relay, acknowledgement, escalation and the digest.
 
-Nothing here imports botbuilder: the relay sends through a ``Sender`` (``bot/proactive.py`` in production).
+Nothing here imports botbuilder: the relay sends through a ``Sender`` (``bot/channel/proactive.py`` in production).
 """
 
 from domain.alerts.outbox import AlertOutbox, enqueue_alerts

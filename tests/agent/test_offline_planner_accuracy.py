@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from devtools.fakes.activities import ALEX, TENANT
 from domain.identity import IdentityService
 from domain.students import StudentService
-from tests.agent.planner_eval import HELD_OUT, load, score
-from tests.fakes.activities import ALEX, TENANT
+from tests.support.planner_eval import HELD_OUT, load, score
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot.agent.offline.intents import plan
+from agent.offline.intents import plan
 from domain.identity import IdentityService
 from domain.students import StudentService
 from tests.agent.test_offline_planner_accuracy import NOW
-from tests.fakes.activities import ALEX, TENANT
+from devtools.fakes.activities import ALEX, TENANT
 
 
 @pytest.fixture

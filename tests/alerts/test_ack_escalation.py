@@ -12,7 +12,7 @@ from bot.actions.alert import acknowledge_alert, refresh_alert
 from domain.alerts.escalation import escalate_due
 from domain.errors import NotAllowed
 from domain.seed.facts import DEMO
-from tests.alerts.conftest import World, make_relay, settle
+from tests.support.alerts import World, make_relay, settle
 from tools.base import ToolDeps
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from bot.alert_commands import NOT_FOR_YOU, alert_command
+from bot.commands.alerts import NOT_FOR_YOU, alert_command
 from domain.seed.facts import DEMO
-from tests.alerts.conftest import World, make_relay, settle
+from tests.support.alerts import World, make_relay, settle
 
 
 async def test_commands_are_recognised_and_other_text_is_left_to_the_agent(subscribed: World) -> None:

@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 
 from domain.settings import REPO_ROOT
-from tests.alerts.conftest import World
+from tests.support.alerts import World
 
 TIMEOUT = 60
 

@@ -13,7 +13,7 @@ from domain.alerts.store import CardState, DeliveryStore
 from domain.alerts.types import Sent
 from domain.db import make_engine, make_sessionmaker
 from domain.seed.facts import DEMO
-from tests.alerts.conftest import FAST, World, drain, make_relay, settle
+from tests.support.alerts import FAST, World, drain, make_relay, settle
 
 
 async def test_n_incidents_reach_m_recipients_exactly_once(subscribed: World) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.alerts.rules import IncidentFacts, RuleSpec, reasons
 from domain.models import Severity
-from tests.alerts.conftest import World
+from tests.support.alerts import World
 
 SERIOUS = RuleSpec("Serious or critical incidents", min_severity=Severity.serious)
 KEYWORDS = RuleSpec("Safety keywords", keywords=("head injury", "911", "fracture", "breathing"))

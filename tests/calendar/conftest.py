@@ -4,42 +4,20 @@ and event services in local and Outlook mode wired the way the app wires them.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from devtools.fakes.graph import FakeMicrosoft
 from domain.actor import Actor
-from domain.calendar.graph import GraphCalendar, GraphConfig
+from domain.calendar.graph import GraphCalendar
 from domain.calendar.links import IcsLinks
-from domain.calendar.proposals import EventProposer
 from domain.events import EventService
 from domain.identity import IdentityService
-from domain.incidents import IncidentService
-from domain.students import StudentService
-from tests.fakes.graph import CLIENT_ID, CLIENT_SECRET, TENANT, FakeMicrosoft
-from tests.integration.conftest import bot, connector  # noqa: F401 - the running app, for test_app_calendar
-from tools.base import ToolDeps
-
-CHICAGO = ZoneInfo("America/Chicago")
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHICAGO)  # a Tuesday
-SECRET = b"test-secret-for-ics-links-0123456789"
-
-
-class Clock:
-    """A settable wall clock for link expiry."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
+from tests.support.app_client import bot, connector  # noqa: F401 - the running app, for test_app_calendar
+from tests.support.calendar import SECRET, Clock, graph_config
 
 
 @pytest.fixture
@@ -74,15 +52,6 @@ async def microsoft(tmp_path: Path, alex: Actor, isaiah: Actor) -> AsyncIterator
     await fake.close()
 
 
-def graph_config(fake: FakeMicrosoft, **overrides: Any) -> GraphConfig:
-    values: dict[str, Any] = {
-        "tenant_id": TENANT, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "authority_host": fake.url,
-        "base_url": f"{fake.url}/v1.0", "ca_file": str(fake.ca_file), "timeout_s": 2.0, "retry_budget_s": 1.5,
-    }
-    values.update(overrides)
-    return GraphConfig(**values)
-
-
 @pytest.fixture
 async def outlook_events(demo_sessions: Any, microsoft: FakeMicrosoft) -> AsyncIterator[EventService]:
     service = EventService(demo_sessions, outlook=GraphCalendar(graph_config(microsoft)))
@@ -90,9 +59,3 @@ async def outlook_events(demo_sessions: Any, microsoft: FakeMicrosoft) -> AsyncI
     await service.close()
 
 
-def deps_for(actor: Actor, sessions: Any, events: EventService, now: datetime = NOW) -> ToolDeps:
-    """ToolDeps with an ``events`` service (duck-typed until Services gets its ``events`` field)."""
-    students = StudentService(sessions)
-    services = SimpleNamespace(students=students, incidents=IncidentService(sessions), events=events,
-                               event_proposals=EventProposer(events, students))
-    return ToolDeps(actor=actor, services=services, now=now)  # type: ignore[arg-type]

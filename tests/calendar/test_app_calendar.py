@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.actions import ACTIONS
+from devtools.fakes.activities import activity
 from domain.db import make_engine
 from domain.models import CalendarEvent
-from tests.fakes.activities import activity
-from tests.integration.conftest import BotClient
+from tests.support.app_client import BotClient
 from tools.base import Services
 
 WIRED = "events" in Services.__dataclass_fields__ and "event.save" in ACTIONS

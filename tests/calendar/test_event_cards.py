@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
 from bot.cards.elements import escape
 from bot.cards.event_form import EventFormState, event_form_card
+from devtools.fakes.graph import FakeMicrosoft
 from domain.actor import Actor
 from domain.events import EventService
 from domain.models import CalendarEvent
-from tests.calendar.conftest import deps_for
-from tests.fakes.graph import FakeMicrosoft
+from tests.support.calendar import deps_for
 
 
 def _inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:

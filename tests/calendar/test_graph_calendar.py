@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from devtools.fakes.graph import FakeMicrosoft
 from domain.actor import Actor
 from domain.calendar.backend import CalendarUnavailable
 from domain.calendar.graph import KEY_PROPERTY, GraphCalendar
 from domain.events import EventService, validate_draft
 from domain.models import CalendarEvent, Staff
-from tests.calendar.conftest import CHICAGO, NOW, graph_config
-from tests.fakes.graph import FakeMicrosoft
+from tests.support.calendar import CHICAGO, NOW, graph_config
 
 
 def draft(**changes: Any):

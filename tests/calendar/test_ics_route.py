@@ -9,10 +9,10 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.ics_route import EVENTS, ics_routes
+from bot.routes import EVENTS, ics_routes
 from domain.actor import Actor
 from domain.events import EventService, validate_draft
-from tests.calendar.conftest import CHICAGO, NOW, Clock
+from tests.support.calendar import CHICAGO, NOW, Clock
 
 
 async def test_the_route_serves_the_file_and_hides_everything_else(local_events: EventService, alex: Actor,

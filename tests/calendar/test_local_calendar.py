@@ -13,7 +13,7 @@ from domain.actor import Actor
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.events import EventService, validate_draft
 from domain.models import AuditLog, CalendarEvent, Staff
-from tests.calendar.conftest import CHICAGO, NOW, Clock
+from tests.support.calendar import CHICAGO, NOW, Clock
 
 
 def draft(**changes: Any):

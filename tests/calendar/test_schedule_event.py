@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.cards.event_form import EventFormState, event_form_card
+from devtools.fakes.graph import FakeMicrosoft
 from domain.actor import Actor
 from domain.events import EventProposal, EventService, validate_draft
 from domain.models import CalendarEvent
-from tests.calendar.conftest import CHICAGO, NOW, deps_for
-from tests.fakes.graph import FakeMicrosoft
+from tests.support.calendar import CHICAGO, NOW, deps_for
 from tools.schedule_event import schedule_event
 
 

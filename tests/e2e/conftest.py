@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from scripts.devservers import EmbeddedPostgres
-from scripts.playground import BIN, Playground
-from tests.bot_process import bot_process, free_port
-from tests.conftest import _url
+from devtools.embedded_servers import EmbeddedPostgres
+from devtools.playground import BIN, Playground
+from tests.support.bot_process import bot_process, free_port
+from tests.support.databases import database_url
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,7 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 def e2e_db_url(postgres: EmbeddedPostgres, full_template: str) -> Iterator[str]:
     name = f"e2e_{os.getpid()}_{int(time.time() * 1000) % 100000}"
     postgres.psql(f"CREATE DATABASE {name} TEMPLATE {full_template}")
-    yield _url(postgres, name)
+    yield database_url(postgres, name)
     postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

@@ -4,7 +4,7 @@
  *
  * Usage:  node tests/e2e/driver.mjs script.json      or      echo '<json>' | node tests/e2e/driver.mjs
  * Prints ONE JSON line on stdout: {ok, failedStep, error, steps:[{i,step,ok,ms,error?}], botMessages:[text],
- *   cards:[text], screenshots:[path]}. Exit code 0 iff ok.  (Tip: tests/e2e/playground.py: drive()).
+ *   cards:[text], screenshots:[path]}. Exit code 0 iff ok.  (Tip: tests/support/playground_driver.py: drive()).
  *
  * Script: {
  *   "url": "http://127.0.0.1:56150/",            // Playground UI

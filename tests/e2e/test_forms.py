@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from devtools.playground import Playground
 from domain.db import make_engine, make_sessionmaker
 from domain.models import Incident, Staff, Student
 from domain.seed.facts import TIME_ZONE
-from scripts.playground import Playground
-from tests.e2e.playground import drive
+from tests.support.playground_driver import drive
 
 DESCRIPTION = "Rolled her ankle landing a layup in the forms end-to-end test."
 

@@ -3,8 +3,8 @@ shows only the neutral line; the student's profile arrives in the teacher's pers
 
 from __future__ import annotations
 
-from scripts.playground import Playground
-from tests.e2e.playground import drive
+from devtools.playground import Playground
+from tests.support.playground_driver import drive
 
 NEUTRAL = "I've sent you the answer in our private chat."
 

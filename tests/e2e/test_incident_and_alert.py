@@ -8,8 +8,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from scripts.playground import Playground
-from tests.e2e.playground import drive
+from devtools.playground import Playground
+from tests.support.playground_driver import drive
 
 
 def _wait_for_file(path: Path, timeout: float) -> bool:

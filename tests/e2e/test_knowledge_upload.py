@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.playground import Playground
-from tests.e2e.playground import drive
-from tests.knowledge.test_uploads import markdown
+from devtools.playground import Playground
+from tests.support.knowledge import markdown
+from tests.support.playground_driver import drive
 
 DOCUMENT = markdown()
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scripts.playground import Playground
-from tests.e2e.playground import drive
+from devtools.playground import Playground
+from tests.support.playground_driver import drive
 
 
 def test_a_teacher_plans_a_lesson_and_saves_it(playground: Playground, tmp_path) -> None:

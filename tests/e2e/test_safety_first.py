@@ -3,8 +3,8 @@ CPR/AED steps first, numbered as in the protocol, with the protocol cited; no qu
 
 from __future__ import annotations
 
-from scripts.playground import Playground
-from tests.e2e.playground import drive
+from devtools.playground import Playground
+from tests.support.playground_driver import drive
 
 FIRST_STEP = "Check responsiveness: tap and shout."
 

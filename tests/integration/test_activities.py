@@ -6,10 +6,10 @@ import json
 
 from sqlalchemy import func, select
 
+from devtools.fakes.activities import ADELE, ALEX, MEGAN, STRANGER, activity
+from devtools.fakes.connector import FakeConnector
 from domain.models import AuditLog, ConversationReference, ConversationTurn
-from tests.fakes.activities import ADELE, ALEX, MEGAN, STRANGER, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient
+from tests.support.app_client import BotClient
 
 
 def _texts(connector: FakeConnector) -> list[str]:

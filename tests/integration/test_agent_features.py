@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.agent.openai_backend import OpenAIBackend
-from bot.shared_conversations import SENT_PRIVATELY
+from agent.openai_backend import OpenAIBackend
+from bot.channel.shared_conversations import SENT_PRIVATELY
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import ScriptedOpenAI, Step, call, say
 from domain.models import MessageFeedback
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import ScriptedOpenAI, Step, call, say
-from tests.integration.conftest import BotClient, bot_settings, start_bot
+from tests.support.app_client import BotClient, bot_settings, start_bot
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-"""The embedded PostgreSQL runs with the settings the product needs (scripts.devservers.server_settings), applied
+"""The embedded PostgreSQL runs with the settings the product needs (devtools.embedded_servers.server_settings), applied
 once: a server that already has them is not restarted."""
 
 from __future__ import annotations
 
-from scripts.devservers import EmbeddedPostgres, server_settings
+from devtools.embedded_servers import EmbeddedPostgres, server_settings
 
 
 def _value(server: EmbeddedPostgres, sql: str) -> str:

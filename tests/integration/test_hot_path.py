@@ -19,6 +19,7 @@ from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from devtools.fakes.activities import ADELE, ALEX, BOT_ID, ISAIAH, MEGAN, TENANT
 from domain import conversations, db
 from domain.actor import Actor
 from domain.conversations import ConversationService
@@ -27,7 +28,6 @@ from domain.identity import IdentityService
 from domain.memory import KEEP_ROWS, MAX_TURNS, ConversationMemory
 from domain.seed.facts import DEMO
 from domain.students import StudentLookup, StudentService
-from tests.fakes.activities import ADELE, ALEX, BOT_ID, ISAIAH, MEGAN, TENANT
 
 VIA = "test:hot-path"
 MISSING_STAFF_ID = 987_654_321
@@ -487,7 +487,7 @@ async def test_autocommit_does_not_leave_autocommit_on_the_pooled_connection(
 
 async def test_turns_in_one_conversation_do_not_rewrite_its_reference(bot: Any, connector: Any, outside: Any) -> None:
     """Every Teams activity has a new id: the reference is still the same conversation, so it is not rewritten."""
-    from tests.fakes.activities import activity
+    from devtools.fakes.activities import activity
 
     await bot.post(activity(connector.url, text="hello", conversation_id="a:hot-path-turns"))
     await age_reference(outside, "a:hot-path-turns")

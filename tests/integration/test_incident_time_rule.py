@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from devtools.fakes.activities import ALEX, TENANT
 from domain.errors import InvalidInput
 from domain.identity import IdentityService
 from domain.incidents import IncidentService, validate_draft
 from domain.students import StudentService
-from tests.fakes.activities import ALEX, TENANT
 from tools.base import ToolDeps
 from tools.log_incident import log_incident
 

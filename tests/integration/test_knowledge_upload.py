@@ -13,10 +13,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.fakes.activities import ALEX, MEGAN, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient
-from tests.knowledge.test_uploads import markdown
+from devtools.fakes.activities import ALEX, MEGAN, activity
+from devtools.fakes.connector import FakeConnector
+from tests.support.app_client import BotClient
+from tests.support.knowledge import markdown
 
 FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
 

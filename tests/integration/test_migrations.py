@@ -10,11 +10,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from devtools.embedded_servers import EmbeddedPostgres
 from domain import migrate
 from domain.db import make_engine
 from domain.models import Base
-from scripts.devservers import EmbeddedPostgres
-from tests.conftest import _url
+from tests.support.databases import database_url
 
 EXPECTED_TABLES = {
     "districts", "schools", "staff", "classes", "students", "guardians", "enrollments", "attendance", "activities",
@@ -46,7 +46,7 @@ async def _diff(url: str) -> list[object]:
 
 def test_upgrade_downgrade_upgrade_on_an_empty_database(postgres: EmbeddedPostgres) -> None:
     postgres.psql("CREATE DATABASE mig_roundtrip")
-    url = _url(postgres, "mig_roundtrip")
+    url = database_url(postgres, "mig_roundtrip")
     migrate.upgrade(url)
     assert asyncio.run(_tables(url)) == EXPECTED_TABLES
     migrate.downgrade(url)

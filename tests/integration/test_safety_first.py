@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.agent.openai_backend import OpenAIBackend
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import ScriptedOpenAI, calls, say
-from tests.integration.conftest import BotClient, bot_settings, start_bot
+from agent.openai_backend import OpenAIBackend
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import ScriptedOpenAI, calls, say
+from tests.support.app_client import BotClient, bot_settings, start_bot
 
 CPR_FIRST_STEP = "Check responsiveness: tap and shout."
 

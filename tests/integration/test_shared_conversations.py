@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from bot.channel.shared_conversations import NO_PRIVATE_CHAT, NOT_YOUR_CARD, OPEN_CARD_VERBS, SENT_PRIVATELY
 from bot.routes import SETTINGS
-from bot.shared_conversations import NO_PRIVATE_CHAT, NOT_YOUR_CARD, OPEN_CARD_VERBS, SENT_PRIVATELY
+from devtools.fakes.activities import ALEX, BOT_ID, ISAIAH, MEGAN, STRANGER, TENANT, activity
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import ScriptedOpenAI, call, say
 from domain.db import make_engine, make_sessionmaker
 from domain.models import AuditLog, LessonPlan, Student
-from tests.fakes.activities import ALEX, BOT_ID, ISAIAH, MEGAN, STRANGER, TENANT, activity
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import ScriptedOpenAI, call, say
-from tests.integration.conftest import BotClient, bot_settings, serving
+from tests.support.app_client import BotClient, bot_settings, serving
 
 UNLIMITED = {"rate_limit_per_minute": 1_000_000, "rate_limit_per_hour": 1_000_000}
 GROUP_CHAT = "19:2b8c1f0e9d7a4c3e@thread.v2"
@@ -285,7 +285,7 @@ async def test_every_card_verb_in_a_shared_conversation_refuses_anyone_but_the_o
         signed_bot: BotClient, connector: FakeConnector, demo_sessions_for: Any, kind: str) -> None:
     from bot.actions import ACTIONS
     from bot.app import card_owner_secret
-    from bot.shared_conversations import STAMP_KEY, CardOwners
+    from bot.channel.shared_conversations import STAMP_KEY, CardOwners
     from domain.models import CalendarEvent, Incident
 
     sessions = demo_sessions_for(signed_bot)

@@ -1,12 +1,13 @@
-"""What the running app does once it is up: the start-up heap is frozen after the embedder's warm-up (bot.heap)."""
+"""What the running app does once it is up: the start-up heap is frozen after the embedder's warm-up
+(bot.process.heap)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import bot_settings, start_bot
+from devtools.fakes.connector import FakeConnector
+from tests.support.app_client import bot_settings, start_bot
 
 
 async def test_the_app_freezes_its_start_up_heap_after_warming_up(demo_db_url: str, redis_url: str,

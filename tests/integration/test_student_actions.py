@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from devtools.fakes.activities import ALEX, activity
+from devtools.fakes.connector import FakeConnector
 from domain.models import AuditLog, Student
-from tests.fakes.activities import ALEX, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient
+from tests.support.app_client import BotClient
 
 
 async def _profile(bot: BotClient, connector: FakeConnector) -> dict[str, Any]:

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from devtools.fakes.activities import ALEX, ISAIAH, STRANGER, TENANT
 from domain.db import make_engine, make_sessionmaker
 from domain.identity import IdentityService
 from domain.memory import MAX_CHARS, ConversationMemory
 from domain.models import Staff
 from domain.turn_start import TurnStart
-from tests.fakes.activities import ALEX, ISAIAH, STRANGER, TENANT
 
 
 @pytest.fixture

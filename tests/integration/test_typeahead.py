@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.typeahead import SEARCH_RESPONSE
+from bot.actions.typeahead import SEARCH_RESPONSE
+from devtools.fakes.activities import ADELE, ALEX, ISAIAH, STRANGER, TENANT, activity
+from devtools.fakes.connector import FakeConnector
 from domain.identity import IdentityService
 from domain.models import Student
 from domain.students import StudentService
-from tests.fakes.activities import ADELE, ALEX, ISAIAH, STRANGER, TENANT, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient
+from tests.support.app_client import BotClient
 
 
 def search(connector: FakeConnector, text: str, *, aad: str = ALEX, dataset: str = "students", skip: int = 0,

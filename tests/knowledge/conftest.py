@@ -3,9 +3,6 @@ tests share it), small throwaway corpora for tests that change things, and a cou
 
 from __future__ import annotations
 
-import hashlib
-import math
-import random
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,30 +12,9 @@ import pytest
 from domain.db import make_engine, make_sessionmaker
 from knowledge import CORPUS_DIR
 from knowledge.embedders import MiniLMEmbedder
+from tests.support.knowledge import CountingEmbedder
 
 CORPUS = CORPUS_DIR
-
-
-class CountingEmbedder:
-    """Deterministic unit vectors from a text hash; counts every text it embeds."""
-
-    def __init__(self, name: str = "fake-embedder", dim: int = 384) -> None:
-        self.name = name
-        self.dim = dim
-        self.embedded: list[str] = []
-
-    def _vector(self, text: str) -> list[float]:
-        rng = random.Random(hashlib.sha256(text.encode()).digest())
-        raw = [rng.gauss(0, 1) for _ in range(self.dim)]
-        norm = math.sqrt(sum(x * x for x in raw))
-        return [x / norm for x in raw]
-
-    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.embedded.extend(texts)
-        return [self._vector(t) for t in texts]
-
-    async def embed_query(self, text: str) -> list[float]:
-        return self._vector(text)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from knowledge import store
 from knowledge.documents import grade_range
 from knowledge.embedders import MINILM_DIM, MINILM_NAME
-from tests.knowledge.conftest import CountingEmbedder
+from tests.support.knowledge import CountingEmbedder
 
 FILTERS = [
     store.Filters(),

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from knowledge.ingest import ingest
 from knowledge.store import hnsw_index_name
-from tests.knowledge.conftest import CountingEmbedder
+from tests.support.knowledge import CountingEmbedder
 
 
 async def _rows(sessions, sql: str, **params):  # type: ignore[no-untyped-def]

@@ -14,10 +14,10 @@ from typing import Any
 import openai
 import pytest
 
+from devtools.fakes.openai_embeddings import ScriptedEmbeddings
 from knowledge.embedders import OpenAIEmbedder
 from knowledge.evaluate import load_questions, recall_at
-from knowledge.retriever import Retrieval, Hit, Retriever
-from tests.fakes.openai_embeddings import ScriptedEmbeddings
+from knowledge.retriever import Hit, Retrieval, Retriever
 from tools.search_knowledge import NO_SOURCE, search_knowledge
 
 REPO = Path(__file__).resolve().parents[2]

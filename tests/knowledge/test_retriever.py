@@ -10,7 +10,7 @@ import pytest
 from knowledge.documents import grade_range
 from knowledge.ingest import ingest
 from knowledge.retriever import RetrievalConfig, Retriever
-from tests.knowledge.conftest import CountingEmbedder
+from tests.support.knowledge import CountingEmbedder
 
 
 async def test_a_plain_question_finds_its_protocol_section_first(corpus_sessions, minilm) -> None:

@@ -13,18 +13,9 @@ from domain.models import AuditLog, KnowledgeChunk, KnowledgeDocument, Knowledge
 from domain.seed import DEMO
 from knowledge.ingest import ingest
 from knowledge.uploads import MAX_UPLOAD_BYTES, KnowledgeUploads
-from tests.knowledge.conftest import CountingEmbedder
+from tests.support.knowledge import CountingEmbedder, markdown
 
 VIA = "test:upload"
-
-
-def markdown(version: str = "1.0", body: str = "Pool rope swings are closed until the anchor bolts are re-tested.",
-             **front: str) -> bytes:
-    fields = {"title": "Rope Swing Closure", "kind": "safety", "audience": "pe-teachers", "grade_band": "6-12",
-              "version": version, "reviewed_by": "District Risk Office", "reviewed_on": "2026-11-30", **front}
-    head = "".join(f"{k}: {v}\n" for k, v in fields.items() if v)
-    return (f"---\n{head}---\n# Rope Swing Closure\n\n## Status\n{body}\n\n## Who to Ask\n"
-            "The athletics director approves reopening after the inspection report.\n").encode()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from agent.offline.lesson_answer import lesson_answer
 from bot.actions.lesson import (
     adjust_lesson,
     open_lesson,
@@ -15,11 +16,10 @@ from bot.actions.lesson import (
     request_lesson,
     save_lesson,
 )
-from bot.agent.offline.lesson_answer import lesson_answer
 from bot.cards.lesson_plan import ADJUST, DURATION_INPUT, REGENERATE, SAVE
 from domain.errors import InvalidInput, NotFound
 from domain.models import AuditLog, LessonPlan
-from tests.lessons.conftest import Deps
+from tests.support.lessons import Deps
 from tools.plan_lesson import plan_lesson
 
 FORM = {"action": "lesson.request", "grade": "5", "topic": "volleyball lead-up games", "duration_minutes": "40",

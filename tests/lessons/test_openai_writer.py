@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from devtools.fakes.openai_server import ScriptedOpenAI, error, say
 from domain.lessons import TIMED, LessonContent, LessonRequest
 from knowledge.lesson_builder import assemble
 from knowledge.lesson_material import UnitMaterial, find_unit
 from knowledge.lesson_writers import OpenAILessonWriter
-from tests.fakes.openai_server import ScriptedOpenAI, error, say
-from tests.lessons.conftest import Deps
+from tests.support.lessons import Deps
 from tools.plan_lesson import plan_lesson
 
 ARGS = {"grade": 5, "topic": "volleyball lead-up games", "duration_minutes": 40, "equipment": None, "class": None}

@@ -7,7 +7,7 @@ import pytest
 from domain.lessons import NOTES, TIMED, LessonPlanDraft, LessonPlanResult, LessonRequest, allocate
 from knowledge.lesson_builder import assemble
 from knowledge.lesson_material import find_unit
-from tests.lessons.conftest import Deps
+from tests.support.lessons import Deps
 from tools.plan_lesson import plan_lesson
 
 CASES = [(0, "skipping"), (0, "throwing and catching"), (2, "dance"), (3, "gymnastics balance"), (4, "modified soccer"),

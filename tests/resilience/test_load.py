@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.routes import ENGINE
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
 from domain.db import make_engine, make_sessionmaker
 from domain.models import AuditLog, Incident
 from knowledge import CORPUS_DIR
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.test_incident_flow import _action, _inputs, execute
-from tests.resilience.conftest import settings_for
+from tests.support.card_flow import card_action, card_inputs, execute
+from tests.support.resilience import settings_for
 
 DURATION_S = 20.0 if os.environ.get("FARADAY_QUICK_TESTS") == "1" else 120.0
 CONVERSATIONS = 20
@@ -85,7 +85,7 @@ async def test_twenty_conversations_mixing_every_tool(demo_db_url: str, redis_ur
                     continue
                 card = next(a for a in reversed(connector.messages(cid)) if a.get("attachments"))
                 card = card["attachments"][0]["content"]
-                press = execute(connector, _action(card, "Save"), _inputs(card))
+                press = execute(connector, card_action(card, "Save"), card_inputs(card))
                 status, body = await post(press)
                 text = body["value"]["body"][0]["text"] if status == 200 else ""
                 match = re.match(r"Incident #(\d+)", text)

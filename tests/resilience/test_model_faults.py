@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import ScriptedOpenAI, Step, call, error
 from domain.models import Incident
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import ScriptedOpenAI, Step, call, error
-from tests.resilience.conftest import backend_for, count, needs_fallback_reserve, settings_for
+from tests.support.resilience import backend_for, count, needs_fallback_reserve, settings_for
 
 UNAVAILABLE = "I can't reach my language model right now"
 TEAMS_RESEND_S = 15.0
@@ -22,8 +22,8 @@ def _final(connector: FakeConnector) -> dict:
 
 
 async def _incidents(client) -> int:  # type: ignore[no-untyped-def]
-    from domain.db import make_sessionmaker
     from bot.routes import ENGINE
+    from domain.db import make_sessionmaker
 
     return await count(make_sessionmaker(client.server.app[ENGINE]), Incident)
 

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.routes import ENGINE
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
 from domain.db import make_sessionmaker
 from domain.models import Incident
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.test_incident_flow import _action, _inputs, execute
-from tests.resilience.conftest import settings_for
+from tests.support.card_flow import card_action, card_inputs, execute
+from tests.support.resilience import settings_for
 
 STUDENTS = ["Jamie Ortiz", "Zoe Muller"]
 CLEAN_500 = {"error": "the bot could not process this activity"}
@@ -32,7 +32,7 @@ async def test_a_postgres_restart_mid_run(own_postgres, redis_url: str, connecto
         await client.post(activity(connector.url, text=f"{STUDENTS[i % 2]} scraped a knee on the track, minor",
                                    conversation_id=f"a:pg-{i}"))
         card = connector.messages()[-1]["attachments"][0]["content"]
-        presses.append(execute(connector, _action(card, "Save"), _inputs(card)))
+        presses.append(execute(connector, card_action(card, "Save"), card_inputs(card)))
 
     statuses: list[tuple[str, int, Any]] = []
     confirmed: dict[int, int] = {}  # press index -> incident number shown to the user

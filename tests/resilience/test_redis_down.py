@@ -8,9 +8,9 @@ import logging
 import pytest
 from redis.asyncio import Redis
 
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.resilience.conftest import settings_for
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
+from tests.support.resilience import settings_for
 
 
 def _warnings(caplog: pytest.LogCaptureFixture, text: str) -> int:

@@ -11,13 +11,13 @@ import asyncio
 from sqlalchemy import func, select
 
 from bot.routes import ENGINE
+from devtools.fakes.activities import activity
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import ScriptedOpenAI, call, say
 from domain.db import make_sessionmaker
 from domain.models import Incident
-from tests.fakes.activities import activity
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import ScriptedOpenAI, call, say
-from tests.integration.test_incident_flow import _action, _inputs, execute
-from tests.resilience.conftest import backend_for, settings_for
+from tests.support.card_flow import card_action, card_inputs, execute
+from tests.support.resilience import backend_for, settings_for
 
 
 async def _two(bots, db_url: str, redis_url: str, connector: FakeConnector, model: ScriptedOpenAI | None = None):  # type: ignore[no-untyped-def]
@@ -67,7 +67,7 @@ async def test_save_pressed_on_one_replica_then_the_other_writes_one_row(demo_db
 
     await a.post(activity(connector.url, text="Jamie Ortiz rolled her ankle in basketball, looks minor"))
     card = connector.messages()[-1]["attachments"][0]["content"]
-    press = execute(connector, _action(card, "Save"), _inputs(card))
+    press = execute(connector, card_action(card, "Save"), card_inputs(card))
     first = await a.post(press)
     second = await b.post({**press, "id": "pressed-again-on-b"})
     assert first[0] == second[0] == 200
@@ -77,7 +77,7 @@ async def test_save_pressed_on_one_replica_then_the_other_writes_one_row(demo_db
     # pressed on both replicas at the same moment
     await b.post(activity(connector.url, text="Zoe Muller scraped her knee on the track, minor"))
     card = connector.messages()[-1]["attachments"][0]["content"]
-    press = execute(connector, _action(card, "Save"), _inputs(card))
+    press = execute(connector, card_action(card, "Save"), card_inputs(card))
     results = await asyncio.gather(a.post({**press, "id": "race-a"}), b.post({**press, "id": "race-b"}))
     assert [s for s, _ in results] == [200, 200]
     texts = {body["value"]["body"][0]["text"] for _, body in results}

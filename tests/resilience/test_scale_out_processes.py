@@ -17,12 +17,12 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from devtools.fakes.activities import MEGAN, activity
+from devtools.fakes.connector import FakeConnector
 from domain.db import make_engine, make_sessionmaker
 from domain.models import Incident
-from tests.bot_process import bot_process
-from tests.fakes.activities import MEGAN, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.test_incident_flow import _action, _inputs, execute
+from tests.support.bot_process import bot_process
+from tests.support.card_flow import card_action, card_inputs, execute
 
 UNLIMITED = {"RATE_LIMIT_PER_MINUTE": "100000", "RATE_LIMIT_PER_HOUR": "100000"}
 
@@ -80,7 +80,7 @@ async def test_two_processes_answer_once_save_once_and_alert_once(
             await _post(http, a, activity(
                 connector.url, text="Jamie Ortiz hit her head on the floor in basketball, she seems dazed, really bad"))
             card = connector.messages()[-1]["attachments"][0]["content"]
-            press = execute(connector, _action(card, "Save"), _inputs(card))
+            press = execute(connector, card_action(card, "Save"), card_inputs(card))
             saved = await asyncio.gather(_post(http, a, {**press, "id": "save-on-a"}),
                                          _post(http, b, {**press, "id": "save-on-b"}))
             assert [s for s, _ in saved] == [200, 200]

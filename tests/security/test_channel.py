@@ -11,14 +11,14 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from bot.auth import FaradayAuthentication
+from bot.channel.auth import FaradayAuthentication
 from bot.routes import AUTH
+from devtools.fakes.activities import ALEX, activity
+from devtools.fakes.compromised_model import CompromisedModel
+from devtools.fakes.connector import FakeConnector
 from domain.models import ConversationReference
-from tests.fakes.activities import ALEX, activity
-from tests.fakes.compromised_model import CompromisedModel
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient, bot_settings, start_bot
-from tests.security.conftest import APP_ID, MODULE, UNLIMITED, Keys, sessions_for
+from tests.support.app_client import BotClient, bot_settings, start_bot
+from tests.support.security import APP_ID, MODULE, UNLIMITED, Keys, sessions_for
 
 pytestmark = [MODULE, pytest.mark.usefixtures("fresh_key_cache")]
 
@@ -220,7 +220,7 @@ async def test_outbound_credentials_and_connector_clients_are_built_once_not_per
 ) -> None:
     auth = secure_bot.server.app[AUTH]
     if not isinstance(auth, FaradayAuthentication):
-        pytest.skip("bot/app.py does not use bot.auth.make_authentication yet (wiring patch 1)")
+        pytest.skip("bot/app.py does not use bot.channel.auth.make_authentication yet (wiring patch 1)")
     for _ in range(2):  # warm: the first turn may build them
         await post(secure_bot, help_message(fake_connector), keys.token(fake_connector.url))
     before = (spies.connector_clients, spies.credentials, spies.token_clients, auth.credentials.built)
@@ -235,6 +235,7 @@ async def test_outbound_credentials_and_connector_clients_are_built_once_not_per
 async def test_replies_carry_the_bots_outbound_token_over_the_aiohttp_transport(
     secure_bot: BotClient, keys: Keys, fake_connector: FakeConnector
 ) -> None:
-    """bot.connector_http swaps msrest's transport: the bearer token from the app credentials must still be sent."""
+    """bot.channel.connector_http swaps msrest's transport: the bearer token from the app credentials must still be
+sent."""
     assert await post(secure_bot, help_message(fake_connector), keys.token(fake_connector.url)) == 201
     assert fake_connector.messages()[-1]["_authorization"] == f"Bearer {OUTBOUND_TOKEN}"

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.actions import ACTIONS
+from devtools.fakes.activities import ALEX, MEGAN, activity
+from devtools.fakes.connector import FakeConnector
 from domain.models import Incident, Student
-from tests.fakes.activities import ALEX, MEGAN, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient
-from tests.security.conftest import MODULE, sessions_for
+from tests.support.app_client import BotClient
+from tests.support.security import MODULE, sessions_for
 
 pytestmark = MODULE
 FUZZ = settings(max_examples=25, deadline=None, derandomize=True,

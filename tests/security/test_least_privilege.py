@@ -3,7 +3,6 @@ the admin's access-history command; deleting a student removes every trace of th
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -17,7 +16,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from bot import actions
-from bot.admin_commands import DELETE_VERB, admin_command, confirm_delete_student
+from bot.commands.admin import DELETE_VERB, admin_command, confirm_delete_student
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.errors import DomainError, NotAllowed
@@ -28,8 +27,8 @@ from domain.privacy import PrivacyService
 from domain.seed.facts import DEMO
 from domain.students import StudentService
 from domain.widgets.service import WidgetService
-from tests.security.conftest import MODULE, sessions_for
-from tools.base import Services, ToolDeps
+from tests.support.security import MODULE, services, sessions_for
+from tools.base import ToolDeps
 
 pytestmark = MODULE
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
@@ -55,13 +54,6 @@ async def world(module_db: str) -> AsyncIterator[dict[str, Any]]:
                for k, v in STUDENTS.items()}
     yield {"sessions": sessions, "people": people, "ids": ids}
     await engine.dispose()
-
-
-def services(sessions: Any, **extra: Any) -> Services:
-    base = {f.name: None for f in dataclasses.fields(Services)}
-    base |= {"students": StudentService(sessions), "incidents": IncidentService(sessions),
-             "widgets": WidgetService(sessions)} | extra
-    return Services(**{k: v for k, v in base.items() if k in {f.name for f in dataclasses.fields(Services)}})
 
 
 def admin_services(sessions: Any, privacy: PrivacyService | None = None) -> Any:
@@ -220,9 +212,9 @@ async def test_deleting_a_student_removes_rows_memory_chunks_and_redis_keys(
 async def test_through_the_app_an_admin_deletes_a_student_with_the_confirmation_card(
     app_client: Any, fake_connector: Any, module_db: str
 ) -> None:
-    from bot.auth import FaradayAuthentication
+    from bot.channel.auth import FaradayAuthentication
     from bot.routes import AUTH
-    from tests.fakes.activities import MEGAN, activity
+    from devtools.fakes.activities import MEGAN, activity
 
     if not isinstance(app_client.server.app[AUTH], FaradayAuthentication):
         pytest.skip("bot/app.py and bot/handler.py are not wired to the issue-9 modules yet")

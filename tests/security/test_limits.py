@@ -15,22 +15,21 @@ from aiohttp.test_utils import TestServer
 from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
 
-from bot.agent.loop import OUT_OF_STEPS, Agent
-from bot.agent.offline.planner import OfflinePlanner
-from bot.agent.openai_backend import OpenAIBackend
+from agent.loop import OUT_OF_STEPS, Agent
+from agent.offline.planner import OfflinePlanner
+from agent.openai_backend import OpenAIBackend
 from bot.app import create_app
-from bot.rate_limit import PREFIX, BudgetedBackend, Decision, RateLimiter
+from bot.channel.rate_limit import PREFIX, BudgetedBackend, Decision, RateLimiter
 from bot.routes import LIMITER
+from devtools.fakes.activities import ALEX, activity
+from devtools.fakes.compromised_model import CompromisedModel
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import call, say
 from domain.identity import IdentityService
 from domain.seed.facts import DEMO
-from tests.fakes.activities import ALEX, activity
-from tests.fakes.compromised_model import CompromisedModel
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import call, say
-from tests.integration.conftest import BotClient, bot_settings
-from tests.resilience.conftest import StoppableValkey
-from tests.security.conftest import MODULE, bot_text, sessions_for
-from tests.security.test_least_privilege import services
+from tests.support.app_client import BotClient, bot_settings
+from tests.support.resilience import StoppableValkey
+from tests.support.security import MODULE, bot_text, services, sessions_for
 from tools.base import ToolDeps
 from tools.registry import TOOLS
 
@@ -80,7 +79,7 @@ async def test_a_user_past_the_per_minute_limit_gets_a_polite_wait_and_no_agent_
 async def test_with_redis_down_limits_hold_in_process_and_it_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     down = Redis.from_url("redis://127.0.0.1:1", socket_connect_timeout=0.2, socket_timeout=0.2)
     limiter = RateLimiter(down, per_minute=2, daily_tokens=100)
-    with caplog.at_level(logging.WARNING, logger="bot.rate_limit"):
+    with caplog.at_level(logging.WARNING, logger="bot.channel.rate_limit"):
         decisions = [await limiter.hit("t:u") for _ in range(3)]
         await limiter.charge("t:u", 150)
         within = await limiter.within_budget("t:u")
@@ -212,7 +211,7 @@ async def test_after_script_flush_the_next_message_reloads_the_script(
     redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     limiter, user = RateLimiter(redis, clock=Clock()), "lua:flush"
-    with caplog.at_level(logging.INFO, logger="bot.rate_limit"):
+    with caplog.at_level(logging.INFO, logger="bot.channel.rate_limit"):
         assert (await limiter.hit(user)).allowed
         await redis.script_flush()
         assert (await limiter.hit(user)).allowed
@@ -257,7 +256,7 @@ async def test_redis_down_then_back_the_windows_are_shared_again(
     client = Redis.from_url(valkey.start(), socket_connect_timeout=0.5, socket_timeout=0.5)
     limiter = RateLimiter(client, per_minute=2, clock=Clock())
     try:
-        with caplog.at_level(logging.INFO, logger="bot.rate_limit"):
+        with caplog.at_level(logging.INFO, logger="bot.channel.rate_limit"):
             assert (await limiter.hit(user)).allowed  # in Redis
             valkey.stop()
             assert [(await limiter.hit(user)).allowed for _ in range(3)] == [True, True, False]  # in process

@@ -1,7 +1,7 @@
 """OWASP Top 10 for LLM applications (2025), one test (or a few) each, through the running app where it matters.
 
-The model is the "compromised model" (tests/fakes/compromised_model.py): it obeys every injected instruction and emits
-whatever tool calls the attacker wants, so each test shows the *server-side* control that holds regardless.
+The model is the "compromised model" (devtools/fakes/compromised_model.py): it obeys every injected instruction and
+emits whatever tool calls the attacker wants, so each test shows the *server-side* control that holds regardless.
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.agent.prompt import CANARY
-from bot.sanitize import sanitize_card, sanitize_text
+from agent.prompt import CANARY
+from bot.channel.sanitize import sanitize_card, sanitize_text
+from devtools.fakes.activities import ALEX, MEGAN, activity
+from devtools.fakes.compromised_model import BagOfWordsEmbedder, CompromisedModel
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import call, calls, say
 from domain.models import AuditLog, Incident, Student
 from domain.seed.facts import DEMO
 from domain.settings import REPO_ROOT
 from knowledge.retriever import Retriever
-from tests.fakes.activities import ALEX, MEGAN, activity
-from tests.fakes.compromised_model import BagOfWordsEmbedder, CompromisedModel
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import call, calls, say
-from tests.integration.conftest import BotClient
-from tests.security.conftest import INJECTION, MODULE, bot_text, cards, sessions_for
-from tests.security.injections import INJECTIONS
+from tests.support.app_client import BotClient
+from tests.support.injections import INJECTIONS
+from tests.support.security import INJECTION, MODULE, bot_text, cards, sessions_for
 
 pytestmark = [MODULE, pytest.mark.usefixtures("reset")]
 EVIL = "evil.example"
@@ -197,7 +197,7 @@ async def test_llm05_cards_lose_remote_images_and_script_links_but_keep_inline_c
 async def test_llm06_bulk_export_by_a_model_asking_200_lookups_runs_at_most_the_tool_call_cap(
     app_client: BotClient, fake_connector: FakeConnector, model: CompromisedModel, module_db: str
 ) -> None:
-    from bot.agent.loop import MAX_TOOL_CALLS_PER_TURN
+    from agent.loop import MAX_TOOL_CALLS_PER_TURN
 
     before = await count(module_db, AuditLog, AuditLog.via == "tool:lookup_student")
     model.obey(calls(*[("lookup_student", {"query": f"S10{i:05d}", "class": None, "details": []})
@@ -259,7 +259,7 @@ async def test_llm08_filters_apply_before_ranking_so_a_flood_of_other_chunks_can
 async def test_llm09_without_a_source_the_answer_says_so(
     app_client: BotClient, fake_connector: FakeConnector, model: CompromisedModel
 ) -> None:
-    from tests.fakes.openai_server import error
+    from devtools.fakes.openai_server import error
 
     model.obey(call("search_knowledge", {"query": "underwater basket weaving certification", "kind": None}),
                say("There is no district document on that; please ask the nurse or an administrator."))

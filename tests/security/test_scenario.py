@@ -15,15 +15,15 @@ from typing import Any
 import pytest_asyncio
 from sqlalchemy import select
 
-from bot import logs
+from bot.process import logs
+from devtools.fakes.activities import ADELE, ALEX, MEGAN, activity
+from devtools.fakes.compromised_model import CompromisedModel
+from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import call, say
 from domain.models import Guardian, HealthNote, Student
 from domain.seed.facts import DEMO
-from tests.fakes.activities import ADELE, ALEX, MEGAN, activity
-from tests.fakes.compromised_model import CompromisedModel
-from tests.fakes.connector import FakeConnector
-from tests.fakes.openai_server import call, say
-from tests.integration.conftest import BotClient
-from tests.security.conftest import MODULE, cards, sessions_for
+from tests.support.app_client import BotClient
+from tests.support.security import MODULE, cards, sessions_for
 
 pytestmark = MODULE
 PHONE = re.compile(r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b")

@@ -1,4 +1,5 @@
-"""bot/activity_json.py: the connector's request bodies are exactly msrest's, for every kind of activity we send."""
+"""bot/channel/activity_json.py: the connector's request bodies are exactly msrest's, for every kind of activity we
+send."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msrest.serialization import Serializer
 
-from bot.activity_json import FastSerializer, model_json, serialize
-from bot.ai_entities import ai_entity
 from bot.cards.elements import attachment
-from bot.streaming import StreamInfoEntity
-from tests.unit.test_card_schema import TRICKY, all_cards
+from bot.channel.activity_json import FastSerializer, model_json, serialize
+from bot.channel.ai_entities import ai_entity
+from bot.channel.streaming import StreamInfoEntity
+from tests.support.cards import TRICKY, all_cards
 from tools.base import Citation
 
 MODELS = {k: v for k, v in models.__dict__.items() if isinstance(v, type)}
@@ -119,7 +120,7 @@ def test_connector_clients_get_the_fast_serializer() -> None:
     from botframework.connector import ConnectorClient
     from botframework.connector.auth import MicrosoftAppCredentials
 
-    from bot.connector_http import ConnectorTransport
+    from bot.channel.connector_http import ConnectorTransport
 
     credentials = MicrosoftAppCredentials("", "")
     client = ConnectorTransport().install(ConnectorClient(credentials, base_url="https://smba.example.invalid/amer/"))

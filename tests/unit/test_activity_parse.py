@@ -10,8 +10,8 @@ from botbuilder.schema import Activity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.activity_json import _activity_classes, parse_activity, parse_model
-from tests.fakes.activities import ADELE, ALEX, BOT_ID, TENANT, activity
+from bot.channel.activity_json import _activity_classes, parse_activity, parse_model
+from devtools.fakes.activities import ADELE, ALEX, BOT_ID, TENANT, activity
 
 URL = "https://smba.example.invalid/amer/"
 PLAYGROUND_URL = "http://localhost:56150/_connector"

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import BaseModel, Field
 
-from bot.agent.loop import OUT_OF_STEPS, UNAVAILABLE, Agent
-from bot.agent.offline.planner import OfflinePlanner
-from bot.agent.openai_backend import OpenAIBackend
-from bot.agent.prompt import CANARY
+from agent.loop import OUT_OF_STEPS, UNAVAILABLE, Agent
+from agent.offline.planner import OfflinePlanner
+from agent.openai_backend import OpenAIBackend
+from agent.prompt import CANARY
+from devtools.fakes.openai_server import ScriptedOpenAI, Step, call, calls, error, say
 from domain.actor import Actor
 from domain.models import Role
 from domain.names import NameParts
-from tests.fakes.openai_server import ScriptedOpenAI, Step, call, calls, error, say
 from tools.base import ToolDeps, ToolResult, tool
 
 ACTOR = Actor(1, 1, Role.teacher, "t", "a", "Test Teacher", "t@example.com", "Test School", "America/Chicago")

@@ -16,8 +16,8 @@ from botframework.connector.auth import MicrosoftAppCredentials
 from msrest.exceptions import HttpOperationError
 
 from bot.cards.elements import attachment
-from bot.connector_http import ConnectorTransport, LeanConversations
-from tests.unit.test_card_schema import all_cards
+from bot.channel.connector_http import ConnectorTransport, LeanConversations
+from tests.support.cards import all_cards
 
 
 class FixedTokenCredentials(MicrosoftAppCredentials):

@@ -1,4 +1,4 @@
-"""bot/heap.py: after start-up the bot's heap is frozen, so full collections walk only what turns allocate, and
+"""bot/process/heap.py: after start-up the bot's heap is frozen, so full collections walk only what turns allocate, and
 garbage made afterwards is still collected. Run in a fresh interpreter: freezing the test process's heap would
 prove nothing about the bot's."""
 
@@ -11,7 +11,7 @@ import sys
 SCRIPT = """
 import gc, json, weakref
 import bot.app  # everything the bot imports at start-up
-from bot.heap import freeze_startup_heap
+from bot.process.heap import freeze_startup_heap
 before = len(gc.get_objects())
 frozen = freeze_startup_heap()
 after = len(gc.get_objects())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.agent.offline import names as offline_names
+from agent.offline import names as offline_names
 from domain.names import NICKNAMES, NameIndex, NameParts, name_index, name_score, normalize, token_similarity
 
 FIRSTS = [
@@ -138,7 +138,7 @@ def test_similar_is_exactly_the_names_token_similarity_puts_above_the_cap() -> N
             assert set(index.similar(token)) == {s for s in strings if token_similarity(token, s) >= 85}, token
 
 
-def _old_is_name_token(token: str, tokens: frozenset[str]) -> bool:  # bot/agent/offline/names.py before the index
+def _old_is_name_token(token: str, tokens: frozenset[str]) -> bool:  # agent/offline/names.py before the index
     if token in tokens:
         return True
     if len(token) < 4:

@@ -3,7 +3,7 @@ to notify, background only as see-also; nothing found says the documents don't c
 
 from __future__ import annotations
 
-from bot.agent.offline.answers import knowledge_answer
+from agent.offline.answers import knowledge_answer
 
 STEPS = "1. Check responsiveness: tap and shout.\n2. Send someone for the AED."
 

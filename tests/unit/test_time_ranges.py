@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from bot.agent.offline.slots import location, range_minutes, time_range
+from agent.offline.slots import location, range_minutes, time_range
 
 
 @pytest.mark.parametrize(("text", "start", "minutes"), [

@@ -6,8 +6,8 @@ import pytest
 
 from domain.db import make_engine, make_sessionmaker
 from domain.widgets import WidgetService
-from tests.integration.conftest import connector  # noqa: F401 - the fake Bot Connector for the app-level tests
-from tests.widgets.district import District_, build
+from tests.support.app_client import connector  # noqa: F401 - the fake Bot Connector for the app-level tests
+from tests.support.district import District_, build
 
 
 @pytest.fixture

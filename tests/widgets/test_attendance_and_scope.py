@@ -9,7 +9,7 @@ import pytest
 from domain.errors import InvalidInput, NotAllowed
 from domain.models import Attendance
 from domain.widgets import WidgetService
-from tests.widgets.district import NOW, District_, audit_rows
+from tests.support.district import NOW, District_, audit_rows
 
 DAYS = [date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)]
 

@@ -15,7 +15,7 @@ from domain.models import (
     SkillAssessment,
 )
 from domain.widgets import WidgetService
-from tests.widgets.district import NOW, TZ, District_, audit_rows
+from tests.support.district import NOW, TZ, District_, audit_rows
 
 
 def _skill(d: District_, who: str, skill: str, level: int, day: date, unit: str = "Basketball", cls: str = "p3") -> dict:

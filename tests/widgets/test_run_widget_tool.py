@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from domain.models import Attendance, Student
 from domain.widgets import WIDGET_NAMES, WidgetService
-from tests.widgets.district import NOW, District_
+from tests.support.district import NOW, District_
 from tools.base import ToolDeps
 from tools.run_widget import RunWidgetArgs, run_widget
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from domain.models import DriversEdProgress, Equipment, EquipmentInspection, HealthNote, Incident, Severity, Student
 from domain.widgets import WidgetService
-from tests.widgets.district import NOW, TODAY, TZ, District_, audit_rows
+from tests.support.district import NOW, TODAY, TZ, District_, audit_rows
 
 
 def _incident(d: District_, *, cls: str | None, who: str | None, day: date, kind: str = "injury",

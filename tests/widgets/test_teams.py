@@ -10,7 +10,7 @@ from sqlalchemy import update
 from domain.models import Enrollment, SkillAssessment
 from domain.widgets import WidgetService
 from domain.widgets.teams import Player, balance, cost, violations
-from tests.widgets.district import NOW, District_, audit_rows
+from tests.support.district import NOW, District_, audit_rows
 
 
 def _ids(teams: list[list[Player]]) -> list[set[int]]:

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.agent.model import ModelReply, PlanningContext, ToolCall
+from agent.model import ModelReply, PlanningContext, ToolCall
+from devtools.fakes.activities import ALEX, activity
+from devtools.fakes.connector import FakeConnector
 from domain.models import AuditLog
-from tests.fakes.activities import ALEX, activity
-from tests.fakes.connector import FakeConnector
-from tests.integration.conftest import BotClient, bot_settings, start_bot
+from tests.support.app_client import BotClient, bot_settings, start_bot
 from tools.base import Services
 from tools.registry import TOOLS
 

@@ -1,0 +1,155 @@
+"""Extractive replies composed from tool results (no invented facts: every sentence comes from the data)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from agent.offline.lesson_answer import lesson_answer
+
+HELP_TEXT = (
+    "I'm **Faraday**, your PE department assistant. Try:\n"
+    "- **show me Jamie** — a student's profile from your classes\n"
+    "- **Jamie rolled her ankle in basketball, looks minor** — an incident report to check and save\n"
+    "- **plan a 45 minute volleyball lesson for grade 7**\n"
+    "- **who's been missing class in period 3?** — attendance and other class widgets\n"
+    "- **schedule a parent meeting next Tuesday at 3:30pm**\n"
+    "- **what's our lightning protocol?** — answers from the district's documents, with sources\n"
+    "- **forms** — incident report, lesson request and event forms"
+)
+GREETING_TEXT = "Hi! I'm Faraday. Ask me about a student, an incident, a lesson, your class or a safety protocol."
+THANKS_TEXT = "You're welcome!"
+UNKNOWN_TEXT = "Sorry, I can't do that yet. Type **help** to see what I can do, or **forms** for the forms."
+OUT_OF_SCOPE_TEXT = "That's outside what I can help with: I'm here for PE, school safety and your classes."
+
+
+def _grade(grade: int) -> str:
+    return "K" if grade == 0 else str(grade)
+
+
+def lookup_answer(result: dict[str, Any]) -> str:
+    status = result.get("status")
+    if "error" in result:
+        return f"I couldn't look that up: {result['error']}"
+    if status == "not_found":
+        return f"I couldn't find a student called **{result.get('query', '')}** in your classes."
+    if status == "ambiguous":
+        names = [f"{c['name']} (grade {_grade(c['grade'])}, {', '.join(c['classes']) or 'no shared class'})"
+                 for c in result.get("candidates", [])]
+        return f"{len(names)} students match **{result.get('query', '')}**: " + "; ".join(names) + ". Which one do you mean?"
+    student = result.get("student", {})
+    text = f"Here is **{student.get('name')}**, grade {_grade(student.get('grade', 0))}"
+    if student.get("classes"):
+        text += f" ({', '.join(student['classes'])})"
+    text += "."
+    if "medical_flags" in student:
+        flags = student["medical_flags"]
+        text += " Medical flags: " + ("; ".join(flags) if flags else "none recorded") + "."
+    if "emergency_contact" in student:
+        c = student["emergency_contact"]
+        text += f" Emergency contact: {c['name']} ({c['relationship']}), {c['phone'] or 'no phone on file'}."
+    return text
+
+
+def incident_answer(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"I couldn't prepare that report: {result['error']}"
+    status = result.get("status")
+    if status == "ambiguous":
+        return "Several students match: " + "; ".join(result.get("candidates", [])) + ". Which one do you mean?"
+    if status == "proposed":
+        return (f"Here's an incident report for **{result['student']}**. Check it, set anything missing, and press "
+                "**Save** — nothing is recorded until you do.")
+    return str(result.get("message", UNKNOWN_TEXT))
+
+
+def form_answer(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return str(result["error"])
+    form = result.get("form", "forms")
+    return "Here are the forms." if form == "forms" else f"Here's the {form} form."
+
+
+def generic_answer(result: dict[str, Any]) -> str:
+    """For tools without a dedicated composer: the tool's own message, or its error."""
+    if "error" in result:
+        return f"Sorry, that didn't work: {result['error']}"
+    return str(result.get("message") or result.get("summary") or "Done — see the card.")
+
+
+def knowledge_answer(result: dict[str, Any]) -> str:
+    """Extractive. A situation: the steps as numbered in the document, when to call 911, whom to notify, each cited,
+    background as "See also". A question: the most relevant sentences of the best passage. Nothing found: say plainly
+    that the district's documents don't cover it, naming a close document only as related."""
+    if "error" in result:
+        return f"I couldn't search the district documents: {result['error']}"
+    if result.get("status") != "found":
+        topic = result.get("topic")
+        text = f"The district's documents don't cover {topic}." if topic else "The district's documents don't cover that."
+        if result.get("related"):
+            text += f" Related: {result['related']}."
+        return text + " I won't guess: please ask the school nurse or an administrator."
+    passages = result.get("passages") or []
+    if any("role" in p for p in passages):
+        return _action_answer(passages, result.get("see_also") or [])
+    if not passages:
+        return "The district's documents don't cover that. I won't guess: please ask the school nurse or an administrator."
+    best = passages[0]
+    sentences = _key_sentences(best.get("text", ""), result.get("query", ""))
+    text = f"From **{best['title']} — {best['section']}** {best['cite']}: {sentences}"
+    others = [f"{p['title']} — {p['section']} {p['cite']}" for p in passages[1:3]]
+    if others:
+        text += "\n\nSee also: " + "; ".join(others) + "."
+    return text
+
+
+def _action_answer(passages: list[dict[str, Any]], see_also: list[dict[str, Any]]) -> str:
+    parts = []
+    for i, step in enumerate(p for p in passages if p.get("role") == "steps"):
+        head = f"**{step['title']}**\n" if i == 0 else ""
+        parts.append(f"{head}**{step['section']}** {step['cite']}\n{step['text'].strip()}")
+    for c in (p for p in passages if p.get("role") == "call_911"):
+        parts.append(f"**{c['section']}** {c['cite']}: {_one_paragraph(c['text'])}")
+    for n in (p for p in passages if p.get("role") == "notify"):
+        parts.append(f"**{n['section']}** {n['cite']}: {_first_sentences(n['text'], 2)}")
+    if see_also:
+        parts.append("See also: " + "; ".join(f"{s['title']} — {s['section']} {s['cite']}" for s in see_also) + ".")
+    return "\n\n".join(parts)
+
+
+def _one_paragraph(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _first_sentences(text: str, n: int) -> str:
+    flat = " ".join(re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line) for line in text.splitlines())
+    sentences = re.split(r"(?<=[.!?])\s+", flat.strip())
+    return " ".join(sentences[:n])
+
+
+def _key_sentences(text: str, query: str, limit: int = 3) -> str:
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.strip()) > 20]
+    if not sentences:
+        return text[:400]
+    words = {w for w in re.findall(r"[a-z]{4,}", query.lower())}
+    ranked = sorted(range(len(sentences)), key=lambda i: -len(words & set(re.findall(r"[a-z]{4,}", sentences[i].lower()))))
+    chosen = sorted(ranked[:limit])
+    return " ".join(sentences[i].lstrip("-*0123456789. ") for i in chosen)
+
+
+def widget_answer(result: dict[str, Any]) -> str:
+    """The widget's own one-sentence summary, built only from its headline figures."""
+    if "error" in result:
+        return f"I couldn't run that: {result['error']}"
+    return str(result.get("summary") or result.get("message") or "Here it is.")
+
+
+BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
+    "plan_lesson": lesson_answer,
+    "run_widget": widget_answer,
+    "search_knowledge": knowledge_answer,
+    "lookup_student": lookup_answer,
+    "log_incident": incident_answer,
+    "open_form": form_answer,
+}

@@ -1,0 +1,68 @@
+"""OfflinePlanner: a ModelBackend that plans tool calls with rules and answers from tool results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from agent.model import ModelReply, PlanningContext, TextSink, ToolCall
+from agent.offline import answers, situations
+from agent.offline.intents import plan
+
+KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge", "open_form"}
+
+FIXED_REPLIES = {
+    "greeting": answers.GREETING_TEXT,
+    "thanks": answers.THANKS_TEXT,
+    "help": answers.HELP_TEXT,
+    "out_of_scope": answers.OUT_OF_SCOPE_TEXT,
+    "unknown": answers.UNKNOWN_TEXT,
+}
+ANSWERS = answers.BY_TOOL
+
+
+class OfflinePlanner:
+    name = "offline"
+
+    async def complete(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        ctx: PlanningContext,
+        on_text: TextSink | None = None,  # replies are instant: nothing to stream
+    ) -> ModelReply:
+        last = messages[-1]
+        if last["role"] == "tool":
+            return ModelReply(content=_answer_from_tools(messages))
+        text = str(last.get("content") or "")
+        vector = await asyncio.get_running_loop().run_in_executor(None, situations.embed, text)
+        intents = plan(text, await ctx.roster(), ctx.now, vector)
+        available = {t["function"]["name"] for t in tools}
+        calls = [ToolCall(id=f"call_offline_{n}", name=i.name, arguments=json.dumps(i.arguments))
+                 for n, i in enumerate((i for i in intents if i.name in available), start=1)]
+        if calls:
+            return ModelReply(content=None, tool_calls=calls)
+        intent = intents[0]
+        if intent.name in KNOWN_TOOLS:  # a tool this deployment does not have (yet)
+            return ModelReply(content=answers.UNKNOWN_TEXT)
+        if intent.name == "clarify":
+            return ModelReply(content=intent.question)
+        return ModelReply(content=FIXED_REPLIES.get(intent.name, answers.UNKNOWN_TEXT))
+
+
+def _answer_from_tools(messages: list[dict[str, Any]]) -> str:
+    """Answer from the tool results of the last assistant step."""
+    calls: dict[str, str] = {}
+    for m in reversed(messages):
+        if m["role"] == "assistant":
+            calls = {c["id"]: c["function"]["name"] for c in m.get("tool_calls", [])}
+            break
+    texts = []
+    for m in messages:
+        if m["role"] == "tool" and m["tool_call_id"] in calls:
+            name = calls[m["tool_call_id"]]
+            compose = ANSWERS.get(name, answers.generic_answer)
+            texts.append((name != "search_knowledge", compose(json.loads(m["content"]))))  # the protocol first
+    texts.sort(key=lambda t: t[0])
+    return "\n\n".join(t for _, t in texts) or answers.UNKNOWN_TEXT

@@ -1,0 +1,27 @@
+"""``help``: what Faraday can do, with the commands of the caller's role."""
+
+from __future__ import annotations
+
+from agent.offline.answers import HELP_TEXT
+from domain.actor import Actor
+from domain.models import Role
+
+HELP_WORDS = ("help", "/help", "commands")
+
+ROLE_HELP = {
+    Role.admin: (
+        "\n\nAs an administrator you can also use:\n"
+        "- **alerts today**, **alerts status**, **alerts on** / **alerts off** — safety alerts\n"
+        "- **access history Jamie Ortiz** — who opened a student's records\n"
+        "- **delete student S109001** — remove a student's records (asks to confirm)\n"
+        "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "
+        "**remove document** and its id"
+    ),
+    Role.nurse: ("\n\nAs the school nurse you can also use **alerts today**, **alerts status**, **alerts on** / "
+                 "**alerts off**."),
+}
+
+
+def help_text(actor: Actor) -> str:
+    """What Faraday can do, with the commands of the caller's role."""
+    return HELP_TEXT + ROLE_HELP.get(actor.role, "")
