@@ -49,6 +49,7 @@ from domain.calendar.factory import build_event_service
 from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
+from domain.emergencies import EmergencyService
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
@@ -194,6 +195,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 lesson_planner=LessonPlanner(retriever, lesson_writer, lessons),
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
                 uploads=KnowledgeUploads(sessions, embedder),
+                emergencies=EmergencyService(sessions, waker=waker,
+                                             escalate_after=timedelta(minutes=settings.emergency_escalation_minutes)),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     alert_max_attempts: int = 8
     alert_backoff_base_s: float = 1.0
     alert_tenant_share: float = Field(default=1.0, description="Share of Teams' per-tenant budget per replica")
+    emergency_escalation_minutes: float = Field(
+        default=3.0, description="Emergency: unanswered teachers re-pinged after this; admins told after twice this")
     faraday_relay_crash_at: str = Field(default="", description="Fault injection for crash tests only")
 
     # --- Calendar (Microsoft Graph) ---

@@ -28,6 +28,7 @@ from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.alerts import AlertService
 from domain.calendar.proposals import EventProposer
+from domain.emergencies import EmergencyService
 from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
@@ -62,6 +63,7 @@ class Services:
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
+    emergencies: EmergencyService | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.actions import emergency
 from bot.actions.alert import acknowledge_alert, refresh_alert
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
@@ -51,6 +52,12 @@ ACTIONS: dict[str, Action] = {
     "incident.recent": recent_incidents,
     "alert.ack": acknowledge_alert,
     "alert.refresh": refresh_alert,
+    "emergency.all_here": emergency.all_here,
+    "emergency.report": emergency.report,
+    "emergency.with_me": emergency.with_me,
+    "emergency.found": emergency.found,
+    "emergency.all_clear": emergency.all_clear,
+    "emergency.refresh": emergency.refresh,
     "lesson.form": open_lesson_form,
     "lesson.request": request_lesson,
     "lesson.save": save_lesson,

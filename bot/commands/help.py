@@ -12,6 +12,8 @@ ROLE_HELP = {
     Role.admin: (
         "\n\nAs an administrator you can also use:\n"
         "- **alerts today**, **alerts status**, **alerts on** / **alerts off** — safety alerts\n"
+        "- **emergency evacuation** / **lockdown** / **severe weather**, **evacuation drill for period 3**, "
+        "**emergency status**, **all clear** — account for every student\n"
         "- **access history Jamie Ortiz** — who opened a student's records\n"
         "- **delete student S109001** — remove a student's records (asks to confirm)\n"
         "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "

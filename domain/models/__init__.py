@@ -1,6 +1,7 @@
 """All ORM models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from domain.models.base import Base
+from domain.models.emergency import Emergency, EmergencyClass, EmergencyDelivery, EmergencyMark
 from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
 from domain.models.planning import CalendarEvent, LessonPlan
 from domain.models.platform import (
@@ -40,6 +41,10 @@ __all__ = [
     "ConversationTurn",
     "District",
     "DriversEdProgress",
+    "Emergency",
+    "EmergencyClass",
+    "EmergencyDelivery",
+    "EmergencyMark",
     "Enrollment",
     "Equipment",
     "EquipmentInspection",

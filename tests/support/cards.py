@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.alert import alert_card, reporter_card
+from bot.cards.emergency import emergency_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card, event_saved_card
 from bot.cards.forms_menu import forms_menu_card
@@ -21,6 +22,7 @@ from bot.cards.widgets import widget_card
 from domain.alerts.types import AlertView
 from domain.calendar.backend import Busy
 from domain.calendar.records import EventChoices, EventProposal, SavedEvent
+from domain.emergencies.types import ClassCard, ClassTally, Header, MissingStudent, RollUp, RosterStudent, TeacherView
 from domain.incidents import IncidentProposal, IncidentSummary, SavedIncident
 from domain.lessons import (
     LessonPlanDraft,
@@ -122,6 +124,29 @@ def _widget(**overrides: Any) -> WidgetResult:
     return WidgetResult(**values)
 
 
+def _emergency(*, closed: bool = False) -> Header:
+    return Header(7, "evacuation", True, "3", "Ridgeview Middle", "Megan Bowen", NOW, "Megan Bowen" if closed else None,
+                  NOW + timedelta(minutes=12) if closed else None, 4)
+
+
+def _class_card(students: int = 30) -> ClassCard:
+    roster = tuple(RosterStudent(i, TRICKY if i == 1 else f"Student {i}", "missing" if i == 2 else
+                                 "injured" if i == 3 else None) for i in range(1, students + 1))
+    return ClassCard(11, "PE 7 — Period 3", "Main Gym", "partial", NOW, roster)
+
+
+def _missing(i: int) -> MissingStudent:
+    return MissingStudent(100 + i, f"Missing {i} {TRICKY}", "PE 8 — Period 3", "Isaiah Langer", NOW)
+
+
+def _roll_up(*, closed: bool = False, escalated: bool = False, missing: int = 3) -> RollUp:
+    states = ("unanswered", "all_here", "partial")
+    tallies = tuple(ClassTally(i, f"PE {i} — Period 3", f"Teacher {i}", "Field", states[i % 3],
+                               NOW if i % 3 else None, 25, i % 2, int(i % 3 == 2), 0) for i in range(1, 61))
+    return RollUp(_emergency(closed=closed), tallies, tuple(_missing(i) for i in range(missing)), (_missing(99),), 2,
+                  escalated=escalated, refresh_user_ids=("29:admin",))
+
+
 def all_cards() -> dict[str, dict[str, Any]]:
     proposal_state = IncidentFormState.from_proposal(_proposal(), _roster(20))
     errors = {"student_id": "Pick a student in your classes.", "occurred_at": "The date can't be in the future.",
@@ -172,6 +197,13 @@ def all_cards() -> dict[str, dict[str, Any]]:
         "alert (acknowledged)": alert_card(_alert(acknowledged_by="Megan Bowen", acknowledged_at=NOW,
                                                   escalated_to=("Principal",))),
         "alert (reporter copy)": reporter_card(_alert()),
+        "emergency teacher card (30 students, one missing elsewhere)": emergency_card(TeacherView(
+            _emergency(), (_class_card(),), (_missing(1),), refresh_user_ids=("29:teacher",))),
+        "emergency teacher reminder": emergency_card(TeacherView(_emergency(), (_class_card(35),), reminder=True)),
+        "emergency teacher card (all clear)": emergency_card(TeacherView(_emergency(closed=True), (_class_card(),))),
+        "emergency roll-up (60 classes, 40 missing)": emergency_card(_roll_up(missing=40)),
+        "emergency roll-up (escalated)": emergency_card(_roll_up(escalated=True)),
+        "emergency roll-up (all clear)": emergency_card(_roll_up(closed=True)),
         "widget attendance (native chart, png fallback)": widget_card(_widget()),
         "widget attendance (png chart only)": widget_card(_widget(), fallback_only=True),
         "widget participation (bar, no table)": widget_card(_widget(
