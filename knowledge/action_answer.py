@@ -3,7 +3,7 @@ when" criteria and whom to notify, from the best-matching safety document; purpo
 For a plain question, the best passages as before. When retrieval abstains: the topic no document covers and, if a
 section came close, its document offered as related (never as the answer).
 
-Roles come from ingestion (``knowledge.section_roles``), so this works for any document an admin adds."""
+Roles come from ingestion (``domain.section_roles``), so this works for any document an admin adds."""
 
 from __future__ import annotations
 

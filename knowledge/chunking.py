@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from knowledge.documents import Document, content_hash, slugify
-from knowledge.section_roles import role_of
+from domain.section_roles import role_of
 
 MAX_WORDS = 200
 PASSAGE_SENTENCES = 2
@@ -33,7 +33,7 @@ class Chunk:
     content_hash: str
     page_start: int | None = None  # None for formats without pages
     page_end: int | None = None
-    role: str = "other"  # knowledge.section_roles: steps | criteria | roles | background | other
+    role: str = "other"  # domain.section_roles: steps | criteria | roles | background | other
 
 
 def _words(text: str) -> int:

@@ -41,7 +41,7 @@ class Hit:
     similarity: float | None = None  # cosine similarity to the query, when the vector arm saw this chunk
     pages: tuple[int, int] | None = None  # (first, last) page the chunk's text came from; None without pages
     slug: str = ""  # the document's slug
-    role: str = "other"  # knowledge.section_roles: steps | criteria | roles | background | other
+    role: str = "other"  # domain.section_roles: steps | criteria | roles | background | other
 
     @property
     def reference(self) -> str:

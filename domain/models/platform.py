@@ -153,7 +153,7 @@ class KnowledgeChunk(CreatedMixin, Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="CASCADE"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer)
     section: Mapped[str] = mapped_column(String(300))
-    # knowledge.section_roles, decided at ingestion: steps | criteria | roles | background | other
+    # domain.section_roles, decided at ingestion: steps | criteria | roles | background | other
     role: Mapped[str] = mapped_column(String(12), server_default="other")
     content: Mapped[str] = mapped_column(Text)  # with the "Document — Section" prefix the embedder saw
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -1,6 +1,6 @@
 """knowledge chunks carry their section's role (steps | criteria | roles | background | other), decided at ingestion
 
-Existing rows are classified here with the same rule the ingest uses (knowledge.section_roles), so answers lead with
+Existing rows are classified here with the same rule the ingest uses (domain.section_roles), so answers lead with
 the steps without waiting for a re-ingest.
 
 Revision ID: 0013
@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from knowledge.section_roles import role_of
+    from domain.section_roles import role_of
 
     op.add_column("knowledge_chunks", sa.Column("role", sa.String(length=12), server_default="other", nullable=False))
     bind = op.get_bind()

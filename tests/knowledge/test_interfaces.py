@@ -66,9 +66,9 @@ def _deps(knowledge: Any) -> Any:
 
 async def test_the_tool_returns_passages_with_citations() -> None:
     hit = Hit("heat-illness-wbgt#immediate-actions", "Heat Illness", "Immediate Actions", "Move to shade…", 0.1,
-              "safety", "1.2", text="Move to shade and cool.")
+              "safety", "1.2", section_id="heat-illness-wbgt#immediate-actions", text="Move to shade and cool.")
     paged = Hit("concussion#return-to-play", "Concussion Protocol", "Return to Play", "Stage 1…", 0.05, "safety",
-                "2.0", text="Stage 1: rest.", pages=(4, 5), slug="concussion")
+                "2.0", section_id="concussion#return-to-play", text="Stage 1: rest.", pages=(4, 5), slug="concussion")
     fake = FakeKnowledge([hit, paged], [])
     result = await search_knowledge({"query": "heat cramps", "kind": "safety"}, _deps(fake))
     assert result.for_model["status"] == "found" and result.for_model["query"] == "heat cramps"

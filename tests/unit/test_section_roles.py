@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from knowledge.chunking import chunk_document
 from knowledge.documents import parse_document
-from knowledge.section_roles import role_of
+from domain.section_roles import role_of
 
 ADMIN_DOC = """---
 title: Trampoline Park Field Trip
