@@ -25,7 +25,12 @@ async def test_the_plan_command_prints_the_tool_calls_and_writes_nothing(demo_db
     assert result.returncode == 0, result.stderr[-2000:]
     out = json.loads(result.stdout)
     assert out["backend"] == "offline" and out["reply"] is None
-    (call,) = out["tool_calls"]
+    # an injury: the protocol search (issue #19) and the incident proposal
+    calls = {c["name"]: c for c in out["tool_calls"]}
+    assert sorted(calls) == ["log_incident", "search_knowledge"]
+    search, call = calls["search_knowledge"], calls["log_incident"]
+    assert search["arguments"]["situation"] is True
+    assert "Jamie" not in search["arguments"]["query"]
     assert call["name"] == "log_incident"
     assert call["arguments"]["student"] == "Jamie Ortiz" and call["arguments"]["severity"] == "minor"
     async with demo_sessions() as s:

@@ -291,4 +291,4 @@ async def test_llm09_without_a_source_the_answer_says_so(
     model.obey(error(500), error(500))  # model down: the offline planner answers, and says there is no source
     await ask(app_client, fake_connector, "What's the protocol for underwater basket weaving certification?")
     offline = fake_connector.messages()[-1]["text"]
-    assert re.search(r"no (district )?(document|source)|don't have|couldn't find", offline, re.I)
+    assert re.search(r"no (district )?(document|source)|documents don't cover|don't have|couldn't find", offline, re.I)

@@ -29,5 +29,5 @@ class Deps:
     def __call__(self, who: Actor, writer: LessonWriter | None = None) -> ToolDeps:
         services = SimpleNamespace(students=StudentService(self.sessions), incidents=IncidentService(self.sessions),
                                    knowledge=self.retriever, lessons=self.lessons, lesson_writer=writer or self.writer,
-                                   lesson_planner=LessonPlanner(self.retriever, writer or self.writer, self.lessons))
+                                   files=None, lesson_planner=LessonPlanner(self.retriever, writer or self.writer, self.lessons))
         return ToolDeps(actor=who, services=services, now=NOW)  # type: ignore[arg-type]
