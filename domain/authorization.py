@@ -13,8 +13,6 @@ The rule, as implemented and tested:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, select
 
 from domain.actor import Actor
@@ -33,6 +31,7 @@ def class_visible(actor: Actor) -> ColumnElement[bool]:
 
 # The same two rules with the viewer as bound parameters, for statements built once per kind of viewer and reused
 # on every turn (execute them with ``viewer_params(actor)``).
+_Id = int | BindParameter[int]  # a literal id (the actor's) or a bind parameter filled per execution
 VIEWER_STAFF_ID: BindParameter[int] = bindparam("viewer_staff_id")
 VIEWER_SCHOOL_ID: BindParameter[int] = bindparam("viewer_school_id")
 
@@ -49,7 +48,7 @@ def viewer_params(actor: Actor) -> dict[str, int]:
     return {"viewer_staff_id": actor.staff_id, "viewer_school_id": actor.school_id}
 
 
-def _student_visible(school_wide: bool, staff_id: Any, school_id: Any) -> ColumnElement[bool]:
+def _student_visible(school_wide: bool, staff_id: _Id, school_id: _Id) -> ColumnElement[bool]:
     if school_wide:
         return Student.school_id == school_id
     return exists(
@@ -59,7 +58,7 @@ def _student_visible(school_wide: bool, staff_id: Any, school_id: Any) -> Column
     )
 
 
-def _class_visible(school_wide: bool, staff_id: Any, school_id: Any) -> ColumnElement[bool]:
+def _class_visible(school_wide: bool, staff_id: _Id, school_id: _Id) -> ColumnElement[bool]:
     if school_wide:
         return SchoolClass.school_id == school_id
     return SchoolClass.teacher_id == staff_id

@@ -17,7 +17,9 @@ MAX_ID_LENGTH = 64
 
 def plausible_id(value: str | None) -> bool:
     """Tenant and AAD ids are kept as text and validated loosely (the Agents Playground's are not UUIDs)."""
-    return bool(value) and len(value) <= MAX_ID_LENGTH and all(c.isalnum() or c in "-_" for c in value)  # type: ignore[union-attr]
+    if not value:
+        return False
+    return len(value) <= MAX_ID_LENGTH and all(c.isalnum() or c in "-_" for c in value)
 
 
 class IdentityService:
@@ -42,7 +44,7 @@ class IdentityService:
         return None if row is None else actor_from_row(tuple(row))
 
 
-def _actor_columns() -> Select[Any]:
+def _actor_columns() -> Select[int, int, Role, str, str, str, str, str, str]:
     # columns, not ORM entities: loading two entities costs three times the query
     return (
         select(Staff.id, Staff.school_id, Staff.role, Staff.tenant_id, Staff.aad_object_id, Staff.display_name,
@@ -52,7 +54,7 @@ def _actor_columns() -> Select[Any]:
     )
 
 
-def actor_by_teams_id() -> Select[Any]:
+def actor_by_teams_id() -> Select[int, int, Role, str, str, str, str, str, str]:
     """The active staff member with ``:tenant_id`` and ``:aad_object_id``: columns as ``actor_from_row`` reads them."""
     return _actor_columns().where(Staff.tenant_id == bindparam("tenant_id"),
                                   Staff.aad_object_id == bindparam("aad_object_id"))

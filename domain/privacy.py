@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Delete, delete, func, or_, select, text
+from sqlalchemy import ColumnElement, Delete, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from domain import audit
 from domain.actor import Actor
@@ -148,7 +149,7 @@ class PrivacyService:
                         extra={"student_id": student_id})
 
 
-def _mentions(column, student: Student) -> list:  # type: ignore[no-untyped-def]
+def _mentions(column: InstrumentedAttribute[str], student: Student) -> list[ColumnElement[bool]]:
     """Conditions matching free text that names the student (full name, preferred name, student number)."""
     needles = {f"{student.first_name} {student.last_name}", student.student_number}
     if student.preferred_name:

@@ -153,9 +153,9 @@ def grade(text: str) -> int | None:
     if match.group(1):
         return 0
     for group in (3, 5, 6):
-        value = match.group(group)
-        if value:
-            return 0 if value.lower() == "k" else int(value)
+        number = match.group(group)
+        if number:
+            return 0 if number.lower() == "k" else int(number)
     return None
 
 
@@ -206,7 +206,7 @@ def _date(text: str, now: datetime, prefer_future: bool) -> date | None:
     if month_day:
         settings = {"RELATIVE_BASE": now.replace(tzinfo=None),
                     "PREFER_DATES_FROM": "future" if prefer_future else "past"}
-        parsed = dateparser.parse(month_day.group(0), settings=settings, languages=["en"])  # type: ignore[arg-type]
+        parsed = dateparser.parse(month_day.group(0), settings=settings, languages=["en"])
         if parsed:
             return parsed.date()
     word = DAY_WORD.search(text)

@@ -55,7 +55,7 @@ class RelayConfig:
 
 def backoff(attempts: int, retry_after: float | None, config: RelayConfig, rng: random.Random) -> float:
     """Exponential backoff with jitter (50–100 % of the step), never sooner than the server's Retry-After."""
-    step = min(config.backoff_cap_s, config.backoff_base_s * 2 ** max(0, attempts - 1))
+    step = min(config.backoff_cap_s, config.backoff_base_s * 2.0 ** max(0, attempts - 1))
     return max(retry_after or 0.0, step * rng.uniform(0.5, 1.0))
 
 

@@ -60,7 +60,8 @@ def event_ics(
         event.add_component(alarm)
     cal.add_component(event)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def _for_ics(at: datetime, tz: ZoneInfo) -> datetime:

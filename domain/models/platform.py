@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
@@ -36,7 +37,7 @@ class ConversationReference(IdMixin, Base):
     tenant_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(40))
     bot_id: Mapped[str] = mapped_column(String(200))
-    reference: Mapped[dict] = mapped_column(JSONB)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSONB)
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

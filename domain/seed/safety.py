@@ -277,6 +277,7 @@ def plan_equipment(rng: random.Random) -> list[EquipmentPlan]:
             if last is not None:
                 earlier = last - timedelta(days=interval + rng.randint(-10, 10))
                 inspections.append({"inspected_on": earlier, "result": "pass", "notes": None})
+                note: str | None
                 if condition == "damaged":
                     result, note = rng.choice(("repair", "fail")), f"{_DAMAGE[category].capitalize()}; removed from use"
                 elif quantity < min_qty:
