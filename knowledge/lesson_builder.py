@@ -50,9 +50,9 @@ class _Material:
                     self.by_role.setdefault(role, []).extend(self._items(role, s))
         self.extras = [(t, s) for s in unit.extras for t in sum(items_of(s.text), [])]
         for s in unit.extras:
-            role = role_of(s.section)
-            if role is not None and role not in self.by_role:
-                self.by_role[role] = self._items(role, s)
+            extra_role = role_of(s.section)
+            if extra_role is not None and extra_role not in self.by_role:
+                self.by_role[extra_role] = self._items(extra_role, s)
         self.sources: list[Source] = []
 
     def _items(self, role: str, section: SourceSection) -> list[tuple[str, SourceSection]]:

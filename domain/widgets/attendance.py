@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Date, and_, cast, distinct, func, select
+from sqlalchemy import ColumnElement, Date, and_, cast, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Attendance, SchoolClass, Student
@@ -22,8 +22,8 @@ TREND_POINTS = 5.0
 ATTENDED = ("present", "tardy")
 
 
-def _window(scope: WidgetScope):  # type: ignore[no-untyped-def]
-    conditions = [Attendance.class_id.in_(scope.class_ids), Attendance.day.between(scope.period.start, scope.period.end)]
+def _window(scope: WidgetScope) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Attendance.class_id.in_(scope.class_ids), Attendance.day.between(scope.period.start, scope.period.end)]
     if scope.student:
         conditions.append(Attendance.student_id == scope.student.id)
     return conditions

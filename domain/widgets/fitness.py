@@ -56,13 +56,14 @@ async def fitness_trends(session: AsyncSession, scope: WidgetScope) -> WidgetRes
     by_test: dict[str, list[FitnessResult]] = defaultdict(list)
     for r in latest.values():
         by_test[r.test].append(r)
-    rows, shares = [], []
+    test_rows: list[tuple[str, str, str, str, str]] = []
+    shares: list[tuple[str, float | None]] = []
     for test in sorted(by_test, key=lambda t: list(TEST_NAMES).index(t) if t in TEST_NAMES else 99):
         results = by_test[test]
         banded = [r for r in results if r.healthy_min is not None]
         share = pct(sum(in_zone(r) is True for r in banded), len(banded))
         shares.append((test, share))
-        rows.append((_name(test), str(len(results)), pct_text(share),
+        test_rows.append((_name(test), str(len(results)), pct_text(share),
                      f"{num_text(statistics.median(r.value for r in results))} {results[0].unit}",
                      str(len(names) - len(results))))
     below_count: dict[int, int] = defaultdict(int)
@@ -87,7 +88,7 @@ async def fitness_trends(session: AsyncSession, scope: WidgetScope) -> WidgetRes
         metrics=(Metric("In healthy zone", pct_text(overall), overall),
                  Metric("Students tested", f"{len(tested)} of {len(names)}", len(tested)),
                  Metric("Below zone in 2+ tests", str(len(support)), len(support))),
-        table=table("Latest result per test", ("Test", "Tested", "In zone", "Median", "Not tested"), rows),
+        table=table("Latest result per test", ("Test", "Tested", "In zone", "Median", "Not tested"), test_rows),
         chart=chart, notes=tuple(notes), as_of=as_of,
         student_names=tuple(names[i] for i in support[:10]),
     )

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import not_, select
+from sqlalchemy import Select, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
@@ -107,17 +107,17 @@ def describe(classes: list[ClassRef]) -> str:
 
 async def visible_classes(session: AsyncSession, actor: Actor) -> list[ClassRef]:
     rows = await session.execute(_class_select().where(class_visible(actor)).order_by(SchoolClass.period, SchoolClass.name))
-    return [ClassRef(*r) for r in rows]
+    return [ClassRef(*r) for r in rows.tuples()]
 
 
 async def school_classes_not_visible(session: AsyncSession, actor: Actor) -> list[ClassRef]:
     rows = await session.execute(
         _class_select().where(SchoolClass.school_id == actor.school_id, not_(class_visible(actor)))
     )
-    return [ClassRef(*r) for r in rows]
+    return [ClassRef(*r) for r in rows.tuples()]
 
 
-def _class_select():  # type: ignore[no-untyped-def]
+def _class_select() -> Select[int, str, int, int, str, int, str, str, str | None]:
     return select(
         SchoolClass.id,
         SchoolClass.name,

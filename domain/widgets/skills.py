@@ -55,8 +55,8 @@ async def skill_gaps(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     assessed = {r[0] for r in latest}
     unassessed = sorted({e.id for e in entries} - assessed, key=lambda i: names[i])
     ranked = sorted(below.items(), key=lambda kv: (-len(kv[1]), statistics.fmean(lv for _, lv in kv[1]), names[kv[0]]))
-    rows = [(names[sid], _gap_text(gaps)) for sid, gaps in ranked]
-    shown = table("Students below benchmark (level < 3)", ("Student", "Skills below (level)"), rows)
+    gap_rows = [(names[sid], _gap_text(gaps)) for sid, gaps in ranked]
+    shown = table("Students below benchmark (level < 3)", ("Student", "Skills below (level)"), gap_rows)
     notes = [f"Weakest skill: {weakest[0][0]} (mean {num_text(statistics.fmean(weakest[0][1]), 2)})."]
     if unassessed:
         listed = ", ".join(names[i] for i in unassessed[:10])
@@ -69,7 +69,7 @@ async def skill_gaps(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
                  Metric("Students below benchmark", str(len(below)), len(below)),
                  Metric("Not assessed", str(len(unassessed)), len(unassessed)),
                  Metric("Skills assessed", str(len(by_skill)), len(by_skill))),
-        table=shown if rows else None, chart=chart, notes=tuple(notes), as_of=as_of,
+        table=shown if gap_rows else None, chart=chart, notes=tuple(notes), as_of=as_of,
         student_names=tuple(r[0] for r in shown.rows) + tuple(names[i] for i in unassessed[:10]),
     )
 

@@ -155,7 +155,7 @@ async def teams(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     scores = {e.id: student_score(skills.get(e.id), fitness.get(e.id)) for e in entries}
     known = [s for s in scores.values() if s is not None]
     median = statistics.median(known) if known else 50.0
-    players = [Player(e.id, e.name, scores[e.id] if scores[e.id] is not None else median,
+    players = [Player(e.id, e.name, score if (score := scores[e.id]) is not None else median,
                       frozenset(e.keep_apart_from)) for e in entries]
     result = balance(players, n)
     await audit_students(session, scope, ids)
