@@ -189,8 +189,10 @@ class BotProcess:
             cmd.append("--stock-auth")
         if quiet:
             cmd.append("--quiet")
-        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        # stays open as the server's stderr until the process is stopped, so no context manager here
+        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
+        # our own server: the command is this interpreter, a module of this repo and arguments built here
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)  # noqa: S603
         self.url = f"http://127.0.0.1:{self.port}/api/messages"
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -240,7 +242,7 @@ class Result:
 
     def pct(self, p: float) -> float:
         xs = sorted(self.latencies_ms)
-        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+        return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 async def drive(session: aiohttp.ClientSession, url: str, service_url: str, text: str, *, turns: int,

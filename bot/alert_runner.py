@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from aiohttp import web
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 class AlertConfig:
     escalate_after: timedelta = timedelta(minutes=5)
     poll_s: float = 1.0
-    relay: RelayConfig = RelayConfig()
+    relay: RelayConfig = field(default_factory=RelayConfig)
     tenant_share: float = 1.0  # of Teams' per-tenant budget, for this process (1 / number of relaying replicas)
     crash_at: str = ""  # fault injection for crash tests only
 

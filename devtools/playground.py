@@ -110,7 +110,8 @@ class Playground:
                    M365_AGENTS_PLAYGROUND_LOGFILE=str(self.log_file))
         cmd = [str(BIN), "start", "-e", self.endpoint, "-c", self.channel, "--dt", "-p", str(self.requested_port),
                *self.extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=subprocess.PIPE,
+        # the Playground binary installed by npm, with arguments built here
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=subprocess.PIPE,  # noqa: S603
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
                                      start_new_session=True)
         threading.Thread(target=self._pump, daemon=True).start()
@@ -123,7 +124,7 @@ class Playground:
                     raise PlaygroundError("Playground did not report 'Listening on'")
             while True:
                 try:
-                    with urllib.request.urlopen(self.url, timeout=2) as r:
+                    with urllib.request.urlopen(self.url, timeout=2) as r:  # noqa: S310 - our own http://127.0.0.1 URL
                         if r.status == 200:
                             break
                 except (urllib.error.URLError, OSError):
@@ -173,5 +174,5 @@ class Playground:
     # -- helpers -------------------------------------------------------------------------------------
     def config(self) -> dict:
         """The Playground's effective config (GET /_internal/v1/config; note: it waits for the bot endpoint)."""
-        with urllib.request.urlopen(self.url + "_internal/v1/config", timeout=30) as r:
+        with urllib.request.urlopen(self.url + "_internal/v1/config", timeout=30) as r:  # noqa: S310 - local http URL
             return json.load(r)

@@ -13,6 +13,7 @@ The rule, as implemented and tested:
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, select
 
 from domain.actor import Actor

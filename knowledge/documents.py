@@ -56,8 +56,8 @@ def grade_range(band: str) -> tuple[int, int]:
     return low, high
 
 
-def _grade(token: str) -> int:
-    return 0 if token == "K" else int(token)
+def _grade(label: str) -> int:
+    return 0 if label == "K" else int(label)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:

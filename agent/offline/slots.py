@@ -230,7 +230,7 @@ def _date(text: str, now: datetime, prefer_future: bool) -> date | None:
         n = NUMBERS.get(match.group(1).lower()) or int(match.group(1))
         return today + timedelta(days=n * (7 if match.group(2).lower() == "week" else 1))
     match = WEEKDAY.search(text)
-    if match and (match.group(3) or len(match.group(2)) >= 3 and match.group(1)):
+    if match and (match.group(3) or (len(match.group(2)) >= 3 and match.group(1))):
         target = next(i for i, d in enumerate(WEEKDAYS) if d.startswith(match.group(2).lower()[:3]))
         qualifier = (match.group(1) or "").strip().lower()
         if prefer_future or qualifier == "next":

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from redis.asyncio import Redis
@@ -74,8 +75,6 @@ async def wait_for_wakeups(redis: Redis, wake: asyncio.Event, stop: asyncio.Even
                         wake.set()
         except (RedisError, OSError) as exc:
             log.info("alert wake-ups unavailable; polling only", extra={"error": type(exc).__name__})
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, 30.0)
