@@ -88,7 +88,8 @@ class OpenAIBackend:
         ]
         return ModelReply(content=message.content, tool_calls=calls)
 
-    async def _stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], on_text: TextSink) -> ModelReply:
+    async def _stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
+                      on_text: TextSink) -> ModelReply:
         """Stream the reply: text deltas go to ``on_text`` as they come; tool-call deltas are assembled."""
         text = ""
         calls: dict[int, dict[str, str]] = {}
@@ -119,14 +120,16 @@ class OpenAIBackend:
             finished = finished or choice.finish_reason is not None
         if not finished:
             raise ModelUnavailable("the stream ended before the model finished")
-        tool_calls = [ToolCall(id=c["id"], name=c["name"], arguments=c["arguments"] or "{}") for _, c in sorted(calls.items())]
+        tool_calls = [ToolCall(id=c["id"], name=c["name"], arguments=c["arguments"] or "{}")
+                      for _, c in sorted(calls.items())]
         return ModelReply(content=text or None, tool_calls=tool_calls)
 
     @staticmethod
     def _unavailable(exc: Exception) -> ModelUnavailable:
         if isinstance(exc, ModelUnavailable):
             return exc
-        log.warning("model call failed", extra={"error": type(exc).__name__, "status": getattr(exc, "status_code", None)})
+        log.warning("model call failed",
+                    extra={"error": type(exc).__name__, "status": getattr(exc, "status_code", None)})
         return ModelUnavailable(type(exc).__name__)
 
     async def close(self) -> None:

@@ -201,7 +201,8 @@ def main() -> None:
             plan = asyncio.run(explain_slowest(x10_url, slowest))
             for url in (demo_url, x10_url):
                 asyncio.run(drop_ours(url))
-            peer = {name: asyncio.run(measure(url, args.runs))[0] for name, url in (("demo", demo_url), ("x10", x10_url))}
+            peer = {name: asyncio.run(measure(url, args.runs))[0]
+                    for name, url in (("demo", demo_url), ("x10", x10_url))}
         finally:
             server.stop()
     print(f"\n{'widget':<20} {'demo p50':>9} {'demo p95':>9} {'no-idx p95':>10} {'ratio':>6}   "

@@ -117,7 +117,8 @@ async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
     from domain.db import make_sessionmaker
 
     settings = app[SETTINGS]
-    redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=0.5) if settings.redis_url else None
+    redis = (Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=0.5)
+             if settings.redis_url else None)
     runner = build_runner(make_sessionmaker(app[ENGINE]), app[ADAPTER], settings.microsoft_app_id,
                           AlertConfig.from_settings(settings), redis)
     runner.start()

@@ -331,7 +331,8 @@ class _MessageInvokeResponse(AdaptiveCardInvokeResponse):
     """A universal action's answer as a message (Teams shows it to the presser; the card stays as it is). Its value
     is a string, which botbuilder's model (typed as an object) would refuse to serialize."""
 
-    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {**AdaptiveCardInvokeResponse._attribute_map, "value": {"key": "value", "type": "str"}}
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {**AdaptiveCardInvokeResponse._attribute_map,
+                                                           "value": {"key": "value", "type": "str"}}
 
 
 def message_response(text: str) -> AdaptiveCardInvokeResponse:

@@ -35,7 +35,8 @@ USERS = {
     "Megan Bowen": ("user-id-1", "meganb@example.com", "00000000-0000-0000-0000-0000000000021", "Megan", "Bowen"),
     "Adele Vance": ("user-id-2", "adelev@example.com", "00000000-0000-0000-0000-0000000000022", "Adele", "Vance"),
     "Isaiah Langer": ("user-id-3", "isaiahl@example.com", "00000000-0000-0000-0000-0000000000023", "Isaiah", "Langer"),
-    "Patti Fernandez": ("user-id-4", "pattif@example.com", "00000000-0000-0000-0000-0000000000024", "Patti", "Fernandez"),
+    "Patti Fernandez": ("user-id-4", "pattif@example.com", "00000000-0000-0000-0000-0000000000024", "Patti",
+                        "Fernandez"),
     "Lynne Robbins": ("user-id-5", "lynner@example.com", "00000000-0000-0000-0000-0000000000025", "Lynne", "Robbins"),
 }
 PERSONAL_CHAT_IDS = {name: f"personal-chat-{u[0]}" for name, u in USERS.items()}

@@ -92,7 +92,8 @@ class Settings(BaseSettings):
 
     # --- Calendar (Microsoft Graph) ---
     ms_tenant_id: str = Field(default="", description="Tenant whose Outlook calendars Faraday writes (Graph mode)")
-    ms_client_id: str = Field(default="", description="App registration with the Calendars.ReadWrite application permission")
+    ms_client_id: str = Field(default="",
+                              description="App registration with the Calendars.ReadWrite application permission")
     ms_client_secret: SecretStr = Field(default=SecretStr(""), description="Client secret (or use a certificate)")
     ms_client_certificate_path: str = Field(default="", description="PEM file with the private key and certificate")
     ms_client_certificate_thumbprint: str = Field(default="", description="SHA-1 thumbprint of that certificate")

@@ -34,7 +34,8 @@ async def log_incident(args: LogIncidentArgs, deps: ToolDeps) -> ToolResult:
     Use the student's name as written; if several students match, ask the user which one."""
     found = await deps.services.students.find(deps.actor, args.student, via="tool:log_incident")
     if found.status == "not_found":
-        return ToolResult(for_model={"status": "not_found", "message": f"No student called {args.student} in your classes."})
+        return ToolResult(for_model={"status": "not_found",
+                                     "message": f"No student called {args.student} in your classes."})
     if found.status == "ambiguous":
         names = [f"{c.display_name} (grade {c.grade})" for c in found.candidates]
         return ToolResult(

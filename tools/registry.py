@@ -13,7 +13,10 @@ from tools.run_widget import run_widget
 from tools.schedule_event import schedule_event
 from tools.search_knowledge import search_knowledge
 
-TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form)}
+TOOLS: dict[str, Tool[Any]] = {
+    t.name: t
+    for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form)
+}
 
 
 def openai_specs() -> list[dict[str, Any]]:

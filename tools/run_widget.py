@@ -25,7 +25,8 @@ MAX_NAMES_TO_MODEL = 10
 class RunWidgetArgs(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    widget: WidgetName = Field(description="Which analytics: " + "; ".join(f"{n}: {s.summary}" for n, s in WIDGETS.items()))
+    widget: WidgetName = Field(
+        description="Which analytics: " + "; ".join(f"{n}: {s.summary}" for n, s in WIDGETS.items()))
     class_: str | None = Field(
         default=None, alias="class", max_length=80,
         description='The class as the user said it ("period 3", "PE 7", "7th grade", "drivers ed"); null for all of '
@@ -40,7 +41,8 @@ class RunWidgetArgs(BaseModel):
         default=None, ge=1, le=365, description="Look-back window in days if the user gave one (e.g. 14 for "
                                                 "'last two weeks'); null for the widget's default",
     )
-    team_count: int | None = Field(default=None, ge=2, le=8, description="teams only: how many teams; null for a default")
+    team_count: int | None = Field(default=None, ge=2, le=8,
+                                   description="teams only: how many teams; null for a default")
 
 
 @tool(RunWidgetArgs)

@@ -100,7 +100,8 @@ def _key_sentences(text: str, query: str, limit: int = 3) -> str:
     if not sentences:
         return text[:400]
     words = {w for w in re.findall(r"[a-z]{4,}", query.lower())}
-    ranked = sorted(range(len(sentences)), key=lambda i: -len(words & set(re.findall(r"[a-z]{4,}", sentences[i].lower()))))
+    ranked = sorted(range(len(sentences)),
+                    key=lambda i: -len(words & set(re.findall(r"[a-z]{4,}", sentences[i].lower()))))
     chosen = sorted(ranked[:limit])
     return " ".join(sentences[i].lstrip("-*0123456789. ") for i in chosen)
 

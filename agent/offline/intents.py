@@ -26,7 +26,8 @@ FORM_KIND = [("incident", re.compile(r"\b(incident|injury|accident)\b", re.I)),
              ("lesson", re.compile(r"\blesson\b", re.I)),
              ("event", re.compile(r"\b(event|meeting|calendar)\b", re.I))]
 BARE_FORM = [
-    ("incident", re.compile(r"^\s*(i (need|want|have) to |can you |please |let'?s )?(log|report|file|record|write up|document|new|start)"
+    ("incident",
+     re.compile(r"^\s*(i (need|want|have) to |can you |please |let'?s )?(log|report|file|record|write up|document|new|start)"
                             r"( an?| the| new)? (incident|injury|accident)( report)?\s*[.!?]*\s*$", re.I)),
     ("lesson", re.compile(r"^\s*(i (need|want) to |can you |please )?(plan|request|make|create|new)( me)?( an?| the)? "
                           r"lesson( plan)?\s*[.!?]*\s*$|^\s*i want to request a lesson plan\s*[.!?]*$", re.I)),
@@ -102,7 +103,9 @@ def classify(text: str, names: list[NameParts], now: datetime) -> Intent:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
     student = find_student_name(text, names)
     question = bool(QUESTION.search(keyed))
-    if SCHEDULE.search(keyed) and (slots.when(keyed, now, prefer_future=True) or re.search(r"\b(schedule|book|calendar)\b", keyed, re.I)):
+    if SCHEDULE.search(keyed) and (
+        slots.when(keyed, now, prefer_future=True) or re.search(r"\b(schedule|book|calendar)\b", keyed, re.I)
+    ):
         return _schedule(text, keyed, now)
     if LESSON.search(keyed) and not re.search(r"\b(lessons? learned|ideas for)\b", keyed, re.I):
         return _lesson(keyed)
@@ -198,7 +201,8 @@ def _incident(text: str, keyed: str, student: str, now: datetime) -> Intent:
 
 
 def _widget(widget: str, keyed: str) -> Intent:
-    arguments: dict[str, Any] = {"widget": widget, "class": slots.class_ref(keyed), "student": None, "period_days": None}
+    arguments: dict[str, Any] = {"widget": widget, "class": slots.class_ref(keyed), "student": None,
+                                 "period_days": None}
     if widget == "teams":
         arguments["team_count"] = slots.team_count(keyed)
     return Intent("run_widget", arguments)

@@ -9,7 +9,8 @@ from agent.model import ModelReply, PlanningContext, TextSink, ToolCall
 from agent.offline import answers
 from agent.offline.intents import classify
 
-KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge", "open_form"}
+KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
+               "open_form"}
 
 FIXED_REPLIES = {
     "greeting": answers.GREETING_TEXT,

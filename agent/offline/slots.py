@@ -20,14 +20,18 @@ SEVERITY_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 TYPE_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("head_injury", re.compile(r"\b(head|concussion|dazed|knocked out|skull|forehead)\b", re.I)),
-    ("allergic_reaction", re.compile(r"\b(allerg\w*|hives|anaphyla\w*|epi-?pen|peanuts?|throat is closing|swelling of (the )?(lips|throat))\b", re.I)),
-    ("breathing", re.compile(r"\b(asthma|wheez\w*|inhaler|catch (his|her|their) breath|short of breath|hyperventilat\w*)\b", re.I)),
+    ("allergic_reaction",
+     re.compile(r"\b(allerg\w*|hives|anaphyla\w*|epi-?pen|peanuts?|throat is closing|swelling of (the )?(lips|throat))\b", re.I)),
+    ("breathing",
+     re.compile(r"\b(asthma|wheez\w*|inhaler|catch (his|her|their) breath|short of breath|hyperventilat\w*)\b", re.I)),
     ("illness", re.compile(r"\b(vomit\w*|threw up|throw up|nause\w*|dizzy|faint\w*|sick|fever|heat exhaustion|"
                            r"overheat\w*|seizure|diabet\w*|low blood sugar)\b", re.I)),
     ("other", re.compile(r"\b(passed out)\b", re.I)),
     ("behavior", re.compile(r"\b(fight|fistfight|fought|punch\w*|pushed|on purpose|bull(y|ied|ying)|swore|chucked|"
                             r"refused|disrespect\w*|kick(ed)? (him|her|them|another))\b", re.I)),
-    ("near_miss", re.compile(r"\b(near miss|almost|nearly|close call|nobody hurt|no one (got )?hurt)\b(?!.*\b(broke|sprain))", re.I)),
+    ("near_miss",
+     re.compile(r"\b(near miss|almost|nearly|close call|nobody hurt|no one (got )?hurt)\b(?!.*\b(broke|sprain))",
+                re.I)),
     ("injury", re.compile(r"\b(roll(ed)?|sprain\w*|twist\w*|fell|fall|hurt|injur\w*|cut|scrape\w*|bleed\w*|"
                           r"nosebleed|bruise\w*|broke|broken|fractur\w*|collid\w*|crash\w*|hit|jammed|dropped|"
                           r"pulled|strain\w*|dislocat\w*|ankle|knee|wrist|finger|elbow|shoulder|foot|toe|arm|leg|nose)\b", re.I)),
@@ -48,18 +52,26 @@ WIDGETS: list[tuple[str, re.Pattern[str]]] = [
     ("drivers_ed_progress", re.compile(r"\b(driver'?s? ?ed\w*|behind[- ]the[- ]wheel|driving hours)\b", re.I)),
     ("teams", re.compile(r"\b(teams|split (them|the class|into)|groups? of|balanced|pick teams|squads)\b", re.I)),
     ("adaptive_pe", re.compile(r"\b(adapt(ed|ive) pe|adaptations?|accommodat\w*|iep|504|modifications?)\b", re.I)),
-    ("safety_risks", re.compile(r"\b(safety risks?|risks?|medical flags?|anyone i should (watch|know)|supervision)\b", re.I)),
-    ("equipment", re.compile(r"\b(equipment|inspection\w*|inspected|damaged|gear|balls? (are )?low|climbing wall last)\b", re.I)),
+    ("safety_risks",
+     re.compile(r"\b(safety risks?|risks?|medical flags?|anyone i should (watch|know)|supervision)\b", re.I)),
+    ("equipment",
+     re.compile(r"\b(equipment|inspection\w*|inspected|damaged|gear|balls? (are )?low|climbing wall last)\b", re.I)),
     ("incident_summary", re.compile(r"\b(incidents? (summary|report|this|last|so far|by|in)|how many incidents|"
                                     r"injur\w* (this|in|lately)|incidents lately|any injuries)\b", re.I)),
-    ("fitness_trends", re.compile(r"\b(fitness (test|trend|result|score)\w*|pacer|push-?ups|curl-?ups|sit[- ]and[- ]reach|fitnessgram|healthy fitness zone)\b", re.I)),
-    ("assessment_status", re.compile(r"\b(not (been )?assessed|assessment status|assessments? am i missing|missing assessments?|"
+    ("fitness_trends",
+     re.compile(r"\b(fitness (test|trend|result|score)\w*|pacer|push-?ups|curl-?ups|sit[- ]and[- ]reach|fitnessgram|healthy fitness zone)\b", re.I)),
+    ("assessment_status",
+     re.compile(r"\b(not (been )?assessed|assessment status|assessments? am i missing|missing assessments?|"
                                      r"needs? to be assessed|who (still )?needs? (an )?assess\w*|haven'?t assessed)\b", re.I)),
-    ("skill_gaps", re.compile(r"\b(skill gaps?|weak(est)? skills?|struggling with|below benchmark|skills? (need|are) work)\b", re.I)),
+    ("skill_gaps",
+     re.compile(r"\b(skill gaps?|weak(est)? skills?|struggling with|below benchmark|skills? (need|are) work)\b", re.I)),
     ("participation", re.compile(r"\b(participat\w*|active minutes|minutes of activity|how active|mvpa|dressing out|"
                                  r"sitt?(ing|in) out)\b", re.I)),
-    ("attendance", re.compile(r"\b(attendance|absen\w*|missing class|skipping|tardy|tardies|chronic\w*|who'?s been out|present)\b", re.I)),
-    ("class_insights", re.compile(r"\b(how is (my|the) class|how are (my|the) (kids|students|classes)|class (insights|overview|summary)|"
+    ("attendance",
+     re.compile(r"\b(attendance|absen\w*|missing class|skipping|tardy|tardies|chronic\w*|who'?s been out|present)\b",
+                re.I)),
+    ("class_insights",
+     re.compile(r"\b(how is (my|the) class|how are (my|the) (kids|students|classes)|class (insights|overview|summary)|"
                                   r"how'?s period|insights|overview|how is period \d doing)\b(?!\s*(on)?\s*$)", re.I)),
 ]
 CLASS_REF = re.compile(r"\b(period|per\.?|p)\s*(\d)\b|\b(PE|adapted pe|drivers ed)\s*(\d{1,2}|k)\b|"
@@ -185,7 +197,8 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 DAY_WORD = re.compile(r"\b(today|tonight|tomorrow|tmrw|tmr|tomorow|yesterday|this (morning|afternoon|evening))\b", re.I)
 WEEK_FROM = re.compile(r"\ba week from (tomorrow|today)\b", re.I)
 ORDINAL_DAY = re.compile(r"\b(on )?the (\d{1,2})(st|nd|rd|th)\b", re.I)
-WEEKDAY = re.compile(r"\b(next |last |this |on )?(mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(day)?\b", re.I)
+WEEKDAY = re.compile(r"\b(next |last |this |on )?(mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(day)?\b",
+                     re.I)
 MONTH_DAY = re.compile(r"\b((jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(st|nd|rd|th)?|"
                        r"\d{1,2}/\d{1,2})\b", re.I)
 IN_DAYS = re.compile(r"\bin (a|one|two|three|four|\d+) (day|week)s?\b", re.I)

@@ -76,4 +76,5 @@ async def _form_again(deps: ToolDeps, value: dict[str, Any], key: str, values: d
     family_ids = [int(p) for p in str(value.get("families") or "").split(",") if p.isdigit()]
     state = EventFormState(key=key, choices=await events.choices(deps.actor), values=values, errors=errors,
                            families=await events.families(deps.actor, family_ids))
-    return CardOutcome(text="Please fix the fields marked on the form; nothing was saved.", cards=[event_form_card(state)])
+    return CardOutcome(text="Please fix the fields marked on the form; nothing was saved.",
+                       cards=[event_form_card(state)])

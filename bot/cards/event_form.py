@@ -87,7 +87,8 @@ def event_form_card(state: EventFormState) -> dict[str, Any]:
         families = [(str(i), label) for i, label in state.families]
         body += _field(_choice("guardians", "Invite guardians (tick to invite; e-mail on file)", families,
                                v.get("guardians", ""), multi=True, expanded=True), e.get("guardians"))
-    body += _field(_text_input("description", "Notes for attendees", v, max_length=2000, multiline=True), e.get("description"))
+    body += _field(_text_input("description", "Notes for attendees", v, max_length=2000, multiline=True),
+                   e.get("description"))
     data_extra = {"families": ",".join(str(i) for i, _ in state.families)} if state.families else {}
     return card(body, [execute("Save", SAVE, {"form_key": state.key, **data_extra}, style="positive"),
                        execute("Cancel", CANCEL, {"form_key": state.key}, inputs="none")])

@@ -122,7 +122,8 @@ class TeamsStream:
         """Send the final message; in a stream it closes the stream (same id)."""
         await self._settle(inform_now=False)
         if self.enabled and self.stream_id is not None and not self.stopped:
-            activity.entities = [*(activity.entities or []), StreamInfoEntity(stream_type="final", stream_id=self.stream_id)]
+            activity.entities = [*(activity.entities or []),
+                                 StreamInfoEntity(stream_type="final", stream_id=self.stream_id)]
         if self.stopped and self.stream_id is not None:
             log.info("stream stopped by the user; final message not sent")
             return

@@ -46,7 +46,8 @@ class RedisJournal:
 
     async def record(self, delivery_id: int, activity_id: str, conversation_id: str) -> None:
         try:
-            await self._redis.set(JOURNAL_KEY.format(delivery_id), f"{activity_id}\n{conversation_id}", ex=JOURNAL_TTL_S)
+            await self._redis.set(JOURNAL_KEY.format(delivery_id), f"{activity_id}\n{conversation_id}",
+                                  ex=JOURNAL_TTL_S)
         except (RedisError, OSError) as exc:
             log.info("alert journal not written", extra={"error": type(exc).__name__})
 

@@ -89,7 +89,8 @@ class TokenSource:
                 raise CalendarUnavailable(SIGN_IN) from exc
         token = result.get("access_token") if isinstance(result, dict) else None
         if not token:
-            log.warning("graph token refused", extra={"error": result.get("error") if isinstance(result, dict) else None})
+            log.warning("graph token refused",
+                        extra={"error": result.get("error") if isinstance(result, dict) else None})
             raise CalendarUnavailable(SIGN_IN)
         return str(token)
 
@@ -234,7 +235,8 @@ def _event_body(event: OutgoingEvent) -> dict[str, Any]:
         "body": {"contentType": "text", "content": event.description or ""},
         "start": {"dateTime": start, "timeZone": start_zone},
         "end": {"dateTime": end, "timeZone": end_zone},
-        "attendees": [{"emailAddress": {"address": a.email, "name": a.name}, "type": "required"} for a in event.attendees],
+        "attendees": [{"emailAddress": {"address": a.email, "name": a.name}, "type": "required"}
+                      for a in event.attendees],
         "isReminderOn": event.reminder_minutes > 0,
         "reminderMinutesBeforeStart": event.reminder_minutes,
         "transactionId": event.key,

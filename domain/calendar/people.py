@@ -44,7 +44,9 @@ async def staff_choices(session: AsyncSession, actor: Actor) -> list[tuple[int, 
 
 
 async def class_choices(session: AsyncSession, actor: Actor) -> list[tuple[int, str]]:
-    rows = await session.execute(select(SchoolClass.id, SchoolClass.name).where(class_visible(actor)).order_by(SchoolClass.name))
+    rows = await session.execute(
+        select(SchoolClass.id, SchoolClass.name).where(class_visible(actor)).order_by(SchoolClass.name)
+    )
     return [(i, n) for i, n in rows]
 
 
@@ -90,7 +92,8 @@ async def families(session: AsyncSession, actor: Actor, student_ids: list[int]) 
     return [(i, f"{p or f} {last}'s guardians ({n})") for i, f, p, last, n in rows]
 
 
-async def guardian_attendees(session: AsyncSession, actor: Actor, student_ids: list[int], *, via: str) -> list[Attendee]:
+async def guardian_attendees(session: AsyncSession, actor: Actor, student_ids: list[int], *,
+                             via: str) -> list[Attendee]:
     """The guardians (with an e-mail on file) of students the organiser may see; each student's read is audited."""
     if not student_ids:
         return []

@@ -299,8 +299,10 @@ def inspector_for(school: str) -> str:
 
 def alert_rule_rows(district_id: int) -> list[dict[str, Any]]:
     return [
-        {"district_id": district_id, "school_id": None, "name": "Serious or critical incidents", "min_severity": Severity.serious,
+        {"district_id": district_id, "school_id": None, "name": "Serious or critical incidents",
+         "min_severity": Severity.serious,
          "incident_types": [], "keywords": [], "enabled": True},
-        {"district_id": district_id, "school_id": None, "name": "Safety keywords", "min_severity": None, "incident_types": [],
+        {"district_id": district_id, "school_id": None, "name": "Safety keywords", "min_severity": None,
+         "incident_types": [],
          "keywords": list(DEMO.alert_keywords), "enabled": True},
     ]

@@ -23,7 +23,8 @@ ATTENDED = ("present", "tardy")
 
 
 def _window(scope: WidgetScope) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Attendance.class_id.in_(scope.class_ids), Attendance.day.between(scope.period.start, scope.period.end)]
+    conditions: list[ColumnElement[bool]] = [Attendance.class_id.in_(scope.class_ids),
+                                             Attendance.day.between(scope.period.start, scope.period.end)]
     if scope.student:
         conditions.append(Attendance.student_id == scope.student.id)
     return conditions
@@ -108,9 +109,11 @@ async def attendance(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
             chart=chart, as_of=as_of, student_names=(name,),
         )
     await audit_students(session, scope, [r[2] for r in risk])
-    columns = ("Student", "Class", "Rate", "Missed", "Trend") if len(per_class) > 1 else ("Student", "Rate", "Missed", "Trend")
+    columns = (("Student", "Class", "Rate", "Missed", "Trend") if len(per_class) > 1
+               else ("Student", "Rate", "Missed", "Trend"))
     rows = [
-        (name, cls, pct_text(rate), str(missed), trend) if len(per_class) > 1 else (name, pct_text(rate), str(missed), trend)
+        (name, cls, pct_text(rate), str(missed), trend) if len(per_class) > 1
+        else (name, pct_text(rate), str(missed), trend)
         for rate, name, _sid, cls, missed, trend in risk
     ]
     overall = pct(present, total)

@@ -63,7 +63,8 @@ async def participation(session: AsyncSession, scope: WidgetScope) -> WidgetResu
         share = pct(active_min or 0, possible_min or 0)
         return WidgetResult(
             "participation", f"Participation — {scope.student.display_name}", scope.label, scope.period,
-            metrics=(Metric("Sessions joined", f"{came} of {held}", came), Metric("Active minutes", str(active_min or 0),
+            metrics=(Metric("Sessions joined", f"{came} of {held}", came),
+                     Metric("Active minutes", str(active_min or 0),
                      active_min or 0), Metric("Share of possible", pct_text(share), share)),
             table=table("Sessions", ("Date", "Activity", "Active min"), rows),
             as_of=as_of, student_names=(scope.student.display_name,),
@@ -71,7 +72,8 @@ async def participation(session: AsyncSession, scope: WidgetScope) -> WidgetResu
     per_student = []
     for sid, (held, possible_min) in possible.items():
         came, active_min = active.get(sid, (0, 0))
-        per_student.append((pct(active_min or 0, possible_min or 0) or 0.0, names[sid], sid, came, held, active_min or 0))
+        per_student.append((pct(active_min or 0, possible_min or 0) or 0.0, names[sid], sid, came, held,
+                            active_min or 0))
     per_student.sort(key=lambda r: (r[0], r[1]))
     low = [r for r in per_student if r[0] < LOW_PARTICIPATION]
     low_rows = [(name, f"{came} of {held}", str(minutes), pct_text(share))

@@ -101,6 +101,7 @@ async def adaptive_pe(session: AsyncSession, scope: WidgetScope) -> WidgetResult
                  Metric("Adapted PE classes", str(sum(c.subject == "Adapted PE" for c in scope.classes)),
                         sum(c.subject == "Adapted PE" for c in scope.classes))),
         table=shown,
-        chart=ChartData("pie", "Adaptations by kind", tuple(k for k, _ in top), (Series("Students", tuple(float(v) for _, v in top)),)),
+        chart=ChartData("pie", "Adaptations by kind", tuple(k for k, _ in top),
+                        (Series("Students", tuple(float(v) for _, v in top)),)),
         student_names=tuple(r[0] for r in shown.rows),
     )

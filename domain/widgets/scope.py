@@ -106,7 +106,9 @@ def describe(classes: list[ClassRef]) -> str:
 
 
 async def visible_classes(session: AsyncSession, actor: Actor) -> list[ClassRef]:
-    rows = await session.execute(_class_select().where(class_visible(actor)).order_by(SchoolClass.period, SchoolClass.name))
+    rows = await session.execute(
+        _class_select().where(class_visible(actor)).order_by(SchoolClass.period, SchoolClass.name)
+    )
     return [ClassRef(*r) for r in rows.tuples()]
 
 
@@ -187,7 +189,8 @@ def _best(text: str, rows: list) -> list[StudentRef]:  # type: ignore[type-arg]
         return []
     best = scored[0][0]
     margin = 3.0 if best >= 97 else 5.0
-    return [StudentRef(r.id, f"{r.preferred_name or r.first_name} {r.last_name}") for s, r in scored if s >= best - margin]
+    return [StudentRef(r.id, f"{r.preferred_name or r.first_name} {r.last_name}")
+            for s, r in scored if s >= best - margin]
 
 
 @dataclass(frozen=True, slots=True)

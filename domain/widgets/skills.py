@@ -38,7 +38,8 @@ async def skill_gaps(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     as_of = max(r[3] for r in latest)
     weakest = sorted(by_skill.items(), key=lambda kv: (statistics.fmean(kv[1]), kv[0]))
     chart = ChartData("bar", "Mean level by skill (weakest first)", tuple(k for k, _ in weakest[:MAX_CHART_SKILLS]),
-                      (Series("Mean level", tuple(round(statistics.fmean(v), 2) for _, v in weakest[:MAX_CHART_SKILLS])),),
+                      (Series("Mean level",
+                              tuple(round(statistics.fmean(v), 2) for _, v in weakest[:MAX_CHART_SKILLS])),),
                       "level (1–4)", 4)
     if scope.student:
         rows = sorted(((skill, level, day) for sid, skill, level, day in latest), key=lambda r: (r[1], r[0]))

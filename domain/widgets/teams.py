@@ -139,7 +139,8 @@ async def teams(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     cls = scope.one
     entries = await roster(session, scope)
     if not entries:
-        return WidgetResult("teams", "Balanced teams", scope.label, None, empty=f"No students are enrolled in {cls.name}.")
+        return WidgetResult("teams", "Balanced teams", scope.label, None,
+                            empty=f"No students are enrolled in {cls.name}.")
     n = scope.options.get("team_count") or default_team_count(len(entries))
     if not MIN_TEAMS <= n <= min(MAX_TEAMS, len(entries)):
         raise InvalidInput(f"Ask for between {MIN_TEAMS} and {min(MAX_TEAMS, len(entries))} teams for {cls.name}.")
