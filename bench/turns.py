@@ -72,7 +72,7 @@ def activity(service_url: str, text: str, conversation: int, aad: str = ALEX) ->
     }
 
 
-# --- the bot processes ---------------------------------------------------------------------------------------------------
+# --- the bot processes ------------------------------------------------------------------------------------------------
 def _echo_app(cache: bool) -> web.Application:
     """The stock botbuilder echo sample (aiohttp + CloudAdapter), nothing else."""
     from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
@@ -226,7 +226,7 @@ class BotProcess:
             self.proc.wait()
 
 
-# --- load ----------------------------------------------------------------------------------------------------------------
+# --- load -------------------------------------------------------------------------------------------------------------
 @dataclass
 class Result:
     scenario: str
@@ -269,7 +269,7 @@ async def drive(session: aiohttp.ClientSession, url: str, service_url: str, text
     return Result(scenario, concurrency, len(latencies), time.perf_counter() - start, latencies, errors)
 
 
-# --- report --------------------------------------------------------------------------------------------------------------
+# --- report -----------------------------------------------------------------------------------------------------------
 def table(results: list[Result], peer: str = "echo") -> str:
     by = {(r.scenario, r.concurrency): r for r in results}
     lines = [f"{'scenario':<18}{'conc':>5}{'turns':>7}{'turns/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"

@@ -4,8 +4,8 @@ Run: ``.venv/bin/python -m bench.widgets [--runs 30]``. Starts a scratch embedde
 to head, seeds the demo district into both and replicates it 9 more times into the second (bulk ``INSERT … SELECT``
 with offset ids). Each widget runs end to end through ``WidgetService.run`` (class resolution, SQL, audit rows,
 commit). The peer, in the same run, is the same widget after ``DROP INDEX`` of the per-class / per-student indexes
-it relies on (``WIDGET_INDEXES``: sequential scans instead); the ratio is peer p95 / our p95. Ends with ``EXPLAIN ANALYZE`` of the slowest statement of the
-slowest widget on the 10× district.
+it relies on (``WIDGET_INDEXES``: sequential scans instead); the ratio is peer p95 / our p95. Ends with
+``EXPLAIN ANALYZE`` of the slowest statement of the slowest widget on the 10× district.
 """
 
 from __future__ import annotations

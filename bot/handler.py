@@ -294,7 +294,7 @@ class FaradayBot(ActivityHandler):
         await self._conversations.remember(actor, reference)
         return replace(actor, conversation_type=conversation_type(activity))  # kept on every audit row
 
-    # --- where a reply goes (bot.channel.shared_conversations) ---------------------------------------------------------
+    # --- where a reply goes (bot.channel.shared_conversations) --------------------------------------------------------
     async def _send(self, turn_context: TurnContext, actor: Actor, activity: Activity, *, open_: bool) -> None:
         await turn_context.send_activity(await self._placed(turn_context, actor, activity, open_=open_))
 

@@ -1,4 +1,5 @@
-"""Events: validated drafts, proposals with conflicts, idempotent creation (local or Outlook), lists and cancellation."""
+"""Events: validated drafts, proposals with conflicts, idempotent creation (local or Outlook), lists and
+cancellation."""
 
 from __future__ import annotations
 

@@ -37,7 +37,8 @@ def lookup_answer(result: dict[str, Any]) -> str:
     if status == "ambiguous":
         names = [f"{c['name']} (grade {_grade(c['grade'])}, {', '.join(c['classes']) or 'no shared class'})"
                  for c in result.get("candidates", [])]
-        return f"{len(names)} students match **{result.get('query', '')}**: " + "; ".join(names) + ". Which one do you mean?"
+        return (f"{len(names)} students match **{result.get('query', '')}**: " + "; ".join(names)
+                + ". Which one do you mean?")
     student = result.get("student", {})
     text = f"Here is **{student.get('name')}**, grade {_grade(student.get('grade', 0))}"
     if student.get("classes"):

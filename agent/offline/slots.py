@@ -20,8 +20,8 @@ SEVERITY_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 TYPE_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("head_injury", re.compile(r"\b(head|concussion|dazed|knocked out|skull|forehead)\b", re.I)),
-    ("allergic_reaction",
-     re.compile(r"\b(allerg\w*|hives|anaphyla\w*|epi-?pen|peanuts?|throat is closing|swelling of (the )?(lips|throat))\b", re.I)),
+    ("allergic_reaction", re.compile(r"\b(allerg\w*|hives|anaphyla\w*|epi-?pen|peanuts?|throat is closing|"
+                                     r"swelling of (the )?(lips|throat))\b", re.I)),
     ("breathing",
      re.compile(r"\b(asthma|wheez\w*|inhaler|catch (his|her|their) breath|short of breath|hyperventilat\w*)\b", re.I)),
     ("illness", re.compile(r"\b(vomit\w*|threw up|throw up|nause\w*|dizzy|faint\w*|sick|fever|heat exhaustion|"
@@ -34,7 +34,8 @@ TYPE_WORDS: list[tuple[str, re.Pattern[str]]] = [
                 re.I)),
     ("injury", re.compile(r"\b(roll(ed)?|sprain\w*|twist\w*|fell|fall|hurt|injur\w*|cut|scrape\w*|bleed\w*|"
                           r"nosebleed|bruise\w*|broke|broken|fractur\w*|collid\w*|crash\w*|hit|jammed|dropped|"
-                          r"pulled|strain\w*|dislocat\w*|ankle|knee|wrist|finger|elbow|shoulder|foot|toe|arm|leg|nose)\b", re.I)),
+                          r"pulled|strain\w*|dislocat\w*|ankle|knee|wrist|finger|elbow|shoulder|foot|toe|arm|leg|nose)\b",
+                          re.I)),
 ]
 ACTIVITIES = (
     "basketball", "volleyball", "soccer", "flag football", "football", "ultimate frisbee", "frisbee", "softball",
@@ -45,8 +46,9 @@ ACTIVITIES = (
     "fitness testing", "sack race", "balance beam", "batting practice", "dodgeball", "400",
 )
 PLACES = (
-    "main gym", "auxiliary gym", "aux gym", "bleachers", "pool deck", "gym", "field 1", "field 2", "field", "pool", "track", "weight room",
-    "fitness room", "locker room", "weight room", "multipurpose room", "playground", "courts", "tennis courts", "blacktop", "hallway",
+    "main gym", "auxiliary gym", "aux gym", "bleachers", "pool deck", "gym", "field 1", "field 2", "field", "pool",
+    "track", "weight room", "fitness room", "locker room", "weight room", "multipurpose room", "playground", "courts",
+    "tennis courts", "blacktop", "hallway",
 )
 WIDGETS: list[tuple[str, re.Pattern[str]]] = [
     ("drivers_ed_progress", re.compile(r"\b(driver'?s? ?ed\w*|behind[- ]the[- ]wheel|driving hours)\b", re.I)),
@@ -58,11 +60,11 @@ WIDGETS: list[tuple[str, re.Pattern[str]]] = [
      re.compile(r"\b(equipment|inspection\w*|inspected|damaged|gear|balls? (are )?low|climbing wall last)\b", re.I)),
     ("incident_summary", re.compile(r"\b(incidents? (summary|report|this|last|so far|by|in)|how many incidents|"
                                     r"injur\w* (this|in|lately)|incidents lately|any injuries)\b", re.I)),
-    ("fitness_trends",
-     re.compile(r"\b(fitness (test|trend|result|score)\w*|pacer|push-?ups|curl-?ups|sit[- ]and[- ]reach|fitnessgram|healthy fitness zone)\b", re.I)),
-    ("assessment_status",
-     re.compile(r"\b(not (been )?assessed|assessment status|assessments? am i missing|missing assessments?|"
-                                     r"needs? to be assessed|who (still )?needs? (an )?assess\w*|haven'?t assessed)\b", re.I)),
+    ("fitness_trends", re.compile(r"\b(fitness (test|trend|result|score)\w*|pacer|push-?ups|curl-?ups|"
+                                  r"sit[- ]and[- ]reach|fitnessgram|healthy fitness zone)\b", re.I)),
+    ("assessment_status", re.compile(r"\b(not (been )?assessed|assessment status|assessments? am i missing|"
+                                     r"missing assessments?|needs? to be assessed|who (still )?needs? (an )?assess\w*|"
+                                     r"haven'?t assessed)\b", re.I)),
     ("skill_gaps",
      re.compile(r"\b(skill gaps?|weak(est)? skills?|struggling with|below benchmark|skills? (need|are) work)\b", re.I)),
     ("participation", re.compile(r"\b(participat\w*|active minutes|minutes of activity|how active|mvpa|dressing out|"
@@ -259,7 +261,8 @@ def _clock(text: str) -> time | None:
     hour: int | None = None
     minute = 0
     if match := AMPM.search(text):
-        hour, minute = int(match.group(1)) % 12 + (12 if match.group(3).lower()[0] == "p" else 0), int(match.group(2) or 0)
+        hour = int(match.group(1)) % 12 + (12 if match.group(3).lower()[0] == "p" else 0)
+        minute = int(match.group(2) or 0)
     elif match := AT_CLOCK.search(text):
         hour, minute = _hour(int(match.group(1))), int(match.group(2) or 0)
     elif match := HHMM.search(text):
@@ -290,8 +293,8 @@ def when(text: str, now: datetime, *, prefer_future: bool) -> datetime | None:
     return result
 
 
-LEADING_VERB = re.compile(r"^\s*(please |can you |could you |i need to |i want to |let'?s )?(schedule|book|set up|add|arrange|"
-                          r"reserve|put|create|make)\s+(me\s+)?(a|an|the)?\s*", re.I)
+LEADING_VERB = re.compile(r"^\s*(please |can you |could you |i need to |i want to |let'?s )?"
+                          r"(schedule|book|set up|add|arrange|reserve|put|create|make)\s+(me\s+)?(a|an|the)?\s*", re.I)
 TRAILING = re.compile(r"\b(on|at|for|from|next|this|in|to( my)? calendar|on (my|the) calendar)\s*$", re.I)
 
 

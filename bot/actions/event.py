@@ -46,7 +46,8 @@ async def save_event(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
         return await _form_again(deps, value, key, kept, exc.field_errors or {"form": str(exc)})
     except NotAllowed as exc:
         return await _form_again(deps, value, key, kept, {"form": str(exc)})
-    sentence = f"Saved “{saved.title}”." if saved.created else f"“{saved.title}” was already saved; nothing new was added."
+    sentence = (f"Saved “{saved.title}”." if saved.created
+                else f"“{saved.title}” was already saved; nothing new was added.")
     return CardOutcome(text=sentence, cards=[event_saved_card(saved)])
 
 

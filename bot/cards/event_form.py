@@ -43,7 +43,8 @@ class EventFormState:
     @classmethod
     def from_proposal(cls, proposal: EventProposal) -> EventFormState:
         values = {
-            "title": proposal.title, "date": proposal.start.date().isoformat(), "time": proposal.start.strftime("%H:%M"),
+            "title": proposal.title, "date": proposal.start.date().isoformat(),
+            "time": proposal.start.strftime("%H:%M"),
             "duration": str(proposal.duration_minutes), "location": proposal.location,
             "staff": ",".join(str(i) for i in proposal.staff_ids),
             "class_id": str(proposal.class_id) if proposal.class_id else "",

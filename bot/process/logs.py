@@ -17,7 +17,8 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             # The type and the frames, not the message: exception messages can carry row values.
             data["exc_type"] = record.exc_info[0].__name__
-            data["frames"] = [f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(record.exc_info[2])][-8:]
+            frames = traceback.extract_tb(record.exc_info[2])
+            data["frames"] = [f"{f.filename}:{f.lineno} {f.name}" for f in frames][-8:]
         return json.dumps(data, default=str)
 
 

@@ -147,7 +147,8 @@ class FakeMicrosoft:
         base = f"{self.url}/{TENANT}"
         return web.json_response({
             "issuer": f"{base}/v2.0", "token_endpoint": f"{base}/oauth2/v2.0/token",
-            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize", "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
         })
 
     async def _token(self, request: web.Request) -> web.Response:
@@ -248,7 +249,8 @@ class FakeMicrosoft:
         event_id = f"AAMk-{next(self._ids)}"
         keys = [p["value"] for p in body.get("singleValueExtendedProperties", [])]
         event = {**body, "id": event_id, "_user": user, "_key": keys[0] if keys else None,
-                 "_start": _absolute(body["start"]), "_end": _absolute(body["end"]), "showAs": "busy", "isCancelled": False}
+                 "_start": _absolute(body["start"]), "_end": _absolute(body["end"]), "showAs": "busy",
+                 "isCancelled": False}
         self.events[event_id] = event
         return event
 

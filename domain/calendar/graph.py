@@ -40,7 +40,8 @@ MAX_ATTEMPTS = 3
 
 CONSENT = ("Faraday isn't allowed to use Outlook calendars yet: an administrator must grant it the Calendars.ReadWrite "
            "permission and include your mailbox in its access policy.")
-SIGN_IN = "Faraday couldn't sign in to Microsoft 365 (its app credentials were refused); please tell your administrator."
+SIGN_IN = ("Faraday couldn't sign in to Microsoft 365 (its app credentials were refused); "
+           "please tell your administrator.")
 MAILBOX = "I couldn't find an Outlook mailbox for your account; ask IT to check your Exchange Online licence."
 BUSY = "Outlook is busy right now (too many requests); please try again in a minute."
 DOWN = "Outlook had a problem on its side (error {status}); please try again in a few minutes."

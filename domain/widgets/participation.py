@@ -94,7 +94,8 @@ async def participation(session: AsyncSession, scope: WidgetScope) -> WidgetResu
         table=shown if low_rows else None,
         chart=ChartData("line", "Mean active minutes per session", tuple(f"{d:%b %-d}" for d, *_ in sessions[-12:]),
                         (Series("Active min", tuple(round(float(s[3] or 0), 1) for s in sessions[-12:])),), "minutes"),
-        notes=() if low_rows else (f"Every student was active for at least {LOW_PARTICIPATION:.0f}% of possible minutes.",),
+        notes=() if low_rows else (
+            f"Every student was active for at least {LOW_PARTICIPATION:.0f}% of possible minutes.",),
         as_of=as_of, student_names=tuple(r[0] for r in shown.rows),
     )
 

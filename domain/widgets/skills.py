@@ -61,7 +61,8 @@ async def skill_gaps(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     notes = [f"Weakest skill: {weakest[0][0]} (mean {num_text(statistics.fmean(weakest[0][1]), 2)})."]
     if unassessed:
         listed = ", ".join(names[i] for i in unassessed[:10])
-        notes.append(f"Not assessed in this period ({len(unassessed)}): {listed}" + ("…" if len(unassessed) > 10 else "."))
+        notes.append(f"Not assessed in this period ({len(unassessed)}): {listed}"
+                     + ("…" if len(unassessed) > 10 else "."))
     await audit_students(session, scope, [sid for sid, _ in ranked[: len(shown.rows)]] + unassessed[:10])
     all_levels = [r[2] for r in latest]
     return WidgetResult(
