@@ -218,8 +218,10 @@ class FaradayBot(ActivityHandler):
     async def _feedback(self, turn_context: TurnContext) -> InvokeResponse:
         """Feedback buttons: ``value = {actionName: "feedback", actionValue: {reaction, feedback: "<json>"}}``."""
         actor = await self._actor(turn_context)
-        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
-        action = value.get("actionValue") if isinstance(value.get("actionValue"), dict) else {}
+        raw_value = turn_context.activity.value
+        value: dict[str, Any] = raw_value if isinstance(raw_value, dict) else {}
+        raw_action = value.get("actionValue")
+        action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
         if actor is None or value.get("actionName") != "feedback":
             return InvokeResponse(status=400)
         comment = _feedback_text(action.get("feedback"))
@@ -239,7 +241,8 @@ class FaradayBot(ActivityHandler):
         if actor is None:
             return message_response(UNKNOWN_USER)
         action = invoke_value.action or {}
-        data = self._card_data(action.get("data") if isinstance(action.get("data"), dict) else {}, actor)
+        raw = action.get("data")
+        data = self._card_data(raw if isinstance(raw, dict) else {}, actor)
         if data is None:  # the card was made for someone else: nothing runs, the card stays as it is
             return message_response(NOT_YOUR_CARD)
         data.setdefault("action", action.get("verb"))

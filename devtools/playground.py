@@ -99,6 +99,7 @@ class Playground:
 
     @property
     def log_file(self) -> Path:
+        assert self.workdir is not None, "start() first"
         return self.workdir / "m365agentsplayground.log"
 
     def start(self) -> Playground:

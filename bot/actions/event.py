@@ -3,7 +3,7 @@ saved event, list today's / this week's events."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from bot.actions.outcome import CardOutcome
 from bot.actions.student_incidents import student_name
@@ -66,7 +66,7 @@ async def remove_event(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 
 async def list_events(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    span = "today" if value.get("span") == "today" else "week"
+    span: Literal["today", "week"] = "today" if value.get("span") == "today" else "week"
     items = await deps.services.events.upcoming(deps.actor, span, deps.now)
     return CardOutcome(cards=[event_list_card(span, items)])
 
