@@ -4,6 +4,7 @@
     python -m bot migrate [--to REV | --down]   Alembic migrations
     python -m bot seed                          the synthetic demo district (idempotent)
     python -m bot plan --as EMAIL [--now ISO] "utterance"   the planned tool calls as JSON, writes not executed
+    python -m bot roster import PATH [--dry-run] [--all-classes] [--json] | sync-graph | status
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--as", dest="email", required=True, help="the staff member's e-mail")
     plan.add_argument("--now", default=None, help="ISO date-time to plan relative to (default: now)")
     plan.add_argument("utterance")
+    from bot.process import roster_cli
+
+    roster_cli.add_arguments(sub.add_parser("roster", help="import or sync a school's roster (OneRoster, SDS, Graph)"))
     args = parser.parse_args(argv)
 
     from bot.process import logs
@@ -84,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_ingest_corpus(settings))
         if args.command == "seed":
             return 0
+        if args.command == "roster":
+            return roster_cli.run(settings, args)
         if args.command == "plan":
             now = datetime.fromisoformat(args.now) if args.now else None
             print(json.dumps(asyncio.run(_plan(settings, args.email, now, args.utterance)), indent=2, default=str))

@@ -11,24 +11,31 @@ import dataclasses
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from aiohttp import web
 from botbuilder.core import BotAdapter
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channel.emergency_sender import EmergencyCardSender
 from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
 from domain.alerts.relay import Fault, Relay, RelayConfig
 from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import RedisJournal, wait_for_wakeups
+from domain.emergencies.delivery import EmergencyRelay, RedisEmergencyJournal
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class Job(Protocol):
+    async def tick(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +45,7 @@ class AlertConfig:
     relay: RelayConfig = field(default_factory=RelayConfig)
     tenant_share: float = 1.0  # of Teams' per-tenant budget, for this process (1 / number of relaying replicas)
     crash_at: str = ""  # fault injection for crash tests only
+    emergency_escalate_after: timedelta = timedelta(minutes=3)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertConfig:
@@ -52,6 +60,7 @@ class AlertConfig:
             ),
             tenant_share=settings.alert_tenant_share,
             crash_at=settings.faraday_relay_crash_at,
+            emergency_escalate_after=timedelta(minutes=settings.emergency_escalation_minutes),
         )
 
 
@@ -65,8 +74,9 @@ def kill_at(point: str) -> Fault:
 
 class AlertRunner:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], relay: Relay, config: AlertConfig, *,
-                 redis: Redis | None = None, clock: Clock = utc_now) -> None:
+                 redis: Redis | None = None, clock: Clock = utc_now, jobs: Sequence[Job] = ()) -> None:
         self._sessions, self._relay, self._config = sessions, relay, config
+        self._jobs = tuple(jobs)  # other outboxes relayed in the same loop (emergency cards)
         self._redis, self._clock = redis, clock
         self._stop, self._wake = asyncio.Event(), asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -86,7 +96,10 @@ class AlertRunner:
     async def tick(self) -> int:
         """Escalate what is due, then deliver one batch; returns the rows claimed."""
         await escalate_due(self._sessions, self._clock(), self._config.escalate_after)
-        return await self._relay.run_once()
+        claimed = await self._relay.run_once()
+        for job in self._jobs:
+            claimed += await job.tick()
+        return claimed
 
     async def _loop(self) -> None:
         while not self._stop.is_set():
@@ -108,7 +121,10 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
     relay = Relay(sessions, sender, config=config.relay, clock=clock,
                   journal=RedisJournal(redis) if redis is not None else None,
                   fault=kill_at(config.crash_at) if config.crash_at else None)
-    return AlertRunner(sessions, relay, config, redis=redis, clock=clock)
+    emergencies = EmergencyRelay(sessions, EmergencyCardSender(sender), config=config.relay,  # one rate limiter
+                                 escalate_after=config.emergency_escalate_after, clock=clock,
+                                 journal=RedisEmergencyJournal(redis) if redis is not None else None)
+    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies])
 
 
 async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:

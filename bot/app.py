@@ -28,17 +28,20 @@ from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
 from bot.handler import FaradayBot
 from bot.process.heap import freeze_startup_heap
+from bot.process.roster_sync import graph_sync_ctx
 from bot.routes import (
     ADAPTER,
     AUTH,
     BOT,
     ENGINE,
     EVENTS,
+    KNOWLEDGE_FILES,
     LIMITER,
     LINK_HOSTS,
     MEMORY_ENGINE,
     POLICY,
     SETTINGS,
+    document_routes,
     ics_routes,
     routes,
 )
@@ -49,20 +52,30 @@ from domain.calendar.factory import build_event_service
 from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
+from domain.emergencies import EmergencyService
 from domain.feedback import FeedbackService
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.memory import ConversationMemory
 from domain.privacy import PrivacyService
+from domain.records.attendance import AttendanceService
+from domain.records.equipment import EquipmentCheckService
+from domain.records.fitness import FitnessService
+from domain.records.skills import SkillService
+from domain.roster.linking import StaffLinks
+from domain.roster.service import RosterStatus
+from domain.roster.uploads import RosterUploads
 from domain.settings import Settings
 from domain.students import StudentService
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, make_embedder
+from knowledge.files import build_knowledge_files
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.lesson_planning import LessonPlanner
 from knowledge.lesson_writers import OpenAILessonWriter
+from knowledge.parsers import Limits
 from knowledge.retriever import Retriever
 from knowledge.uploads import KnowledgeUploads
 from tools.base import Services
@@ -125,8 +138,10 @@ def create_app(
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
     app.cleanup_ctx.append(alert_relay_ctx)  # after _bot: it needs the adapter
+    app.cleanup_ctx.append(graph_sync_ctx)  # the roster from Graph on a schedule, when configured
     app.add_routes(routes)
     app.add_routes(ics_routes)
+    app.add_routes(document_routes)
     return app
 
 
@@ -161,6 +176,9 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         waker = RedisWaker(redis) if redis is not None else None
         escalate = timedelta(minutes=settings.alert_escalation_minutes)
         app[EVENTS] = events
+        files = app[KNOWLEDGE_FILES] = build_knowledge_files(settings, sessions)
+        limits = Limits(max_bytes=settings.knowledge_upload_max_mb * 1024 * 1024,
+                        max_pages=settings.knowledge_upload_max_pages)
         warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
@@ -194,14 +212,26 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 event_proposals=EventProposer(events, students),
                 lesson_planner=LessonPlanner(retriever, lesson_writer, lessons),
                 alerts=AlertService(sessions, escalate_after=escalate, waker=waker),
-                uploads=KnowledgeUploads(sessions, embedder),
+                uploads=KnowledgeUploads(sessions, embedder, limits=limits,
+                                         parse_timeout_s=settings.knowledge_parse_timeout_s),
+                files=files,
+                emergencies=EmergencyService(sessions, waker=waker,
+                                             escalate_after=timedelta(minutes=settings.emergency_escalation_minutes)),
+                attendance=AttendanceService(sessions),
+                fitness=FitnessService(sessions),
+                equipment_checks=EquipmentCheckService(sessions),
+                skills=SkillService(sessions),
+                staff_links=StaffLinks(sessions, settings.roster_upn_domain, trusted_tenants=(
+                    settings.microsoft_app_tenant_id, *settings.allowed_tenants)),
+                roster_status=RosterStatus(sessions),
+                roster_uploads=RosterUploads(sessions, settings),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
             max_message_chars=settings.max_message_chars,
             informative_after_s=settings.informative_after_s,
             clock=clock,
-            file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts),
+            file_fetcher=FileFetcher(tuple(settings.knowledge_upload_hosts), max_bytes=limits.max_bytes,
                                      allow_loopback_http=settings.faraday_dev_insecure),
             app_id=settings.microsoft_app_id,
             card_secret=card_owner_secret(settings),

@@ -42,9 +42,11 @@ from bot.channel.shared_conversations import (
     reply_is_open,
     verb_is_open,
 )
+from bot.channel.staff_link import link_caller
 from bot.channel.streaming import INFORM_AFTER_S, TeamsStream
 from bot.commands import text_command
 from bot.commands.knowledge_upload import FileFetcher, sent_files, upload_reply
+from bot.commands.roster_upload import roster_files, roster_upload_reply
 from domain.actor import Actor
 from domain.conversations import ConversationService
 from domain.errors import DomainError
@@ -139,6 +141,11 @@ class FaradayBot(ActivityHandler):
             await turn_context.send_activity(UNKNOWN_USER)
             return
         files = sent_files(turn_context.activity)
+        if files and self._fetcher is not None and self._services.roster_uploads is not None \
+                and roster_files(files):  # an admin sending a roster export
+            outcome = await roster_upload_reply(files, actor, self._services.roster_uploads, self._fetcher)
+            await self._send(turn_context, actor, outcome_activity(outcome), open_=False)
+            return
         if files and self._fetcher is not None and self._services.uploads is not None:  # an admin adding a document
             outcome = await upload_reply(files, actor, self._services.uploads, self._fetcher)
             await self._send(turn_context, actor, outcome_activity(outcome), open_=False)
@@ -287,6 +294,8 @@ class FaradayBot(ActivityHandler):
         else:
             actor, history = await self._turn_start.load(_tenant_id(activity), _aad_object_id(activity),
                                                          activity.conversation.id)
+        if actor is None:  # staff imported from a roster: bound by their Teams member record on first contact
+            actor = await link_caller(turn_context, self._services.staff_links)
         return await self._known(actor, activity), history
 
     async def _known(self, actor: Actor | None, activity: Activity) -> Actor | None:

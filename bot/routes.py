@@ -27,6 +27,7 @@ from bot.handler import FaradayBot
 from domain.db import ping
 from domain.events import EventService
 from domain.settings import Settings
+from knowledge.files import KnowledgeFiles
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ BOT = web.AppKey("bot", FaradayBot)
 LIMITER = web.AppKey("limiter", RateLimiter)  # optional: no limiter, no per-user rate limit
 LINK_HOSTS = web.AppKey("link_hosts", tuple)  # hosts model-written links may point to (none by default)
 EVENTS = web.AppKey("events", EventService)
+KNOWLEDGE_FILES = web.AppKey("knowledge_files", KnowledgeFiles)  # signed links to uploaded documents' files
 
 WITHHELD = "Sorry, I can't share that."
 SLOW_DOWN = "You're sending messages faster than I can answer. Please wait {seconds} s and try again."
@@ -195,3 +197,25 @@ async def event_ics(request: web.Request) -> web.Response:
         return web.json_response({"error": "not found"}, status=404, headers=ICS_HEADERS)
     return web.Response(body=body, content_type="text/calendar", charset="utf-8", headers={
         **ICS_HEADERS, "Content-Disposition": 'attachment; filename="event.ics"'})
+
+
+# GET /knowledge/files/{token}: the original file of an uploaded document, from a citation's link. The token is the
+# only credential (the link opens in a browser, outside the bot's authentication): signed, bound to the document's
+# current version and to the staff member it was issued to, expiring (knowledge.files). Unknown, tampered, expired
+# and replaced all answer the same 404.
+document_routes = web.RouteTableDef()
+
+DOCUMENT_HEADERS = {**ICS_HEADERS, "Content-Security-Policy": "default-src 'none'; sandbox"}
+
+
+@document_routes.get(r"/knowledge/files/{token:[A-Za-z0-9._-]{1,200}}")
+async def document_file(request: web.Request) -> web.Response:
+    files = request.app.get(KNOWLEDGE_FILES)
+    found = await files.open(request.match_info["token"]) if files is not None else None
+    if found is None:
+        return web.json_response({"error": "not found"}, status=404, headers=DOCUMENT_HEADERS)
+    safe_name = "".join(c if c.isalnum() or c in "._- " else "_" for c in found.file_name)[:150] or "document"
+    disposition = "inline" if found.media_type == "application/pdf" else "attachment"
+    return web.Response(body=found.data, headers={
+        **DOCUMENT_HEADERS, "Content-Type": found.media_type,
+        "Content-Disposition": f'{disposition}; filename="{safe_name}"'})

@@ -8,13 +8,15 @@ The rule, as implemented and tested:
   Health notes, date of birth, home address and guardian e-mails are for nurses and admins only.
 - **What the model gets.** Less than the user: see ``tools/lookup_student.py`` (minimised per question).
 - Every read of a student record writes an audit row, and so does every denied attempt.
+- **Who left.** A student deactivated by a roster sync (``Student.active`` false) and a retired class are seen by
+  nobody through these conditions: they drop out of rosters and look-ups; their records are kept for the audit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, select
 
 from domain.actor import Actor
 from domain.models import Enrollment, SchoolClass, Student
@@ -51,18 +53,18 @@ def viewer_params(actor: Actor) -> dict[str, int]:
 
 def _student_visible(school_wide: bool, staff_id: _Id, school_id: _Id) -> ColumnElement[bool]:
     if school_wide:
-        return Student.school_id == school_id
-    return exists(
+        return and_(Student.school_id == school_id, Student.active.is_(True))
+    return and_(Student.active.is_(True), exists(
         select(Enrollment.student_id)
         .join(SchoolClass, SchoolClass.id == Enrollment.class_id)
-        .where(Enrollment.student_id == Student.id, SchoolClass.teacher_id == staff_id)
-    )
+        .where(Enrollment.student_id == Student.id, SchoolClass.teacher_id == staff_id, SchoolClass.active.is_(True))
+    ))
 
 
 def _class_visible(school_wide: bool, staff_id: _Id, school_id: _Id) -> ColumnElement[bool]:
     if school_wide:
-        return SchoolClass.school_id == school_id
-    return SchoolClass.teacher_id == staff_id
+        return and_(SchoolClass.school_id == school_id, SchoolClass.active.is_(True))
+    return and_(SchoolClass.teacher_id == staff_id, SchoolClass.active.is_(True))
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,11 @@ class IdentityService:
         return None if row is None else actor_from_row(tuple(row))
 
 
+def staff_actor_columns() -> Select[int, int, Role, str, str, str, str, str, str]:
+    """Active staff as ``actor_from_row`` reads them (add the ``where``)."""
+    return _actor_columns()
+
+
 def _actor_columns() -> Select[int, int, Role, str, str, str, str, str, str]:
     # columns, not ORM entities: loading two entities costs three times the query
     return (
@@ -69,10 +74,10 @@ def actor_from_row(row: tuple[Any, ...]) -> Actor:
         staff_id=staff_id,
         school_id=school_id,
         role=Role(role),  # the driver returns the enum's text
-        tenant_id=tenant_id,
-        aad_object_id=aad_object_id,
+        tenant_id=tenant_id or "",  # empty only for staff imported from a roster and not yet linked (operator tools)
+        aad_object_id=aad_object_id or "",
         display_name=display_name,
-        email=email,
+        email=email or "",
         school_name=school_name,
         time_zone=time_zone,
     )

@@ -3,22 +3,26 @@
 One SQL transaction removes the student and what hangs off them (enrollments, attendance, participation,
 assessments, fitness tests, health notes, drivers-ed progress, guardians, incidents with their alerts and
 deliveries), their id from other students' keep-apart lists, conversation memory that mentions them (tagged with
-their id or naming them), and knowledge chunks naming them. The audit row of the deletion commits with it; the audit
-log itself is append-only and holds ids only. Redis keys carrying their id (``…:student:<id>``,
-``…:student:<id>:…``) are removed after the commit. Only an admin of the student's school may delete; a refusal is
-audited.
+their id or naming them), and knowledge chunks naming them. Free text elsewhere that names them (another student's
+incident, alert reasons, calendar events, message feedback, lesson plans, the stored text of uploaded documents) has
+the name and student number replaced by ``[student removed]``: those rows belong to others and stay. The audit row of
+the deletion commits with it; the audit log itself is append-only and holds ids only. Redis keys carrying their id
+(``…:student:<id>``, ``…:student:<id>:…``) are removed after the commit. Only an admin of the student's school may
+delete; a refusal is audited.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import ColumnElement, Delete, delete, func, or_, select, text
+from sqlalchemy import Delete, Text, Update, cast, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain import audit
 from domain.actor import Actor
@@ -26,7 +30,9 @@ from domain.db import unit_of_work
 from domain.errors import NotAllowed, NotFound
 from domain.models import (
     ActivityParticipation,
+    Alert,
     Attendance,
+    CalendarEvent,
     ConversationTurn,
     DriversEdProgress,
     Enrollment,
@@ -35,6 +41,9 @@ from domain.models import (
     HealthNote,
     Incident,
     KnowledgeChunk,
+    KnowledgeUpload,
+    LessonPlan,
+    MessageFeedback,
     Role,
     SkillAssessment,
     Student,
@@ -44,6 +53,7 @@ log = logging.getLogger(__name__)
 
 REDIS_PATTERNS = ("*student:{id}", "*student:{id}:*")
 MIN_NAME_CHARS = 5  # shorter names are not searched in free text (too many false hits)
+REDACTED = "[student removed]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +142,9 @@ class PrivacyService:
             {"sid": sid},
         )
         report.rows["keep_apart_references"] = int(getattr(kept_apart, "rowcount", 0) or 0)
+        for table, redaction in _redactions(student).items():
+            result = await session.execute(redaction.execution_options(synchronize_session=False))
+            report.rows[table] = int(getattr(result, "rowcount", 0) or 0)
         removed = await session.execute(delete(Student).where(Student.id == sid))
         report.rows["students"] = int(getattr(removed, "rowcount", 0) or 0)
 
@@ -149,9 +162,45 @@ class PrivacyService:
                         extra={"student_id": student_id})
 
 
-def _mentions(column: InstrumentedAttribute[str], student: Student) -> list[ColumnElement[bool]]:
-    """Conditions matching free text that names the student (full name, preferred name, student number)."""
+def _needles(student: Student) -> list[str]:
+    """How free text names the student (full name, preferred name, student number), long enough to search."""
     needles = {f"{student.first_name} {student.last_name}", student.student_number}
     if student.preferred_name:
         needles.add(f"{student.preferred_name} {student.last_name}")
-    return [func.strpos(func.lower(column), needle.lower()) > 0 for needle in needles if len(needle) >= MIN_NAME_CHARS]
+    return sorted(n for n in needles if len(n) >= MIN_NAME_CHARS)
+
+
+def _mentions(column, student: Student) -> list:  # type: ignore[no-untyped-def]
+    """Conditions matching free text that names the student."""
+    return [func.strpos(func.lower(column), needle.lower()) > 0 for needle in _needles(student)]
+
+
+def _redactions(student: Student) -> dict[str, Update]:
+    """Rows that belong to someone else but name the student in free text: the name is replaced, the row stays."""
+    needles = _needles(student)
+    if not needles:
+        return {}
+    pattern = "|".join(re.escape(n) for n in needles)  # PostgreSQL ARE: a backslash before punctuation is literal
+
+    def scrub(column):  # type: ignore[no-untyped-def]
+        return func.regexp_replace(column, pattern, REDACTED, "gi")
+
+    def named(*columns) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+        return or_(*(m for c in columns for m in _mentions(c, student)))
+
+    incident_text = (Incident.description, Incident.injuries, Incident.action_taken, Incident.witnesses,
+                     Incident.follow_up)
+    plan_text = cast(LessonPlan.plan, Text)
+    return {
+        "incidents_redacted": update(Incident).where(Incident.student_id != student.id, named(*incident_text))
+        .values({c: scrub(c) for c in incident_text}),
+        "alerts_redacted": update(Alert).where(named(Alert.reason)).values(reason=scrub(Alert.reason)),
+        "calendar_events_redacted": update(CalendarEvent).where(named(CalendarEvent.title, CalendarEvent.description))
+        .values(title=scrub(CalendarEvent.title), description=scrub(CalendarEvent.description)),
+        "message_feedback_redacted": update(MessageFeedback).where(named(MessageFeedback.text))
+        .values(text=scrub(MessageFeedback.text)),
+        "lesson_plans_redacted": update(LessonPlan).where(named(plan_text))
+        .values(plan=cast(scrub(plan_text), JSONB)),
+        "knowledge_uploads_redacted": update(KnowledgeUpload).where(named(KnowledgeUpload.content))
+        .values(content=scrub(KnowledgeUpload.content)),
+    }

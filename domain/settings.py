@@ -5,9 +5,10 @@ Built once in ``python -m bot`` (or a test) and passed down; nothing reads ``os.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,13 @@ class Settings(BaseSettings):
         description="Hosts an admin's uploaded document may be downloaded from (Teams' pre-authorised OneDrive/"
         "SharePoint links); loopback is added in dev mode",
     )
+    knowledge_upload_max_mb: int = Field(default=20, ge=1, le=200,
+                                         description="Largest PDF or Word file an admin may add (markdown/text: 2 MB)")
+    knowledge_upload_max_pages: int = Field(default=500, ge=1, le=5000, description="Most pages a document may have")
+    knowledge_parse_timeout_s: float = Field(default=60.0, gt=0.0, le=600.0,
+                                             description="A file's parser (a child process) is stopped after this")
+    knowledge_link_ttl_hours: int = Field(default=24, ge=1, le=24 * 30,
+                                          description="How long a citation's link to the original file works")
 
     # --- School defaults -----------------------------------------------------------------------
     default_time_zone: str = "America/Chicago"
@@ -88,12 +96,14 @@ class Settings(BaseSettings):
     alert_max_attempts: int = 8
     alert_backoff_base_s: float = 1.0
     alert_tenant_share: float = Field(default=1.0, description="Share of Teams' per-tenant budget per replica")
+    emergency_escalation_minutes: float = Field(
+        default=3.0, description="Emergency: unanswered teachers re-pinged after this; admins told after twice this")
     faraday_relay_crash_at: str = Field(default="", description="Fault injection for crash tests only")
 
     # --- Calendar (Microsoft Graph) ---
     ms_tenant_id: str = Field(default="", description="Tenant whose Outlook calendars Faraday writes (Graph mode)")
-    ms_client_id: str = Field(default="",
-                              description="App registration with the Calendars.ReadWrite application permission")
+    ms_client_id: str = Field(default="", description="App registration with the Calendars.ReadWrite application "
+                              "permission (and EduRoster.Read.All for the roster sync)")
     ms_client_secret: SecretStr = Field(default=SecretStr(""), description="Client secret (or use a certificate)")
     ms_client_certificate_path: str = Field(default="", description="PEM file with the private key and certificate")
     ms_client_certificate_thumbprint: str = Field(default="", description="SHA-1 thumbprint of that certificate")
@@ -107,6 +117,32 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="HMAC key for .ics links (≥16 bytes); empty = random per process"
     )
     public_base_url: str = Field(default="", description="https://bot.example.org as users reach it; for .ics links")
+
+    # --- Roster import and sync (domain.roster) ---
+    roster_pe_pattern: str = Field(
+        default=r"\b(physical\s*education|phys\.?\s*ed|p\.?\s?e\.?|gym|health|driver'?s?\s*ed(ucation)?|adapted\s+pe"
+        r"|fitness|wellness|athletics)\b",
+        description="Regular expression (case-insensitive) a course subject, course title or class title must match "
+        "for a class to be imported (PE scope); --all-classes ignores it",
+    )
+    roster_district_name: str = Field(
+        default="District", description="District name for imported schools when the export names none"
+    )
+    roster_graph_sync_minutes: float = Field(
+        default=0.0, ge=0.0, description="Sync the roster from the Graph education API this often (0: only on demand)"
+    )
+    roster_upn_domain: str = Field(
+        default="", description="Sign-in domain appended to SDS usernames (no domain in the files) for Teams linking"
+    )
+
+    @field_validator("roster_pe_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"ROSTER_PE_PATTERN is not a valid regular expression: {exc}") from None
+        return value
 
     @property
     def graph_configured(self) -> bool:

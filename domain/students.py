@@ -93,7 +93,7 @@ class StudentService:
             rows = await session.execute(
                 select(Student.first_name, Student.last_name, Student.preferred_name)
                 .join(School, School.id == Student.school_id)
-                .where(School.district_id == district)
+                .where(School.district_id == district, Student.active.is_(True))
             )
             names = [NameParts(first, last, preferred) for first, last, preferred in rows]
         self._name_cache[actor.school_id] = (time.monotonic() + NAME_CACHE_S, names)

@@ -46,7 +46,7 @@ def _embedder(settings: Settings):  # type: ignore[no-untyped-def]
     return make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
 
 
-async def _ingest(url: str, settings: Settings, root: Path) -> int:
+async def _ingest(url: str, settings: Settings, root: Path, overrides: dict[str, str]) -> int:
     from tqdm import tqdm
 
     from domain.db import make_engine, make_sessionmaker
@@ -56,7 +56,8 @@ async def _ingest(url: str, settings: Settings, root: Path) -> int:
     engine = make_engine(url, pool_size=2)
     try:
         with tqdm(total=len(corpus_files(root)), unit="doc", desc="ingest") as bar:
-            report = await ingest(make_sessionmaker(engine), _embedder(settings), root, lambda _slug: bar.update(1))
+            report = await ingest(make_sessionmaker(engine), _embedder(settings), root, lambda _slug: bar.update(1),
+                                  overrides=overrides)
     finally:
         await engine.dispose()
     print(report)
@@ -89,11 +90,19 @@ async def _search(url: str, settings: Settings, args: argparse.Namespace) -> int
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    ingest = commands.add_parser("ingest", help="ingest markdown documents (default: the bundled corpus)")
+    ingest = commands.add_parser(
+        "ingest", help="ingest a file or folder of PDF, Word (.docx), markdown or text documents (default: the "
+        "bundled corpus); files without front matter get guessed metadata, or the options below")
     ingest.add_argument("path", nargs="?", type=Path, default=CORPUS)
+    ingest.add_argument("--kind", choices=("safety", "curriculum", "policy"))
+    ingest.add_argument("--audience", help="e.g. all-staff, pe-teachers, coaches, nurses")
+    ingest.add_argument("--grade-band", help="e.g. K-12, 6-8 or 7")
+    ingest.add_argument("--version", help="e.g. 1.2")
+    ingest.add_argument("--reviewed-by")
+    ingest.add_argument("--reviewed-on", help="YYYY-MM-DD")
     search = commands.add_parser("search", help="hybrid search over ingested chunks")
     search.add_argument("query")
-    search.add_argument("--kind", choices=("safety", "curriculum"))
+    search.add_argument("--kind", choices=("safety", "curriculum", "policy"))
     search.add_argument("--grade-band", help="e.g. K-2, 6-8 or 7")
     search.add_argument("--audience", help="e.g. coaches, nurses, pe-teachers")
     search.add_argument("--k", type=int, default=5)
@@ -109,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         return run(settings, as_json=args.json)
     with database(settings) as url:
         if args.command == "ingest":
-            return asyncio.run(_ingest(url, settings, args.path))
+            keys = ("kind", "audience", "grade_band", "version", "reviewed_by", "reviewed_on")
+            overrides = {k: getattr(args, k) for k in keys if getattr(args, k)}
+            return asyncio.run(_ingest(url, settings, args.path, overrides))
         return asyncio.run(_search(url, settings, args))
 
 

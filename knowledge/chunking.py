@@ -1,7 +1,8 @@
 """Split a document into section chunks (~200 words) with stable ids ``doc-slug#section-slug``.
 
-``MarkdownHeaderTextSplitter`` cuts at ``#``/``##`` headings; a section longer than ``MAX_WORDS`` is cut further by
-``RecursiveCharacterTextSplitter`` (counting words). Each chunk is prefixed with "Document title — Section title" so
+The parser cut the sections (markdown ``#``/``##`` headings, Word heading styles, PDF bookmarks or font sizes); a
+section longer than ``MAX_WORDS`` is cut further by ``RecursiveCharacterTextSplitter`` (counting words), and each
+part keeps the page(s) its text came from. Each chunk is prefixed with "Document title — Section title" so
 the embedder and the full-text index both see where it comes from. Ids gain ``-2``, ``-3`` only when a section is
 split or a heading repeats.
 """
@@ -12,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from knowledge.documents import Document, content_hash, slugify
 
@@ -29,41 +30,42 @@ class Chunk:
     section: str
     content: str  # what is embedded and indexed (with the title prefix unless disabled)
     content_hash: str
+    page_start: int | None = None  # None for formats without pages
+    page_end: int | None = None
 
 
 def _words(text: str) -> int:
     return len(text.split())
 
 
-_headers = MarkdownHeaderTextSplitter(headers_to_split_on=[("#", "title"), ("##", "section")], strip_headers=True)
 _long = RecursiveCharacterTextSplitter(
     chunk_size=MAX_WORDS, chunk_overlap=OVERLAP_WORDS, length_function=_words, separators=["\n\n", "\n", ". ", " "]
 )
 
 
 def sections(document: Document) -> list[tuple[str, str]]:
-    """(heading, text) per ``##`` section, in order; text before the first ``##`` is dropped if empty."""
-    out: list[tuple[str, str]] = []
-    for piece in _headers.split_text(document.body):
-        heading = piece.metadata.get("section")
-        text = piece.page_content.strip()
-        if not text:
-            continue
-        out.append((heading or "Overview", text))
-    return out
+    """(heading, text) per section, in order."""
+    return [(s.heading, s.text) for s in document.sections]
 
 
 def chunk_document(document: Document, *, title_prefix: bool = True) -> list[Chunk]:
     seen: Counter[str] = Counter()
     chunks: list[Chunk] = []
-    for heading, text in sections(document):
+    for section in document.sections:
+        text = section.text
         parts = _long.split_text(text) if _words(text) > MAX_WORDS else [text]
-        base = f"{document.slug}#{slugify(heading)}"
+        base = f"{document.slug}#{slugify(section.heading)}"
+        cursor = 0
         for part in parts:
             seen[base] += 1
             chunk_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
-            content = f"{document.title}{DASH}{heading}\n{part}" if title_prefix else part
-            chunks.append(Chunk(chunk_id, len(chunks), heading, content, content_hash(content)))
+            start = text.find(part, max(cursor - len(part), 0))
+            start = start if start >= 0 else cursor
+            cursor = start + len(part)
+            pages = section.pages_of(start, cursor)
+            content = f"{document.title}{DASH}{section.heading}\n{part}" if title_prefix else part
+            chunks.append(Chunk(chunk_id, len(chunks), section.heading, content, content_hash(content),
+                                pages[0] if pages else None, pages[1] if pages else None))
     return chunks
 
 

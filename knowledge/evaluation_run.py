@@ -1,5 +1,6 @@
 """``python -m knowledge evaluate``: ingest the corpus twice (with and without title prefixes) into scratch databases
-on a throwaway embedded PostgreSQL, run the labelled set through every arm and print the table."""
+on a throwaway embedded PostgreSQL, run the labelled set (calibration / validation splits) through every arm, the
+test set through the shipped arm, and print the table."""
 
 from __future__ import annotations
 
@@ -13,14 +14,25 @@ from typing import Any
 
 from domain.settings import Settings
 from knowledge import CORPUS_DIR
-from knowledge.evaluate import Observed, abstention, calibrate, load_questions, report_rows, split
+from knowledge.evaluate import (
+    LABELLED,
+    TEST_SET,
+    Observed,
+    abstention,
+    calibrate,
+    load_questions,
+    quality,
+    report_rows,
+    split,
+)
 from knowledge.retriever import RetrievalConfig, Retriever
 
 CORPUS = CORPUS_DIR
 
 
+
 async def observe_corpus(url: str, *, title_prefix: bool, use_kind: bool = False,
-                         config: RetrievalConfig | None = None) -> list[Observed]:
+                         config: RetrievalConfig | None = None, questions: Path | None = None) -> list[Observed]:
     from domain.db import make_engine, make_sessionmaker
     from knowledge.embedders import MiniLMEmbedder
     from knowledge.evaluate import observe
@@ -31,7 +43,8 @@ async def observe_corpus(url: str, *, title_prefix: bool, use_kind: bool = False
         sessions = make_sessionmaker(engine)
         embedder = MiniLMEmbedder()
         await ingest(sessions, embedder, CORPUS, title_prefix=title_prefix)
-        return await observe(Retriever(sessions, embedder, config), load_questions(), use_kind=use_kind)
+        return await observe(Retriever(sessions, embedder, config), load_questions(questions or LABELLED),
+                             use_kind=use_kind)
     finally:
         await engine.dispose()
 
@@ -64,6 +77,7 @@ def run(settings: Settings, *, as_json: bool = False) -> int:
         prefixed_kind = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True, use_kind=True))
         before = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True, config=previous))
         before_plain = asyncio.run(observe_corpus(urls["kb_plain"], title_prefix=False, config=previous))
+        test = asyncio.run(observe_corpus(urls["kb_prefix"], title_prefix=True, questions=TEST_SET))
     finally:
         server.stop()
     rows = report_rows({
@@ -83,18 +97,20 @@ def run(settings: Settings, *, as_json: bool = False) -> int:
         "shipped + kind filter": (prefixed_kind, "fused"),
     })
     shipped = Retriever(None, None)  # type: ignore[arg-type]  # only thresholds are used
-    even, odd = split(prefixed)
-    calibrated = calibrate(even, shipped)
+    calibration, validation = split(prefixed)
+    calibrated = calibrate(calibration, shipped)
     tuned = Retriever(None, None, replace(RetrievalConfig(), min_similarity=calibrated["min_similarity"],  # type: ignore[arg-type]
                                           confident_similarity=calibrated["confident_similarity"],
                                           min_coverage=calibrated["min_coverage"],
                                           max_unknown=calibrated["max_unknown"]))
     result = {
         "arms": rows,
-        "abstention_shipped": {"all": abstention(prefixed, shipped), "even": abstention(even, shipped),
-                               "odd (held out)": abstention(odd, shipped)},
-        "calibrated_on_even": calibrated,
-        "abstention_calibrated_held_out": abstention(odd, tuned),
+        "test_shipped": quality(test, "fused"),
+        "abstention_shipped": {"all labelled": abstention(prefixed, shipped),
+                               "calibration": abstention(calibration, shipped),
+                               "validation": abstention(validation, shipped), "test": abstention(test, shipped)},
+        "calibrated_on_calibration": calibrated,
+        "abstention_calibrated_validation": abstention(validation, tuned),
         "seconds": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(result, indent=1) if as_json else _table(result))
@@ -102,21 +118,24 @@ def run(settings: Settings, *, as_json: bool = False) -> int:
 
 
 def _table(result: dict[str, Any]) -> str:
-    lines = [f"{'arm':36} {'recall@5':>9} {'hit@5':>7} {'MRR@10':>7}   {'recall@5 even/odd':>18}  MRR even/odd"]
+    lines = [f"{'arm':36} {'recall@5':>9} {'hit@5':>7} {'MRR@10':>7}   {'recall@5 cal/val':>18}  MRR cal/val"]
     for row in result["arms"]:
-        a, e, o = row["all"], row["even"], row["odd"]
+        a, e, o = row["all"], row["calibration"], row["validation"]
         lines.append(f"{row['arm']:36} {a['recall@5']:9.3f} {a['hit@5']:7.3f} {a['mrr@10']:7.3f}   "
                      f"{e['recall@5']:8.3f} / {o['recall@5']:.3f}   {e['mrr@10']:.3f} / {o['mrr@10']:.3f}")
+    t = result["test_shipped"]
+    lines.append(f"{'test set, shipped':36} {t['recall@5']:9.3f} {t['hit@5']:7.3f} {t['mrr@10']:7.3f}")
     lines.append("")
     for split_name, stats in result["abstention_shipped"].items():
         lines.append(f"abstention (shipped thresholds, {split_name}): correct {stats['correct_abstention']:.2f} "
                      f"of {stats['unanswerable']} unanswerable, false {stats['false_abstention']:.3f} "
                      f"of {stats['answerable']} answerable")
-    c = result["calibrated_on_even"]
-    h = result["abstention_calibrated_held_out"]
-    lines.append(f"calibrated on even: min_similarity {c['min_similarity']}, confident {c['confident_similarity']}, "
+    c = result["calibrated_on_calibration"]
+    h = result["abstention_calibrated_validation"]
+    lines.append(f"calibrated on the calibration split: min_similarity {c['min_similarity']}, "
+                 f"confident {c['confident_similarity']}, "
                  f"min_coverage {c['min_coverage']}, max_unknown {c['max_unknown']} "
-                 f"→ held-out correct {h['correct_abstention']:.2f}, "
+                 f"→ validation correct {h['correct_abstention']:.2f}, "
                  f"false {h['false_abstention']:.3f}")
     lines.append(f"({result['seconds']} s)")
     return "\n".join(lines)

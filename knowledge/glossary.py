@@ -5,7 +5,14 @@ from the labelled questions. ``expand(query)`` returns the document terms for ev
 the retriever adds them to the full-text query and to a second query embedding. A phrase matches on word boundaries,
 case-insensitively, with an optional plural/verb ending (``s``, ``es``, ``ed``, ``ing``) on its last word, and with at
 most one other word between two of its words ("throat is swelling" matches "throat swelling"; chosen on the
-even-indexed labelled questions, the held-out half unchanged).
+even-indexed labelled questions, the validation half unchanged).
+
+Audit (issue #27): 15 keys matched only questions of the validation half. Removed, as there only to lift those
+questions: "blood on" (a fragment, not a term), "haze", "tylenol" (a brand), "bump" (ambiguous with a head bump),
+"permit" (ambiguous), and "thunder", "wind chill", "fire alarm" (the documents' own words: the entry only re-weights
+its topic). Kept, as ordinary lay-to-clinical vocabulary: "allergy", "peanut", "wheezing", "puffer", "wildfire",
+"convulsion", "blind". Decided before the test set was first scored; recall@5 (shipped): calibration 0.872 → 0.872,
+validation 0.818 → 0.801, test set 0.925 → 0.925 (MRR@10 0.833 → 0.850).
 """
 
 from __future__ import annotations
@@ -84,9 +91,7 @@ GLOSSARY: dict[str, str] = {
     "frostnip": "frostbite cold injury",
     "frozen": "frostbite cold",
     "hypothermia": "cold injury",
-    "wind chill": "cold wind chill",
     "freezing": "cold wind chill frostbite",
-    "thunder": "lightning thunder storm",
     "thunderstorm": "lightning thunder",
     "storm": "lightning severe weather",
     "30-30": "lightning thunder 30 minutes",
@@ -95,7 +100,6 @@ GLOSSARY: dict[str, str] = {
     "smoke": "air quality AQI wildfire",
     "wildfire": "smoke air quality AQI",
     "smog": "ozone air quality AQI",
-    "haze": "air quality AQI",
     "air quality": "AQI",
     "usg": "unhealthy for sensitive groups AQI",
     "orange day": "AQI orange unhealthy for sensitive groups",
@@ -106,7 +110,6 @@ GLOSSARY: dict[str, str] = {
     "gushing": "serious bleeding pressure",
     "spurting": "serious bleeding tourniquet",
     "gash": "wound bleeding",
-    "blood on": "blood bloodborne pathogen",
     "needle": "sharps needlestick exposure",
     "needlestick": "sharps exposure",
     "lancet": "sharps exposure",
@@ -146,7 +149,6 @@ GLOSSARY: dict[str, str] = {
     # --- medication
     "meds": "medication",
     "pills": "medication",
-    "tylenol": "medication over-the-counter",
     "ibuprofen": "medication over-the-counter",
     "wrong dose": "medication error",
     "missed dose": "medication error",
@@ -164,7 +166,6 @@ GLOSSARY: dict[str, str] = {
     "climbing wall": "climbing wall",
     "bouldering": "climbing wall traverse",
     "traverse wall": "climbing wall traverse",
-    "fire alarm": "fire evacuation",
     "fire drill": "evacuation drill",
     "intruder": "lockdown",
     "active shooter": "lockdown",
@@ -197,7 +198,6 @@ GLOSSARY: dict[str, str] = {
     "catching": "catch",
     "flinch": "catch fear soft ball",
     "kicking": "kick",
-    "bump": "forearm pass volleyball",
     "dig": "forearm pass volleyball",
     "spike": "attack volleyball",
     "batting": "striking batting",
@@ -226,7 +226,6 @@ GLOSSARY: dict[str, str] = {
     "fight": "conflict resolution",
     "cheating": "sportsmanship fair play",
     "behind the wheel": "driving behind-the-wheel",
-    "permit": "learner permit driver education",
     "driving": "driver education",
     "pickleball": "pickleball lifetime sports",
     "tennis": "net lifetime sports",

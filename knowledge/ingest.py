@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.db import unit_of_work
 from knowledge import passage_store, store
 from knowledge.chunking import Chunk, chunk_document, passages
-from knowledge.documents import Document, DocumentError, corpus_files, load_document
+from knowledge.documents import Document, DocumentError, corpus_files
 from knowledge.embedders import Embedder
+from knowledge.loading import load_any
 
 log = logging.getLogger(__name__)
 
@@ -55,20 +56,39 @@ async def ingest(
     progress: Progress | None = None,
     *,
     title_prefix: bool = True,
+    overrides: dict[str, str] | None = None,
 ) -> IngestReport:
-    """Bring the store in line with the markdown under ``root`` (a directory, or one file)."""
+    """Bring the store in line with the documents under ``root`` (a directory, or one file) — markdown, PDF, Word
+    or text; ``overrides`` set metadata of files without front matter (kind, audience, grade_band...)."""
     report = IngestReport()
     files = corpus_files(root)
     if not files:
-        raise DocumentError(f"no markdown documents under {root}")
+        raise DocumentError(f"no supported documents (PDF, Word, markdown, text) under {root}")
     documents: list[Document] = []
     for path in files:
         try:
-            documents.append(load_document(path))
+            documents.append(load_any(path, overrides))
         except DocumentError as exc:
             report.errors.append(str(exc))
     if report.errors:  # never delete or half-update on a corpus that does not parse
         return report
+    return await ingest_documents(sessions, embedder, documents, progress, title_prefix=title_prefix,
+                                  remove_missing=root.is_dir(), report=report)
+
+
+async def ingest_documents(
+    sessions: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    documents: list[Document],
+    progress: Progress | None = None,
+    *,
+    title_prefix: bool = True,
+    remove_missing: bool = False,
+    report: IngestReport | None = None,
+) -> IngestReport:
+    """Store already-loaded documents, one transaction each; ``remove_missing``: bundled documents not among them
+    are deleted (admins' uploads never are)."""
+    report = report or IngestReport()
     slugs = [d.slug for d in documents]
     if len(set(slugs)) != len(slugs):
         report.errors.append("two files share a slug: " + ", ".join(sorted({s for s in slugs if slugs.count(s) > 1})))
@@ -85,7 +105,7 @@ async def ingest(
         if progress:
             progress(document.slug)
 
-    if root.is_dir():  # bundled documents whose file is gone; admins' uploads are not the directory's to remove
+    if remove_missing:  # bundled documents whose file is gone; admins' uploads are not the directory's to remove
         async with unit_of_work(sessions) as session:
             for slug in sorted(set(await store.document_slugs(session, "corpus")) - set(slugs)):
                 report.chunks_deleted += await store.delete_document(session, slug)
@@ -119,7 +139,9 @@ async def ingest_document(
             chunk.content_hash, embedder.name, embedder.dim
         ):
             report.chunks_unchanged += 1
-            if (old.ordinal, old.section) != (chunk.ordinal, chunk.section):
+            if (old.ordinal, old.section, old.page_start, old.page_end) != (
+                chunk.ordinal, chunk.section, chunk.page_start, chunk.page_end
+            ):
                 moved.append(chunk)
         else:
             fresh.append(chunk)

@@ -22,6 +22,7 @@ from knowledge.chunking import DASH, section_id
 from knowledge.documents import grade_range
 from knowledge.embedders import Embedder
 from knowledge.glossary import expand
+from knowledge.parsed import page_label
 
 SearchMode = Literal["auto", "exact", "hnsw"]
 
@@ -38,6 +39,13 @@ class Hit:
     section_id: str = ""  # id of the section's first chunk (what citations and the labelled set name)
     text: str = ""  # the section text without the title prefix
     similarity: float | None = None  # cosine similarity to the query, when the vector arm saw this chunk
+    pages: tuple[int, int] | None = None  # (first, last) page the chunk's text came from; None without pages
+    slug: str = ""  # the document's slug
+
+    @property
+    def reference(self) -> str:
+        """"Title, §Section, p. 4" (no page for formats without pages)."""
+        return cite_label(self.title, self.section, self.pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +218,7 @@ def _rerank(
 def _rescore(hit: Hit, score: float, *, similarity: float | None = None) -> Hit:
     return Hit(
         hit.chunk_id, hit.title, hit.section, hit.snippet, round(score, 6), hit.kind, hit.version,
-        hit.section_id, hit.text, hit.similarity if similarity is None else similarity,
+        hit.section_id, hit.text, hit.similarity if similarity is None else similarity, hit.pages, hit.slug,
     )
 
 
@@ -226,8 +234,19 @@ def _hit(row: Any, score: float, *, similarity: float | None = None) -> Hit:
     return Hit(
         chunk_id=row.id, title=row.title, section=row.section, snippet=snippet(body), score=round(score, 6),
         kind=row.kind, version=row.version, section_id=section_id(row.slug, row.section), text=body.strip(),
-        similarity=similarity,
+        similarity=similarity, pages=(int(row.page_start), int(row.page_end or row.page_start))
+        if getattr(row, "page_start", None) is not None else None, slug=row.slug,
     )
+
+
+def cite_label(title: str, section: str, pages: tuple[int, int] | None) -> str:
+    """"Concussion Protocol, §Return to Play, p. 4" — the section only when it is not the title's overview."""
+    parts = [title]
+    if section and section != "Overview":
+        parts.append(f"§{section}")
+    if pages:
+        parts.append(page_label(pages))
+    return ", ".join(parts)
 
 
 def snippet(body: str, limit: int = 240) -> str:

@@ -45,6 +45,8 @@ class StoredChunk:
     embedding_dim: int
     ordinal: int
     section: str
+    page_start: int | None = None
+    page_end: int | None = None
 
 
 async def upsert_document(session: AsyncSession, doc: Document, *, source: str = "corpus") -> int:
@@ -56,14 +58,14 @@ async def upsert_document(session: AsyncSession, doc: Document, *, source: str =
         text(
             """
             INSERT INTO knowledge_documents (slug, title, kind, audience, grade_band, version, reviewed_by,
-                                             reviewed_on, approved, content_hash, updated_at, source)
+                                             reviewed_on, approved, content_hash, updated_at, source, format, pages)
             VALUES (:slug, :title, :kind, :audience, :grade_band, :version, :reviewed_by, :reviewed_on, :approved,
-                    :content_hash, now(), :source)
+                    :content_hash, now(), :source, :format, :pages)
             ON CONFLICT (slug) DO UPDATE SET
                 title = EXCLUDED.title, kind = EXCLUDED.kind, audience = EXCLUDED.audience,
                 grade_band = EXCLUDED.grade_band, version = EXCLUDED.version, reviewed_by = EXCLUDED.reviewed_by,
                 reviewed_on = EXCLUDED.reviewed_on, approved = EXCLUDED.approved,
-                content_hash = EXCLUDED.content_hash,
+                content_hash = EXCLUDED.content_hash, format = EXCLUDED.format, pages = EXCLUDED.pages,
                 updated_at = CASE WHEN knowledge_documents.content_hash = EXCLUDED.content_hash
                                   THEN knowledge_documents.updated_at ELSE now() END
             WHERE knowledge_documents.source = EXCLUDED.source
@@ -74,7 +76,7 @@ async def upsert_document(session: AsyncSession, doc: Document, *, source: str =
             "slug": doc.slug, "title": doc.title, "kind": doc.kind, "audience": doc.audience,
             "grade_band": doc.grade_band, "version": doc.version, "reviewed_by": doc.reviewed_by,
             "reviewed_on": doc.reviewed_on, "approved": doc.approved, "content_hash": doc.content_hash,
-            "source": source,
+            "source": source, "format": doc.format, "pages": doc.pages,
         },
     )
     document_id = row.scalar_one_or_none()
@@ -91,16 +93,27 @@ async def document_source(session: AsyncSession, slug: str) -> tuple[str, str] |
     return (str(row.source), str(row.version)) if row else None
 
 
+async def uploaded_document_titled(session: AsyncSession, title: str) -> tuple[str, str] | None:
+    """``(slug, version)`` of the uploaded document with this title (case and spacing aside), or None."""
+    row = (await session.execute(
+        text("SELECT slug, version FROM knowledge_documents WHERE source = 'upload' "
+             "AND lower(regexp_replace(title, '\\s+', ' ', 'g')) = lower(:title) ORDER BY id LIMIT 1"),
+        {"title": " ".join(title.split())})).first()
+    return (str(row.slug), str(row.version)) if row else None
+
+
 async def stored_chunks(session: AsyncSession, document_id: int) -> dict[str, StoredChunk]:
     rows = await session.execute(
         text(
             "SELECT id, content_hash, embedding_model, "
-            "CASE WHEN embedding IS NULL THEN 0 ELSE embedding_dim END AS embedding_dim, ordinal, section "
+            "CASE WHEN embedding IS NULL THEN 0 ELSE embedding_dim END AS embedding_dim, ordinal, section, "
+            "page_start, page_end "
             "FROM knowledge_chunks WHERE document_id = :doc"
         ),
         {"doc": document_id},
     )
-    return {r.id: StoredChunk(r.content_hash, r.embedding_model, r.embedding_dim, r.ordinal, r.section) for r in rows}
+    return {r.id: StoredChunk(r.content_hash, r.embedding_model, r.embedding_dim, r.ordinal, r.section,
+                              r.page_start, r.page_end) for r in rows}
 
 
 async def delete_chunks(session: AsyncSession, ids: Sequence[str]) -> None:
@@ -119,19 +132,21 @@ async def write_chunks(
         text(
             """
             INSERT INTO knowledge_chunks (id, document_id, ordinal, section, content, content_hash,
-                                          embedding_model, embedding_dim, embedding)
-            VALUES (:id, :doc, :ordinal, :section, :content, :hash, :model, :dim, CAST(:embedding AS vector))
+                                          embedding_model, embedding_dim, embedding, page_start, page_end)
+            VALUES (:id, :doc, :ordinal, :section, :content, :hash, :model, :dim, CAST(:embedding AS vector),
+                    :page_start, :page_end)
             ON CONFLICT (id) DO UPDATE SET
                 document_id = EXCLUDED.document_id, ordinal = EXCLUDED.ordinal, section = EXCLUDED.section,
                 content = EXCLUDED.content, content_hash = EXCLUDED.content_hash,
                 embedding_model = EXCLUDED.embedding_model, embedding_dim = EXCLUDED.embedding_dim,
-                embedding = EXCLUDED.embedding
+                embedding = EXCLUDED.embedding, page_start = EXCLUDED.page_start, page_end = EXCLUDED.page_end
             """
         ),
         [
             {
                 "id": c.id, "doc": document_id, "ordinal": c.ordinal, "section": c.section, "content": c.content,
                 "hash": c.content_hash, "model": model, "dim": dim, "embedding": vector_literal(v),
+                "page_start": c.page_start, "page_end": c.page_end,
             }
             for c, v in zip(chunks, vectors, strict=True)
         ],
@@ -139,11 +154,13 @@ async def write_chunks(
 
 
 async def move_chunks(session: AsyncSession, chunks: Sequence[Chunk]) -> None:
-    """Unchanged content whose position or heading changed: update the cheap columns only."""
+    """Unchanged content whose position, heading or pages changed: update the cheap columns only."""
     if chunks:
         await session.execute(
-            text("UPDATE knowledge_chunks SET ordinal = :ordinal, section = :section WHERE id = :id"),
-            [{"id": c.id, "ordinal": c.ordinal, "section": c.section} for c in chunks],
+            text("UPDATE knowledge_chunks SET ordinal = :ordinal, section = :section, page_start = :page_start, "
+                 "page_end = :page_end WHERE id = :id"),
+            [{"id": c.id, "ordinal": c.ordinal, "section": c.section, "page_start": c.page_start,
+              "page_end": c.page_end} for c in chunks],
         )
 
 
@@ -225,7 +242,8 @@ class Filters:
 _GRADE_LOW = "(CASE WHEN split_part(d.grade_band, '-', 1) = 'K' THEN 0 ELSE split_part(d.grade_band, '-', 1)::int END)"
 _GRADE_HIGH_PART = "COALESCE(NULLIF(split_part(d.grade_band, '-', 2), ''), split_part(d.grade_band, '-', 1))"
 _GRADE_HIGH = f"(CASE WHEN {_GRADE_HIGH_PART} = 'K' THEN 0 ELSE {_GRADE_HIGH_PART}::int END)"
-_COLUMNS = "c.id, c.section, c.content, d.slug, d.title, d.kind, d.version, d.audience, d.grade_band"
+_COLUMNS = ("c.id, c.section, c.content, d.slug, d.title, d.kind, d.version, d.audience, d.grade_band, "
+            "c.page_start, c.page_end")
 
 
 def _where(filters: Filters, params: dict[str, Any]) -> str:

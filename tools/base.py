@@ -28,13 +28,22 @@ from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.alerts import AlertService
 from domain.calendar.proposals import EventProposer
+from domain.emergencies import EmergencyService
 from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
 from domain.privacy import PrivacyService
+from domain.records.attendance import AttendanceService
+from domain.records.equipment import EquipmentCheckService
+from domain.records.fitness import FitnessService
+from domain.records.skills import SkillService
+from domain.roster.linking import StaffLinks
+from domain.roster.service import RosterStatus
+from domain.roster.uploads import RosterUploads
 from domain.students import StudentService
 from domain.widgets import WidgetService
+from knowledge.files import KnowledgeFiles
 from knowledge.lesson_builder import LessonWriter
 from knowledge.lesson_planning import LessonPlanner
 from knowledge.retriever import Retriever
@@ -62,6 +71,15 @@ class Services:
     privacy: PrivacyService | None = None
     access_history: AccessHistoryService | None = None
     uploads: KnowledgeUploads | None = None
+    files: KnowledgeFiles | None = None  # signed links to uploaded documents' original files
+    emergencies: EmergencyService | None = None
+    attendance: AttendanceService | None = None
+    fitness: FitnessService | None = None
+    equipment_checks: EquipmentCheckService | None = None
+    skills: SkillService | None = None
+    staff_links: StaffLinks | None = None  # roster staff linked to Teams on first contact; ``set role``
+    roster_status: RosterStatus | None = None
+    roster_uploads: RosterUploads | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +89,14 @@ class Citation:
     section: str
     snippet: str
     url: str | None = None
+    pages: tuple[int, int] | None = None  # (first, last) page of the cited text; None for formats without pages
+
+    @property
+    def reference(self) -> str:
+        """"Concussion Protocol, §Return to Play, p. 4"."""
+        from knowledge.retriever import cite_label
+
+        return cite_label(self.title, self.section, self.pages)
 
 
 @dataclass(slots=True)

@@ -5,17 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from tools.base import Tool
+from tools.check_equipment import check_equipment
 from tools.log_incident import log_incident
 from tools.lookup_student import lookup_student
 from tools.open_form import open_form
 from tools.plan_lesson import plan_lesson
+from tools.record_fitness import record_fitness
+from tools.record_skills import record_skills
 from tools.run_widget import run_widget
 from tools.schedule_event import schedule_event
 from tools.search_knowledge import search_knowledge
+from tools.take_attendance import take_attendance
 
 TOOLS: dict[str, Tool[Any]] = {
     t.name: t
-    for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form)
+    for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
+              take_attendance, record_fitness, record_skills, check_equipment)
 }
 
 

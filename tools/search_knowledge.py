@@ -18,8 +18,9 @@ class SearchKnowledgeArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(min_length=1, max_length=500, description="What to look up, in the user's words")
-    kind: Literal["safety", "curriculum"] | None = Field(
-        default=None, description="safety for protocols and emergencies, curriculum for teaching; null if unsure"
+    kind: Literal["safety", "curriculum", "policy"] | None = Field(
+        default=None, description="safety for protocols and emergencies, curriculum for teaching, policy for district "
+        "policies and procedures; null if unsure"
     )
 
 
@@ -32,16 +33,20 @@ async def search_knowledge(args: SearchKnowledgeArgs, deps: ToolDeps) -> ToolRes
     hits = await deps.services.knowledge.search(args.query.strip(), kind=args.kind, k=MAX_PASSAGES)
     if not hits:
         return ToolResult(for_model={"status": "no_source", "message": NO_SOURCE})
-    citations = [Citation(chunk_id=hit.chunk_id, title=hit.title, section=hit.section, snippet=hit.snippet)
+    files = getattr(deps.services, "files", None)  # None where documents have no stored originals
+    links = await files.links_for(deps.actor, [h.slug for h in hits if h.slug]) if files is not None else {}
+    citations = [Citation(chunk_id=hit.chunk_id, title=hit.title, section=hit.section, snippet=hit.snippet,
+                          url=links.get(hit.slug), pages=hit.pages)
                  for hit in hits]
     return ToolResult(
         for_model={
             "status": "found",
             "query": args.query,
-            "instructions": "Answer only from these passages and cite each fact with its cite label, e.g. [1].",
+            "instructions": "Answer only from these passages and cite each fact with its cite label, e.g. [1]; "
+                            "name a source as its source line gives it (title, §section, page).",
             "passages": [
                 {"cite": f"[{deps.citations.number(c)}]", "title": hit.title, "section": hit.section,
-                 "text": hit.text or hit.snippet}
+                 "source": c.reference, "text": hit.text or hit.snippet}
                 for hit, c in zip(hits, citations, strict=True)
             ],
         },

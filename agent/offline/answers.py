@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.offline.lesson_answer import lesson_answer
+from agent.offline.record_answers import RECORD_ANSWERS
 
 HELP_TEXT = (
     "I'm **Faraday**, your PE department assistant. Try:\n"
@@ -89,11 +90,16 @@ def knowledge_answer(result: dict[str, Any]) -> str:
                 "nurse or an administrator.")
     best = passages[0]
     sentences = _key_sentences(best.get("text", ""), result.get("query", ""))
-    text = f"From **{best['title']} — {best['section']}** {best['cite']}: {sentences}"
-    others = [f"{p['title']} — {p['section']} {p['cite']}" for p in passages[1:3]]
+    text = f"From **{_source(best)}** {best['cite']}: {sentences}"
+    others = [f"{_source(p)} {p['cite']}" for p in passages[1:3]]
     if others:
         text += "\n\nSee also: " + "; ".join(others) + "."
     return text
+
+
+def _source(passage: dict[str, Any]) -> str:
+    """"Title, §Section, p. 4" as the tool gave it (title — section for results without one)."""
+    return str(passage.get("source") or f"{passage['title']} — {passage['section']}")
 
 
 def _key_sentences(text: str, query: str, limit: int = 3) -> str:
@@ -121,4 +127,5 @@ BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
     "lookup_student": lookup_answer,
     "log_incident": incident_answer,
     "open_form": form_answer,
+    **RECORD_ANSWERS,
 }

@@ -14,6 +14,7 @@ from typing import Any
 
 from agent.offline import slots
 from agent.offline.names import find_student_name, leftover_name
+from agent.offline.records import classify_record
 from agent.offline.spelling import repair
 from domain.names import NameParts
 
@@ -99,6 +100,11 @@ class Intent:
 
 def classify(text: str, names: list[NameParts], now: datetime) -> Intent:
     keyed = repair(text)
+    # Recording the day (attendance, fitness, rubric levels, equipment checks) comes first: "shooting form" is not
+    # a request for forms. See agent/offline/records.py.
+    recording = None if _small_talk(keyed) else classify_record(text, keyed, names, now)
+    if recording is not None:
+        return recording
     for rule in (_small_talk, _forms, _student_number):
         found = rule(keyed)
         if found:

@@ -10,7 +10,7 @@ from agent.offline import answers
 from agent.offline.intents import classify
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
-               "open_form"}
+               "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment"}
 
 FIXED_REPLIES = {
     "greeting": answers.GREETING_TEXT,

@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.actions import emergency
 from bot.actions.alert import acknowledge_alert, refresh_alert
+from bot.actions.attendance import cancel_attendance, save_attendance
+from bot.actions.equipment import cancel_check, save_check
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
+from bot.actions.fitness import cancel_fitness, save_fitness
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.knowledge import (
     ADD_VERB,
@@ -33,6 +37,8 @@ from bot.actions.lesson import (
     save_lesson,
 )
 from bot.actions.outcome import CardOutcome
+from bot.actions.roster import ROSTER_ACTIONS
+from bot.actions.skills import cancel_skills, save_skills
 from bot.actions.student import lookup_student
 from bot.actions.student_incidents import recent_incidents
 from bot.cards.forms_menu import forms_menu_card
@@ -49,8 +55,22 @@ ACTIONS: dict[str, Action] = {
     "incident.save": save_incident,
     "incident.cancel": cancel_incident,
     "incident.recent": recent_incidents,
+    "attendance.save": save_attendance,
+    "attendance.cancel": cancel_attendance,
+    "fitness.save": save_fitness,
+    "fitness.cancel": cancel_fitness,
+    "equipment.save": save_check,
+    "equipment.cancel": cancel_check,
+    "skills.save": save_skills,
+    "skills.cancel": cancel_skills,
     "alert.ack": acknowledge_alert,
     "alert.refresh": refresh_alert,
+    "emergency.all_here": emergency.all_here,
+    "emergency.report": emergency.report,
+    "emergency.with_me": emergency.with_me,
+    "emergency.found": emergency.found,
+    "emergency.all_clear": emergency.all_clear,
+    "emergency.refresh": emergency.refresh,
     "lesson.form": open_lesson_form,
     "lesson.request": request_lesson,
     "lesson.save": save_lesson,
@@ -66,6 +86,7 @@ ACTIONS: dict[str, Action] = {
     CANCEL_VERB: cancel_upload,
     REMOVE_VERB: remove_document,
     KEEP_VERB: keep_document,
+    **ROSTER_ACTIONS,
     "forms": lambda value, deps: _forms_menu(),
 }
 

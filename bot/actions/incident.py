@@ -19,7 +19,7 @@ async def open_incident_form(value: dict[str, Any], deps: ToolDeps) -> CardOutco
     roster = await deps.services.students.roster(deps.actor)
     values = {"date": deps.now.date().isoformat(), "time": deps.now.strftime("%H:%M")}
     student = str(value.get("student_id") or "")
-    if student.isdigit():
+    if student.isdigit() and any(str(row[0]) == student for row in roster):  # only a student the caller may see
         values["student_id"] = student
     state = IncidentFormState(key=deps.services.incidents.new_key(), roster=roster, values=values)
     return CardOutcome(cards=[incident_form_card(state)])

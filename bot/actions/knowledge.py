@@ -9,6 +9,7 @@ from typing import Any
 from bot.actions.outcome import CardOutcome
 from bot.cards.elements import card, facts, heading, text
 from domain.errors import DomainError
+from knowledge.uploads import CARD_FIELDS, InvalidMetadata
 from tools.base import ToolDeps
 
 ADD_VERB = "knowledge.add"
@@ -33,8 +34,18 @@ async def add_document(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
         return CardOutcome(text=NOT_SET_UP)
     if upload_id is None:
         return CardOutcome(text=STALE)
+    values = {k: value[k] for k in CARD_FIELDS if k in value}
     try:
-        added = await uploads.add(deps.actor, upload_id, via=VIA)
+        added = await uploads.add(deps.actor, upload_id, values or None, via=VIA)
+    except InvalidMetadata as exc:  # the same card again, with the admin's values and an error under each bad field
+        from bot.commands.knowledge_upload import preview_card
+
+        shown = {k: str(v) for k, v in values.items() if isinstance(v, str | int)}
+        try:
+            preview = await uploads.pending_preview(deps.actor, upload_id, shown, exc.errors, via=VIA)
+        except DomainError as again:
+            return CardOutcome(text=f"{again} Nothing was added.")
+        return CardOutcome(text=str(exc), cards=[preview_card(preview)])
     except DomainError as exc:
         sentence = f"{exc} Nothing was added."
         return CardOutcome(text=sentence, cards=[card([text(sentence)])])

@@ -5,18 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
 from bot.cards.elements import attachment
+from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
+from bot.cards.fitness_form import FitnessFormState, fitness_form_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.lesson_form import LessonFormState, lesson_form_card
 from bot.cards.lesson_plan import lesson_plan_card
+from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_profile import student_profile_card
 from bot.cards.widgets import widget_card
 from domain.events import EventProposal
 from domain.incidents import IncidentProposal
 from domain.lessons import LessonPlanResult
+from domain.records.attendance import AttendanceSheet
+from domain.records.equipment import CheckSheet
+from domain.records.fitness import FitnessSheet
+from domain.records.skills import SkillSheet
 from domain.students import StudentLookup, StudentProfile
 from domain.widgets import WidgetResult
 from tools.open_form import BlankForm
@@ -49,6 +57,14 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return event_form_card(EventFormState.from_proposal(item))
     if isinstance(item, BlankForm):
         return _blank_form(item, ctx)
+    if isinstance(item, AttendanceSheet):
+        return attendance_form_card(AttendanceFormState.from_sheet(item))
+    if isinstance(item, FitnessSheet):
+        return fitness_form_card(FitnessFormState.from_sheet(item))
+    if isinstance(item, CheckSheet):
+        return equipment_check_card(CheckFormState.from_sheet(item))
+    if isinstance(item, SkillSheet):
+        return skills_form_card(SkillFormState.from_sheet(item))
     return None
 
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from botbuilder.schema import Entity
 
+from knowledge.parsed import page_label
 from tools.base import Citation
 
 MAX_NAME = 80  # Teams' limits for a citation's appearance
@@ -45,8 +46,10 @@ def ai_entity(text: str, citations: list[Citation]) -> AIMessageEntity:
             "appearance": {
                 "@type": "DigitalDocument",
                 "name": _cut(citations[i - 1].title, MAX_NAME),
-                "abstract": _cut(f"{citations[i - 1].section}: {citations[i - 1].snippet}", MAX_ABSTRACT),
-                "keywords": [_cut(citations[i - 1].section, 40)],
+                "abstract": _cut(f"{citations[i - 1].reference}: {citations[i - 1].snippet}", MAX_ABSTRACT),
+                "keywords": [_cut(citations[i - 1].section, 40)]
+                + ([page_label(citations[i - 1].pages)] if citations[i - 1].pages else []),
+                **({"url": citations[i - 1].url} if citations[i - 1].url else {}),
             },
         }
         for i in positions

@@ -43,12 +43,19 @@ class BotSender:
         self._channel_id = channel_id
 
     async def send(self, target: Target, view: AlertView) -> Sent:
+        return await self.send_card(target, alert_card(view), summary(view))
+
+    async def update(self, target: Target, activity_id: str, view: AlertView) -> None:
+        await self.update_card(target, activity_id, alert_card(view))
+
+    async def send_card(self, target: Target, content: dict[str, Any], preview: str) -> Sent:
+        """Send one card (opening the 1:1 chat when none is stored), within Teams' rate limits."""
         reference, created = target.reference, None
         if reference is None:
             reference = created = await self._create(target)
         conversation_id = _conversation_id(reference)
-        activity = Activity(type=ActivityTypes.message, attachments=[attachment(alert_card(view))],
-                            summary=summary(view))  # a card alone (no text): one bubble, so the reply carries an id
+        activity = Activity(type=ActivityTypes.message, attachments=[attachment(content)],
+                            summary=preview)  # a card alone (no text): one bubble, so the reply carries an id
         ids: list[str] = []
 
         async def callback(turn: TurnContext) -> None:
@@ -58,9 +65,9 @@ class BotSender:
         await self._call(target.tenant_id, conversation_id, reference, callback)
         return Sent(activity_id=ids[0] if ids else "", conversation_id=conversation_id, new_reference=created)
 
-    async def update(self, target: Target, activity_id: str, view: AlertView) -> None:
+    async def update_card(self, target: Target, activity_id: str, content: dict[str, Any]) -> None:
         reference = target.reference or {}
-        activity = Activity(type=ActivityTypes.message, id=activity_id, attachments=[attachment(alert_card(view))])
+        activity = Activity(type=ActivityTypes.message, id=activity_id, attachments=[attachment(content)])
 
         async def callback(turn: TurnContext) -> None:
             await turn.update_activity(activity)

@@ -12,10 +12,14 @@ ROLE_HELP = {
     Role.admin: (
         "\n\nAs an administrator you can also use:\n"
         "- **alerts today**, **alerts status**, **alerts on** / **alerts off** — safety alerts\n"
+        "- **emergency evacuation** / **lockdown** / **severe weather**, **evacuation drill for period 3**, "
+        "**emergency status**, **all clear** — account for every student\n"
         "- **access history Jamie Ortiz** — who opened a student's records\n"
         "- **delete student S109001** — remove a student's records (asks to confirm)\n"
-        "- send a **markdown file** — add a protocol or curriculum document; **uploaded documents**, "
-        "**remove document** and its id"
+        "- send a **PDF, Word or markdown file** — add a protocol, policy or curriculum document; "
+        "**uploaded documents**, **remove document** and its id\n"
+        "- **set role Jordan Okafor nurse** — a role the roster files don't carry (nurse, coach, admin); "
+        "**roster status** — the last roster import; send the roster **.zip** — preview, then apply"
     ),
     Role.nurse: ("\n\nAs the school nurse you can also use **alerts today**, **alerts status**, **alerts on** / "
                  "**alerts off**."),

@@ -16,7 +16,7 @@ from knowledge.uploads import KnowledgeUploads
 
 _LIST = re.compile(r"^/?(?:list\s+)?uploaded\s+documents$", re.I)
 _REMOVE = re.compile(r"^/?remove\s+document\s+([a-z0-9-]{1,200})$", re.I)
-HOW_TO_ADD = "To add one, send me a markdown file (.md) with the corpus front matter in this chat."
+HOW_TO_ADD = "To add one, send me the PDF, Word (.docx), markdown or text file in this chat."
 
 
 async def knowledge_command(text_in: str, actor: Actor, uploads: KnowledgeUploads | None) -> CardOutcome | None:

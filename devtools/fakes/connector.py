@@ -24,6 +24,8 @@ class Fault:
 class FakeConnector:
     activities: list[dict[str, Any]] = field(default_factory=list)  # everything the bot sent, in order
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
+    # Teams member records served at GET /v3/conversations/{cid}/members/{user id} (TeamsInfo.get_member)
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
     _faults: list[Fault] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
@@ -40,6 +42,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
         return self
@@ -98,6 +101,13 @@ class FakeConnector:
         self.activities.append(body)
         self._changed.set()
         return web.json_response({"id": activity_id})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        self.requests.append((request.method, request.path))
+        member = self.members.get(request.match_info["mid"])
+        if member is None:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+        return web.json_response(member)
 
     async def _update(self, request: web.Request) -> web.Response:
         self.requests.append((request.method, request.path))

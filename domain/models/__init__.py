@@ -1,6 +1,7 @@
 """All ORM models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from domain.models.base import Base
+from domain.models.emergency import Emergency, EmergencyClass, EmergencyDelivery, EmergencyMark
 from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
 from domain.models.planning import CalendarEvent, LessonPlan
 from domain.models.platform import (
@@ -13,6 +14,8 @@ from domain.models.platform import (
     KnowledgePassage,
     KnowledgeUpload,
     MessageFeedback,
+    RosterImport,
+    RosterUpload,
 )
 from domain.models.records import (
     Activity,
@@ -22,6 +25,7 @@ from domain.models.records import (
     FitnessBand,
     FitnessTest,
     HealthNote,
+    RecordSubmission,
     SkillAssessment,
 )
 from domain.models.safety import Alert, AlertDelivery, AlertRule, Equipment, EquipmentInspection, Incident, Severity
@@ -40,6 +44,10 @@ __all__ = [
     "ConversationTurn",
     "District",
     "DriversEdProgress",
+    "Emergency",
+    "EmergencyClass",
+    "EmergencyDelivery",
+    "EmergencyMark",
     "Enrollment",
     "Equipment",
     "EquipmentInspection",
@@ -55,7 +63,10 @@ __all__ = [
     "KnowledgeUpload",
     "LessonPlan",
     "MessageFeedback",
+    "RecordSubmission",
     "Role",
+    "RosterImport",
+    "RosterUpload",
     "School",
     "SchoolClass",
     "Severity",

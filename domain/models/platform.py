@@ -16,6 +16,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     func,
@@ -70,6 +71,30 @@ class AuditLog(IdMixin, Base):
     conversation_type: Mapped[str | None] = mapped_column(String(20))  # personal | groupChat | channel (None: older)
 
 
+class RosterImport(IdMixin, Base):
+    """One applied roster import or Graph sync: what came in and what it changed (for ``roster status``)."""
+
+    __tablename__ = "roster_imports"
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    format: Mapped[str] = mapped_column(String(20))  # oneroster-1.1 | sds-v1 | sds-v2.1 | graph ...
+    source: Mapped[str] = mapped_column(String(300))  # the file or folder name (no directory), or the Graph host
+    scope: Mapped[str] = mapped_column(Text)  # the PE pattern, or "all classes"
+    counts: Mapped[dict] = mapped_column(JSONB)
+
+
+class RosterUpload(IdMixin, CreatedMixin, Base):
+    """A roster .zip an admin sent in Teams: held between the preview card and Apply (or Cancel)."""
+
+    __tablename__ = "roster_uploads"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # pending | applying | applied | failed | cancelled
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class MessageFeedback(IdMixin, CreatedMixin, Base):
     __tablename__ = "message_feedback"
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
@@ -82,7 +107,7 @@ class KnowledgeDocument(IdMixin, Base):
     __tablename__ = "knowledge_documents"
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # safety | curriculum
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # safety | curriculum | policy
     audience: Mapped[str] = mapped_column(String(40))
     grade_band: Mapped[str] = mapped_column(String(20))
     version: Mapped[str] = mapped_column(String(20))
@@ -93,19 +118,28 @@ class KnowledgeDocument(IdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # corpus: a bundled file under knowledge/corpus (the start-up sync owns it); upload: added by an admin in Teams
     source: Mapped[str] = mapped_column(String(10), server_default="corpus")
+    format: Mapped[str] = mapped_column(String(10), server_default="markdown")  # pdf | docx | markdown | text
+    pages: Mapped[int | None] = mapped_column(Integer)  # None for formats without pages
 
 
 class KnowledgeUpload(IdMixin, CreatedMixin, Base):
-    """A markdown document an admin sent in Teams: held here between the preview card and Add (or Cancel), then
-    kept as the record of who added which version."""
+    """A document an admin sent in Teams: held here between the preview card and Add (or Cancel), then kept as the
+    record of who added which version, with the original file (bytea: at most the upload cap, 20 MB; transactional
+    and deleted with its row, which a large object is not) for signed download links from citations. A replaced
+    version keeps its row, status ``replaced``, and its file."""
 
     __tablename__ = "knowledge_uploads"
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     file_name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending | added | cancelled
+    content: Mapped[str] = mapped_column(Text, server_default="")  # markdown text (empty for other formats)
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the file's bytes
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending|added|replaced|cancelled
+    original: Mapped[bytes | None] = mapped_column(LargeBinary)  # the file as sent (None once cancelled)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    parsed: Mapped[dict | None] = mapped_column(JSONB)  # knowledge.parsed.ParsedFile.to_json()
+    title: Mapped[str | None] = mapped_column(String(300))  # as added (the card's metadata)
+    version: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="SET NULL"))
 
@@ -125,6 +159,8 @@ class KnowledgeChunk(CreatedMixin, Base):
     embedding_model: Mapped[str] = mapped_column(String(100))
     embedding_dim: Mapped[int] = mapped_column(Integer)
     embedding = mapped_column(Vector())  # dimension varies by model; searches filter on embedding_model
+    page_start: Mapped[int | None] = mapped_column(Integer)  # pages the chunk's text came from (None: no pages)
+    page_end: Mapped[int | None] = mapped_column(Integer)
     tsv = mapped_column(TSVECTOR, Computed("to_tsvector('english', content)", persisted=True))
 
 

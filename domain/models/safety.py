@@ -99,6 +99,8 @@ class Equipment(IdMixin, Base):
     condition: Mapped[str] = mapped_column(String(20), default="good")  # good | worn | damaged | retired
     inspection_interval_days: Mapped[int] = mapped_column(Integer, default=365)
     units: Mapped[list[str]] = mapped_column(JSONB, default=list)  # curriculum units that use it
+    out_of_service: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    item_count: Mapped[int | None] = mapped_column(Integer)  # numbered items (#1..#n) for per-item checks
 
 
 class EquipmentInspection(IdMixin, Base):
@@ -108,4 +110,6 @@ class EquipmentInspection(IdMixin, Base):
     inspected_on: Mapped[date] = mapped_column(Date)
     result: Mapped[str] = mapped_column(String(20))  # pass | repair | fail
     notes: Mapped[str | None] = mapped_column(Text)
+    item_label: Mapped[str | None] = mapped_column(String(40))  # "#3" when one numbered item was checked
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), index=True)
 

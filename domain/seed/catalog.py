@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from domain.records.fitness_bands import published_rows
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -101,34 +103,22 @@ ADAPTATIONS: tuple[str, ...] = (
     "Prosthetic lower limb: modified running distances",
 )
 
-# FitnessGram-style healthy-fitness-zone lower bounds by age 9..18 (illustrative values, not the official tables).
-_BANDS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("pacer", "F"): (10, 12, 15, 18, 23, 23, 27, 32, 35, 35),
-    ("pacer", "M"): (20, 23, 23, 32, 41, 41, 51, 61, 61, 61),
-    ("push_ups", "F"): (6, 7, 7, 7, 7, 7, 7, 7, 7, 7),
-    ("push_ups", "M"): (6, 7, 8, 10, 12, 14, 16, 18, 18, 18),
-    ("curl_ups", "F"): (9, 12, 15, 18, 18, 18, 18, 18, 18, 18),
-    ("curl_ups", "M"): (9, 12, 15, 18, 21, 24, 24, 24, 24, 24),
-    ("sit_and_reach", "F"): (23, 23, 25, 25, 25, 25, 28, 28, 28, 28),
-    ("sit_and_reach", "M"): (20, 20, 20, 20, 20, 20, 20, 20, 20, 20),
-}
+# The demo's results are drawn around the published FitnessGram bands (domain/records/data/fitnessgram_hfz.csv).
 FITNESS_TESTS: tuple[tuple[str, str], ...] = (("pacer", "laps"), ("push_ups", "reps"), ("curl_ups", "reps"),
-                                              ("sit_and_reach", "cm"))
-BAND_AGES = range(9, 19)
+                                              ("sit_and_reach_left", "in"), ("trunk_lift", "in"),
+                                              ("sit_and_reach_right", "in"))
+_PUBLISHED = {(str(r["test"]), str(r["sex"]), int(r["age"])): r for r in published_rows()}  # type: ignore[call-overload]
 
 
 def healthy_min(test: str, sex: str, age: int) -> float:
-    """Band lookup; sex X uses the lower of the F and M thresholds (the seed stores X rows the same way)."""
-    i = min(max(age, BAND_AGES.start), BAND_AGES.stop - 1) - BAND_AGES.start
+    """The published lower bound at the nearest age that has one; sex X uses the lower of the F and M bounds.
+    For generating demo values only: the widgets read the bands from the database."""
     if sex == "X":
-        return min(_BANDS[(test, "F")][i], _BANDS[(test, "M")][i])
-    return _BANDS[(test, sex)][i]
+        return min(healthy_min(test, "F", age), healthy_min(test, "M", age))
+    ages = sorted(a for t, s, a in _PUBLISHED if t == test and s == sex)
+    nearest = min(ages, key=lambda a: (abs(a - age), a))
+    return float(_PUBLISHED[(test, sex, nearest)]["healthy_min"])  # type: ignore[arg-type]
 
 
 def fitness_band_rows() -> list[dict[str, object]]:
-    return [
-        {"test": test, "sex": sex, "age": age, "healthy_min": float(healthy_min(test, sex, age))}
-        for test, _unit in FITNESS_TESTS
-        for sex in ("F", "M", "X")
-        for age in BAND_AGES
-    ]
+    return published_rows()

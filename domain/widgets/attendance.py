@@ -1,6 +1,7 @@
 """attendance: rate per class and per student over the period, chronic-absence risk (< 90 %) and its recent trend.
 
-Present and tardy count as attended; absent and excused both count as missed (chronic absence counts every missed
+Present, tardy and sat out (in class, not taking part: see ``participation``) count as attended; absent and excused
+both count as missed (chronic absence counts every missed
 day, excused or not). The trend compares the last 14 days of the period with the days before it.
 """
 
@@ -19,7 +20,7 @@ from domain.widgets.scope import WidgetScope
 CHRONIC_BELOW = 90.0
 RECENT_DAYS = 14
 TREND_POINTS = 5.0
-ATTENDED = ("present", "tardy")
+ATTENDED = ("present", "tardy", "sat_out")
 
 
 def _window(scope: WidgetScope) -> list[ColumnElement[bool]]:

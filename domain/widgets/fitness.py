@@ -1,7 +1,8 @@
 """fitness_trends: fitness-test results over time against healthy-fitness-zone bands stored as data.
 
-A result is "in the zone" when it is at least the band's ``healthy_min`` for the student's sex and age on the test day
-(ages outside 9–18 use the nearest band). Per test: each student's latest result in the period; over time: the share
+A result is "in the zone" when it is within the band (at least ``healthy_min``, at most ``healthy_max`` where one is
+set) for the student's sex and age on the test day (ages over 18 use the "17+" band; ages without one get no zone).
+Results are a student's health information: shown to their teacher, nurse and admin, never ranked. Per test: each student's latest result in the period; over time: the share
 in the zone per month, across every result in the period.
 """
 
@@ -17,12 +18,16 @@ from domain.widgets.queries import FitnessResult, fitness_results, roster
 from domain.widgets.result import ChartData, Metric, Series, WidgetResult
 from domain.widgets.scope import WidgetScope
 
-TEST_NAMES = {"pacer": "PACER", "push_ups": "Push-ups", "curl_ups": "Curl-ups", "sit_and_reach": "Sit-and-reach"}
+TEST_NAMES = {"pacer": "PACER", "mile_run": "Mile run", "push_ups": "Push-ups", "curl_ups": "Curl-ups",
+              "trunk_lift": "Trunk lift", "sit_and_reach_left": "Sit-and-reach (L)",
+              "sit_and_reach_right": "Sit-and-reach (R)", "sit_and_reach": "Sit-and-reach"}
 SUPPORT_TESTS_BELOW = 2
 
 
 def in_zone(r: FitnessResult) -> bool | None:
-    return None if r.healthy_min is None else r.value >= r.healthy_min
+    if r.healthy_min is None and r.healthy_max is None:
+        return None
+    return (r.healthy_min is None or r.value >= r.healthy_min) and (r.healthy_max is None or r.value <= r.healthy_max)
 
 
 def _name(test: str) -> str:
@@ -60,7 +65,7 @@ async def fitness_trends(session: AsyncSession, scope: WidgetScope) -> WidgetRes
     shares: list[tuple[str, float | None]] = []
     for test in sorted(by_test, key=lambda t: list(TEST_NAMES).index(t) if t in TEST_NAMES else 99):
         results = by_test[test]
-        banded = [r for r in results if r.healthy_min is not None]
+        banded = [r for r in results if in_zone(r) is not None]
         share = pct(sum(in_zone(r) is True for r in banded), len(banded))
         shares.append((test, share))
         test_rows.append((_name(test), str(len(results)), pct_text(share),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.models import Enrollment, FitnessBand, FitnessTest, SkillAssessment, Student
 from domain.widgets.scope import WidgetScope
 
-BAND_MIN_AGE, BAND_MAX_AGE = 9, 18
+BAND_MAX_AGE = 18  # the published tables' "17+"; younger ages without a band (e.g. PACER under 10) have none
 BENCHMARK_LEVEL = 3  # skill levels 1 beginning, 2 developing, 3 meeting, 4 exceeding
 
 
@@ -36,7 +36,7 @@ async def roster(session: AsyncSession, scope: WidgetScope) -> list[RosterEntry]
         select(Student.id, display_name(), Enrollment.class_id, Enrollment.keep_apart_from, Student.adaptations,
                Student.medical_flags)
         .join(Enrollment, Enrollment.student_id == Student.id)
-        .where(Enrollment.class_id.in_(scope.class_ids))
+        .where(Enrollment.class_id.in_(scope.class_ids), Student.active.is_(True))  # who left is off the roster
         .order_by(Student.last_name, Student.first_name, Student.id)
     )
     if scope.student:
@@ -73,7 +73,8 @@ class FitnessResult:
     value: float
     unit: str
     tested_on: date
-    healthy_min: float | None  # None: no band for this age/sex
+    healthy_min: float | None  # both None: no band for this age/sex
+    healthy_max: float | None = None
 
 
 async def fitness_results(
@@ -81,10 +82,10 @@ async def fitness_results(
 ) -> list[FitnessResult]:
     """Fitness results in the window with the healthy-zone minimum for the student's sex and age on the test day."""
     age = cast(func.extract("year", func.age(FitnessTest.tested_on, Student.date_of_birth)), Integer)
-    band_age = func.least(func.greatest(age, BAND_MIN_AGE), BAND_MAX_AGE)
+    band_age = func.least(age, BAND_MAX_AGE)
     stmt = (
         select(FitnessTest.student_id, FitnessTest.test, FitnessTest.value, FitnessTest.unit, FitnessTest.tested_on,
-               FitnessBand.healthy_min)
+               FitnessBand.healthy_min, FitnessBand.healthy_max)
         .join(Student, Student.id == FitnessTest.student_id)
         .outerjoin(FitnessBand, and_(FitnessBand.test == FitnessTest.test, FitnessBand.sex == Student.sex,
                                      FitnessBand.age == band_age))

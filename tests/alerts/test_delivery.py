@@ -65,7 +65,8 @@ async def test_a_429_with_retry_after_is_honoured_then_delivered(subscribed: Wor
     while len(world.connector.cards()) < len(await world.recipients()):
         await relay.run_once()
         await asyncio.sleep(0.02)
-        assert loop.time() - started < 10
+        assert loop.time() - started < 30, "delivered at last (a generous deadline, not a speed target)"
+    # a lower bound cannot fail on a slow machine: the retry waited for Retry-After
     assert loop.time() - started >= 0.3, "nothing was retried before Retry-After"
     assert max(r["attempts"] for r in await world.deliveries()) == 2
 

@@ -1,5 +1,5 @@
 """Through the real app over HTTP (fake Bot Connector, real Postgres): open the event form, fix an error, save
-twice, download the .ics from the bot's own route. Needs the lead's wiring (Services.events, ACTIONS, routes)."""
+twice, download the .ics from the bot's own route."""
 
 from __future__ import annotations
 
@@ -9,18 +9,12 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import icalendar
-import pytest
 from sqlalchemy import func, select
 
-from bot.actions import ACTIONS
 from devtools.fakes.activities import activity
 from domain.db import make_engine
 from domain.models import CalendarEvent
 from tests.support.app_client import BotClient
-from tools.base import Services
-
-WIRED = "events" in Services.__dataclass_fields__ and "event.save" in ACTIONS
-pytestmark = pytest.mark.skipif(not WIRED, reason="wiring pending")
 
 
 def _invoke(bot: BotClient, verb: str, data: dict[str, Any]) -> dict[str, Any]:

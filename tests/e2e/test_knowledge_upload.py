@@ -1,5 +1,6 @@
-"""In the real Teams emulator: an admin sends a markdown protocol as a Teams file attachment, checks the preview card
-and adds it; a teacher's question is then answered from it, with the document cited. The Playground's UI has no
+"""In the real Teams emulator: an admin sends a PDF protocol as a Teams file attachment, checks what the preview card
+read, sets kind and audience on the card and adds it; a teacher's question is then answered from it, with the document,
+section and page cited. The Playground's UI has no
 file attach, so the message is posted through its custom-activity endpoint in Teams' file-download shape; the file
 is served on loopback (standing in for SharePoint's pre-authorised link)."""
 
@@ -12,17 +13,20 @@ from pathlib import Path
 
 import pytest
 
+from bench.documents import render_pdf
 from devtools.playground import Playground
-from tests.support.knowledge import markdown
 from tests.support.playground_driver import drive
 
-DOCUMENT = markdown()
+DOCUMENT = render_pdf("Rope Swing Closure", [
+    ("Status", "Pool rope swings are closed until the anchor bolts are re-tested by the district's contractor."),
+    ("Who to Ask", "The athletics director approves reopening after the inspection report."),
+])
 
 
 class _Files(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "text/markdown")
+        self.send_header("Content-Type", "application/pdf")
         self.send_header("Content-Length", str(len(DOCUMENT)))
         self.end_headers()
         self.wfile.write(DOCUMENT)
@@ -36,7 +40,7 @@ def file_url() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/personal/megan/Rope%20Swing%20Closure.md"
+    yield f"http://127.0.0.1:{server.server_port}/personal/megan/Rope%20Swing%20Closure.pdf"
     server.shutdown()
     server.server_close()
 
@@ -49,15 +53,17 @@ def test_an_admin_adds_a_protocol_from_a_file_and_a_teacher_gets_it_cited(
         "steps": [
             {"waitForText": "I'm Faraday"},
             {"switchUser": "Megan Bowen"},
-            {"sendFile": {"name": "Rope Swing Closure.md", "url": file_url}},
+            {"sendFile": {"name": "Rope Swing Closure.pdf", "url": file_url}},
             {"waitForCard": {"contains": "Add to the knowledge base?", "new": True}},
-            {"waitForCard": {"contains": "6-12"}},  # the preview shows the front matter (grades)
+            {"waitForCard": {"contains": "Status, Who to Ask"}},  # the sections it read from the PDF's bookmarks
+            {"fill": {"label": "Kind", "value": "Safety protocol"}},
+            {"fill": {"label": "Audience", "value": "PE teachers"}},
             {"screenshot": str(tmp_path / "preview.png")},
             {"click": "Add to knowledge base"},
             {"waitForCard": {"contains": "Added to the knowledge base", "timeoutMs": 30000}},
             {"switchUser": None},
             {"send": "what is the protocol for the rope swing anchor bolts?"},
-            {"waitForText": {"contains": "anchor bolts", "new": True, "timeoutMs": 30000}},
+            {"waitForText": {"contains": "Rope Swing Closure, §Status, p. 1", "new": True, "timeoutMs": 30000}},
         ],
     })
     assert result["ok"], result

@@ -148,7 +148,7 @@ async def test_help_lists_what_faraday_can_do_with_the_commands_of_the_callers_r
     teacher, admin, nurse = _texts(connector)
     assert all("show me Jamie" in t for t in (teacher, admin, nurse))
     assert "alerts" not in teacher and "uploaded documents" not in teacher
-    assert "access history" in admin and "uploaded documents" in admin and "markdown file" in admin
+    assert "access history" in admin and "uploaded documents" in admin and "PDF, Word or markdown file" in admin
     assert "alerts today" in nurse and "uploaded documents" not in nurse and "access history" not in nurse
 
 
@@ -201,15 +201,34 @@ async def test_unknown_activity_types_are_accepted_and_ignored(bot: BotClient, c
     assert connector.messages() == []
 
 
-async def test_an_activity_from_another_channel_is_refused(bot: BotClient, connector: FakeConnector) -> None:
-    status, _ = await bot.post({**activity(connector.url, text="hi"), "channelId": "slack"})
+async def _references(sessions, conversation_id: str) -> int:  # type: ignore[no-untyped-def]
+    async with sessions() as s:
+        return int((await s.execute(select(func.count()).select_from(ConversationReference).where(
+            ConversationReference.conversation_id == conversation_id))).scalar_one())
+
+
+def outside_the_allowlist(connector: FakeConnector) -> str:
+    """The fake connector's own address spelled as an IPv4-mapped IPv6 host: not an allowed host, yet a reply sent
+    there would reach the fake (so "nothing was sent" is observable, not assumed)."""
+    return connector.url.replace("127.0.0.1", "[::ffff:127.0.0.1]")
+
+
+async def test_an_activity_from_another_channel_is_refused(bot: BotClient, connector: FakeConnector,
+                                                           demo_sessions) -> None:
+    status, _ = await bot.post({**activity(connector.url, text="hi", conversation_id="a:slack"), "channelId": "slack"})
     assert status == 403
-    assert connector.activities == []
+    assert connector.activities == [] and connector.requests == []
+    assert await _references(demo_sessions, "a:slack") == 0
 
 
-async def test_replies_to_a_service_url_outside_the_allowlist_are_refused(bot: BotClient) -> None:
-    status, payload = await bot.post(activity("https://attacker.example.net/", text="hi"))
+async def test_replies_to_a_service_url_outside_the_allowlist_are_refused(bot: BotClient, connector: FakeConnector,
+                                                                          demo_sessions) -> None:
+    status, payload = await bot.post(activity(outside_the_allowlist(connector), text="show me Jamie Ortiz",
+                                              conversation_id="a:elsewhere"))
     assert status == 403 and payload["error"] == "serviceUrl host not allowed"
+    assert connector.activities == [] and connector.requests == [], "no reply, no typing, nothing sent"
+    assert await _references(demo_sessions, "a:elsewhere") == 0
+    assert await _count(demo_sessions, ConversationTurn) == 0
 
 
 async def test_healthz_reports_the_database(bot: BotClient) -> None:

@@ -106,6 +106,9 @@ async def test_a_forged_student_outside_the_roster_is_refused_and_audited(bot: B
     status, body = await bot.post(_press(connector, {"verb": "incident.form",
                                                      "data": {"action": "incident.form", "student_id": str(riley)}}))
     assert status == 200 and "Riley" not in _texts(body["value"])
+    picker = next(e for e in body["value"]["body"] if e.get("id") == "student_id")
+    assert picker.get("value") in (None, ""), "no student chosen"
+    assert str(riley) not in {c["value"] for c in picker.get("choices") or []}, "and Riley's id is not offered"
 
 
 async def test_add_to_calendar_opens_an_event_form_about_the_student(bot: BotClient, connector: FakeConnector) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -112,12 +111,24 @@ def test_the_corpus_parses_and_every_labelled_chunk_id_exists_exactly_once() -> 
     assert len(ids) == len(set(ids))
     expected = {cid for q in json.loads(LABELLED.read_text()) for cid in q["expect"]}
     assert expected <= set(ids)
+    test_set = json.loads(LABELLED.with_name("retrieval_test_set.json").read_text())
+    assert {cid for q in test_set for cid in q["expect"]} <= set(ids)
+
+
+def test_the_test_set_is_its_own_questions_answerable_and_not() -> None:
+    labelled = {q["q"].lower() for q in json.loads(LABELLED.read_text())}
+    test_set = json.loads(LABELLED.with_name("retrieval_test_set.json").read_text())
+    assert len(test_set) >= 40 and not [q["q"] for q in test_set if q["q"].lower() in labelled]
+    answerable = [q for q in test_set if q["expect"]]
+    assert len(answerable) >= 30 and len(test_set) - len(answerable) >= 8
 
 
 def test_chunk_ids_and_hashes_are_stable_and_a_section_edit_changes_only_its_own_hash() -> None:
     doc = load_document(CORPUS / "safety" / "concussion-recognition.md")
     first = chunk_document(doc)
     assert first == chunk_document(doc)
-    edited = replace(doc, body=doc.body.replace("when in doubt, sit them out", "when unsure, sit them out"))
+    path = CORPUS / "safety" / "concussion-recognition.md"
+    edited = parse_document(path.read_text().replace("when in doubt, sit them out", "when unsure, sit them out"),
+                            "concussion-recognition")
     changed = [a.id for a, b in zip(first, chunk_document(edited), strict=True) if a.content_hash != b.content_hash]
     assert changed == ["concussion-recognition#purpose"]

@@ -127,3 +127,30 @@ async def test_corpus_lexeme_frequencies_are_recomputed_at_ingest(sessions, smal
     (small_corpus / "safety" / "lightning-severe-weather.md").unlink()
     await ingest(sessions, counting, small_corpus)
     assert not await _rows(sessions, "SELECT 1 FROM knowledge_lexemes WHERE lexeme = 'lightn'")
+
+
+async def test_a_folder_of_pdf_word_and_text_files_is_ingested_with_pages_and_a_bad_file_changes_nothing(
+    sessions, tmp_path: Path, counting
+) -> None:
+    from tests.support import documents as made_files
+
+    folder = tmp_path / "district"
+    folder.mkdir()
+    (folder / "Concussion Protocol.pdf").write_bytes(made_files.pdf_protocol())
+    (folder / "Concussion Steps.docx").write_bytes(made_files.word_protocol())
+    (folder / "field-trip-policy.txt").write_text("Field Trip Policy\n\nPermission\nEvery trip needs signed forms.\n")
+    (folder / "locked.pdf").write_bytes(made_files.pdf_protocol(password="pw-12345"))
+    refused = await ingest(sessions, counting, folder, overrides={"kind": "policy"})
+    assert refused.errors == ["locked.pdf: the PDF is password-protected; remove the password and send it again"]
+    assert await _rows(sessions, "SELECT slug FROM knowledge_documents") == []  # nothing when one file is bad
+
+    (folder / "locked.pdf").unlink()
+    report = await ingest(sessions, counting, folder, overrides={"audience": "coaches"})
+    assert report.errors == [] and report.documents == 3
+    docs = await _rows(sessions, "SELECT slug, format, pages, kind, audience FROM knowledge_documents ORDER BY slug")
+    assert docs == [("concussion-protocol", "pdf", 4, "safety", "coaches"),
+                    ("concussion-steps", "docx", 3, "safety", "coaches"),
+                    ("field-trip-policy", "text", None, "policy", "coaches")]
+    pages = await _rows(sessions, "SELECT id, page_start, page_end FROM knowledge_chunks WHERE id LIKE 'concussion-%' "
+                        "ORDER BY id")
+    assert ("concussion-protocol#return-to-play", 3, 3) in pages and ("concussion-steps#immediate-steps", 2, 2) in pages

@@ -60,12 +60,18 @@ def _deps(knowledge: Any) -> Any:
 async def test_the_tool_returns_passages_with_citations() -> None:
     hit = Hit("heat-illness-wbgt#immediate-actions", "Heat Illness", "Immediate Actions", "Move to shade…", 0.1,
               "safety", "1.2", text="Move to shade and cool.")
-    fake = FakeKnowledge([hit], [])
+    paged = Hit("concussion#return-to-play", "Concussion Protocol", "Return to Play", "Stage 1…", 0.05, "safety",
+                "2.0", text="Stage 1: rest.", pages=(4, 5), slug="concussion")
+    fake = FakeKnowledge([hit, paged], [])
     result = await search_knowledge({"query": "heat cramps", "kind": "safety"}, _deps(fake))
     assert result.for_model["status"] == "found" and result.for_model["query"] == "heat cramps"
     assert result.for_model["passages"] == [
-        {"cite": "[1]", "title": "Heat Illness", "section": "Immediate Actions", "text": "Move to shade and cool."}]
-    [citation] = result.citations
+        {"cite": "[1]", "title": "Heat Illness", "section": "Immediate Actions",
+         "source": "Heat Illness, §Immediate Actions", "text": "Move to shade and cool."},
+        {"cite": "[2]", "title": "Concussion Protocol", "section": "Return to Play",
+         "source": "Concussion Protocol, §Return to Play, pp. 4–5", "text": "Stage 1: rest."}]
+    citation, cited_pages = result.citations
+    assert cited_pages.pages == (4, 5) and cited_pages.url is None  # no file links without the files service
     assert (citation.chunk_id, citation.title, citation.section, citation.snippet) == (
         hit.chunk_id, "Heat Illness", "Immediate Actions", "Move to shade…")
     assert fake.calls == [{"query": "heat cramps", "kind": "safety", "k": 5}]

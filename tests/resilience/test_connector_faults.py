@@ -13,7 +13,7 @@ import time
 
 from devtools.fakes.activities import activity
 from devtools.fakes.connector import FakeConnector
-from tests.support.resilience import needs_dedupe_release, needs_retrying_adapter, settings_for
+from tests.support.resilience import settings_for
 
 CLEAN_500 = {"error": "the bot could not process this activity"}
 
@@ -22,23 +22,23 @@ def _finals(connector: FakeConnector) -> list[dict]:
     return [a for a in connector.messages() if (a.get("text") or "").startswith("Here is **Jamie Ortiz**")]
 
 
-@needs_retrying_adapter
 async def test_a_429_on_the_reply_is_retried_after_retry_after_and_delivered_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots
 ) -> None:
-    client = await bots(settings_for(demo_db_url, redis_url), connector)
+    # "Working on it" only after 1 s (the maximum): the fault must hit the reply itself, not an informative update
+    client = await bots(settings_for(demo_db_url, redis_url, informative_after_s=1.0), connector)
     connector.fail_next(429, count=1, retry_after=0.2)
     status, body = await client.post(activity(connector.url, text="show me Jamie Ortiz"))
     # a 429 means "not delivered": retrying is safe
     assert status == 201, body
     assert len(_finals(connector)) == 1
+    assert [a["type"] for a in connector.activities] == ["message"], "the 429 hit the reply, which was retried"
 
 
-@needs_dedupe_release
 async def test_a_502_on_the_reply_fails_cleanly_and_the_teams_resend_is_answered_exactly_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots
 ) -> None:
-    client = await bots(settings_for(demo_db_url, redis_url), connector)
+    client = await bots(settings_for(demo_db_url, redis_url, informative_after_s=1.0), connector)  # see above
     incoming = activity(connector.url, text="show me Jamie Ortiz", conversation_type="groupChat")
     connector.fail_next(502, count=1)
     status, body = await client.post(incoming)
@@ -59,7 +59,6 @@ async def test_a_reply_the_connector_accepted_is_not_sent_again_on_a_resend(
     assert len(_finals(connector)) == 1
 
 
-@needs_dedupe_release
 async def test_a_hung_connector_fails_the_turn_inside_teams_resend_window_and_the_resend_is_answered_once(
     demo_db_url: str, redis_url: str, connector: FakeConnector, bots, caplog
 ) -> None:

@@ -53,6 +53,8 @@ async def test_twenty_conversations_mixing_every_tool(demo_db_url: str, redis_ur
     statuses: Counter[int] = Counter()
     kinds: Counter[str] = Counter()
     confirmed: dict[str, int] = {}  # idempotency key -> incident number shown to the user
+    pressed = 0
+    wrong: list[tuple[str, str]] = []  # (op, what the user got) for a widget or knowledge reply without its content
     slowest = 0.0
     stop_at = time.monotonic() + DURATION_S
     numbers = itertools.count()
@@ -65,7 +67,21 @@ async def test_twenty_conversations_mixing_every_tool(demo_db_url: str, redis_ur
         statuses[status] += 1
         return status, payload
 
+    def check_reply(op: str, cid: str) -> None:
+        reply = connector.messages(cid)[-1]
+        titles = [a["content"]["body"][0].get("text") for a in reply.get("attachments") or []
+                  if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
+        citations = [c for e in reply.get("entities") or [] for c in e.get("citation") or []]
+        if op == "widget":
+            ok = titles == ["Attendance"] and "PE 7 — Period 3" in (reply.get("text") or "")
+        else:
+            ok = "Lightning" in (reply.get("text") or "") and any(
+                c["appearance"]["name"].startswith("Lightning and Severe Weather") for c in citations)
+        if not ok:
+            wrong.append((op, (reply.get("text") or "")[:200]))
+
     async def conversation(n: int) -> None:
+        nonlocal pressed
         cid = f"a:load-{n}"
         ops = itertools.cycle(("lookup", "incident", "widget", "knowledge"))
         while time.monotonic() < stop_at:
@@ -74,9 +90,13 @@ async def test_twenty_conversations_mixing_every_tool(demo_db_url: str, redis_ur
             if op == "lookup":
                 await post(activity(connector.url, text="show me Jamie Ortiz", conversation_id=cid))
             elif op == "widget":
-                await post(activity(connector.url, text="who's been missing class in period 3", conversation_id=cid))
+                if (await post(activity(connector.url, text="who's been missing class in period 3",
+                                        conversation_id=cid)))[0] == 201:
+                    check_reply(op, cid)
             elif op == "knowledge":
-                await post(activity(connector.url, text="what's the lightning rule", conversation_id=cid))
+                status, _ = await post(activity(connector.url, text="what's the lightning rule", conversation_id=cid))
+                if status == 201:
+                    check_reply(op, cid)
             else:
                 student = STUDENTS[next(numbers) % 2]
                 status, _ = await post(activity(connector.url, conversation_id=cid,
@@ -86,6 +106,7 @@ async def test_twenty_conversations_mixing_every_tool(demo_db_url: str, redis_ur
                 card = next(a for a in reversed(connector.messages(cid)) if a.get("attachments"))
                 card = card["attachments"][0]["content"]
                 press = execute(connector, card_action(card, "Save"), card_inputs(card))
+                pressed += 1
                 status, body = await post(press)
                 text = body["value"]["body"][0]["text"] if status == 200 else ""
                 match = re.match(r"Incident #(\d+)", text)
@@ -102,6 +123,8 @@ async def test_twenty_conversations_mixing_every_tool(demo_db_url: str, redis_ur
         audits = (await s.execute(select(func.count()).select_from(AuditLog)
                                   .where(AuditLog.action == "incident.create"))).scalar_one()
     assert sorted(ids) == sorted(confirmed.values()), "every confirmed save is a row, and no row was not confirmed"
+    assert pressed > 0 and len(confirmed) == pressed, f"{len(confirmed)} of {pressed} Save presses confirmed"
+    assert kinds["widget"] > 0 and kinds["knowledge"] > 0 and wrong == [], wrong[:5]
     assert audits == len(ids)
     assert slowest < 15.0, f"slowest request {slowest:.1f} s"
     total = sum(statuses.values())

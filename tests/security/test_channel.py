@@ -182,15 +182,28 @@ def _hs256(url: str, secret: bytes) -> str:
 
 
 async def test_tenants_and_service_url_hosts_outside_the_allowlists_are_refused(
-    secure_bot: BotClient, keys: Keys, fake_connector: FakeConnector
+    secure_bot: BotClient, keys: Keys, fake_connector: FakeConnector, module_db: str
 ) -> None:
-    other_tenant = help_message(fake_connector, tenant="99999999-0000-0000-0000-000000000000")
-    assert await post(secure_bot, other_tenant, keys.token(fake_connector.url)) == 403
-    elsewhere = "https://attacker.example/api/"
-    assert await post(secure_bot, activity(elsewhere, text="help"), keys.token(elsewhere)) == 403
-    # A genuine key for another channel authenticates a webchat activity, and the channel policy refuses it.
-    other_channel = help_message(fake_connector, channelId="webchat")
-    assert await post(secure_bot, other_channel, keys.token(fake_connector.url, kid="webchat")) == 403
+    engine, sessions = await sessions_for(module_db)
+    before = len(fake_connector.requests)
+    try:
+        other_tenant = help_message(fake_connector, tenant="99999999-0000-0000-0000-000000000000",
+                                    conversation_id="a:other-tenant")
+        assert await post(secure_bot, other_tenant, keys.token(fake_connector.url)) == 403
+        # the fake connector's own address, spelled as a host outside the allowlist: a reply would still reach it
+        elsewhere = fake_connector.url.replace("127.0.0.1", "[::ffff:127.0.0.1]")
+        outside = activity(elsewhere, text="help", conversation_id="a:elsewhere")
+        assert await post(secure_bot, outside, keys.token(elsewhere)) == 403
+        # A genuine key for another channel authenticates a webchat activity, and the channel policy refuses it.
+        other_channel = help_message(fake_connector, channelId="webchat", conversation_id="a:webchat")
+        assert await post(secure_bot, other_channel, keys.token(fake_connector.url, kid="webchat")) == 403
+        assert fake_connector.requests[before:] == [], "no reply, typing or token request was sent"
+        async with sessions() as s:
+            stored = (await s.execute(select(ConversationReference.conversation_id).where(
+                ConversationReference.conversation_id.in_(["a:other-tenant", "a:elsewhere", "a:webchat"])))).all()
+        assert stored == []
+    finally:
+        await engine.dispose()
 
 
 async def test_conversation_references_are_stored_only_from_authenticated_turns(
@@ -219,8 +232,7 @@ async def test_outbound_credentials_and_connector_clients_are_built_once_not_per
     secure_bot: BotClient, keys: Keys, fake_connector: FakeConnector, spies: Spies
 ) -> None:
     auth = secure_bot.server.app[AUTH]
-    if not isinstance(auth, FaradayAuthentication):
-        pytest.skip("bot/app.py does not use bot.channel.auth.make_authentication yet (wiring patch 1)")
+    assert isinstance(auth, FaradayAuthentication), "bot/app.py must authenticate with make_authentication"
     for _ in range(2):  # warm: the first turn may build them
         await post(secure_bot, help_message(fake_connector), keys.token(fake_connector.url))
     before = (spies.connector_clients, spies.credentials, spies.token_clients, auth.credentials.built)

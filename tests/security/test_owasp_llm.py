@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
@@ -20,7 +22,7 @@ from devtools.fakes.activities import ALEX, MEGAN, activity
 from devtools.fakes.compromised_model import BagOfWordsEmbedder, CompromisedModel
 from devtools.fakes.connector import FakeConnector
 from devtools.fakes.openai_server import call, calls, say
-from domain.models import AuditLog, Incident, Student
+from domain.models import AuditLog, HealthNote, Incident, Student
 from domain.seed.facts import DEMO
 from domain.settings import REPO_ROOT
 from knowledge.retriever import Retriever
@@ -109,9 +111,12 @@ async def test_llm02_restricted_fields_never_reach_the_model_even_for_an_admin(
     app_client: BotClient, fake_connector: FakeConnector, model: CompromisedModel, module_db: str
 ) -> None:
     engine, sessions = await sessions_for(module_db)
-    async with sessions() as s:
+    async with sessions() as s, s.begin():
         jamie = (await s.execute(select(Student).where(
             Student.student_number == DEMO.jamie_ortiz.student_number))).scalar_one()
+        s.add(HealthNote(student_id=jamie.id, category="other", note="Sees the cardiologist every March, keep private"))
+    async with sessions() as s:
+        notes = list((await s.execute(select(HealthNote.note).where(HealthNote.student_id == jamie.id))).scalars())
     await engine.dispose()
     everything = {"query": "Jamie Ortiz", "class": None, "details": ["medical", "emergency_contact"]}
     model.obey(call("lookup_student", everything), say("Here is everything."))
@@ -119,6 +124,8 @@ async def test_llm02_restricted_fields_never_reach_the_model_even_for_an_admin(
     sent = model.prompts()
     assert jamie.date_of_birth.isoformat() not in sent and (jamie.address or "§") not in sent
     assert "date_of_birth" not in sent and "health_notes" not in sent
+    assert notes and not [n for n in notes if n in sent], "a health note's text reached the model"
+    assert "Jamie Ortiz" in json.dumps(model.tool_results(), ensure_ascii=False), "the lookup itself succeeded"
     assert jamie.date_of_birth.isoformat() not in bot_text(fake_connector)
 
 
@@ -219,12 +226,24 @@ async def test_llm06_a_forged_card_save_for_another_teachers_student_writes_noth
             Student.student_number == DEMO.riley_novak.student_number))).scalar_one()
     await engine.dispose()
     before = await count(module_db, Incident)
-    value = {"action": "incident.save", "key": "forged-key-1", "student_id": str(riley), "date": "2026-11-20",
-             "time": "10:00", "severity": "minor", "incident_type": "injury", "description": "forged report",
-             "location": "Gym", "activity": "basketball"}
-    status, _ = await app_client.post(activity(fake_connector.url, value=value, conversation_type="groupChat"))
+    # a well-formed save (the card's own field names, a valid time): only the student is out of Alex's scope
+    when = datetime.now(ZoneInfo("America/Chicago")) - timedelta(hours=1)
+    value = {"action": "incident.save", "form_key": "forged-key-1", "student_id": str(riley),
+             "date": when.date().isoformat(), "time": when.strftime("%H:%M"), "severity": "minor",
+             "incident_type": "injury", "description": "forged report", "location": "Gym", "activity": "basketball"}
+    denied_before = await count(module_db, AuditLog, AuditLog.subject_id == riley, AuditLog.allowed.is_(False))
+    # in Alex's 1:1 chat (in a shared chat a card without Alex's signed stamp is refused before any action runs)
+    status, _ = await app_client.post(activity(fake_connector.url, value=value, conversation_type="personal",
+                                               conversation_id="a:forged-save"))
     assert status == 201
     assert await count(module_db, Incident) == before
+    engine, sessions = await sessions_for(module_db)
+    async with sessions() as s:
+        denials = (await s.execute(select(AuditLog.action, AuditLog.subject_type, AuditLog.via).where(
+            AuditLog.subject_id == riley, AuditLog.allowed.is_(False)).order_by(AuditLog.id))).all()
+    await engine.dispose()
+    assert len(denials) == denied_before + 1, denials
+    assert denials[-1] == ("incident.create", "student", "card:incident"), denials[-1]
 
 
 # --- LLM07 system prompt leakage -------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ UTTERANCES = {
 @dataclass
 class Run:
     prompts: dict[str, str] = field(default_factory=dict)  # per step: everything the model received
+    requests: dict[str, int] = field(default_factory=dict)  # per step: how many model calls
+    tool_results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per step: what the tools returned
     logs: list[dict[str, Any]] = field(default_factory=list)
     pii: dict[str, set[str]] = field(default_factory=dict)
 
@@ -77,6 +79,8 @@ async def scenario(app_client: BotClient, fake_connector: FakeConnector, model: 
             await app_client.post(activity(fake_connector.url, text=UTTERANCES[name], aad=aad,
                                            conversation_type="groupChat", conversation_id=f"a:scenario-{aad}"))
             run.prompts[name] = model.prompts()
+            run.requests[name] = len(model.received)
+            run.tool_results[name] = model.tool_results()
             if name == "incident":  # the teacher presses Save on the proposal card
                 save = next(a for c in cards(fake_connector) for a in c.get("actions", [])
                             if a.get("data", {}).get("action") == "incident.save")
@@ -113,8 +117,16 @@ async def seeded_pii(url: str) -> dict[str, set[str]]:
 
 
 async def test_the_model_never_receives_dates_of_birth_addresses_or_health_notes(scenario: Run) -> None:
+    # Every step reached the model twice (the tool call, then the answer with the tool's result), carrying its own
+    # question and a result about what was asked: otherwise "nothing leaked" would be vacuous.
+    assert scenario.requests == dict.fromkeys(UTTERANCES, 2)
+    for step, utterance in UTTERANCES.items():
+        assert utterance in scenario.prompts[step], step
+        assert len(scenario.tool_results[step]) == 1 and "error" not in scenario.tool_results[step][0], step
+    assert "Jamie Ortiz" in json.dumps(scenario.tool_results["lookup"], ensure_ascii=False)
+    passages = scenario.tool_results["protocol"][0].get("passages") or []
+    assert any("shade" in p["text"].lower() for p in passages), "the protocol step carried a heat passage"
     sent = "\n".join(scenario.prompts.values())
-    assert sent, "the scenario reached the model"
     for kind in ("dobs", "addresses", "notes"):
         leaked = [value for value in scenario.pii[kind] if value in sent]
         assert not leaked, f"{kind} sent to the model: {leaked[:3]}"
@@ -125,8 +137,8 @@ async def test_phone_numbers_reach_the_model_only_when_the_question_needs_them_a
 ) -> None:
     for step, sent in scenario.prompts.items():
         phones = {p for p in scenario.pii["phones"] if p in sent}
-        if step == "contact":  # an admin asked for Riley's emergency contact
-            assert phones <= scenario.pii["riley_phone"]
+        if step == "contact":  # an admin asked for Riley's emergency contact: exactly that number reached the model
+            assert scenario.pii["riley_phone"] and phones == scenario.pii["riley_phone"], phones
         else:
             assert not phones and not PHONE.search(sent), step
 

@@ -7,20 +7,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.alert import alert_card, reporter_card
+from bot.cards.emergency import emergency_card
+from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
+from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card, event_saved_card
+from bot.cards.fitness_form import FitnessFormState, fitness_form_card, fitness_saved_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.incident_saved import incident_saved_card
 from bot.cards.lesson_form import LessonFormState, lesson_form_card
 from bot.cards.lesson_plan import lesson_plan_card, lesson_saved_card
+from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_incidents import student_incidents_card
 from bot.cards.student_profile import student_profile_card
 from bot.cards.widgets import widget_card
+from bot.commands.knowledge_upload import preview_card
 from domain.alerts.types import AlertView
 from domain.calendar.backend import Busy
 from domain.calendar.records import EventChoices, EventProposal, SavedEvent
+from domain.emergencies.types import ClassCard, ClassTally, Header, MissingStudent, RollUp, RosterStudent, TeacherView
 from domain.incidents import IncidentProposal, IncidentSummary, SavedIncident
 from domain.lessons import (
     LessonPlanDraft,
@@ -32,8 +39,14 @@ from domain.lessons import (
     TimedSection,
 )
 from domain.models import Severity
+from domain.records.attendance import AttendanceSheet, SheetLine
+from domain.records.equipment import CheckSheet
+from domain.records.fitness import FitnessSheet, SavedFitness
+from domain.records.skills import SkillSheet
 from domain.students import EmergencyContact, StudentLookup, StudentProfile, StudentSummary
 from domain.widgets import ChartData, Metric, Period, Series, TableData, WidgetResult
+from knowledge.parsed import ParsedFile, Section
+from knowledge.uploads import UploadPreview
 
 TZ = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=TZ)
@@ -122,6 +135,67 @@ def _widget(**overrides: Any) -> WidgetResult:
     return WidgetResult(**values)
 
 
+def _document_preview(errors: dict[str, str] | None = None, replaces: str | None = None) -> UploadPreview:
+    parsed = ParsedFile("pdf", TRICKY, (Section("Recognition", "Watch for headache.", ((0, 1),)),
+                                        Section("Return to Play", "Stage | Activity\n1 | Rest", ((0, 3),))), pages=3)
+    values = {"title": TRICKY, "kind": "safety", "audience": "coaches", "grade_band": "6 to 8", "version": "2.0",
+              "reviewed_by": "Megan Bowen", "reviewed_on": "2026-11-30"}
+    return UploadPreview(7, "Concussion Protocol.pdf", parsed, values, ["Recognition", "Return to Play"], replaces,
+                         "concussion-protocol", errors or {})
+
+
+def _emergency(*, closed: bool = False) -> Header:
+    return Header(7, "evacuation", True, "3", "Ridgeview Middle", "Megan Bowen", NOW, "Megan Bowen" if closed else None,
+                  NOW + timedelta(minutes=12) if closed else None, 4)
+
+
+def _class_card(students: int = 30) -> ClassCard:
+    roster = tuple(RosterStudent(i, TRICKY if i == 1 else f"Student {i}", "missing" if i == 2 else
+                                 "injured" if i == 3 else None) for i in range(1, students + 1))
+    return ClassCard(11, "PE 7 — Period 3", "Main Gym", "partial", NOW, roster)
+
+
+def _missing(i: int) -> MissingStudent:
+    return MissingStudent(100 + i, f"Missing {i} {TRICKY}", "PE 8 — Period 3", "Isaiah Langer", NOW)
+
+
+def _roll_up(*, closed: bool = False, escalated: bool = False, missing: int = 3) -> RollUp:
+    states = ("unanswered", "all_here", "partial")
+    tallies = tuple(ClassTally(i, f"PE {i} — Period 3", f"Teacher {i}", "Field", states[i % 3],
+                               NOW if i % 3 else None, 25, i % 2, int(i % 3 == 2), 0) for i in range(1, 61))
+    return RollUp(_emergency(closed=closed), tallies, tuple(_missing(i) for i in range(missing)), (_missing(99),), 2,
+                  escalated=escalated, refresh_user_ids=("29:admin",))
+
+
+def record_cards() -> dict[str, dict[str, Any]]:
+    """The cards for recording the day, at a class of 40 (the size issue #21 asks to fit)."""
+    day = NOW.date()
+    names = [(i, f"{TRICKY} {i}" if i % 7 == 0 else f"Student Number{i} Longish-Surname") for i in range(1, 41)]
+    sheet = AttendanceSheet("k", 3, "PE 7 — Period 3", day, tuple(
+        SheetLine(i, n, ("present", "absent", "tardy", "sat_out")[i % 4], "injury" if i % 4 == 3 else None,
+                  saved=i % 2 == 0) for i, n in names), already_saved=True, unmatched=("Zed",))
+    state = AttendanceFormState.from_sheet(sheet)
+    state.errors = {"student_5": "Pick one (for sat out, the reason).", "day": "Attendance can't be taken for a "
+                    "future date.", "student_999": "Not in this class."}
+    fitness = FitnessFormState.from_sheet(FitnessSheet("k", "pacer", day, 3, "PE 7 — Period 3",
+                                                       tuple((i, n, str(i)) for i, n in names), ("Zed",)))
+    fitness.errors = {"student_2": "Must be between 0 and 250.", "test": "Pick a test."}
+    skills = SkillFormState.from_sheet(SkillSheet("k", 3, "PE 7 — Period 3", "Basketball", "Dribbling", day,
+                                                  tuple((i, n, str(1 + i % 4)) for i, n in names), ("Layup", "Passing")))
+    check = CheckFormState.from_sheet(CheckSheet("k", 9, "Climbing harnesses", 10, day,
+                                                 (("#3", "fail", "frayed"), (None, "repair", TRICKY))))
+    check.errors = {"problem_0": "There are 10: #1 to #10."}
+    return {
+        "attendance (40, saved before, with errors)": attendance_form_card(state),
+        "fitness (40, with errors)": fitness_form_card(fitness),
+        "fitness saved": fitness_saved_card(SavedFitness(True, "pacer", day, 2, (
+            (TRICKY, "23 laps", "Healthy Fitness Zone"), ("Ben Brown", "22 laps", "Needs Improvement")), 1),
+            "Saved 2 PACER results."),
+        "skills (40)": skills_form_card(skills),
+        "equipment check (with errors)": equipment_check_card(check),
+    }
+
+
 def all_cards() -> dict[str, dict[str, Any]]:
     proposal_state = IncidentFormState.from_proposal(_proposal(), _roster(20))
     errors = {"student_id": "Pick a student in your classes.", "occurred_at": "The date can't be in the future.",
@@ -168,10 +242,21 @@ def all_cards() -> dict[str, dict[str, Any]]:
             Busy(TRICKY, NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1))]),
         "event list (empty)": event_list_card("today", []),
         "forms menu": forms_menu_card(["incident", "lesson", "event"]),
+        "document preview (PDF)": preview_card(_document_preview()),
+        "document preview (errors, replacing)": preview_card(_document_preview(
+            errors={"grade_band": "Grade band must look like K-12.", "kind": "Required."}, replaces="1.0")),
         "alert": alert_card(_alert()),
         "alert (acknowledged)": alert_card(_alert(acknowledged_by="Megan Bowen", acknowledged_at=NOW,
                                                   escalated_to=("Principal",))),
         "alert (reporter copy)": reporter_card(_alert()),
+        "emergency teacher card (30 students, one missing elsewhere)": emergency_card(TeacherView(
+            _emergency(), (_class_card(),), (_missing(1),), refresh_user_ids=("29:teacher",))),
+        "emergency teacher reminder": emergency_card(TeacherView(_emergency(), (_class_card(35),), reminder=True)),
+        "emergency teacher card (all clear)": emergency_card(TeacherView(_emergency(closed=True), (_class_card(),))),
+        "emergency roll-up (60 classes, 40 missing)": emergency_card(_roll_up(missing=40)),
+        "emergency roll-up (escalated)": emergency_card(_roll_up(escalated=True)),
+        "emergency roll-up (all clear)": emergency_card(_roll_up(closed=True)),
+        **record_cards(),
         "widget attendance (native chart, png fallback)": widget_card(_widget()),
         "widget attendance (png chart only)": widget_card(_widget(), fallback_only=True),
         "widget participation (bar, no table)": widget_card(_widget(

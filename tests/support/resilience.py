@@ -1,54 +1,17 @@
 """Resilience test helpers: settings without rate limits, an OpenAI backend on the scripted server, a row count,
-a Valkey that can be stopped, and the issue-10 markers."""
+a Valkey that can be stopped."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from agent.openai_backend import OpenAIBackend
 from devtools.fakes.openai_server import ScriptedOpenAI
 from domain.settings import Settings
 from tests.support.app_client import bot_settings
-
-
-def _patched(check: Any) -> bool:
-    try:
-        return bool(check())
-    except Exception:
-        return False
-
-
-# Behaviour that needs the issue-10 patches (bot/agent/loop.py + openai_backend.py, bot/dedupe.py + handler.py,
-# bot/retrying_adapter.py wired in bot/app.py): expected to fail until they land, then the tests run normally.
-def _has_fallback_reserve() -> bool:
-    import agent.loop as loop
-
-    return hasattr(loop, "FALLBACK_RESERVE_S")
-
-
-def _has_dedupe_release() -> bool:
-    from bot.channel.dedupe import Deduplicator
-
-    return hasattr(Deduplicator, "release")
-
-
-def _has_retrying_adapter() -> bool:
-    from pathlib import Path as _P
-
-    return "RetryingCloudAdapter" in (_P(__file__).resolve().parents[2] / "bot" / "app.py").read_text()
-
-
-needs_fallback_reserve = pytest.mark.xfail(not _patched(_has_fallback_reserve), strict=True,
-                                           reason="issue 10 patch: offline fallback keeps a share of the deadline")
-needs_dedupe_release = pytest.mark.xfail(not _patched(_has_dedupe_release), strict=True,
-                                         reason="issue 10 patch: a failed turn releases its de-duplication claim")
-needs_retrying_adapter = pytest.mark.xfail(not _patched(_has_retrying_adapter), strict=True,
-                                           reason="issue 10 patch: replies retried on 429 (RetryingCloudAdapter)")
-
 
 # One bench user sends far more than a teacher would: the per-user rate limit is not under test here.
 UNLIMITED = {"rate_limit_per_minute": 1_000_000, "rate_limit_per_hour": 1_000_000}

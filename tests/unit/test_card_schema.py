@@ -103,3 +103,18 @@ def test_a_long_roster_asks_teams_for_typeahead() -> None:
     picker = next(e for e in form["body"] if e.get("id") == "student_id")
     assert picker["choices.data"] == {"type": "Data.Query", "dataset": "students"}
     assert len(picker["choices"]) == MAX_STATIC_CHOICES
+
+
+def test_a_class_larger_than_one_card_is_split_and_each_card_stays_small() -> None:
+    from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
+    from domain.records.attendance import AttendanceSheet, SheetLine
+    from tests.support.cards import NOW, TRICKY
+    from tools.take_attendance import STUDENTS_PER_CARD
+
+    names = [SheetLine(i, f"{TRICKY} {i}", "present") for i in range(1, 101)]
+    pages = AttendanceSheet("k", 3, "PE 7 — Period 3", NOW.date(), tuple(names)).pages(STUDENTS_PER_CARD)
+    assert [len(p.lines) for p in pages] == [45, 45, 10] and len({p.key for p in pages}) == 3
+    assert pages[2].part == "students 91–100 of 100"
+    for page in pages:
+        card = attendance_form_card(AttendanceFormState.from_sheet(page))
+        assert len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode()) < MAX_BYTES

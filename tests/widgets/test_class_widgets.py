@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from sqlalchemy import delete
+
 from domain.models import (
     Activity,
     ActivityParticipation,
@@ -61,7 +63,10 @@ async def test_assessment_status_lists_who_lacks_a_current_unit_assessment(distr
 
 async def test_fitness_trends_against_bands_stored_as_data(district: District_, widgets: WidgetService) -> None:
     d = district
-    # Tess's period 3: Ann (F, 12 on the test day) and Ben (M, 12) are tested, Cal is not.
+    # Tess's period 3: Ann (F, 12 on the test day) and Ben (M, 12) are tested, Cal is not. The district's own
+    # bands replace the published ones the migration loaded.
+    async with d.sessions() as s, s.begin():
+        await s.execute(delete(FitnessBand))
     await d.add(FitnessBand, [{"test": "pacer", "sex": "F", "age": 12, "healthy_min": 15.0},
                               {"test": "pacer", "sex": "M", "age": 12, "healthy_min": 23.0},
                               {"test": "push_ups", "sex": "F", "age": 12, "healthy_min": 7.0},

@@ -1,8 +1,8 @@
-"""run_widget through the real app over HTTP (real Postgres, Valkey, fake connector), with a scripted model."""
+"""run_widget through the real app over HTTP (real Postgres, Valkey, fake connector), with the real openai SDK talking
+to the scripted OpenAI-compatible server (tests/fakes/openai_server.py), as the README promises for app tests."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time
@@ -12,32 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from agent.model import ModelReply, PlanningContext, ToolCall
+from agent.openai_backend import OpenAIBackend
 from devtools.fakes.activities import ALEX, activity
 from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import ScriptedOpenAI, call, say
 from domain.models import AuditLog
 from tests.support.app_client import BotClient, bot_settings, start_bot
-from tools.base import Services
-from tools.registry import TOOLS
-
-WIRED = "run_widget" in TOOLS and "widgets" in {f.name for f in dataclasses.fields(Services)}
-pytestmark = pytest.mark.skipif(not WIRED, reason="wiring pending: Services.widgets and TOOLS['run_widget']")
-
-
-class ScriptedModel:
-    """Calls run_widget with the arguments given, then replies with the tool's summary (or its error)."""
-
-    name = "scripted"
-
-    def __init__(self, arguments: dict[str, Any]) -> None:
-        self.arguments = arguments
-
-    async def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: PlanningContext,
-                       *more: Any, **options: Any) -> ModelReply:
-        if messages[-1]["role"] == "tool":
-            result = json.loads(messages[-1]["content"])
-            return ModelReply(content=result.get("summary") or result.get("error"))
-        return ModelReply(content=None, tool_calls=[ToolCall("call_1", "run_widget", json.dumps(self.arguments))])
 
 
 def _clock(tz: str) -> datetime:
@@ -45,19 +25,39 @@ def _clock(tz: str) -> datetime:
 
 
 @pytest.fixture
-async def start(demo_db_url: str, redis_url: str, connector: FakeConnector) -> AsyncIterator[Any]:
-    clients: list[BotClient] = []
+async def model() -> AsyncIterator[ScriptedOpenAI]:
+    server = await ScriptedOpenAI().start()
+    yield server
+    await server.close()
 
-    async def _start(arguments: dict[str, Any]) -> BotClient:
-        client = await start_bot(bot_settings(demo_db_url, redis_url), connector, backend=ScriptedModel(arguments),
-                                 clock=_clock)
-        clients.append(client)
+
+@pytest.fixture
+async def start(demo_db_url: str, redis_url: str, connector: FakeConnector, model: ScriptedOpenAI) -> AsyncIterator[Any]:
+    """The app with the real openai SDK talking to the scripted server: run_widget with the given arguments, then a
+    final answer."""
+    started: list[tuple[BotClient, OpenAIBackend]] = []
+
+    async def _start(arguments: dict[str, Any], answer: str) -> BotClient:
+        model.script = [call("run_widget", arguments), say(answer)]
+        backend = OpenAIBackend(api_key="test-key", base_url=model.base_url, model="test-model", timeout_s=10)
+        client = await start_bot(bot_settings(demo_db_url, redis_url), connector, backend=backend, clock=_clock)
+        started.append((client, backend))
         return client
 
     yield _start
-    for client in clients:
+    for client, backend in started:
         await client.close()
         await client.server.close()
+        await backend.close()
+
+
+def _tool_result(model: ScriptedOpenAI) -> dict[str, Any]:
+    """What the app sent back to the model for the run_widget call (the second request's last message)."""
+    assert len(model.received) == 2, "the model was asked twice: the tool call, then the answer"
+    message = model.received[1]["messages"][-1]
+    assert message["role"] == "tool"
+    result: dict[str, Any] = json.loads(message["content"])
+    return result
 
 
 def _cards(connector: FakeConnector) -> list[dict[str, Any]]:
@@ -65,25 +65,28 @@ def _cards(connector: FakeConnector) -> list[dict[str, Any]]:
             if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
 
 
-async def test_a_teacher_asks_about_attendance_and_gets_a_widget_card(start, connector: FakeConnector, demo_sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_a_teacher_asks_about_attendance_and_gets_a_widget_card(start, connector: FakeConnector, model: ScriptedOpenAI, demo_sessions) -> None:  # type: ignore[no-untyped-def]
     bot = await start({"widget": "attendance", "class": "period 3", "student": None, "period_days": None,
-                       "team_count": None})
+                       "team_count": None}, "Period 3's attendance is on the card.")
     status, _ = await bot.post(activity(connector.url, text="how is period 3 doing on attendance", aad=ALEX))
     assert status == 201
+    assert [t["function"]["name"] for t in model.received[0]["tools"]].count("run_widget") == 1
     card = _cards(connector)[-1]
     assert card["body"][0]["text"] == "Attendance" and "PE 7 — Period 3" in card["body"][1]["text"]
     assert any(e["type"].startswith("Chart.") for e in card["body"])
-    assert "Attendance rate" in connector.messages()[-1]["text"]
+    assert "Attendance rate" in _tool_result(model)["summary"]
+    assert connector.messages()[-1]["text"] == "Period 3's attendance is on the card."
     async with demo_sessions() as s:
         vias = set((await s.execute(select(AuditLog.via).where(AuditLog.allowed.is_(True)))).scalars())
     assert vias == {"widget:attendance"}
 
 
-async def test_a_teacher_asking_about_another_teachers_class_is_refused_and_audited(start, connector: FakeConnector, demo_sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_a_teacher_asking_about_another_teachers_class_is_refused_and_audited(start, connector: FakeConnector, model: ScriptedOpenAI, demo_sessions) -> None:  # type: ignore[no-untyped-def]
     bot = await start({"widget": "attendance", "class": "period 2", "student": None, "period_days": None,
-                       "team_count": None})
+                       "team_count": None}, "That class is not yours.")
     await bot.post(activity(connector.url, text="attendance for period 2", aad=ALEX))
-    assert "not one of your classes" in connector.messages()[-1]["text"]
+    result = _tool_result(model)
+    assert "not one of your classes" in result["error"] and "summary" not in result
     assert _cards(connector) == []
     async with demo_sessions() as s:
         refused = (await s.execute(select(AuditLog).where(AuditLog.allowed.is_(False)))).scalars().all()

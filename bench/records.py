@@ -1,0 +1,137 @@
+"""Saving a class's attendance: 40 students, p50/p95 of the save as the bot does it (``AttendanceService.save``:
+the authorization read + ONE statement that claims the card's key, upserts every student and audits each), against
+a peer in the same run doing the same work with one INSERT … ON CONFLICT per student (same read, same key claim,
+the audit rows in one batch). Both on the same embedded PostgreSQL, alternating, with fresh days and corrections.
+
+``.venv/bin/python -m bench.records [--students 40] [--saves 200]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from domain.actor import Actor
+from domain.authorization import class_visible
+from domain.db import make_engine, make_sessionmaker
+from domain.models import Enrollment, Role, SchoolClass
+from domain.records.attendance import AttendanceService, validate_attendance
+
+STATUSES = ("present", "absent", "tardy", "excused")
+
+
+async def setup(sessions, students: int) -> tuple[Actor, list[int], list[list[int]]]:  # type: ignore[no-untyped-def]
+    async with sessions() as s, s.begin():
+        for sql in (
+            "INSERT INTO districts (id, name) VALUES (1, 'Bench District')",
+            "INSERT INTO schools (id, district_id, name, code, time_zone, grade_low, grade_high, supervision_ratio)"
+            " VALUES (1, 1, 'Bench Middle', 'BM', 'America/Chicago', 6, 8, 30)",
+            "INSERT INTO staff (id, school_id, tenant_id, aad_object_id, email, display_name, role, active)"
+            " VALUES (1, 1, 't', 'teacher', 't@example.com', 'Teacher', 'teacher', true)",
+        ):
+            await s.execute(text(sql))
+        classes, rosters = [], []
+        for c in range(2):
+            cid = (await s.execute(text(
+                "INSERT INTO classes (school_id, teacher_id, name, subject, grade, period, location, meeting_days, "
+                "minutes) VALUES (1, 1, :name, 'PE', 7, :p, 'Gym', '[0,1,2,3,4]', 50) RETURNING id"),
+                {"name": f"PE 7 — Period {c + 1}", "p": str(c + 1)})).scalar_one()
+            ids = []
+            for i in range(students):
+                sid = (await s.execute(text(
+                    "INSERT INTO students (school_id, student_number, first_name, last_name, grade, date_of_birth, sex,"
+                    " directory_opt_out, medical_flags, adaptations) VALUES (1, :n, :f, 'Bench', 7, '2013-05-01', 'F',"
+                    " false, '[]', '[]') RETURNING id"), {"n": f"B{c}{i:04d}", "f": f"Student{c}x{i}"})).scalar_one()
+                ids.append(sid)
+            await s.execute(text("INSERT INTO enrollments (class_id, student_id, keep_apart_from) VALUES "
+                                 "(:c, :s, '[]')"), [{"c": cid, "s": sid} for sid in ids])
+            classes.append(cid)
+            rosters.append(ids)
+    actor = Actor(1, 1, Role.teacher, "t", "teacher", "Teacher", "t@example.com", "Bench Middle", "America/Chicago")
+    return actor, classes, rosters
+
+
+async def peer_save(sessions, actor: Actor, class_id: int, day: date, marks: list[tuple[int, str]]) -> None:  # type: ignore[no-untyped-def]
+    """The same work, one INSERT per student."""
+    async with sessions() as s:
+        row = (await s.execute(select(SchoolClass.name, func.array_agg(Enrollment.student_id))
+                               .outerjoin(Enrollment, Enrollment.class_id == SchoolClass.id)
+                               .where(SchoolClass.id == class_id, class_visible(actor))
+                               .group_by(SchoolClass.id))).first()
+        assert row is not None
+    async with sessions() as s, s.begin():
+        await s.execute(text("INSERT INTO record_submissions (key, kind, staff_id, result) VALUES (:k, 'attendance', 1,"
+                             " CAST(:r AS jsonb)) ON CONFLICT (key) DO NOTHING"), {"k": uuid.uuid4().hex, "r": "{}"})
+        for sid, status in marks:
+            await s.execute(text(
+                "INSERT INTO attendance (class_id, student_id, day, status, reason, recorded_by, recorded_at) VALUES "
+                "(:c, :s, :d, :st, NULL, 1, now()) ON CONFLICT (class_id, student_id, day) DO UPDATE SET "
+                "status = EXCLUDED.status, recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at"),
+                {"c": class_id, "s": sid, "d": day, "st": status})
+        await s.execute(text("INSERT INTO audit_log (actor_staff_id, actor_tenant_id, actor_aad_object_id, action, "
+                             "subject_type, subject_id, via, allowed) VALUES (1, 't', 'teacher', 'attendance.record', "
+                             "'student', :s, 'bench', true)"), [{"s": sid} for sid, _ in marks])
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def run(url: str, students: int, saves: int) -> dict[str, float]:
+    engine = make_engine(url, pool_size=4)
+    sessions = make_sessionmaker(engine)
+    actor, classes, rosters = await setup(sessions, students)
+    service = AttendanceService(sessions)
+    today = date.today()
+    ours: list[float] = []
+    peer: list[float] = []
+    for i in range(saves + 20):  # the first 20 warm both up
+        day = today - timedelta(days=i % 50)  # fresh days first, then corrections of them
+        marks = [(sid, STATUSES[(sid + i) % 4]) for sid in rosters[0]]
+        draft = validate_attendance({"class_id": classes[0], "day": day.isoformat(), "marks": [
+            {"student_id": sid, "status": st} for sid, st in marks]}, today)
+        started = time.perf_counter()
+        await service.save(actor, draft, uuid.uuid4().hex, via="bench")
+        ours.append(time.perf_counter() - started)
+        peer_marks = [(sid, STATUSES[(sid + i) % 4]) for sid in rosters[1]]
+        started = time.perf_counter()
+        await peer_save(sessions, actor, classes[1], day, peer_marks)
+        peer.append(time.perf_counter() - started)
+    await engine.dispose()
+    ours, peer = ours[20:], peer[20:]
+    return {"students": students, "saves": saves,
+            "ours_p50_ms": 1000 * statistics.median(ours), "ours_p95_ms": 1000 * pct(ours, 0.95),
+            "peer_p50_ms": 1000 * statistics.median(peer), "peer_p95_ms": 1000 * pct(peer, 0.95),
+            "p95_ratio_peer_over_ours": pct(peer, 0.95) / pct(ours, 0.95)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--saves", type=int, default=200)
+    args = parser.parse_args()
+    from devtools.embedded_servers import EmbeddedPostgres
+    from domain import migrate
+
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database="bench")
+    url = server.start()
+    try:
+        migrate.upgrade(url)
+        result = asyncio.run(run(url, args.students, args.saves))
+    finally:
+        server.stop()
+    print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
