@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +11,10 @@ from domain.actor import Actor
 from domain.db import autocommit, driver_connection, driver_sql
 from domain.models import School, Staff
 from domain.models.org import Role
+
+if TYPE_CHECKING:
+    # staff_id, school_id, role, tenant_id, aad_object_id, display_name, email, school name, time zone
+    _ActorColumns = Select[int, int, Role, str | None, str | None, str, str | None, str, str]
 
 MAX_ID_LENGTH = 64
 
@@ -44,12 +48,12 @@ class IdentityService:
         return None if row is None else actor_from_row(tuple(row))
 
 
-def staff_actor_columns() -> Select[int, int, Role, str, str, str, str, str, str]:
+def staff_actor_columns() -> _ActorColumns:
     """Active staff as ``actor_from_row`` reads them (add the ``where``)."""
     return _actor_columns()
 
 
-def _actor_columns() -> Select[int, int, Role, str, str, str, str, str, str]:
+def _actor_columns() -> _ActorColumns:
     # columns, not ORM entities: loading two entities costs three times the query
     return (
         select(Staff.id, Staff.school_id, Staff.role, Staff.tenant_id, Staff.aad_object_id, Staff.display_name,
@@ -59,7 +63,7 @@ def _actor_columns() -> Select[int, int, Role, str, str, str, str, str, str]:
     )
 
 
-def actor_by_teams_id() -> Select[int, int, Role, str, str, str, str, str, str]:
+def actor_by_teams_id() -> _ActorColumns:
     """The active staff member with ``:tenant_id`` and ``:aad_object_id``: columns as ``actor_from_row`` reads them."""
     return _actor_columns().where(Staff.tenant_id == bindparam("tenant_id"),
                                   Staff.aad_object_id == bindparam("aad_object_id"))

@@ -16,7 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.chunking import Chunk
-from knowledge.documents import Document, DocumentError, slugify
+from knowledge.documents import Document, slugify
+from knowledge.parsed import DocumentError
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 HNSW_PREFIX = "ix_knowledge_chunks_hnsw_"

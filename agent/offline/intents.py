@@ -102,7 +102,7 @@ def classify(text: str, names: list[NameParts], now: datetime) -> Intent:
     keyed = repair(text)
     # Recording the day (attendance, fitness, rubric levels, equipment checks) comes first: "shooting form" is not
     # a request for forms. See agent/offline/records.py.
-    recording = None if _small_talk(keyed) else classify_record(text, keyed, names, now)
+    recording: Intent | None = None if _small_talk(keyed) else classify_record(text, keyed, names, now)
     if recording is not None:
         return recording
     for rule in (_small_talk, _forms, _student_number):

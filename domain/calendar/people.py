@@ -63,7 +63,7 @@ async def staff_emails(session: AsyncSession, actor: Actor, ids: list[int] | Non
     query = select(Staff.id, Staff.email).where(Staff.school_id == actor.school_id, Staff.active.is_(True))
     if ids is not None:
         query = query.where(Staff.id.in_(ids))
-    return {i: e for i, e in await session.execute(query)}
+    return {i: e for i, e in (await session.execute(query)).tuples() if e is not None}  # no e-mail: not invitable
 
 
 async def staff_attendees(session: AsyncSession, actor: Actor, ids: list[int]) -> list[Attendee]:
@@ -77,7 +77,10 @@ async def staff_attendees(session: AsyncSession, actor: Actor, ids: list[int]) -
     ).all()
     if len(rows) != len(set(ids)):
         raise InvalidInput("Some attendees aren't staff at your school.", {"staff": "Pick staff from the list."})
-    return [Attendee(email=e, name=n) for _, e, n in rows]
+    without = sorted(n for _, e, n in rows if not e)
+    if without:
+        raise InvalidInput("Some attendees have no e-mail address on record.", {"staff": ", ".join(without)})
+    return [Attendee(email=e, name=n) for _, e, n in rows if e]
 
 
 async def families(session: AsyncSession, actor: Actor, student_ids: list[int]) -> list[tuple[int, str]]:

@@ -79,7 +79,7 @@ class RosterImport(IdMixin, Base):
     format: Mapped[str] = mapped_column(String(20))  # oneroster-1.1 | sds-v1 | sds-v2.1 | graph ...
     source: Mapped[str] = mapped_column(String(300))  # the file or folder name (no directory), or the Graph host
     scope: Mapped[str] = mapped_column(Text)  # the PE pattern, or "all classes"
-    counts: Mapped[dict] = mapped_column(JSONB)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 class RosterUpload(IdMixin, CreatedMixin, Base):
@@ -137,7 +137,7 @@ class KnowledgeUpload(IdMixin, CreatedMixin, Base):
     status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending|added|replaced|cancelled
     original: Mapped[bytes | None] = mapped_column(LargeBinary)  # the file as sent (None once cancelled)
     media_type: Mapped[str | None] = mapped_column(String(100))
-    parsed: Mapped[dict | None] = mapped_column(JSONB)  # knowledge.parsed.ParsedFile.to_json()
+    parsed: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # knowledge.parsed.ParsedFile.to_json()
     title: Mapped[str | None] = mapped_column(String(300))  # as added (the card's metadata)
     version: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

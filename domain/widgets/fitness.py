@@ -2,8 +2,8 @@
 
 A result is "in the zone" when it is within the band (at least ``healthy_min``, at most ``healthy_max`` where one is
 set) for the student's sex and age on the test day (ages over 18 use the "17+" band; ages without one get no zone).
-Results are a student's health information: shown to their teacher, nurse and admin, never ranked. Per test: each student's latest result in the period; over time: the share
-in the zone per month, across every result in the period.
+Results are a student's health information: shown to their teacher, nurse and admin, never ranked. Per test: each
+student's latest result in the period; over time: the share in the zone per month, across every result in the period.
 """
 
 from __future__ import annotations
