@@ -12,6 +12,7 @@ from typing import Any
 from agent.model import ModelBackend, ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
 from agent.prompt import CANARY, system_prompt
 from tools.base import Citation, Tool, ToolDeps, ToolResult
+from tools.registry import follow_up_tools
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,10 @@ class Agent:
         deadline = time.monotonic() + self.deadline_s
         backend = self.backend
         for _step in range(self.max_steps):
+            specs = self._specs if not reply.tool_calls else self._offered({c.name for c in reply.tool_calls})
             try:
-                model_reply = await self._think(backend, messages, ctx, deadline, on_text, reserve=not reply.tool_calls)
+                model_reply = await self._think(backend, messages, ctx, deadline, on_text, specs,
+                                                reserve=not reply.tool_calls)
             except ModelUnavailable:
                 if self.fallback is not None and not reply.tool_calls and backend is not self.fallback:
                     log.info("model unavailable; falling back to the offline planner")
@@ -101,6 +104,7 @@ class Agent:
         ctx: PlanningContext,
         deadline: float,
         on_text: TextSink | None,
+        specs: list[dict[str, Any]],
         *,
         reserve: bool = False,
     ) -> ModelReply:
@@ -110,9 +114,14 @@ class Agent:
         if remaining <= 0:
             raise ModelUnavailable("turn deadline passed")
         try:
-            return await asyncio.wait_for(backend.complete(messages, self._specs, ctx, on_text), remaining)
+            return await asyncio.wait_for(backend.complete(messages, specs, ctx, on_text), remaining)
         except TimeoutError as exc:
             raise ModelUnavailable("turn deadline passed") from exc
+
+    def _offered(self, called: set[str]) -> list[dict[str, Any]]:
+        """The schemas offered after tools ran this turn: what can follow them (``tools.registry.follow_up_tools``)."""
+        names = follow_up_tools(called)
+        return [spec for spec in self._specs if spec["function"]["name"] in names] or self._specs
 
     async def _act(self, call: ToolCall, deps: ToolDeps) -> ToolResult:
         tool = self.tools.get(call.name)

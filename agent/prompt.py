@@ -10,6 +10,10 @@ from domain.actor import Actor
 CANARY = f"FARADAY-CANARY-{secrets.token_hex(6)}"  # per process; a reply containing it is withheld
 
 RULES = """Rules:
+- Safety first: when the user describes a medical or safety situation (someone hurt, sick or not breathing, weather,
+  air quality, an alarm, a lockdown, water, broken equipment), call search_knowledge with situation=true first, even if
+  they name a student, and lead with its numbered steps, then when to call 911 and whom to notify. If they also report
+  what happened to a student, call log_incident in the same step so the report card comes with the steps.
 - Use the tools for every fact about students, incidents, lessons, events and protocols. Never invent student facts.
 - Ask the user when a request is ambiguous (two students match, a detail is missing). Never guess a student.
 - Cite the district documents you were given; if none covers the question, say so and suggest whom to ask.

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from knowledge.documents import Document, content_hash, slugify
+from domain.section_roles import role_of
 
 MAX_WORDS = 200
 PASSAGE_SENTENCES = 2
@@ -32,6 +33,7 @@ class Chunk:
     content_hash: str
     page_start: int | None = None  # None for formats without pages
     page_end: int | None = None
+    role: str = "other"  # domain.section_roles: steps | criteria | roles | background | other
 
 
 def _words(text: str) -> int:
@@ -55,6 +57,7 @@ def chunk_document(document: Document, *, title_prefix: bool = True) -> list[Chu
         text = section.text
         parts = _long.split_text(text) if _words(text) > MAX_WORDS else [text]
         base = f"{document.slug}#{slugify(section.heading)}"
+        role = role_of(section.heading, text)
         cursor = 0
         for part in parts:
             seen[base] += 1
@@ -65,7 +68,7 @@ def chunk_document(document: Document, *, title_prefix: bool = True) -> list[Chu
             pages = section.pages_of(start, cursor)
             content = f"{document.title}{DASH}{section.heading}\n{part}" if title_prefix else part
             chunks.append(Chunk(chunk_id, len(chunks), section.heading, content, content_hash(content),
-                                pages[0] if pages else None, pages[1] if pages else None))
+                                pages[0] if pages else None, pages[1] if pages else None, role))
     return chunks
 
 

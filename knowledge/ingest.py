@@ -140,8 +140,8 @@ async def ingest_document(
             chunk.content_hash, embedder.name, embedder.dim
         ):
             report.chunks_unchanged += 1
-            if (old.ordinal, old.section, old.page_start, old.page_end) != (
-                chunk.ordinal, chunk.section, chunk.page_start, chunk.page_end
+            if (old.ordinal, old.section, old.page_start, old.page_end, old.role) != (
+                chunk.ordinal, chunk.section, chunk.page_start, chunk.page_end, chunk.role
             ):
                 moved.append(chunk)
         else:

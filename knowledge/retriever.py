@@ -41,6 +41,7 @@ class Hit:
     similarity: float | None = None  # cosine similarity to the query, when the vector arm saw this chunk
     pages: tuple[int, int] | None = None  # (first, last) page the chunk's text came from; None without pages
     slug: str = ""  # the document's slug
+    role: str = "other"  # domain.section_roles: steps | criteria | roles | background | other
 
     @property
     def reference(self) -> str:
@@ -152,6 +153,17 @@ class Retriever:
         found.abstain = self.should_abstain(found.best_similarity, found.coverage, found.unknown_share)
         return found
 
+    async def sections(self, slug: str) -> list[Hit]:
+        """Every section chunk of one approved document, in document order (as hits without a score)."""
+        async with self.sessions() as session:
+            rows = await store.document_sections(session, slug, self.embedder.name, self.embedder.dim)
+        return [
+            Hit(chunk_id=r.chunk_id, title=r.title, section=r.section, snippet=snippet(_body(r.content, r.title)),
+                score=0.0, kind=r.kind, version=r.version, section_id=section_id(slug, r.section),
+                text=_body(r.content, r.title).strip(), role=r.role, slug=slug)
+            for r in rows
+        ]
+
     def should_abstain(self, best_similarity: float, coverage: float, unknown_share: float = 0.0) -> bool:
         cfg = self.config
         if best_similarity < cfg.min_similarity:
@@ -218,7 +230,7 @@ def _rerank(
 def _rescore(hit: Hit, score: float, *, similarity: float | None = None) -> Hit:
     return Hit(
         hit.chunk_id, hit.title, hit.section, hit.snippet, round(score, 6), hit.kind, hit.version,
-        hit.section_id, hit.text, hit.similarity if similarity is None else similarity, hit.pages, hit.slug,
+        hit.section_id, hit.text, hit.similarity if similarity is None else similarity, hit.pages, hit.slug, hit.role,
     )
 
 
@@ -229,13 +241,18 @@ def _filters(kind: str | None, grade_band: str | None, audience: str | None) -> 
     return store.Filters(kind=kind or None, grade_low=low, grade_high=high, audience=audience or None)
 
 
+def _body(content: str, title: str) -> str:
+    return content.split("\n", 1)[1] if content.startswith(title) and "\n" in content else content
+
+
 def _hit(row: Any, score: float, *, similarity: float | None = None) -> Hit:
-    body = row.content.split("\n", 1)[1] if row.content.startswith(row.title) and "\n" in row.content else row.content
+    body = _body(row.content, row.title)
     return Hit(
         chunk_id=row.id, title=row.title, section=row.section, snippet=snippet(body), score=round(score, 6),
         kind=row.kind, version=row.version, section_id=section_id(row.slug, row.section), text=body.strip(),
         similarity=similarity, pages=(int(row.page_start), int(row.page_end or row.page_start))
         if getattr(row, "page_start", None) is not None else None, slug=row.slug,
+        role=getattr(row, "role", None) or "other",
     )
 
 

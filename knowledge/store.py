@@ -48,6 +48,7 @@ class StoredChunk:
     section: str
     page_start: int | None = None
     page_end: int | None = None
+    role: str = "other"
 
 
 async def upsert_document(session: AsyncSession, doc: Document, *, source: str = "corpus") -> int:
@@ -108,13 +109,13 @@ async def stored_chunks(session: AsyncSession, document_id: int) -> dict[str, St
         text(
             "SELECT id, content_hash, embedding_model, "
             "CASE WHEN embedding IS NULL THEN 0 ELSE embedding_dim END AS embedding_dim, ordinal, section, "
-            "page_start, page_end "
+            "page_start, page_end, role "
             "FROM knowledge_chunks WHERE document_id = :doc"
         ),
         {"doc": document_id},
     )
     return {r.id: StoredChunk(r.content_hash, r.embedding_model, r.embedding_dim, r.ordinal, r.section,
-                              r.page_start, r.page_end) for r in rows}
+                              r.page_start, r.page_end, r.role) for r in rows}
 
 
 async def delete_chunks(session: AsyncSession, ids: Sequence[str]) -> None:
@@ -132,12 +133,13 @@ async def write_chunks(
     await session.execute(
         text(
             """
-            INSERT INTO knowledge_chunks (id, document_id, ordinal, section, content, content_hash,
+            INSERT INTO knowledge_chunks (id, document_id, ordinal, section, role, content, content_hash,
                                           embedding_model, embedding_dim, embedding, page_start, page_end)
-            VALUES (:id, :doc, :ordinal, :section, :content, :hash, :model, :dim, CAST(:embedding AS vector),
+            VALUES (:id, :doc, :ordinal, :section, :role, :content, :hash, :model, :dim, CAST(:embedding AS vector),
                     :page_start, :page_end)
             ON CONFLICT (id) DO UPDATE SET
                 document_id = EXCLUDED.document_id, ordinal = EXCLUDED.ordinal, section = EXCLUDED.section,
+                role = EXCLUDED.role,
                 content = EXCLUDED.content, content_hash = EXCLUDED.content_hash,
                 embedding_model = EXCLUDED.embedding_model, embedding_dim = EXCLUDED.embedding_dim,
                 embedding = EXCLUDED.embedding, page_start = EXCLUDED.page_start, page_end = EXCLUDED.page_end
@@ -145,7 +147,8 @@ async def write_chunks(
         ),
         [
             {
-                "id": c.id, "doc": document_id, "ordinal": c.ordinal, "section": c.section, "content": c.content,
+                "id": c.id, "doc": document_id, "ordinal": c.ordinal, "section": c.section, "role": c.role,
+                "content": c.content,
                 "hash": c.content_hash, "model": model, "dim": dim, "embedding": vector_literal(v),
                 "page_start": c.page_start, "page_end": c.page_end,
             }
@@ -155,14 +158,38 @@ async def write_chunks(
 
 
 async def move_chunks(session: AsyncSession, chunks: Sequence[Chunk]) -> None:
-    """Unchanged content whose position, heading or pages changed: update the cheap columns only."""
+    """Unchanged content whose position, heading, pages or role changed: update the cheap columns only."""
     if chunks:
         await session.execute(
             text("UPDATE knowledge_chunks SET ordinal = :ordinal, section = :section, page_start = :page_start, "
-                 "page_end = :page_end WHERE id = :id"),
+                 "page_end = :page_end, role = :role WHERE id = :id"),
             [{"id": c.id, "ordinal": c.ordinal, "section": c.section, "page_start": c.page_start,
-              "page_end": c.page_end} for c in chunks],
+              "page_end": c.page_end, "role": c.role} for c in chunks],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSection:
+    chunk_id: str
+    title: str
+    section: str
+    role: str
+    content: str  # with the "Document — Section" prefix
+    kind: str
+    version: str
+
+
+async def document_sections(session: AsyncSession, slug: str, model: str, dim: int) -> list[StoredSection]:
+    """Every chunk of one approved document (embedded with this model), in document order."""
+    rows = await session.execute(
+        text(
+            "SELECT c.id, d.title, c.section, c.role, c.content, d.kind, d.version FROM knowledge_chunks c "
+            "JOIN knowledge_documents d ON d.id = c.document_id WHERE d.slug = :slug AND d.approved "
+            "AND c.embedding_model = :model AND c.embedding_dim = :dim ORDER BY c.ordinal"
+        ),
+        {"slug": slug, "model": model, "dim": dim},
+    )
+    return [StoredSection(r.id, r.title, r.section, r.role, r.content, r.kind, r.version) for r in rows]
 
 
 async def document_slugs(session: AsyncSession, source: str = "corpus") -> list[str]:
@@ -243,7 +270,7 @@ class Filters:
 _GRADE_LOW = "(CASE WHEN split_part(d.grade_band, '-', 1) = 'K' THEN 0 ELSE split_part(d.grade_band, '-', 1)::int END)"
 _GRADE_HIGH_PART = "COALESCE(NULLIF(split_part(d.grade_band, '-', 2), ''), split_part(d.grade_band, '-', 1))"
 _GRADE_HIGH = f"(CASE WHEN {_GRADE_HIGH_PART} = 'K' THEN 0 ELSE {_GRADE_HIGH_PART}::int END)"
-_COLUMNS = ("c.id, c.section, c.content, d.slug, d.title, d.kind, d.version, d.audience, d.grade_band, "
+_COLUMNS = ("c.id, c.section, c.role, c.content, d.slug, d.title, d.kind, d.version, d.audience, d.grade_band, "
             "c.page_start, c.page_end")
 
 

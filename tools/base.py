@@ -150,6 +150,24 @@ class ToolResult:
 A = TypeVar("A", bound=BaseModel)
 
 
+def _without_titles(schema: Any) -> Any:
+    """pydantic's per-field "title" keys tell the model nothing the property names don't, on every call (~10% of the
+    tool tokens); property names (even one called "title") are kept."""
+    if isinstance(schema, list):
+        return [_without_titles(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            out[key] = {name: _without_titles(sub) for name, sub in value.items()}
+        else:
+            out[key] = _without_titles(value)
+    return out
+
+
 @dataclass(frozen=True)
 class Tool(Generic[A]):
     name: str
@@ -160,6 +178,7 @@ class Tool(Generic[A]):
     def openai_spec(self) -> dict[str, Any]:
         """A strict function-tool schema for Chat Completions (every field required, optional ones nullable)."""
         spec = openai.pydantic_function_tool(self.args_model, name=self.name, description=self.description)
+        spec["function"]["parameters"] = _without_titles(spec["function"]["parameters"])
         return dict(spec)
 
     def parse(self, raw_arguments: str | dict[str, Any]) -> A:

@@ -31,7 +31,8 @@ class LogIncidentArgs(BaseModel):
 async def log_incident(args: LogIncidentArgs, deps: ToolDeps) -> ToolResult:
     """Propose an incident report (injury, illness, behaviour, near miss) for a student in the caller's classes.
     The user sees an editable card and must press Save; nothing is recorded until then, so never say it is saved.
-    Use the student's name as written; if several students match, ask the user which one."""
+    Use the student's name as written; if several students match, ask the user which one. For an injury or illness
+    happening now, call search_knowledge (situation=true) in the same step: the steps come first."""
     found = await deps.services.students.find(deps.actor, args.student, via="tool:log_incident")
     if found.status == "not_found":
         return ToolResult(for_model={"status": "not_found",

@@ -26,3 +26,24 @@ TOOLS: dict[str, Tool[Any]] = {
 
 def openai_specs() -> list[dict[str, Any]]:
     return [t.openai_spec() for t in TOOLS.values()]
+
+
+# After a step's tools ran, the model is offered only what can follow them (plus the safety pair: a protocol answer
+# and an incident report can follow anything). Every call carries the offered schemas, so this keeps a follow-up call
+# from paying for all of them again (bench/safety.py measures the input tokens).
+SAFETY_PAIR = frozenset({"search_knowledge", "log_incident"})
+FOLLOW_UPS: dict[str, frozenset[str]] = {
+    "lookup_student": frozenset({"lookup_student", "run_widget", "schedule_event"}),
+    "run_widget": frozenset({"run_widget", "lookup_student"}),
+    "plan_lesson": frozenset({"plan_lesson", "schedule_event"}),
+    "schedule_event": frozenset({"schedule_event", "lookup_student"}),
+    "open_form": frozenset({"open_form"}),
+}
+
+
+def follow_up_tools(called: set[str]) -> set[str]:
+    """The tool names offered on a step after tools with these names ran in the same turn."""
+    names = set(SAFETY_PAIR) | called
+    for name in called:
+        names |= FOLLOW_UPS.get(name, frozenset())
+    return names

@@ -20,13 +20,23 @@ NAMES_TO_MODEL = frozenset({"attendance", "teams", "skill_gaps", "participation"
 NOTES_TO_MODEL = frozenset({"teams", "equipment", "incident_summary", "drivers_ed_progress", "attendance",
                             "class_insights"})
 MAX_NAMES_TO_MODEL = 10
+# What the model needs to pick a widget, shorter than the registry's summaries (every call carries them).
+HINTS = {
+    "attendance": "attendance and chronic absence", "teams": "balanced teams for a class",
+    "skill_gaps": "weakest skills, students below benchmark", "fitness_trends": "fitness-test results and trends",
+    "safety_risks": "before a lesson: medical flags, recent incidents, supervision, equipment issues",
+    "equipment": "inspections due, damaged or missing equipment", "class_insights": "how a class is doing overall",
+    "incident_summary": "incidents by type, severity, place, week", "participation": "activity and active minutes",
+    "assessment_status": "who still needs a skills assessment", "drivers_ed_progress": "drivers-ed hours and units",
+    "adaptive_pe": "students with adaptations",
+}
 
 
 class RunWidgetArgs(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    widget: WidgetName = Field(
-        description="Which analytics: " + "; ".join(f"{n}: {s.summary}" for n, s in WIDGETS.items()))
+    widget: WidgetName = Field(description="Which analytics: " + "; ".join(f"{n}: {HINTS.get(n, s.summary)}"
+                                                                       for n, s in WIDGETS.items()))
     class_: str | None = Field(
         default=None, alias="class", max_length=80,
         description='The class as the user said it ("period 3", "PE 7", "7th grade", "drivers ed"); null for all of '

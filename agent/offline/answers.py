@@ -81,13 +81,22 @@ def generic_answer(result: dict[str, Any]) -> str:
 
 
 def knowledge_answer(result: dict[str, Any]) -> str:
-    """Extractive: the most relevant sentences of the best passage, cited; other passages listed as sources."""
+    """Extractive. A situation: the steps as numbered in the document, when to call 911, whom to notify, each cited,
+    background as "See also". A question: the most relevant sentences of the best passage. Nothing found: say plainly
+    that the district's documents don't cover it, naming a close document only as related."""
     if "error" in result:
         return f"I couldn't search the district documents: {result['error']}"
+    if result.get("status") != "found":
+        topic = result.get("topic")
+        text = f"The district's documents don't cover {topic}." if topic else "The district's documents don't cover that."
+        if result.get("related"):
+            text += f" Related: {result['related']}."
+        return text + " I won't guess: please ask the school nurse or an administrator."
     passages = result.get("passages") or []
-    if result.get("status") != "found" or not passages:
-        return ("I couldn't find a district document that covers that, so I won't guess. Please ask the school "
-                "nurse or an administrator.")
+    if any("role" in p for p in passages):
+        return _action_answer(passages, result.get("see_also") or [])
+    if not passages:
+        return "The district's documents don't cover that. I won't guess: please ask the school nurse or an administrator."
     best = passages[0]
     sentences = _key_sentences(best.get("text", ""), result.get("query", ""))
     text = f"From **{_source(best)}** {best['cite']}: {sentences}"
@@ -100,6 +109,29 @@ def knowledge_answer(result: dict[str, Any]) -> str:
 def _source(passage: dict[str, Any]) -> str:
     """"Title, §Section, p. 4" as the tool gave it (title — section for results without one)."""
     return str(passage.get("source") or f"{passage['title']} — {passage['section']}")
+
+def _action_answer(passages: list[dict[str, Any]], see_also: list[dict[str, Any]]) -> str:
+    parts = []
+    for i, step in enumerate(p for p in passages if p.get("role") == "steps"):
+        head = f"**{step['title']}**\n" if i == 0 else ""
+        parts.append(f"{head}**{step['section']}** {step['cite']}\n{step['text'].strip()}")
+    for c in (p for p in passages if p.get("role") == "call_911"):
+        parts.append(f"**{c['section']}** {c['cite']}: {_one_paragraph(c['text'])}")
+    for n in (p for p in passages if p.get("role") == "notify"):
+        parts.append(f"**{n['section']}** {n['cite']}: {_first_sentences(n['text'], 2)}")
+    if see_also:
+        parts.append("See also: " + "; ".join(f"{s['title']} — {s['section']} {s['cite']}" for s in see_also) + ".")
+    return "\n\n".join(parts)
+
+
+def _one_paragraph(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _first_sentences(text: str, n: int) -> str:
+    flat = " ".join(re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", line) for line in text.splitlines())
+    sentences = re.split(r"(?<=[.!?])\s+", flat.strip())
+    return " ".join(sentences[:n])
 
 
 def _key_sentences(text: str, query: str, limit: int = 3) -> str:

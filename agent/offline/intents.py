@@ -98,7 +98,114 @@ class Intent:
     question: str | None = None  # for clarify
 
 
-def classify(text: str, names: list[NameParts], now: datetime) -> Intent:
+CLEARED = re.compile(r"\b(cleared|clearance|allowed back|back (in|to) (games|pe|gym|class|practice)|"
+                     r"(can|could|is) \w+( \w+)? (play|participate|do contact)|ok(ay)? to (play|participate)|"
+                     r"play (again|today|contact)|still restricted|participate fully|full (activity|participation)|"
+                     r"come back to (pe|gym))\b", re.I)
+LESSON_ASK = re.compile(r"\b(something|activit\w*|session|stations?|intro|unit|circuit|games?|drills?|skills?|"
+                        r"put together|design|write up|give me|need|could i do|ideas?|period|class)\b", re.I)
+MEDICAL_TYPES = {"injury", "head_injury", "allergic_reaction", "breathing", "illness", "near_miss", "other"}
+SPLITS = re.compile(r"(?:\s*[.;!?]\s+|,\s*(?:and\s+)?(?:also|then|plus)\s+|\s+(?:and\s+)?(?:also|then)\s+|"
+                    r",?\s+and\s+)", re.I)
+STRONG = {"schedule_event", "plan_lesson", "open_form"}
+
+
+class Situation:
+    """Lazily asks the nearest-example detector (``situations``) whether the message describes something happening
+    now; the MiniLM vector is computed once, or given by the caller (the planner embeds off the event loop)."""
+
+    def __init__(self, text: str, vector: Any | None = None) -> None:
+        self.text, self.vector, self._value = text, vector, None
+
+    def __call__(self) -> bool:
+        if self._value is None:
+            from agent.offline import situations
+
+            if self.vector is None:
+                self.vector = situations.embed(self.text)
+            self._value = situations.is_situation(self.text, self.vector)
+        return self._value
+
+    def maybe(self) -> bool:
+        """A looser reading, for messages no rule understood."""
+        from agent.offline import situations
+
+        self()
+        return situations.might_be_situation(self.text, self.vector)
+
+
+def classify(text: str, names: list[NameParts], now: datetime, vector: Any | None = None) -> Intent:
+    """The message's main intent (the first of ``plan``)."""
+    return plan(text, names, now, vector)[0]
+
+
+def plan(text: str, names: list[NameParts], now: datetime, vector: Any | None = None) -> list[Intent]:
+    """Every intent of a message, in order: a safety situation gets the protocol search (with the incident when a
+    named student's incident is reported), and two requests in one message get both tools."""
+    situation = Situation(text, vector)
+    whole = _with_protocol(_classify(text, names, now, situation), text, situation)
+    parts = _split(text, names, now)
+    if parts:
+        known = {(i.name, i.arguments.get("widget")) for i in whole}
+        extra = [i for i in parts if (i.name, i.arguments.get("widget")) not in known]
+        if extra:
+            out: list[Intent] = []
+            for part in parts:
+                for intent in _with_protocol(part, part.arguments.get("description") or text, None):
+                    if all(intent != o for o in out):
+                        out.append(intent)
+            return out
+    return whole
+
+
+def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> list[Intent]:
+    """Safety first: a reported injury or illness also gets the district protocol's answer."""
+    if intent.name != "log_incident":
+        return [intent]
+    kind = intent.arguments.get("incident_type")
+    if kind in MEDICAL_TYPES or (kind is None and situation is not None and situation()):
+        return [intent, _search(_without(text, intent.arguments.get("student")), situation=True)]
+    return [intent]
+
+
+def _without(text: str, name: str | None) -> str:
+    """The message without the student's name: the protocol search needs what happened, not who."""
+    if not name:
+        return text
+    stripped = " ".join(re.sub(rf"\b{re.escape(name)}('s)?\b", " ", text, flags=re.I).split())
+    return stripped if len(stripped.split()) >= 2 else text
+
+
+def _search(text: str, *, situation: bool, kind: str = "safety") -> Intent:
+    args: dict[str, Any] = {"query": text.strip()[:500], "kind": kind}
+    if situation:
+        args["situation"] = True
+    return Intent("search_knowledge", args)
+
+
+def _split(text: str, names: list[NameParts], now: datetime) -> list[Intent]:
+    """Two requests joined by "and", "also", "then" or a full stop: each part must be a tool request on its own."""
+    pieces = [m for m in SPLITS.finditer(text)]
+    for m in pieces:
+        left, right = text[: m.start()].strip(" ,.;"), text[m.end():].strip(" ,.;")
+        if len(left.split()) < 2 or len(right.split()) < 2:
+            continue
+        a = _classify(left, names, now, Situation(left))
+        b = _classify(right, names, now, Situation(right))
+        if a.name in NO_TOOL or b.name in NO_TOOL:
+            continue
+        if any(i.arguments.get("situation") for i in (a, b)):  # a situation is one request: see _with_protocol
+            continue
+        if a.name == b.name and (a.name != "run_widget" or a.arguments.get("widget") == b.arguments.get("widget")):
+            continue
+        return [a, b]
+    return []
+
+
+NO_TOOL = {"greeting", "thanks", "help", "clarify", "out_of_scope", "unknown"}
+
+
+def _classify(text: str, names: list[NameParts], now: datetime, situation: Situation) -> Intent:
     keyed = repair(text)
     # Recording the day (attendance, fitness, rubric levels, equipment checks) comes first: "shooting form" is not
     # a request for forms. See agent/offline/records.py.
@@ -112,47 +219,72 @@ def classify(text: str, names: list[NameParts], now: datetime) -> Intent:
     if SHOPPING.search(keyed):
         return Intent("out_of_scope")
     if OUT_OF_SCOPE.search(keyed) and not (slots.widget(keyed) or slots.incident_type(keyed) or slots.activity(keyed)):
-        return Intent("out_of_scope")
+        if not situation():
+            return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
     student = find_student_name(text, names)
     question = bool(QUESTION.search(keyed))
-    if SCHEDULE.search(keyed) and (
-        slots.when(keyed, now, prefer_future=True) or re.search(r"\b(schedule|book|calendar)\b", keyed, re.I)
-    ):
+    future = slots.when(keyed, now, prefer_future=True)
+    if (SCHEDULE.search(keyed) and (future or re.search(r"\b(schedule|book|calendar)\b", keyed, re.I))) or \
+            (future and slots.time_range(keyed)):
         return _schedule(text, keyed, now)
     if LESSON.search(keyed) and not re.search(r"\b(lessons? learned|ideas for)\b", keyed, re.I):
         return _lesson(keyed)
+    if _lesson_request(keyed):
+        return _lesson(keyed)
     if student:
-        about = _about_student(text, keyed, student, question, now)
+        situation = Situation(_without(text, student))  # the name says nothing about what is happening
+        about = _about_student(text, keyed, student, question, now, situation)
         if about:
             return about
     if WRITE_UP.search(keyed):
         return Intent("open_form", {"form": "incident"})
     widget = slots.widget(keyed)
     strong = STRONG_PROTOCOL.search(keyed)
+    if not question and not strong and situation():
+        return _search(text, situation=True)
     if widget and not strong and not (question and PROTOCOL.search(keyed) and not slots.class_ref(keyed)):
         return _widget(widget, keyed)
     if PROTOCOL.search(keyed) or (question and (slots.incident_type(keyed) or slots.activity(keyed))) or \
             (slots.incident_type(keyed) and re.search(r"\b(a|the) (kid|student|child)\b", keyed, re.I)):
         kind = "curriculum" if CURRICULUM.search(keyed) else "safety"
-        return Intent("search_knowledge", {"query": text.strip()[:500], "kind": kind})
+        return _search(text, situation=kind == "safety" and situation(), kind=kind)
     if student is None and LOOKUP.search(keyed) and not re.search(r"\b(kid|student|child|someone)\b", keyed, re.I):
         leftover = leftover_name(text)
         if leftover:
             return Intent("lookup_student", _lookup_args(leftover, keyed))
+    if situation():
+        return _search(text, situation=True)
     if LOOKUP.search(keyed) or widget or INCIDENT_CUE.search(keyed):
         return Intent("clarify", question="I need a little more to go on: which student or class do you mean?")
+    if situation.maybe():
+        return _search(text, situation=True)
     return Intent("unknown")
 
 
-def _about_student(text: str, keyed: str, student: str, question: bool, now: datetime) -> Intent | None:
+def _lesson_request(keyed: str) -> bool:
+    """A lesson asked for without the word: a grade, a length and something to teach, nothing else asked."""
+    if slots.grade(keyed) is None or slots.duration_minutes(keyed) is None or slots.widget(keyed):
+        return False
+    if slots.class_ref(keyed) and not re.search(r"\b(grade|graders?|kinder\w*|freshm[ae]n|sophomores?|juniors?|seniors?)\b",
+                                                 keyed, re.I):
+        return False
+    return bool(slots.lesson_topic(keyed))
+
+
+def _about_student(
+    text: str, keyed: str, student: str, question: bool, now: datetime, situation: Situation,
+) -> Intent | None:
+    if CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I):  # cleared to play: the student's medical flags hold the clearance notes
+        return Intent("lookup_student", {**_lookup_args(student, keyed), "details": ["medical"]})
     protocol_question = question and bool(PROTOCOL.search(keyed))
-    if (INCIDENT_CUE.search(keyed) or slots.incident_type(keyed)) and not question and not LOOKUP_ONLY.search(keyed):
+    reported = INCIDENT_CUE.search(keyed) or slots.incident_type(keyed) or (not question and situation())
+    if reported and not question and not LOOKUP_ONLY.search(keyed):
         return _incident(text, keyed, student, now)
     if protocol_question:
         kind = "curriculum" if CURRICULUM.search(keyed) else "safety"
-        return Intent("search_knowledge", {"query": text.strip()[:500], "kind": kind})
+        return _search(text, situation=False, kind=kind)
     widget = slots.widget(keyed)
     if widget in ("fitness_trends", "participation", "attendance", "drivers_ed_progress") and not LOOKUP.search(keyed):
         return Intent("run_widget", {"widget": widget, "class": None, "student": student, "period_days": None})
@@ -242,6 +374,6 @@ def _schedule(text: str, keyed: str, now: datetime) -> Intent:
             return Intent("open_form", {"form": "event"})
         return Intent("clarify", question="When should it be? For example: *next Tuesday at 3:30pm*.")
     return Intent("schedule_event", {"title": slots.event_title(text), "start": start.isoformat(),
-                                     "duration_minutes": slots.duration_minutes(keyed),
+                                     "duration_minutes": slots.duration_minutes(keyed) or slots.range_minutes(keyed),
                                      "location": slots.location(keyed),
                                      "attendees": [], "class": slots.class_ref(keyed)})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from agent.model import ModelReply, PlanningContext, TextSink, ToolCall
-from agent.offline import answers
-from agent.offline.intents import classify
+from agent.offline import answers, situations
+from agent.offline.intents import plan
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
                "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment"}
@@ -36,11 +37,14 @@ class OfflinePlanner:
         if last["role"] == "tool":
             return ModelReply(content=_answer_from_tools(messages))
         text = str(last.get("content") or "")
-        intent = classify(text, await ctx.roster(), ctx.now)
+        vector = await asyncio.get_running_loop().run_in_executor(None, situations.embed, text)
+        intents = plan(text, await ctx.roster(), ctx.now, vector)
         available = {t["function"]["name"] for t in tools}
-        if intent.name in available:
-            call = ToolCall(id="call_offline_1", name=intent.name, arguments=json.dumps(intent.arguments))
-            return ModelReply(content=None, tool_calls=[call])
+        calls = [ToolCall(id=f"call_offline_{n}", name=i.name, arguments=json.dumps(i.arguments))
+                 for n, i in enumerate((i for i in intents if i.name in available), start=1)]
+        if calls:
+            return ModelReply(content=None, tool_calls=calls)
+        intent = intents[0]
         if intent.name in KNOWN_TOOLS:  # a tool this deployment does not have (yet)
             return ModelReply(content=answers.UNKNOWN_TEXT)
         if intent.name == "clarify":
@@ -58,6 +62,8 @@ def _answer_from_tools(messages: list[dict[str, Any]]) -> str:
     texts = []
     for m in messages:
         if m["role"] == "tool" and m["tool_call_id"] in calls:
-            compose = ANSWERS.get(calls[m["tool_call_id"]], answers.generic_answer)
-            texts.append(compose(json.loads(m["content"])))
-    return "\n\n".join(texts) or answers.UNKNOWN_TEXT
+            name = calls[m["tool_call_id"]]
+            compose = ANSWERS.get(name, answers.generic_answer)
+            texts.append((name != "search_knowledge", compose(json.loads(m["content"]))))  # the protocol first
+    texts.sort(key=lambda t: t[0])
+    return "\n\n".join(t for _, t in texts) or answers.UNKNOWN_TEXT

@@ -46,11 +46,22 @@ ACTIVITIES = (
     "fitness testing", "sack race", "balance beam", "batting practice", "dodgeball", "400",
 )
 PLACES = (
+    "pe office", "library", "conference room", "back field", "front field", "cafeteria", "auditorium", "stadium",
     "main gym", "auxiliary gym", "aux gym", "bleachers", "pool deck", "gym", "field 1", "field 2", "field", "pool",
     "track", "weight room", "fitness room", "locker room", "weight room", "multipurpose room", "playground", "courts",
     "tennis courts", "blacktop", "hallway",
 )
 WIDGETS: list[tuple[str, re.Pattern[str]]] = [
+    ("attendance", re.compile(r"\b(chronic\w* (absen\w*|tardy|late)|absentee\w*|miss(ed|es|ing)? (the most|a lot|so many|too many)|"
+                              r"keep(s)? missing|skip(ped|ping|s)? (class|gym|pe|school)|miss(ed)? (a lot of )?(school|days))\b", re.I)),
+    ("assessment_status", re.compile(r"\b(still (need|have) to (assess|test|skills? test)|(haven'?t|hasn'?t|not) (been |yet )?"
+                                     r"(assessed|tested|done (their|the|a) skills?)|assessments? (left|overdue|remaining|to do)|"
+                                     r"assessed everyone|missing (a |their |any )?(skills? )?(assessments?|checks?)|"
+                                     r"(hasn'?t|haven'?t) had (their|a|the) skills?|skills? (checks?|tests?|assessments?) "
+                                     r"(left|overdue|missing)|(skill|skills) assessment status)\b", re.I)),
+    ("class_insights", re.compile(r"\b(how('?s| is| are| did| has)( (my|the|our))? (class(es)?|kids|students|period \d|pe \d+|"
+                                  r"\d(st|nd|rd|th) period|things|everything)( \w+){0,3} (doing|going|do|been)|"
+                                  r"(quick )?rundown|snapshot|weekly (summary|recap)|what'?s going on (with|in) (period|my|pe))\b", re.I)),
     ("drivers_ed_progress", re.compile(r"\b(driver'?s? ?ed\w*|behind[- ]the[- ]wheel|driving hours)\b", re.I)),
     ("teams", re.compile(r"\b(teams|split (them|the class|into)|groups? of|balanced|pick teams|squads)\b", re.I)),
     ("adaptive_pe", re.compile(r"\b(adapt(ed|ive) pe|adaptations?|accommodat\w*|iep|504|modifications?)\b", re.I)),
@@ -131,9 +142,54 @@ def activity(text: str) -> str | None:
     return found.title() if found and found not in ("pacer",) else ("PACER test" if found else None)
 
 
+ROOM = re.compile(r"\b(room \d{1,4}[a-z]?)\b", re.I)
+
+
 def location(text: str) -> str | None:
     found = _phrase(text, PLACES)
-    return found.title() if found else None
+    if found:
+        return found.title()
+    room = ROOM.search(text)
+    return room.group(1).title() if room else None
+
+
+SPAN = re.compile(
+    r"\b(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|–|to|until|till|til|thru|through)\s*"
+    r"(?:(noon|midday)|(\d{1,2})(?::(\d{2}))?\s*(am|pm)?)(?!\s*(?:min|hour|hr|kids|students|teams|graders|th|st|nd|rd))\b",
+    re.I,
+)
+
+
+def time_range(text: str) -> tuple[time, time] | None:
+    """A clock range ("from 3 to 5", "3:30 until 5", "2-6pm", "8am to noon", "9 till 2"): start and end. Without
+    am/pm, 1-6 o'clock is afternoon, and an end's am/pm carries to a start that fits before it."""
+    match = SPAN.search(text)
+    if not match or re.search(r"\b(grades?|ages?|k)\s*$", text[: match.start()], re.I):
+        return None
+    h1, m1, ap1, noon, h2, m2, ap2 = match.groups()
+    end_h = 12 if noon else int(h2)
+    end = _clock_hour(end_h, ap2) if not noon else 12
+    start = _clock_hour(int(h1), ap1 or (ap2 if ap2 and int(h1) <= end_h else None))
+    if not ap1 and not ap2 and noon is None and start > end:
+        start = int(h1)
+    try:
+        first, last = time(start, int(m1 or 0)), time(end, int(m2 or 0))
+    except ValueError:
+        return None
+    return (first, last) if last > first else None
+
+
+def _clock_hour(hour: int, ampm: str | None) -> int:
+    if ampm:
+        return hour % 12 + (12 if ampm.lower() == "pm" else 0)
+    return _hour(hour)
+
+
+def range_minutes(text: str) -> int | None:
+    span = time_range(text)
+    if span is None:
+        return None
+    return (span[1].hour * 60 + span[1].minute) - (span[0].hour * 60 + span[0].minute)
 
 
 def widget(text: str) -> str | None:
@@ -260,6 +316,8 @@ def _clock(text: str) -> time | None:
     """A clock time: "3:30pm", "at 10" (1–6 o'clock read as afternoon), "10:15", "noon", or a range's start."""
     hour: int | None = None
     minute = 0
+    if span := time_range(text):  # a range's start, however its ends are written
+        return span[0]
     if match := AMPM.search(text):
         hour = int(match.group(1)) % 12 + (12 if match.group(3).lower()[0] == "p" else 0)
         minute = int(match.group(2) or 0)
@@ -301,6 +359,10 @@ TRAILING = re.compile(r"\b(on|at|for|from|next|this|in|to( my)? calendar|on (my|
 def event_title(text: str) -> str:
     """The gist of an event request: the request minus the verb, dates, times and durations."""
     title = LEADING_VERB.sub("", text)
+    title = SPAN.sub(" ", title)
+    place = location(text)
+    if place:
+        title = re.sub(rf"\b(in|at|on) (the )?{re.escape(place)}\b", " ", title, flags=re.I)
     for pattern in (DAY_WORD, IN_DAYS, WEEKDAY, MONTH_DAY, CLOCK, DURATION):
         title = pattern.sub(" ", title)
     title = re.sub(r"\b(to|on|in) (my|the) calendar\b", " ", title, flags=re.I)

@@ -154,6 +154,8 @@ class KnowledgeChunk(CreatedMixin, Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="CASCADE"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer)
     section: Mapped[str] = mapped_column(String(300))
+    # domain.section_roles, decided at ingestion: steps | criteria | roles | background | other
+    role: Mapped[str] = mapped_column(String(12), server_default="other")
     content: Mapped[str] = mapped_column(Text)  # with the "Document — Section" prefix the embedder saw
     content_hash: Mapped[str] = mapped_column(String(64))
     embedding_model: Mapped[str] = mapped_column(String(100))

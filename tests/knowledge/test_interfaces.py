@@ -17,7 +17,7 @@ import pytest
 from devtools.fakes.openai_embeddings import ScriptedEmbeddings
 from knowledge.embedders import OpenAIEmbedder
 from knowledge.evaluate import load_questions, recall_at
-from knowledge.retriever import Hit, Retriever
+from knowledge.retriever import Hit, Retrieval, Retriever
 from tools.search_knowledge import NO_SOURCE, search_knowledge
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +49,13 @@ class FakeKnowledge:
         self.calls.append({"query": query, **kwargs})
         return self.hits
 
+    async def retrieve(self, query: str, **kwargs: Any) -> Retrieval:
+        self.calls.append({"query": query, **kwargs})
+        return Retrieval(fused=self.hits, best_similarity=0.9 if self.hits else 0.0, abstain=not self.hits)
+
+    async def sections(self, slug: str) -> list[Hit]:
+        return [h for h in self.hits if h.slug == slug]
+
 
 def _deps(knowledge: Any) -> Any:
     from tools.base import CitationBook
@@ -59,9 +66,9 @@ def _deps(knowledge: Any) -> Any:
 
 async def test_the_tool_returns_passages_with_citations() -> None:
     hit = Hit("heat-illness-wbgt#immediate-actions", "Heat Illness", "Immediate Actions", "Move to shade…", 0.1,
-              "safety", "1.2", text="Move to shade and cool.")
+              "safety", "1.2", section_id="heat-illness-wbgt#immediate-actions", text="Move to shade and cool.")
     paged = Hit("concussion#return-to-play", "Concussion Protocol", "Return to Play", "Stage 1…", 0.05, "safety",
-                "2.0", text="Stage 1: rest.", pages=(4, 5), slug="concussion")
+                "2.0", section_id="concussion#return-to-play", text="Stage 1: rest.", pages=(4, 5), slug="concussion")
     fake = FakeKnowledge([hit, paged], [])
     result = await search_knowledge({"query": "heat cramps", "kind": "safety"}, _deps(fake))
     assert result.for_model["status"] == "found" and result.for_model["query"] == "heat cramps"
@@ -74,7 +81,7 @@ async def test_the_tool_returns_passages_with_citations() -> None:
     assert cited_pages.pages == (4, 5) and cited_pages.url is None  # no file links without the files service
     assert (citation.chunk_id, citation.title, citation.section, citation.snippet) == (
         hit.chunk_id, "Heat Illness", "Immediate Actions", "Move to shade…")
-    assert fake.calls == [{"query": "heat cramps", "kind": "safety", "k": 5}]
+    assert fake.calls == [{"query": "heat cramps", "kind": "safety"}]
 
 
 async def test_the_tool_says_no_source_when_nothing_is_relevant_and_validates_arguments() -> None:

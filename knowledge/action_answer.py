@@ -1,0 +1,105 @@
+"""What a protocol answer quotes: for a situation, the section a person needs now (the immediate steps), the "call 911
+when" criteria and whom to notify, from the best-matching safety document; purpose and background only as "see also".
+For a plain question, the best passages as before. When retrieval abstains: the topic no document covers and, if a
+section came close, its document offered as related (never as the answer).
+
+Roles come from ingestion (``domain.section_roles``), so this works for any document an admin adds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from knowledge.retriever import Hit, Retriever
+
+RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
+# Safety coverage (chosen on tests/agent_data/safety_dev.json, never on the held-out set): below SAFETY_FLOOR nothing
+# covers the message; below TOPIC_SIMILARITY a word of the message that no document contains (not a conversational
+# word) is taken as its topic, which the documents then don't cover.
+SAFETY_FLOOR = 0.36
+TOPIC_SIMILARITY = 0.5
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
+_FILLER = set("""kid kids kiddo student students child children boy boys girl girls guy guys class classes gym field
+    think just really going happened what do does the and his her their they i'm im i've ive we're were we've its it's
+    there there's theres that's thats off got get gets getting went go goes gone ran run fell fall ate eat isn't isnt
+    won't wont can't cant didn't didnt doesn't doesnt don't dont he's hes she's shes they're theyre you're youre ok
+    okay old new big little lot lots bunch everywhere anywhere somewhere now right like kinda sorta pretty super
+    ugh um uh hey yeah yes no not sure help please thanks today tonight tomorrow yesterday one two three""".split())
+
+
+@dataclass(slots=True)
+class ProtocolAnswer:
+    status: Literal["found", "no_source"]
+    mode: Literal["action", "passages"] = "passages"
+    lead: list[Hit] = field(default_factory=list)  # what answers: steps first (action) or the best passages
+    criteria: Hit | None = None  # when to call 911
+    notify: Hit | None = None  # whom to tell
+    see_also: list[Hit] = field(default_factory=list)
+    topic: str = ""  # no_source: the words no document knows
+    related: Hit | None = None  # no_source: the closest section, named as related only
+
+    @property
+    def cited(self) -> list[Hit]:
+        """Every section the answer cites, in citation order."""
+        parts = [*self.lead, *(h for h in (self.criteria, self.notify) if h is not None), *self.see_also]
+        return parts
+
+
+async def protocol_answer(
+    knowledge: Retriever, query: str, *, kind: str | None, situation: bool = False, k: int = 5,
+) -> ProtocolAnswer:
+    found = await knowledge.retrieve(query, kind=kind)
+    safety = kind == "safety" or bool(found.fused and found.fused[0].kind == "safety")
+    gaps = topic_words(query, found.unknown)
+    if safety and found.fused:  # a description of a situation is judged on its own evidence (see SAFETY_FLOOR)
+        found.abstain = found.best_similarity < SAFETY_FLOOR or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY)
+    if found.abstain or not found.fused:
+        related = found.fused[0] if found.fused and found.best_similarity >= RELATED_FLOOR else None
+        return ProtocolAnswer("no_source", topic=gaps, related=related)
+    hits = found.fused[:k]
+    top = hits[0]
+    action = top.kind == "safety" and (situation or top.role in ("steps", "criteria", "background"))
+    if not action:
+        return ProtocolAnswer("found", "passages", lead=hits)
+    sections = await knowledge.sections(top.slug)
+    first = _first_chunks(sections)
+    in_doc = [h for h in found.fused if h.slug == top.slug]  # every candidate of the document, best first
+    steps = next((h for h in in_doc if h.role == "steps"), None) or next((s for s in first if s.role == "steps"), None)
+    lead = [steps] if steps is not None else []
+    if steps is not None and not _NUMBERED.search(steps.text):  # a table or rule first; the numbered steps too
+        numbered = next((h for h in [*in_doc, *first] if h.role == "steps" and _NUMBERED.search(h.text)), None)
+        if numbered is not None and numbered.section_id != steps.section_id:
+            lead.append(numbered)
+    if steps is None or (top.role == "other" and top.section_id != steps.section_id):
+        lead.append(top)  # what the search found best, when it is neither the steps nor background
+    criteria = next((s for s in first if s.role == "criteria" and all(s.section != h.section for h in lead)), None)
+    notify = next((s for s in first if s.role == "roles" and all(s.section != h.section for h in lead)), None)
+    used = {h.section_id for h in lead} | {h.section_id for h in (criteria, notify) if h is not None}
+    see_also = [h for h in hits if h.section_id not in used][:3]
+    return ProtocolAnswer("found", "action", lead=lead, criteria=criteria, notify=notify, see_also=see_also)
+
+
+def _first_chunks(sections: list[Hit]) -> list[Hit]:
+    """One chunk per section (its first), in document order."""
+    seen: set[str] = set()
+    out = []
+    for s in sections:
+        if s.section_id not in seen:
+            seen.add(s.section_id)
+            out.append(s)
+    return out
+
+
+def topic_words(query: str, unknown_lexemes: list[str]) -> str:
+    """The query's words that no document contains (their Postgres lexemes are unknown), as the user wrote them."""
+    words = []
+    for word in _WORD.findall(query):
+        lower = word.lower()
+        if lower in _FILLER or len(lower) < 3:
+            continue
+        if any(lower.startswith(lex[: max(3, len(lex) - 1)]) for lex in unknown_lexemes):
+            if lower not in words:
+                words.append(lower)
+    return " ".join(words[:3])

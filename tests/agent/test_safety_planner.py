@@ -1,0 +1,66 @@
+"""The offline planner puts safety first and runs both tools of a two-request message (issue #19), with Alex Wilber's
+real demo roster and the shipped MiniLM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.offline.intents import plan
+from domain.identity import IdentityService
+from domain.students import StudentService
+from tests.agent.test_offline_planner_accuracy import NOW
+from devtools.fakes.activities import ALEX, TENANT
+
+
+@pytest.fixture
+async def roster(demo_sessions: Any) -> Any:
+    actor = await IdentityService(demo_sessions).resolve(TENANT, ALEX)
+    assert actor is not None
+    return await StudentService(demo_sessions).parsing_names(actor)
+
+
+def _calls(text: str, roster: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(i.name, i.arguments) for i in plan(text, roster, NOW)]
+
+
+async def test_a_named_students_emergency_gets_the_incident_and_the_protocol_search_without_the_name(roster) -> None:
+    [(first, incident), (second, search)] = _calls("kate brooks just collapsed and isnt breathing", roster)
+    assert (first, second) == ("log_incident", "search_knowledge")
+    assert incident["student"].lower() == "kate brooks"
+    assert search["kind"] == "safety" and search["situation"] is True
+    assert "kate" not in search["query"].lower() and "breathing" in search["query"]
+
+
+async def test_a_situation_without_a_student_is_a_protocol_search_not_a_question_back(roster) -> None:
+    assert _calls("a girl fell off the climbing wall and says her back hurts and her legs feel numb", roster) == [
+        ("search_knowledge", {"query": "a girl fell off the climbing wall and says her back hurts and her legs feel numb",
+                              "kind": "safety", "situation": True})]
+
+
+async def test_behaviour_gets_the_report_only_and_small_talk_stays_small_talk(roster) -> None:
+    assert [n for n, _ in _calls("zoe swore at me and chucked a ball at another kid", roster)] == ["log_incident"]
+    assert [n for n, _ in _calls("hi faraday", roster)] == ["greeting"]
+    assert [n for n, _ in _calls("who won the cowboys game last night", roster)] == ["out_of_scope"]
+
+
+async def test_two_requests_in_one_message_plan_both_tools(roster) -> None:
+    calls = _calls("show me eli navarro and run attendance for period 3", roster)
+    assert [n for n, _ in calls] == ["lookup_student", "run_widget"]
+    assert calls[1][1]["widget"] == "attendance" and calls[1][1]["class"] == "period 3"
+    calls = _calls("make 4 teams for PE 7 and check if any equipment is overdue", roster)
+    assert [(n, a["widget"]) for n, a in calls] == [("run_widget", "teams"), ("run_widget", "equipment")]
+
+
+async def test_an_event_with_a_range_and_a_place(roster) -> None:
+    [(name, args)] = _calls("reserve the weight room for lifting club thursday from 3 to 5", roster)
+    assert name == "schedule_event"
+    assert args["start"].startswith("2026-11-26T15:00") and args["duration_minutes"] == 120
+    assert args["location"] == "Weight Room"
+
+
+async def test_a_lesson_without_the_word_lesson(roster) -> None:
+    [(name, args)] = _calls("9th grade weight training intro, 60 minutes", roster)
+    assert (name, args["grade"], args["duration_minutes"]) == ("plan_lesson", 9, 60)
+    assert "weight training" in args["topic"].lower()
