@@ -88,7 +88,8 @@ def knowledge_answer(result: dict[str, Any]) -> str:
         return f"I couldn't search the district documents: {result['error']}"
     if result.get("status") != "found":
         topic = result.get("topic")
-        text = f"The district's documents don't cover {topic}." if topic else "The district's documents don't cover that."
+        text = (f"The district's documents don't cover {topic}." if topic
+                else "The district's documents don't cover that.")
         if result.get("related"):
             text += f" Related: {result['related']}."
         return text + " I won't guess: please ask the school nurse or an administrator."
@@ -96,7 +97,8 @@ def knowledge_answer(result: dict[str, Any]) -> str:
     if any("role" in p for p in passages):
         return _action_answer(passages, result.get("see_also") or [])
     if not passages:
-        return "The district's documents don't cover that. I won't guess: please ask the school nurse or an administrator."
+        return ("The district's documents don't cover that. "
+                "I won't guess: please ask the school nurse or an administrator.")
     best = passages[0]
     sentences = _key_sentences(best.get("text", ""), result.get("query", ""))
     text = f"From **{_source(best)}** {best['cite']}: {sentences}"

@@ -115,7 +115,8 @@ class Situation:
     now; the MiniLM vector is computed once, or given by the caller (the planner embeds off the event loop)."""
 
     def __init__(self, text: str, vector: Any | None = None) -> None:
-        self.text, self.vector, self._value = text, vector, None
+        self.text, self.vector = text, vector
+        self._value: bool | None = None
 
     def __call__(self) -> bool:
         if self._value is None:
@@ -218,9 +219,9 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
             return found
     if SHOPPING.search(keyed):
         return Intent("out_of_scope")
-    if OUT_OF_SCOPE.search(keyed) and not (slots.widget(keyed) or slots.incident_type(keyed) or slots.activity(keyed)):
-        if not situation():
-            return Intent("out_of_scope")
+    if (OUT_OF_SCOPE.search(keyed) and not (slots.widget(keyed) or slots.incident_type(keyed) or slots.activity(keyed))
+            and not situation()):
+        return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
     student = find_student_name(text, names)
@@ -267,8 +268,8 @@ def _lesson_request(keyed: str) -> bool:
     """A lesson asked for without the word: a grade, a length and something to teach, nothing else asked."""
     if slots.grade(keyed) is None or slots.duration_minutes(keyed) is None or slots.widget(keyed):
         return False
-    if slots.class_ref(keyed) and not re.search(r"\b(grade|graders?|kinder\w*|freshm[ae]n|sophomores?|juniors?|seniors?)\b",
-                                                 keyed, re.I):
+    if slots.class_ref(keyed) and not re.search(
+            r"\b(grade|graders?|kinder\w*|freshm[ae]n|sophomores?|juniors?|seniors?)\b", keyed, re.I):
         return False
     return bool(slots.lesson_topic(keyed))
 
@@ -276,7 +277,8 @@ def _lesson_request(keyed: str) -> bool:
 def _about_student(
     text: str, keyed: str, student: str, question: bool, now: datetime, situation: Situation,
 ) -> Intent | None:
-    if CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I):  # cleared to play: the student's medical flags hold the clearance notes
+    # cleared to play: the student's medical flags hold the clearance notes
+    if CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I):
         return Intent("lookup_student", {**_lookup_args(student, keyed), "details": ["medical"]})
     protocol_question = question and bool(PROTOCOL.search(keyed))
     reported = INCIDENT_CUE.search(keyed) or slots.incident_type(keyed) or (not question and situation())

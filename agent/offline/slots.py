@@ -52,16 +52,20 @@ PLACES = (
     "tennis courts", "blacktop", "hallway",
 )
 WIDGETS: list[tuple[str, re.Pattern[str]]] = [
-    ("attendance", re.compile(r"\b(chronic\w* (absen\w*|tardy|late)|absentee\w*|miss(ed|es|ing)? (the most|a lot|so many|too many)|"
-                              r"keep(s)? missing|skip(ped|ping|s)? (class|gym|pe|school)|miss(ed)? (a lot of )?(school|days))\b", re.I)),
-    ("assessment_status", re.compile(r"\b(still (need|have) to (assess|test|skills? test)|(haven'?t|hasn'?t|not) (been |yet )?"
-                                     r"(assessed|tested|done (their|the|a) skills?)|assessments? (left|overdue|remaining|to do)|"
-                                     r"assessed everyone|missing (a |their |any )?(skills? )?(assessments?|checks?)|"
-                                     r"(hasn'?t|haven'?t) had (their|a|the) skills?|skills? (checks?|tests?|assessments?) "
-                                     r"(left|overdue|missing)|(skill|skills) assessment status)\b", re.I)),
-    ("class_insights", re.compile(r"\b(how('?s| is| are| did| has)( (my|the|our))? (class(es)?|kids|students|period \d|pe \d+|"
-                                  r"\d(st|nd|rd|th) period|things|everything)( \w+){0,3} (doing|going|do|been)|"
-                                  r"(quick )?rundown|snapshot|weekly (summary|recap)|what'?s going on (with|in) (period|my|pe))\b", re.I)),
+    ("attendance",
+     re.compile(r"\b(chronic\w* (absen\w*|tardy|late)|absentee\w*|miss(ed|es|ing)? (the most|a lot|so many|"
+                r"too many)|keep(s)? missing|skip(ped|ping|s)? (class|gym|pe|school)|"
+                r"miss(ed)? (a lot of )?(school|days))\b", re.I)),
+    ("assessment_status",
+     re.compile(r"\b(still (need|have) to (assess|test|skills? test)|(haven'?t|hasn'?t|not) (been |"
+                r"yet )?(assessed|tested|done (their|the|a) skills?)|assessments? (left|overdue|remaining|"
+                r"to do)|assessed everyone|missing (a |their |any )?(skills? )?(assessments?|checks?)|(hasn'?t|"
+                r"haven'?t) had (their|a|the) skills?|skills? (checks?|tests?|assessments?) (left|overdue|"
+                r"missing)|(skill|skills) assessment status)\b", re.I)),
+    ("class_insights",
+     re.compile(r"\b(how('?s| is| are| did| has)( (my|the|our))? (class(es)?|kids|students|period \d|pe \d+|"
+                r"\d(st|nd|rd|th) period|things|everything)( \w+){0,3} (doing|going|do|been)|(quick )?rundown|"
+                r"snapshot|weekly (summary|recap)|what'?s going on (with|in) (period|my|pe))\b", re.I)),
     ("drivers_ed_progress", re.compile(r"\b(driver'?s? ?ed\w*|behind[- ]the[- ]wheel|driving hours)\b", re.I)),
     ("teams", re.compile(r"\b(teams|split (them|the class|into)|groups? of|balanced|pick teams|squads)\b", re.I)),
     ("adaptive_pe", re.compile(r"\b(adapt(ed|ive) pe|adaptations?|accommodat\w*|iep|504|modifications?)\b", re.I)),
@@ -84,8 +88,8 @@ WIDGETS: list[tuple[str, re.Pattern[str]]] = [
      re.compile(r"\b(attendance|absen\w*|missing class|skipping|tardy|tardies|chronic\w*|who'?s been out|present)\b",
                 re.I)),
     ("class_insights",
-     re.compile(r"\b(how is (my|the) class|how are (my|the) (kids|students|classes)|class (insights|overview|summary)|"
-                                  r"how'?s period|insights|overview|how is period \d doing)\b(?!\s*(on)?\s*$)", re.I)),
+     re.compile(r"\b(how is (my|the) class|how are (my|the) (kids|students|classes)|class (insights|overview|"
+                r"summary)|how'?s period|insights|overview|how is period \d doing)\b(?!\s*(on)?\s*$)", re.I)),
 ]
 CLASS_REF = re.compile(r"\b(period|per\.?|p)\s*(\d)\b|\b(PE|adapted pe|drivers ed)\s*(\d{1,2}|k)\b|"
                        r"\b(\d)(st|nd|rd|th) period\b|\b(\d{1,2})(st|nd|rd|th) grad(e|ers)\b", re.I)
