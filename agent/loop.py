@@ -52,7 +52,8 @@ class Agent:
         history: list[dict[str, str]] | None = None,
         on_text: TextSink | None = None,
     ) -> AgentReply:
-        ctx = PlanningContext(actor=deps.actor, now=deps.now, roster=lambda: deps.services.students.parsing_names(deps.actor))
+        ctx = PlanningContext(actor=deps.actor, now=deps.now,
+                              roster=lambda: deps.services.students.parsing_names(deps.actor))
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": system_prompt(deps.actor, deps.now)},
             *(history or []),

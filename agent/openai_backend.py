@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolUnionParam
 
 from agent.model import ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
 from domain.settings import Settings
@@ -13,6 +14,17 @@ from domain.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_RETRY_WAIT_S = 1.0  # a Retry-After longer than this is not worth waiting for inside a 12 s turn
+
+
+def _sdk_messages(messages: list[dict[str, Any]]) -> list[ChatCompletionMessageParam]:
+    # The agent builds messages as plain JSON dicts (the same shape the SDK's TypedDicts describe); the union of
+    # message TypedDicts can't be narrowed from dict[str, Any] without re-validating every field, so cast here.
+    return cast("list[ChatCompletionMessageParam]", messages)
+
+
+def _sdk_tools(tools: list[dict[str, Any]]) -> list[ChatCompletionToolUnionParam]:
+    # Tool schemas come from the pydantic args models as JSON dicts; same reason as _sdk_messages.
+    return cast("list[ChatCompletionToolUnionParam]", tools)
 
 
 class _TurnBoundClient(openai.AsyncOpenAI):
@@ -59,8 +71,8 @@ class OpenAIBackend:
                 return await self._stream(messages, tools, on_text)
             response = await self._client.chat.completions.create(
                 model=self._model,
-                messages=messages,  # type: ignore[arg-type]
-                tools=tools,  # type: ignore[arg-type]
+                messages=_sdk_messages(messages),
+                tools=_sdk_tools(tools),
                 parallel_tool_calls=True,
                 temperature=0.2,
             )
@@ -76,15 +88,16 @@ class OpenAIBackend:
         ]
         return ModelReply(content=message.content, tool_calls=calls)
 
-    async def _stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], on_text: TextSink) -> ModelReply:
+    async def _stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
+                      on_text: TextSink) -> ModelReply:
         """Stream the reply: text deltas go to ``on_text`` as they come; tool-call deltas are assembled."""
         text = ""
         calls: dict[int, dict[str, str]] = {}
         finished = False
         stream = await self._client.chat.completions.create(
             model=self._model,
-            messages=messages,  # type: ignore[arg-type]
-            tools=tools,  # type: ignore[arg-type]
+            messages=_sdk_messages(messages),
+            tools=_sdk_tools(tools),
             parallel_tool_calls=True,
             temperature=0.2,
             stream=True,
@@ -107,14 +120,16 @@ class OpenAIBackend:
             finished = finished or choice.finish_reason is not None
         if not finished:
             raise ModelUnavailable("the stream ended before the model finished")
-        tool_calls = [ToolCall(id=c["id"], name=c["name"], arguments=c["arguments"] or "{}") for _, c in sorted(calls.items())]
+        tool_calls = [ToolCall(id=c["id"], name=c["name"], arguments=c["arguments"] or "{}")
+                      for _, c in sorted(calls.items())]
         return ModelReply(content=text or None, tool_calls=tool_calls)
 
     @staticmethod
     def _unavailable(exc: Exception) -> ModelUnavailable:
         if isinstance(exc, ModelUnavailable):
             return exc
-        log.warning("model call failed", extra={"error": type(exc).__name__, "status": getattr(exc, "status_code", None)})
+        log.warning("model call failed",
+                    extra={"error": type(exc).__name__, "status": getattr(exc, "status_code", None)})
         return ModelUnavailable(type(exc).__name__)
 
     async def close(self) -> None:

@@ -61,9 +61,10 @@ async def setup(sessions, admins: int, url: str) -> None:  # type: ignore[no-unt
             await s.execute(text(sql), {"tenant": TENANT})
         for i in range(admins):
             aad, cid = f"admin-{i}", f"a:admin-{i}"
-            await s.execute(text("INSERT INTO staff (id, school_id, tenant_id, aad_object_id, email, display_name, role,"
-                                 " active) VALUES (:id, 1, :t, :aad, :email, :name, 'admin', true)"),
-                            {"id": 100 + i, "t": TENANT, "aad": aad, "email": f"a{i}@example.com", "name": f"Admin {i}"})
+            await s.execute(text("INSERT INTO staff (id, school_id, tenant_id, aad_object_id, email, display_name,"
+                                 " role, active) VALUES (:id, 1, :t, :aad, :email, :name, 'admin', true)"),
+                            {"id": 100 + i, "t": TENANT, "aad": aad, "email": f"a{i}@example.com",
+                             "name": f"Admin {i}"})
             await s.execute(text("INSERT INTO conversation_references (staff_id, conversation_id, conversation_type,"
                                  " service_url, tenant_id, channel_id, bot_id, reference, alerts_enabled) VALUES (:sid,"
                                  " :cid, 'personal', :url, :t, 'msteams', 'bot', CAST(:ref AS jsonb), true)"),
@@ -86,7 +87,8 @@ async def ours(sessions, connector: RateLimitedConnector, admins: int) -> float:
     from bot.channel.proactive import BotSender
     from domain.alerts.ratelimit import RateLimiter
 
-    relay = Relay(sessions, BotSender(adapter(), "", RateLimiter()), config=RelayConfig(batch=100, concurrency=CONCURRENCY))
+    relay = Relay(sessions, BotSender(adapter(), "", RateLimiter()),
+                  config=RelayConfig(batch=100, concurrency=CONCURRENCY))
     start = time.perf_counter()
     await incident(sessions)
     while len(connector.cards()) < admins:
@@ -101,7 +103,9 @@ async def naive(sessions, connector: RateLimitedConnector, admins: int) -> float
     alert_id = await incident(sessions)
     async with sessions() as s:
         view = (await alert_views(s, [alert_id]))[alert_id]
-        refs = (await s.execute(text("SELECT reference FROM conversation_references ORDER BY staff_id"))).scalars().all()
+        refs = (
+            await s.execute(text("SELECT reference FROM conversation_references ORDER BY staff_id"))
+        ).scalars().all()
     for ref in refs:
         while True:
             async def send(turn: TurnContext) -> None:

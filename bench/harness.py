@@ -22,7 +22,7 @@ TEXTS = {
 }
 
 
-# --- a lean fake Bot Connector (counts, keeps the last reply per conversation) ------------------------------------------
+# --- a lean fake Bot Connector (counts, keeps the last reply per conversation) ----------------------------------------
 class LeanConnector:
     def __init__(self, *, fail_every: int = 0) -> None:
         self.sent = 0
@@ -64,7 +64,7 @@ class LeanConnector:
         return web.json_response({"id": request.match_info["aid"]})
 
 
-# --- a stateless scripted model for --model openai ------------------------------------------------------------------------
+# --- a stateless scripted model for --model openai --------------------------------------------------------------------
 def model_app() -> web.Application:
     """POST /v1/chat/completions: after a tool result → a short text; otherwise the tool call the user text implies."""
     from devtools.fakes.openai_server import ScriptedOpenAI, Step
@@ -94,7 +94,7 @@ def model_app() -> web.Application:
     return app
 
 
-# --- databases -----------------------------------------------------------------------------------------------------------
+# --- databases --------------------------------------------------------------------------------------------------------
 async def prepare_database(url: str, knowledge: bool) -> None:
     from domain import migrate
     from domain.db import make_engine, make_sessionmaker

@@ -22,7 +22,8 @@ from bench.harness import TEXTS, LeanConnector, Servers
 from bench.turns import BotProcess, activity
 
 
-async def sample(kind: str, args: argparse.Namespace, db: str, redis: str, connector: LeanConnector) -> list[tuple[int, float]]:
+async def sample(kind: str, args: argparse.Namespace, db: str, redis: str,
+                 connector: LeanConnector) -> list[tuple[int, float]]:
     proc = BotProcess(kind, db=db, redis=redis, quiet=True)
     series: list[tuple[int, float]] = []
     try:

@@ -253,8 +253,8 @@ def main() -> None:
         child(args.child, args.url, args.path)
         return
 
-    from domain import migrate
     from devtools.embedded_servers import EmbeddedPostgres
+    from domain import migrate
 
     with tempfile.TemporaryDirectory(prefix="faraday-roster-bench-") as scratch:
         root = Path(scratch)

@@ -60,7 +60,8 @@ def tokens(chars: int) -> int:
 
 
 def _texts() -> tuple[list[str], list[str]]:
-    ours = [i["text"] for i in json.loads((DATA / "safety_dev.json").read_text())["items"] if i["expected"] == "covered"]
+    ours = [i["text"] for i in json.loads((DATA / "safety_dev.json").read_text())["items"]
+            if i["expected"] == "covered"]
     peer = [i["text"] for i in json.loads((DATA / "utterances.json").read_text()) if i["tool"] == "search_knowledge"]
     return ours, peer
 
@@ -74,6 +75,7 @@ async def _run(url: str, repeats: int) -> None:
     from agent.loop import Agent
     from agent.offline.planner import OfflinePlanner
     from domain.calendar.factory import build_event_service
+    from domain.calendar.proposals import EventProposer
     from domain.db import make_engine, make_sessionmaker
     from domain.identity import IdentityService
     from domain.incidents import IncidentService
@@ -83,9 +85,8 @@ async def _run(url: str, repeats: int) -> None:
     from domain.widgets import WidgetService
     from knowledge.embedders import MiniLMEmbedder
     from knowledge.lesson_builder import OfflineLessonWriter
-    from knowledge.retriever import Retriever
-    from domain.calendar.proposals import EventProposer
     from knowledge.lesson_planning import LessonPlanner
+    from knowledge.retriever import Retriever
     from tools.base import Services, ToolDeps
     from tools.registry import TOOLS
 
@@ -123,7 +124,8 @@ async def _run(url: str, repeats: int) -> None:
               "per repeat)")
         print(f"  {'':<42}{'p50':>8}{'p95':>8}")
         summary = {}
-        for key, label in (("ours", "ours: in-the-moment safety answer"), ("peer", "peer: plain knowledge search turn")):
+        for key, label in (("ours", "ours: in-the-moment safety answer"),
+                           ("peer", "peer: plain knowledge search turn")):
             p50 = statistics.median(r[0] for r in rows[key])
             p95 = statistics.median(r[1] for r in rows[key])
             summary[key] = (p50, p95)
@@ -150,13 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     from bench.harness import prepare_database
-    from knowledge.embedders import load_encoder
     from devtools.embedded_servers import EmbeddedPostgres
+    from knowledge.embedders import load_encoder
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-safety-")) / "pg", database="bench_safety")
     server.start()
     try:
-        url = server._server.get_uri("bench_safety")  # noqa: SLF001
+        url = server._server.get_uri("bench_safety")
         load_encoder()
         asyncio.run(prepare_database(url, knowledge=True))
         asyncio.run(_run(url, args.repeats))

@@ -72,7 +72,7 @@ def activity(service_url: str, text: str, conversation: int, aad: str = ALEX) ->
     }
 
 
-# --- the bot processes ---------------------------------------------------------------------------------------------------
+# --- the bot processes ------------------------------------------------------------------------------------------------
 def _echo_app(cache: bool) -> web.Application:
     """The stock botbuilder echo sample (aiohttp + CloudAdapter), nothing else."""
     from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
@@ -188,8 +188,10 @@ class BotProcess:
             cmd.append("--stock-auth")
         if quiet:
             cmd.append("--quiet")
-        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        # stays open as the server's stderr until the process is stopped, so no context manager here
+        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
+        # our own server: the command is this interpreter, a module of this repo and arguments built here
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)  # noqa: S603
         self.url = f"http://127.0.0.1:{self.port}/api/messages"
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -223,7 +225,7 @@ class BotProcess:
             self.proc.wait()
 
 
-# --- load ----------------------------------------------------------------------------------------------------------------
+# --- load -------------------------------------------------------------------------------------------------------------
 @dataclass
 class Result:
     scenario: str
@@ -239,7 +241,7 @@ class Result:
 
     def pct(self, p: float) -> float:
         xs = sorted(self.latencies_ms)
-        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+        return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 async def drive(session: aiohttp.ClientSession, url: str, service_url: str, text: str, *, turns: int,
@@ -266,7 +268,7 @@ async def drive(session: aiohttp.ClientSession, url: str, service_url: str, text
     return Result(scenario, concurrency, len(latencies), time.perf_counter() - start, latencies, errors)
 
 
-# --- report --------------------------------------------------------------------------------------------------------------
+# --- report -----------------------------------------------------------------------------------------------------------
 def table(results: list[Result], peer: str = "echo") -> str:
     by = {(r.scenario, r.concurrency): r for r in results}
     lines = [f"{'scenario':<18}{'conc':>5}{'turns':>7}{'turns/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"

@@ -4,8 +4,8 @@ Run: ``.venv/bin/python -m bench.widgets [--runs 30]``. Starts a scratch embedde
 to head, seeds the demo district into both and replicates it 9 more times into the second (bulk ``INSERT … SELECT``
 with offset ids). Each widget runs end to end through ``WidgetService.run`` (class resolution, SQL, audit rows,
 commit). The peer, in the same run, is the same widget after ``DROP INDEX`` of the per-class / per-student indexes
-it relies on (``WIDGET_INDEXES``: sequential scans instead); the ratio is peer p95 / our p95. Ends with ``EXPLAIN ANALYZE`` of the slowest statement of the
-slowest widget on the 10× district.
+it relies on (``WIDGET_INDEXES``: sequential scans instead); the ratio is peer p95 / our p95. Ends with
+``EXPLAIN ANALYZE`` of the slowest statement of the slowest widget on the 10× district.
 """
 
 from __future__ import annotations
@@ -96,10 +96,11 @@ async def replicate(engine: AsyncEngine) -> None:
             for k in range(1, COPIES + 1):
                 o = k * OFFSET
                 exprs = [overrides.get(c, c).format(o=o, k=k) if c in overrides else c for c in cols]
-                await conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} "
+                # identifiers only: table/key/expressions from REPLICATE above, columns from information_schema
+                await conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} "  # noqa: S608
                                         f"FROM {table} WHERE {key} < {OFFSET}"))
             if key == "id":
-                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                                         f"(SELECT max(id) FROM {table}))"))
         await conn.execute(text("ANALYZE"))
 
@@ -200,7 +201,8 @@ def main() -> None:
             plan = asyncio.run(explain_slowest(x10_url, slowest))
             for url in (demo_url, x10_url):
                 asyncio.run(drop_ours(url))
-            peer = {name: asyncio.run(measure(url, args.runs))[0] for name, url in (("demo", demo_url), ("x10", x10_url))}
+            peer = {name: asyncio.run(measure(url, args.runs))[0]
+                    for name, url in (("demo", demo_url), ("x10", x10_url))}
         finally:
             server.stop()
     print(f"\n{'widget':<20} {'demo p50':>9} {'demo p95':>9} {'no-idx p95':>10} {'ratio':>6}   "

@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
@@ -43,7 +43,7 @@ class Job(Protocol):
 class AlertConfig:
     escalate_after: timedelta = timedelta(minutes=5)
     poll_s: float = 1.0
-    relay: RelayConfig = RelayConfig()
+    relay: RelayConfig = field(default_factory=RelayConfig)
     tenant_share: float = 1.0  # of Teams' per-tenant budget, for this process (1 / number of relaying replicas)
     crash_at: str = ""  # fault injection for crash tests only
     emergency_escalate_after: timedelta = timedelta(minutes=3)
@@ -142,7 +142,8 @@ async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
     from domain.db import make_sessionmaker
 
     settings = app[SETTINGS]
-    redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=0.5) if settings.redis_url else None
+    redis = (Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=0.5)
+             if settings.redis_url else None)
     runner = build_runner(make_sessionmaker(app[ENGINE]), app[ADAPTER], settings.microsoft_app_id,
                           AlertConfig.from_settings(settings), redis)
     runner.start()

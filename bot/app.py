@@ -147,7 +147,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
         sessions = make_sessionmaker(app[ENGINE])
-        redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5) if settings.redis_url else None
+        redis = (Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+                 if settings.redis_url else None)
         limiter = RateLimiter(
             redis, per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
             daily_tokens=settings.daily_token_budget,

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -237,8 +237,10 @@ class FaradayBot(ActivityHandler):
     async def _feedback(self, turn_context: TurnContext) -> InvokeResponse:
         """Feedback buttons: ``value = {actionName: "feedback", actionValue: {reaction, feedback: "<json>"}}``."""
         actor = await self._actor(turn_context)
-        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
-        action = value.get("actionValue") if isinstance(value.get("actionValue"), dict) else {}
+        raw_value = turn_context.activity.value
+        value: dict[str, Any] = raw_value if isinstance(raw_value, dict) else {}
+        raw_action = value.get("actionValue")
+        action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
         if actor is None or value.get("actionName") != "feedback":
             return InvokeResponse(status=400)
         comment = _feedback_text(action.get("feedback"))
@@ -258,7 +260,8 @@ class FaradayBot(ActivityHandler):
         if actor is None:
             return message_response(UNKNOWN_USER)
         action = invoke_value.action or {}
-        data = self._card_data(action.get("data") if isinstance(action.get("data"), dict) else {}, actor)
+        raw = action.get("data")
+        data = self._card_data(raw if isinstance(raw, dict) else {}, actor)
         if data is None:  # the card was made for someone else: nothing runs, the card stays as it is
             return message_response(NOT_YOUR_CARD)
         data.setdefault("action", action.get("verb"))
@@ -324,7 +327,7 @@ class FaradayBot(ActivityHandler):
         await self._conversations.remember(actor, reference)
         return replace(actor, conversation_type=conversation_type(activity))  # kept on every audit row
 
-    # --- where a reply goes (bot.channel.shared_conversations) ---------------------------------------------------------
+    # --- where a reply goes (bot.channel.shared_conversations) --------------------------------------------------------
     async def _send(self, turn_context: TurnContext, actor: Actor, activity: Activity, *, open_: bool) -> None:
         await turn_context.send_activity(await self._placed(turn_context, actor, activity, open_=open_))
 
@@ -361,7 +364,8 @@ class _MessageInvokeResponse(AdaptiveCardInvokeResponse):
     """A universal action's answer as a message (Teams shows it to the presser; the card stays as it is). Its value
     is a string, which botbuilder's model (typed as an object) would refuse to serialize."""
 
-    _attribute_map = {**AdaptiveCardInvokeResponse._attribute_map, "value": {"key": "value", "type": "str"}}
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {**AdaptiveCardInvokeResponse._attribute_map,
+                                                           "value": {"key": "value", "type": "str"}}
 
 
 def message_response(text: str) -> AdaptiveCardInvokeResponse:

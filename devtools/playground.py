@@ -35,7 +35,8 @@ USERS = {
     "Megan Bowen": ("user-id-1", "meganb@example.com", "00000000-0000-0000-0000-0000000000021", "Megan", "Bowen"),
     "Adele Vance": ("user-id-2", "adelev@example.com", "00000000-0000-0000-0000-0000000000022", "Adele", "Vance"),
     "Isaiah Langer": ("user-id-3", "isaiahl@example.com", "00000000-0000-0000-0000-0000000000023", "Isaiah", "Langer"),
-    "Patti Fernandez": ("user-id-4", "pattif@example.com", "00000000-0000-0000-0000-0000000000024", "Patti", "Fernandez"),
+    "Patti Fernandez": ("user-id-4", "pattif@example.com", "00000000-0000-0000-0000-0000000000024", "Patti",
+                        "Fernandez"),
     "Lynne Robbins": ("user-id-5", "lynner@example.com", "00000000-0000-0000-0000-0000000000025", "Lynne", "Robbins"),
 }
 PERSONAL_CHAT_IDS = {name: f"personal-chat-{u[0]}" for name, u in USERS.items()}
@@ -98,6 +99,7 @@ class Playground:
 
     @property
     def log_file(self) -> Path:
+        assert self.workdir is not None, "start() first"
         return self.workdir / "m365agentsplayground.log"
 
     def start(self) -> Playground:
@@ -110,7 +112,8 @@ class Playground:
                    M365_AGENTS_PLAYGROUND_LOGFILE=str(self.log_file))
         cmd = [str(BIN), "start", "-e", self.endpoint, "-c", self.channel, "--dt", "-p", str(self.requested_port),
                *self.extra_args]
-        self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=subprocess.PIPE,
+        # the Playground binary installed by npm, with arguments built here
+        self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=subprocess.PIPE,  # noqa: S603
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
                                      start_new_session=True)
         threading.Thread(target=self._pump, daemon=True).start()
@@ -123,7 +126,7 @@ class Playground:
                     raise PlaygroundError("Playground did not report 'Listening on'")
             while True:
                 try:
-                    with urllib.request.urlopen(self.url, timeout=2) as r:
+                    with urllib.request.urlopen(self.url, timeout=2) as r:  # noqa: S310 - our own http://127.0.0.1 URL
                         if r.status == 200:
                             break
                 except (urllib.error.URLError, OSError):
@@ -173,5 +176,5 @@ class Playground:
     # -- helpers -------------------------------------------------------------------------------------
     def config(self) -> dict:
         """The Playground's effective config (GET /_internal/v1/config; note: it waits for the bot endpoint)."""
-        with urllib.request.urlopen(self.url + "_internal/v1/config", timeout=30) as r:
+        with urllib.request.urlopen(self.url + "_internal/v1/config", timeout=30) as r:  # noqa: S310 - local http URL
             return json.load(r)

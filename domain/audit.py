@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from typing import cast
+
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
 from domain.models import AuditLog
 
-AUDIT_TABLE = AuditLog.__table__
+# A declarative class's __table__ is a Table; the stubs type it as the wider FromClause.
+AUDIT_TABLE = cast("Table", AuditLog.__table__)
 
 
 async def record(

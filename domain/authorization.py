@@ -15,7 +15,6 @@ The rule, as implemented and tested:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, select
 
@@ -35,6 +34,7 @@ def class_visible(actor: Actor) -> ColumnElement[bool]:
 
 # The same two rules with the viewer as bound parameters, for statements built once per kind of viewer and reused
 # on every turn (execute them with ``viewer_params(actor)``).
+_Id = int | BindParameter[int]  # a literal id (the actor's) or a bind parameter filled per execution
 VIEWER_STAFF_ID: BindParameter[int] = bindparam("viewer_staff_id")
 VIEWER_SCHOOL_ID: BindParameter[int] = bindparam("viewer_school_id")
 
@@ -51,7 +51,7 @@ def viewer_params(actor: Actor) -> dict[str, int]:
     return {"viewer_staff_id": actor.staff_id, "viewer_school_id": actor.school_id}
 
 
-def _student_visible(school_wide: bool, staff_id: Any, school_id: Any) -> ColumnElement[bool]:
+def _student_visible(school_wide: bool, staff_id: _Id, school_id: _Id) -> ColumnElement[bool]:
     if school_wide:
         return and_(Student.school_id == school_id, Student.active.is_(True))
     return and_(Student.active.is_(True), exists(
@@ -61,7 +61,7 @@ def _student_visible(school_wide: bool, staff_id: Any, school_id: Any) -> Column
     ))
 
 
-def _class_visible(school_wide: bool, staff_id: Any, school_id: Any) -> ColumnElement[bool]:
+def _class_visible(school_wide: bool, staff_id: _Id, school_id: _Id) -> ColumnElement[bool]:
     if school_wide:
         return and_(SchoolClass.school_id == school_id, SchoolClass.active.is_(True))
     return and_(SchoolClass.teacher_id == staff_id, SchoolClass.active.is_(True))

@@ -106,13 +106,16 @@ class DriverSQL:
         return [params[name] if name in params else self.defaults[name] for name in self.names]
 
     async def fetch(self, connection: asyncpg.Connection, **params: Any) -> list[asyncpg.Record]:
-        return await connection.fetch(self.text, *self.args(params))
+        records: list[asyncpg.Record] = await connection.fetch(self.text, *self.args(params))
+        return records
 
     async def fetchrow(self, connection: asyncpg.Connection, **params: Any) -> asyncpg.Record | None:
-        return await connection.fetchrow(self.text, *self.args(params))
+        record: asyncpg.Record | None = await connection.fetchrow(self.text, *self.args(params))
+        return record
 
     async def execute(self, connection: asyncpg.Connection, **params: Any) -> str:
-        return await connection.execute(self.text, *self.args(params))
+        status: str = await connection.execute(self.text, *self.args(params))
+        return status
 
 
 def driver_sql(statement: Any) -> DriverSQL:
@@ -120,7 +123,8 @@ def driver_sql(statement: Any) -> DriverSQL:
     return DriverSQL(str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params))
 
 
-_ASYNCPG_DIALECT = postgresql_asyncpg.dialect(paramstyle="numeric_dollar")
+# SQLAlchemy leaves the dialect constructors unannotated.
+_ASYNCPG_DIALECT = postgresql_asyncpg.dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -1,4 +1,5 @@
-"""Events: validated drafts, proposals with conflicts, idempotent creation (local or Outlook), lists and cancellation."""
+"""Events: validated drafts, proposals with conflicts, idempotent creation (local or Outlook), lists and
+cancellation."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def check_key(key: str) -> None:
 
 
 def _duration_message(error: ErrorDetails) -> str | None:
-    if error["loc"] and error["loc"][0] == "duration_minutes" and error["type"] in ("greater_than_equal", "less_than_equal"):
+    if (error["loc"] and error["loc"][0] == "duration_minutes"
+            and error["type"] in ("greater_than_equal", "less_than_equal")):
         return f"Between {MIN_MINUTES} and {MAX_MINUTES} minutes."
     return None
 
@@ -144,7 +146,8 @@ class EventService:
             rows = (await session.execute(select(SchoolClass.id, SchoolClass.name, SchoolClass.period)
                                           .where(class_visible(actor)))).all()
         wanted = hint.strip().lower()
-        ids = [i for i, name, period in rows if wanted in name.lower() or wanted in (period.lower(), f"period {period}".lower())]
+        ids = [i for i, name, period in rows
+               if wanted in name.lower() or wanted in (period.lower(), f"period {period}".lower())]
         return ids[0] if len(ids) == 1 else None
 
     async def busy(self, actor: Actor, start: datetime, end: datetime) -> tuple[list[Busy], str | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,12 +12,18 @@ from domain.db import autocommit, driver_connection, driver_sql
 from domain.models import School, Staff
 from domain.models.org import Role
 
+if TYPE_CHECKING:
+    # staff_id, school_id, role, tenant_id, aad_object_id, display_name, email, school name, time zone
+    _ActorColumns = Select[int, int, Role, str | None, str | None, str, str | None, str, str]
+
 MAX_ID_LENGTH = 64
 
 
 def plausible_id(value: str | None) -> bool:
     """Tenant and AAD ids are kept as text and validated loosely (the Agents Playground's are not UUIDs)."""
-    return bool(value) and len(value) <= MAX_ID_LENGTH and all(c.isalnum() or c in "-_" for c in value)  # type: ignore[union-attr]
+    if not value:
+        return False
+    return len(value) <= MAX_ID_LENGTH and all(c.isalnum() or c in "-_" for c in value)
 
 
 class IdentityService:
@@ -42,12 +48,12 @@ class IdentityService:
         return None if row is None else actor_from_row(tuple(row))
 
 
-def staff_actor_columns() -> Select[Any]:
+def staff_actor_columns() -> _ActorColumns:
     """Active staff as ``actor_from_row`` reads them (add the ``where``)."""
     return _actor_columns()
 
 
-def _actor_columns() -> Select[Any]:
+def _actor_columns() -> _ActorColumns:
     # columns, not ORM entities: loading two entities costs three times the query
     return (
         select(Staff.id, Staff.school_id, Staff.role, Staff.tenant_id, Staff.aad_object_id, Staff.display_name,
@@ -57,7 +63,7 @@ def _actor_columns() -> Select[Any]:
     )
 
 
-def actor_by_teams_id() -> Select[Any]:
+def actor_by_teams_id() -> _ActorColumns:
     """The active staff member with ``:tenant_id`` and ``:aad_object_id``: columns as ``actor_from_row`` reads them."""
     return _actor_columns().where(Staff.tenant_id == bindparam("tenant_id"),
                                   Staff.aad_object_id == bindparam("aad_object_id"))

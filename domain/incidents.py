@@ -21,7 +21,8 @@ from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import Enrollment, Incident, SchoolClass, Severity, Staff, Student
 from domain.validation import validate_fields
 
-IncidentType = Literal["injury", "head_injury", "illness", "allergic_reaction", "breathing", "behavior", "near_miss", "other"]
+IncidentType = Literal["injury", "head_injury", "illness", "allergic_reaction", "breathing", "behavior", "near_miss",
+                       "other"]
 INCIDENT_TYPES: tuple[str, ...] = IncidentType.__args__  # type: ignore[attr-defined]
 FUTURE_TOLERANCE = timedelta(minutes=5)
 OLDEST = timedelta(days=30)
@@ -160,7 +161,8 @@ class IncidentService:
                 await hook(session, incident)
             return await self._saved(session, incident, created=True)
 
-    async def recent_for_student(self, actor: Actor, student_id: int, *, limit: int = 5, via: str) -> list[IncidentSummary]:
+    async def recent_for_student(self, actor: Actor, student_id: int, *, limit: int = 5,
+                                 via: str) -> list[IncidentSummary]:
         async with self._sessions() as session:
             visible = await session.scalar(select(Student.id).where(Student.id == student_id, student_visible(actor)))
         if visible is None:

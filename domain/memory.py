@@ -34,7 +34,7 @@ REMEMBER = driver_sql(text(
                      ORDER BY id DESC LIMIT :keep)
     """
 ).bindparams(bindparam("student_ids", type_=JSONB)))  # bound as JSON text (the driver's jsonb codec takes text)
-def recent_turns(staff_id: Any) -> Select[Any]:
+def recent_turns(staff_id: Any) -> Select[int, str, str]:
     """The latest MAX_TURNS turns (id, role, content), newest first, of ``staff_id`` in ``:conversation_id``."""
     return (
         select(ConversationTurn.id, ConversationTurn.role, ConversationTurn.content)

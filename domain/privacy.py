@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import Delete, Text, Update, cast, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain import audit
@@ -162,6 +163,9 @@ class PrivacyService:
                         extra={"student_id": student_id})
 
 
+_Text = QueryableAttribute[str] | QueryableAttribute[str | None] | ColumnElement[str]  # a text column or cast
+
+
 def _needles(student: Student) -> list[str]:
     """How free text names the student (full name, preferred name, student number), long enough to search."""
     needles = {f"{student.first_name} {student.last_name}", student.student_number}
@@ -170,7 +174,7 @@ def _needles(student: Student) -> list[str]:
     return sorted(n for n in needles if len(n) >= MIN_NAME_CHARS)
 
 
-def _mentions(column, student: Student) -> list:  # type: ignore[no-untyped-def]
+def _mentions(column: _Text, student: Student) -> list[ColumnElement[bool]]:
     """Conditions matching free text that names the student."""
     return [func.strpos(func.lower(column), needle.lower()) > 0 for needle in _needles(student)]
 
@@ -182,10 +186,10 @@ def _redactions(student: Student) -> dict[str, Update]:
         return {}
     pattern = "|".join(re.escape(n) for n in needles)  # PostgreSQL ARE: a backslash before punctuation is literal
 
-    def scrub(column):  # type: ignore[no-untyped-def]
+    def scrub(column: _Text) -> ColumnElement[str]:
         return func.regexp_replace(column, pattern, REDACTED, "gi")
 
-    def named(*columns) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    def named(*columns: _Text) -> ColumnElement[bool]:
         return or_(*(m for c in columns for m in _mentions(c, student)))
 
     incident_text = (Incident.description, Incident.injuries, Incident.action_taken, Incident.witnesses,

@@ -19,7 +19,8 @@ ROLES = ("steps", "criteria", "roles", "background", "other")
 _BACKGROUND = re.compile(r"^\s*(purpose|overview|introduction|background|scope|about|summary|definitions?)\b", re.I)
 _CRITERIA = re.compile(r"\b(call(ing)? 911|when to (call|seek|get|activate)|emergency (criteria|signs)|red flags|"
                        r"danger signs|when is it an emergency)\b", re.I)
-_ROLES = re.compile(r"\b(roles?|responsibilit\w*|notification|notify(ing)?|who (does|to call|to tell)|contacts?)\b", re.I)
+_ROLES = re.compile(r"\b(roles?|responsibilit\w*|notification|notify(ing)?|who (does|to call|to tell)|contacts?)\b",
+                    re.I)
 _STEPS = re.compile(r"\b(immediate|actions?|what to do|first aid|response|respond\w*|order|suspend\w*|evacuat\w*|"
                     r"removing|errors?|steps?|stages?|managing|modification|guidelines|timelines?|treatment|"
                     r"procedures?|if the (student|person|athlete)|severe|in water|stay, safe, side)\b", re.I)

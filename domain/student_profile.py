@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, literal, select, true
+from sqlalchemy import BindParameter, Select, bindparam, func, literal, select, true
 from sqlalchemy.dialects.postgresql import insert
 
 from domain.actor import Actor
@@ -58,7 +58,7 @@ def _compiled(school_wide: bool, access: FieldAccess) -> DriverSQL:
 
 
 def _statement(school_wide: bool, access: FieldAccess) -> Select[Any]:
-    student_id = bindparam("student_id")
+    student_id: BindParameter[int] = bindparam("student_id")
     visible = student_visible_to_viewer(school_wide)
     audited = insert(AUDIT_TABLE).from_select(
         ["actor_staff_id", "actor_tenant_id", "actor_aad_object_id", "action", "subject_type", "subject_id", "via",

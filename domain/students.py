@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import Select, not_, or_, select
+from sqlalchemy import ColumnElement, Select, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
@@ -205,9 +205,9 @@ class StudentService:
         return rows
 
     @staticmethod
-    def _hinted_students(actor: Actor, class_hint: str) -> Select[tuple[int]]:
+    def _hinted_students(actor: Actor, class_hint: str) -> Select[int]:
         """Students of the caller's classes whose name contains the hint, or whose period the hint names."""
-        conditions = [SchoolClass.name.ilike(f"%{class_hint.strip()}%")]
+        conditions: list[ColumnElement[bool]] = [SchoolClass.name.ilike(f"%{class_hint.strip()}%")]
         period = re.search(r"(?:period|p)\s*(\d+)", normalize(class_hint))
         if period:
             conditions.append(SchoolClass.period == period.group(1))
@@ -230,7 +230,7 @@ class StudentService:
             .order_by(visible_classes.c.period)
         )
         classes: dict[int, list[str]] = {}
-        for student_id, name in class_rows:
+        for student_id, name in class_rows.tuples():
             names = classes.setdefault(int(student_id), [])
             if name is not None:
                 names.append(str(name))

@@ -54,7 +54,8 @@ async def protocol_answer(
     safety = kind == "safety" or bool(found.fused and found.fused[0].kind == "safety")
     gaps = topic_words(query, found.unknown)
     if safety and found.fused:  # a description of a situation is judged on its own evidence (see SAFETY_FLOOR)
-        found.abstain = found.best_similarity < SAFETY_FLOOR or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY)
+        found.abstain = (found.best_similarity < SAFETY_FLOOR
+                         or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY))
     if found.abstain or not found.fused:
         related = found.fused[0] if found.fused and found.best_similarity >= RELATED_FLOOR else None
         return ProtocolAnswer("no_source", topic=gaps, related=related)
@@ -99,7 +100,6 @@ def topic_words(query: str, unknown_lexemes: list[str]) -> str:
         lower = word.lower()
         if lower in _FILLER or len(lower) < 3:
             continue
-        if any(lower.startswith(lex[: max(3, len(lex) - 1)]) for lex in unknown_lexemes):
-            if lower not in words:
-                words.append(lower)
+        if any(lower.startswith(lex[: max(3, len(lex) - 1)]) for lex in unknown_lexemes) and lower not in words:
+            words.append(lower)
     return " ".join(words[:3])

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from knowledge.documents import Document, content_hash, slugify
 from domain.section_roles import role_of
+from knowledge.documents import Document, content_hash, slugify
 
 MAX_WORDS = 200
 PASSAGE_SENTENCES = 2

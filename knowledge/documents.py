@@ -64,8 +64,8 @@ def grade_range(band: str) -> tuple[int, int]:
     return low, high
 
 
-def _grade(token: str) -> int:
-    return 0 if token == "K" else int(token)
+def _grade(label: str) -> int:
+    return 0 if label == "K" else int(label)
 
 
 def parse_document(text: str, slug: str) -> Document:

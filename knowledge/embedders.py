@@ -64,7 +64,7 @@ def load_minilm() -> Any:
 
                 torch.set_num_threads(TORCH_THREADS)
 
-                hf_logging.disable_progress_bar()
+                hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # transformers leaves it unannotated
                 _model = SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
     return _model
 

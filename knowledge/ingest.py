@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.db import unit_of_work
 from knowledge import passage_store, store
 from knowledge.chunking import Chunk, chunk_document, passages
-from knowledge.documents import Document, DocumentError, corpus_files
+from knowledge.documents import Document, corpus_files
 from knowledge.embedders import Embedder
 from knowledge.loading import load_any
+from knowledge.parsed import DocumentError
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ same request and variation always give the same plan.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ class _Material:
 
     def __init__(self, unit: UnitMaterial) -> None:
         self.by_role: dict[str, list[tuple[str, SourceSection]]] = {}
-        self.everything = [(t, s) for s in unit.sections for t in sum(items_of(s.text), [])]
+        self.everything = [(t, s) for s in unit.sections for t in itertools.chain.from_iterable(items_of(s.text))]
         for role, keys in ROLES.items():
             ranked = [(min(i for i, k in enumerate(keys) if k in s.section.lower()), s) for s in unit.sections
                       if any(k in s.section.lower() for k in keys)]
@@ -48,11 +49,11 @@ class _Material:
             for rank, s in ranked:
                 if rank == best:
                     self.by_role.setdefault(role, []).extend(self._items(role, s))
-        self.extras = [(t, s) for s in unit.extras for t in sum(items_of(s.text), [])]
+        self.extras = [(t, s) for s in unit.extras for t in itertools.chain.from_iterable(items_of(s.text))]
         for s in unit.extras:
-            role = role_of(s.section)
-            if role is not None and role not in self.by_role:
-                self.by_role[role] = self._items(role, s)
+            extra_role = role_of(s.section)
+            if extra_role is not None and extra_role not in self.by_role:
+                self.by_role[extra_role] = self._items(extra_role, s)
         self.sources: list[Source] = []
 
     def _items(self, role: str, section: SourceSection) -> list[tuple[str, SourceSection]]:

@@ -145,7 +145,8 @@ async def _with_extras(retriever: Retriever, unit: UnitMaterial, grade: int, top
     """Add a closing routine, and a section from a neighbouring unit for each role this unit lacks."""
     extras: list[SourceSection] = []
     hits = await retriever.search(CLOSING_QUERY, kind="curriculum", k=5)
-    extras += [SourceSection(h.chunk_id, h.title, h.section, h.text, h.snippet) for h in hits if CLOSE.search(h.text)][:1]
+    extras += [SourceSection(h.chunk_id, h.title, h.section, h.text, h.snippet)
+               for h in hits if CLOSE.search(h.text)][:1]
     have = {role_of(s.section) for s in unit.sections}
     band = f"{max(0, grade - NEAR)}-{min(12, grade + NEAR)}"
     for role, words in SUPPLEMENTS.items():

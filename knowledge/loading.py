@@ -9,8 +9,9 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from knowledge.documents import Document, DocumentError, document_from_parsed, load_document, slugify
+from knowledge.documents import Document, document_from_parsed, load_document, slugify
 from knowledge.metadata import guess
+from knowledge.parsed import DocumentError
 from knowledge.parsers import Limits
 from knowledge.parsers.isolated import parse_isolated_sync
 

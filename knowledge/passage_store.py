@@ -3,7 +3,7 @@ vector search. Every value is a bound parameter; the only text put into SQL is f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -13,7 +13,7 @@ from knowledge.store import _COLUMNS, Filters, _where, vector_literal
 
 
 async def write_passages(
-    session: AsyncSession, chunk_passages: dict[str, Sequence[str]], vectors: Sequence[Sequence[float]],
+    session: AsyncSession, chunk_passages: Mapping[str, Sequence[str]], vectors: Sequence[Sequence[float]],
     model: str, dim: int,
 ) -> None:
     """Replace the passages of the given chunks; ``vectors`` are in the order of the flattened passages."""

@@ -16,7 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.chunking import Chunk
-from knowledge.documents import Document, DocumentError, slugify
+from knowledge.documents import Document, slugify
+from knowledge.parsed import DocumentError
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 HNSW_PREFIX = "ix_knowledge_chunks_hnsw_"
@@ -267,8 +268,8 @@ class Filters:
 
 
 _GRADE_LOW = "(CASE WHEN split_part(d.grade_band, '-', 1) = 'K' THEN 0 ELSE split_part(d.grade_band, '-', 1)::int END)"
-_GRADE_HIGH_TOKEN = "COALESCE(NULLIF(split_part(d.grade_band, '-', 2), ''), split_part(d.grade_band, '-', 1))"
-_GRADE_HIGH = f"(CASE WHEN {_GRADE_HIGH_TOKEN} = 'K' THEN 0 ELSE {_GRADE_HIGH_TOKEN}::int END)"
+_GRADE_HIGH_PART = "COALESCE(NULLIF(split_part(d.grade_band, '-', 2), ''), split_part(d.grade_band, '-', 1))"
+_GRADE_HIGH = f"(CASE WHEN {_GRADE_HIGH_PART} = 'K' THEN 0 ELSE {_GRADE_HIGH_PART}::int END)"
 _COLUMNS = ("c.id, c.section, c.role, c.content, d.slug, d.title, d.kind, d.version, d.audience, d.grade_band, "
             "c.page_start, c.page_end")
 
@@ -376,8 +377,9 @@ async def text_search(
     params: dict[str, Any] = {"text": query_text, "model": model, "dim": dim, "k": k}
     where = _where(filters, params)
     tsquery = _OR_QUERY if mode == "or" else _WEB_QUERY
+    # Interpolated: constant SQL fragments (_COLUMNS, a tsquery constant) and _where's conditions; values are binds.
     sql = (
-        f"SELECT {_COLUMNS}, ts_rank_cd(c.tsv, q.query, 1) AS rank, "
+        f"SELECT {_COLUMNS}, ts_rank_cd(c.tsv, q.query, 1) AS rank, "  # noqa: S608
         f"cardinality(tsvector_to_array(to_tsvector('english', :text))) AS query_lexemes, "
         f"(SELECT count(*) FROM unnest(tsvector_to_array(c.tsv)) AS lex "
         f" WHERE lex = ANY(tsvector_to_array(to_tsvector('english', :text)))) AS matched "

@@ -30,11 +30,11 @@ from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import KnowledgeDocument, KnowledgeUpload, Role, Staff
 from knowledge import passage_store, store
-from knowledge.documents import REQUIRED, DocumentError, document_from_parsed, metadata_problems, slugify
+from knowledge.documents import REQUIRED, document_from_parsed, metadata_problems, slugify
 from knowledge.embedders import Embedder
 from knowledge.ingest import IngestReport, finish_ingest, ingest_document
 from knowledge.metadata import guess
-from knowledge.parsed import ParsedFile
+from knowledge.parsed import DocumentError, ParsedFile
 from knowledge.parsers import Limits, check_size, file_format
 from knowledge.parsers.isolated import parse_isolated
 

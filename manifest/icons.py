@@ -36,7 +36,7 @@ def _place(polygon: tuple[tuple[float, float], ...], size: int, height_px: float
 def coverage(polygon: list[tuple[float, float]], size: int) -> list[list[float]]:
     """Fraction (0..1) of each pixel covered by ``polygon`` (even-odd scanline fill, anti-aliased)."""
     grid = [[0.0] * size for _ in range(size)]
-    edges = list(zip(polygon, polygon[1:] + polygon[:1]))
+    edges = list(zip(polygon, polygon[1:] + polygon[:1], strict=True))
     weight = 1.0 / SUBSAMPLES
     for row in range(size):
         for sub in range(SUBSAMPLES):
@@ -46,7 +46,7 @@ def coverage(polygon: list[tuple[float, float]], size: int) -> list[list[float]]
                 for (x0, y0), (x1, y1) in edges
                 if (y0 <= y < y1) or (y1 <= y < y0)
             )
-            for left, right in zip(xs[0::2], xs[1::2]):
+            for left, right in zip(xs[0::2], xs[1::2], strict=False):  # an odd crossing count drops the last
                 left, right = max(left, 0.0), min(right, float(size))
                 for col in range(int(left), min(int(right) + 1, size)):
                     overlap = min(right, col + 1) - max(left, col)

@@ -129,9 +129,9 @@ def teams_rule_errors(manifest: dict[str, Any]) -> list[str]:
     """Errors for Teams limits that the JSON schema leaves out."""
     errors = list(_placeholders(manifest, ""))
     declared, version_of_manifest = manifest.get("$schema"), manifest.get("manifestVersion")
-    if isinstance(declared, str) and isinstance(version_of_manifest, str):
-        if declared != official_schema_url(version_of_manifest):
-            errors.append(f"$schema: should be {official_schema_url(version_of_manifest)!r}")
+    if (isinstance(declared, str) and isinstance(version_of_manifest, str)
+            and declared != official_schema_url(version_of_manifest)):
+        errors.append(f"$schema: should be {official_schema_url(version_of_manifest)!r}")
     version = manifest.get("version")
     if isinstance(version, str) and not APP_VERSION_PATTERN.match(version):
         errors.append(f"version: {version!r} is not MAJOR.MINOR.PATCH (e.g. '1.0.0')")

@@ -35,7 +35,8 @@ async def lookup_student(args: LookupStudentArgs, deps: ToolDeps) -> ToolResult:
 def _result(found: StudentLookup, details: set[str]) -> ToolResult:
     if found.status == "not_found":
         return ToolResult(
-            for_model={"status": "not_found", "query": found.query, "message": "No student by that name in your classes."}
+            for_model={"status": "not_found", "query": found.query,
+                       "message": "No student by that name in your classes."}
         )
     if found.status == "ambiguous":
         return ToolResult(
@@ -57,7 +58,8 @@ def _result(found: StudentLookup, details: set[str]) -> ToolResult:
 
 
 def _brief(summary: StudentSummary) -> dict[str, object]:
-    return {"id": summary.student_number, "name": summary.display_name, "grade": summary.grade, "classes": list(summary.classes)}
+    return {"id": summary.student_number, "name": summary.display_name, "grade": summary.grade,
+            "classes": list(summary.classes)}
 
 
 def _for_model(profile: StudentProfile, details: set[str]) -> dict[str, object]:

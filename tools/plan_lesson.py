@@ -28,7 +28,8 @@ async def plan_lesson(args: PlanLessonArgs, deps: ToolDeps) -> ToolResult:
     equipment, safety notes, adaptations, exit ticket) from the district's curriculum units, with minutes that add up
     to the duration. The user sees the plan on a card with Save / Regenerate / Adjust duration; it is saved only when
     they press Save. If the status is "no_unit", tell the user the curriculum has no unit on it; never make one up."""
-    request = LessonRequest(grade=args.grade, topic=args.topic, duration_minutes=args.duration_minutes or DEFAULT_MINUTES,
+    request = LessonRequest(grade=args.grade, topic=args.topic,
+                            duration_minutes=args.duration_minutes or DEFAULT_MINUTES,
                             equipment=[e.strip() for e in args.equipment or [] if e.strip()])
     notes: list[str] = []
     if args.class_:

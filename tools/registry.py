@@ -17,9 +17,11 @@ from tools.schedule_event import schedule_event
 from tools.search_knowledge import search_knowledge
 from tools.take_attendance import take_attendance
 
-TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
-                                                  take_attendance, record_fitness,
-                                                  record_skills, check_equipment)}
+TOOLS: dict[str, Tool[Any]] = {
+    t.name: t
+    for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
+              take_attendance, record_fitness, record_skills, check_equipment)
+}
 
 
 def openai_specs() -> list[dict[str, Any]]:

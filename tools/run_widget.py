@@ -51,7 +51,8 @@ class RunWidgetArgs(BaseModel):
         default=None, ge=1, le=365, description="Look-back window in days if the user gave one (e.g. 14 for "
                                                 "'last two weeks'); null for the widget's default",
     )
-    team_count: int | None = Field(default=None, ge=2, le=8, description="teams only: how many teams; null for a default")
+    team_count: int | None = Field(default=None, ge=2, le=8,
+                                   description="teams only: how many teams; null for a default")
 
 
 @tool(RunWidgetArgs)

@@ -64,7 +64,8 @@ async def search_knowledge(args: SearchKnowledgeArgs, deps: ToolDeps) -> ToolRes
     return ToolResult(
         for_model={
             "status": "found", "query": args.query, "instructions": ACTION_INSTRUCTIONS, "passages": passages,
-            "see_also": [{"cite": labels[h.section_id], "title": h.title, "section": h.section} for h in found.see_also],
+            "see_also": [{"cite": labels[h.section_id], "title": h.title, "section": h.section}
+                         for h in found.see_also],
         },
         citations=citations,
     )

@@ -41,7 +41,8 @@ def lookup_answer(result: dict[str, Any]) -> str:
     if status == "ambiguous":
         names = [f"{c['name']} (grade {_grade(c['grade'])}, {', '.join(c['classes']) or 'no shared class'})"
                  for c in result.get("candidates", [])]
-        return f"{len(names)} students match **{result.get('query', '')}**: " + "; ".join(names) + ". Which one do you mean?"
+        return (f"{len(names)} students match **{result.get('query', '')}**: " + "; ".join(names)
+                + ". Which one do you mean?")
     student = result.get("student", {})
     text = f"Here is **{student.get('name')}**, grade {_grade(student.get('grade', 0))}"
     if student.get("classes"):
@@ -104,7 +105,8 @@ def knowledge_answer(result: dict[str, Any]) -> str:
         return f"I couldn't search the district documents: {result['error']}"
     if result.get("status") != "found":
         topic = result.get("topic")
-        text = f"The district's documents don't cover {topic}." if topic else "The district's documents don't cover that."
+        text = (f"The district's documents don't cover {topic}." if topic
+                else "The district's documents don't cover that.")
         if result.get("related"):
             text += f" Related: {result['related']}."
         return text + " I won't guess: please ask the school nurse or an administrator."
@@ -112,7 +114,8 @@ def knowledge_answer(result: dict[str, Any]) -> str:
     if any("role" in p for p in passages):
         return _action_answer(passages, result.get("see_also") or [])
     if not passages:
-        return "The district's documents don't cover that. I won't guess: please ask the school nurse or an administrator."
+        return ("The district's documents don't cover that. "
+                "I won't guess: please ask the school nurse or an administrator.")
     best = passages[0]
     sentences = _key_sentences(best.get("text", ""), result.get("query", ""))
     text = f"From **{_source(best)}** {best['cite']}: {sentences}"
@@ -155,7 +158,8 @@ def _key_sentences(text: str, query: str, limit: int = 3) -> str:
     if not sentences:
         return text[:400]
     words = {w for w in re.findall(r"[a-z]{4,}", query.lower())}
-    ranked = sorted(range(len(sentences)), key=lambda i: -len(words & set(re.findall(r"[a-z]{4,}", sentences[i].lower()))))
+    ranked = sorted(range(len(sentences)),
+                    key=lambda i: -len(words & set(re.findall(r"[a-z]{4,}", sentences[i].lower()))))
     chosen = sorted(ranked[:limit])
     return " ".join(sentences[i].lstrip("-*0123456789. ") for i in chosen)
 

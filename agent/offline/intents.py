@@ -18,24 +18,30 @@ from agent.offline.records import classify_record
 from agent.offline.spelling import repair
 from domain.names import NameParts
 
-GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|howdy|yo)\b[\s!.,]*(there|faraday)?[\s!.]*$", re.I)
-THANKS = re.compile(r"^\s*(thanks|thank you|thx|ty|cheers|great,? thanks|perfect|awesome|got it)\b[\s!.,]*(so much|faraday)?[\s!.]*$", re.I)
-HELP = re.compile(r"^\s*(help|\?|commands|menu|what can you do|what do you do|how do (i|you) use (you|this|faraday)( \w+)?)\s*[?!.]*\s*$", re.I)
+GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|howdy|yo)\b"
+                      r"[\s!.,]*(there|faraday)?[\s!.]*$", re.I)
+THANKS = re.compile(r"^\s*(thanks|thank you|thx|ty|cheers|great,? thanks|perfect|awesome|got it)\b"
+                    r"[\s!.,]*(so much|faraday)?[\s!.]*$", re.I)
+HELP = re.compile(r"^\s*(help|\?|commands|menu|what can you do|what do you do|"
+                  r"how do (i|you) use (you|this|faraday)( \w+)?)\s*[?!.]*\s*$", re.I)
 STUDENT_NUMBER = re.compile(r"\b[Ss]\d{4,9}\b")
 FORM_WORDS = re.compile(r"\b(forms?)\b", re.I)
 FORM_KIND = [("incident", re.compile(r"\b(incident|injury|accident)\b", re.I)),
              ("lesson", re.compile(r"\blesson\b", re.I)),
              ("event", re.compile(r"\b(event|meeting|calendar)\b", re.I))]
 BARE_FORM = [
-    ("incident", re.compile(r"^\s*(i (need|want|have) to |can you |please |let'?s )?(log|report|file|record|write up|document|new|start)"
+    ("incident", re.compile(r"^\s*(i (need|want|have) to |can you |please |let'?s )?"
+                            r"(log|report|file|record|write up|document|new|start)"
                             r"( an?| the| new)? (incident|injury|accident)( report)?\s*[.!?]*\s*$", re.I)),
     ("lesson", re.compile(r"^\s*(i (need|want) to |can you |please )?(plan|request|make|create|new)( me)?( an?| the)? "
                           r"lesson( plan)?\s*[.!?]*\s*$|^\s*i want to request a lesson plan\s*[.!?]*$", re.I)),
     ("event", re.compile(r"^\s*(i (need|want) to |can you |please )?(schedule|create|add|new|make)( an?| the)? "
                          r"(event|something|meeting)( to (the|my) calendar)?\s*[.!?]*\s*$", re.I)),
 ]
-WRITE_UP = re.compile(r"\b(write (it|this) up|need to (report|log|document) (it|this)|fill out an? (incident|accident) report)\b", re.I)
-QUESTION = re.compile(r"^\s*(what|how|when|why|where|which|should|can|could|is|are|do|does|who|whos|who's|any)\b|\?\s*$|"
+WRITE_UP = re.compile(r"\b(write (it|this) up|need to (report|log|document) (it|this)|"
+                      r"fill out an? (incident|accident) report)\b", re.I)
+QUESTION = re.compile(r"^\s*(what|how|when|why|where|which|should|can|could|is|are|do|does|who|whos|who's|any)\b|"
+                      r"\?\s*$|"
                       r"\b(what (stage|should|do)|should (she|he|they|i|we)|when can)\b", re.I)
 DANGLING = re.compile(r"\b(on|about|of|the|my|an?)\s*$", re.I)
 STRONG_PROTOCOL = re.compile(r"\b(protocol|procedure|policy|policies|progressions?|cues|how often|guidelines?)\b", re.I)
@@ -51,7 +57,8 @@ PROTOCOL = re.compile(
 )
 CURRICULUM = re.compile(r"\b(cues?|progressions?|outcomes?|standards?|teach\w*|unit|rubric|exit ticket|drills?|games?|"
                         r"ideas?|assessment ideas|strateg\w+|basics|heart rate|fitnessgram|pacer test protocol|"
-                        r"behind the wheel hours|kitchen rule|adapting|sportsmanship|map reading|warm ?up ideas)\b", re.I)
+                        r"behind the wheel hours|kitchen rule|adapting|sportsmanship|map reading|warm ?up ideas)\b",
+                        re.I)
 LOOKUP = re.compile(
     r"\b(show( me)?|look ?up|find|pull up|who is|whos|who's|tell me about|info(rmation)? (on|about|for)|profile|"
     r"details (on|for|about)|student card|emergency contact|allerg\w*|medical|health|"
@@ -59,16 +66,18 @@ LOOKUP = re.compile(
     r"guardian|parents?'? (phone|number|contact)|phone|number)\b",
     re.I,
 )
-MEDICAL = re.compile(r"\b(allerg\w*|medical|health|asthma|inhaler|epi-?pen|diabet\w*|conditions?|flags?|meds|medication|"
-                     r"note on file)\b", re.I)
-CONTACT = re.compile(r"\b(emergency contact|contact|parents?|guardians?|mom|dad|phone|number|call home|who do i call)\b", re.I)
+MEDICAL = re.compile(r"\b(allerg\w*|medical|health|asthma|inhaler|epi-?pen|diabet\w*|conditions?|flags?|meds|"
+                     r"medication|note on file)\b", re.I)
+CONTACT = re.compile(r"\b(emergency contact|contact|parents?|guardians?|mom|dad|phone|number|call home|"
+                     r"who do i call)\b", re.I)
 LESSON = re.compile(r"\blesson\b", re.I)
 SCHEDULE = re.compile(r"\b(schedule|book|set up (a|an)|set an? (meeting|call)|calendar|block off|remind me|arrange|"
                       r"reserve|mtg|meeting|conference|tryouts|orientation|night)\b", re.I)
 INCIDENT_CUE = re.compile(
     r"\b(rolled|sprained|twisted|fell|hurt|injured|cut|scraped|bled|bleeding|collided|crashed|hit|broke|dropped|"
     r"fainted|passed out|threw up|vomited|got hit|banged|bumped|jammed|pulled|tripped|slipped|landed|dislocated|"
-    r"had an? (asthma attack|allergic reaction|seizure|nosebleed|accident)|got (hurt|injured|a nosebleed|stung|hives|heat)|"
+    r"had an? (asthma attack|allergic reaction|seizure|nosebleed|accident)|"
+    r"got (hurt|injured|a nosebleed|stung|hives|heat)|"
     r"was (wheezing|dizzy|stung|bitten|unconscious|knocked out)|felt (dizzy|sick|faint)|punched|pushed|fought|"
     r"fistfight|fight|swore|chucked|kicked|knocked out|took a .* to the|almost|hyperventilating|incident:|"
     r"log an incident|report)\b",
@@ -106,7 +115,8 @@ class Situation:
     now; the MiniLM vector is computed once, or given by the caller (the planner embeds off the event loop)."""
 
     def __init__(self, text: str, vector: Any | None = None) -> None:
-        self.text, self.vector, self._value = text, vector, None
+        self.text, self.vector = text, vector
+        self._value: bool | None = None
 
     def __call__(self) -> bool:
         if self._value is None:
@@ -200,7 +210,7 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     keyed = repair(text)
     # Recording the day (attendance, fitness, rubric levels, equipment checks) comes first: "shooting form" is not
     # a request for forms. See agent/offline/records.py.
-    recording = None if _small_talk(keyed) else classify_record(text, keyed, names, now)
+    recording: Intent | None = None if _small_talk(keyed) else classify_record(text, keyed, names, now)
     if recording is not None:
         return recording
     for rule in (_small_talk, _forms, _student_number):
@@ -209,9 +219,9 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
             return found
     if SHOPPING.search(keyed):
         return Intent("out_of_scope")
-    if OUT_OF_SCOPE.search(keyed) and not (slots.widget(keyed) or slots.incident_type(keyed) or slots.activity(keyed)):
-        if not situation():
-            return Intent("out_of_scope")
+    if (OUT_OF_SCOPE.search(keyed) and not (slots.widget(keyed) or slots.incident_type(keyed) or slots.activity(keyed))
+            and not situation()):
+        return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
     student = find_student_name(text, names)
@@ -258,8 +268,8 @@ def _lesson_request(keyed: str) -> bool:
     """A lesson asked for without the word: a grade, a length and something to teach, nothing else asked."""
     if slots.grade(keyed) is None or slots.duration_minutes(keyed) is None or slots.widget(keyed):
         return False
-    if slots.class_ref(keyed) and not re.search(r"\b(grade|graders?|kinder\w*|freshm[ae]n|sophomores?|juniors?|seniors?)\b",
-                                                 keyed, re.I):
+    if slots.class_ref(keyed) and not re.search(
+            r"\b(grade|graders?|kinder\w*|freshm[ae]n|sophomores?|juniors?|seniors?)\b", keyed, re.I):
         return False
     return bool(slots.lesson_topic(keyed))
 
@@ -267,7 +277,8 @@ def _lesson_request(keyed: str) -> bool:
 def _about_student(
     text: str, keyed: str, student: str, question: bool, now: datetime, situation: Situation,
 ) -> Intent | None:
-    if CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I):  # cleared to play: the student's medical flags hold the clearance notes
+    # cleared to play: the student's medical flags hold the clearance notes
+    if CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I):
         return Intent("lookup_student", {**_lookup_args(student, keyed), "details": ["medical"]})
     protocol_question = question and bool(PROTOCOL.search(keyed))
     reported = INCIDENT_CUE.search(keyed) or slots.incident_type(keyed) or (not question and situation())
@@ -338,7 +349,8 @@ def _incident(text: str, keyed: str, student: str, now: datetime) -> Intent:
 
 
 def _widget(widget: str, keyed: str) -> Intent:
-    arguments: dict[str, Any] = {"widget": widget, "class": slots.class_ref(keyed), "student": None, "period_days": None}
+    arguments: dict[str, Any] = {"widget": widget, "class": slots.class_ref(keyed), "student": None,
+                                 "period_days": None}
     if widget == "teams":
         arguments["team_count"] = slots.team_count(keyed)
     return Intent("run_widget", arguments)

@@ -17,7 +17,8 @@ def lesson_answer(result: dict[str, Any]) -> str:
                          for s in result.get("sections", []))
     text = (f"Here's a {result.get('duration_minutes')}-minute grade {grade} plan from "
             f"*{result.get('unit', 'the district curriculum')}*: {sections}. "
-            f"Objectives come from the unit's grade-level outcomes {result.get('objectives_cite', '')}.".replace(" .", "."))
+            f"Objectives come from the unit's grade-level outcomes {result.get('objectives_cite', '')}.".replace(
+                " .", "."))
     notes = [str(n) for n in result.get("notes") or []]
     if notes:
         text += " " + " ".join(notes)

@@ -5,7 +5,8 @@ Positive examples are written from general first-aid and school-safety knowledge
 across every kind of situation the issue names: someone hurt, sick or not breathing, weather, air quality, an alarm,
 a lockdown, water, equipment failing. Negative examples are requests for everything else the planner does (look-ups,
 lessons, events, widgets, forms, small talk, questions about rules and schedules). None is taken from the evaluation
-sets. A message is a situation when its nearest situation example is close enough and beats the nearest other example."""
+sets. A message is a situation when its nearest situation example is close enough and beats the nearest other
+example."""
 
 from __future__ import annotations
 

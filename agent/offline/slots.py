@@ -20,17 +20,22 @@ SEVERITY_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 TYPE_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("head_injury", re.compile(r"\b(head|concussion|dazed|knocked out|skull|forehead)\b", re.I)),
-    ("allergic_reaction", re.compile(r"\b(allerg\w*|hives|anaphyla\w*|epi-?pen|peanuts?|throat is closing|swelling of (the )?(lips|throat))\b", re.I)),
-    ("breathing", re.compile(r"\b(asthma|wheez\w*|inhaler|catch (his|her|their) breath|short of breath|hyperventilat\w*)\b", re.I)),
+    ("allergic_reaction", re.compile(r"\b(allerg\w*|hives|anaphyla\w*|epi-?pen|peanuts?|throat is closing|"
+                                     r"swelling of (the )?(lips|throat))\b", re.I)),
+    ("breathing",
+     re.compile(r"\b(asthma|wheez\w*|inhaler|catch (his|her|their) breath|short of breath|hyperventilat\w*)\b", re.I)),
     ("illness", re.compile(r"\b(vomit\w*|threw up|throw up|nause\w*|dizzy|faint\w*|sick|fever|heat exhaustion|"
                            r"overheat\w*|seizure|diabet\w*|low blood sugar)\b", re.I)),
     ("other", re.compile(r"\b(passed out)\b", re.I)),
     ("behavior", re.compile(r"\b(fight|fistfight|fought|punch\w*|pushed|on purpose|bull(y|ied|ying)|swore|chucked|"
                             r"refused|disrespect\w*|kick(ed)? (him|her|them|another))\b", re.I)),
-    ("near_miss", re.compile(r"\b(near miss|almost|nearly|close call|nobody hurt|no one (got )?hurt)\b(?!.*\b(broke|sprain))", re.I)),
+    ("near_miss",
+     re.compile(r"\b(near miss|almost|nearly|close call|nobody hurt|no one (got )?hurt)\b(?!.*\b(broke|sprain))",
+                re.I)),
     ("injury", re.compile(r"\b(roll(ed)?|sprain\w*|twist\w*|fell|fall|hurt|injur\w*|cut|scrape\w*|bleed\w*|"
                           r"nosebleed|bruise\w*|broke|broken|fractur\w*|collid\w*|crash\w*|hit|jammed|dropped|"
-                          r"pulled|strain\w*|dislocat\w*|ankle|knee|wrist|finger|elbow|shoulder|foot|toe|arm|leg|nose)\b", re.I)),
+                          r"pulled|strain\w*|dislocat\w*|ankle|knee|wrist|finger|elbow|shoulder|foot|toe|arm|leg|nose)\b",
+                          re.I)),
 ]
 ACTIVITIES = (
     "basketball", "volleyball", "soccer", "flag football", "football", "ultimate frisbee", "frisbee", "softball",
@@ -42,36 +47,49 @@ ACTIVITIES = (
 )
 PLACES = (
     "pe office", "library", "conference room", "back field", "front field", "cafeteria", "auditorium", "stadium",
-    "main gym", "auxiliary gym", "aux gym", "bleachers", "pool deck", "gym", "field 1", "field 2", "field", "pool", "track", "weight room",
-    "fitness room", "locker room", "weight room", "multipurpose room", "playground", "courts", "tennis courts", "blacktop", "hallway",
+    "main gym", "auxiliary gym", "aux gym", "bleachers", "pool deck", "gym", "field 1", "field 2", "field", "pool",
+    "track", "weight room", "fitness room", "locker room", "weight room", "multipurpose room", "playground", "courts",
+    "tennis courts", "blacktop", "hallway",
 )
 WIDGETS: list[tuple[str, re.Pattern[str]]] = [
-    ("attendance", re.compile(r"\b(chronic\w* (absen\w*|tardy|late)|absentee\w*|miss(ed|es|ing)? (the most|a lot|so many|too many)|"
-                              r"keep(s)? missing|skip(ped|ping|s)? (class|gym|pe|school)|miss(ed)? (a lot of )?(school|days))\b", re.I)),
-    ("assessment_status", re.compile(r"\b(still (need|have) to (assess|test|skills? test)|(haven'?t|hasn'?t|not) (been |yet )?"
-                                     r"(assessed|tested|done (their|the|a) skills?)|assessments? (left|overdue|remaining|to do)|"
-                                     r"assessed everyone|missing (a |their |any )?(skills? )?(assessments?|checks?)|"
-                                     r"(hasn'?t|haven'?t) had (their|a|the) skills?|skills? (checks?|tests?|assessments?) "
-                                     r"(left|overdue|missing)|(skill|skills) assessment status)\b", re.I)),
-    ("class_insights", re.compile(r"\b(how('?s| is| are| did| has)( (my|the|our))? (class(es)?|kids|students|period \d|pe \d+|"
-                                  r"\d(st|nd|rd|th) period|things|everything)( \w+){0,3} (doing|going|do|been)|"
-                                  r"(quick )?rundown|snapshot|weekly (summary|recap)|what'?s going on (with|in) (period|my|pe))\b", re.I)),
+    ("attendance",
+     re.compile(r"\b(chronic\w* (absen\w*|tardy|late)|absentee\w*|miss(ed|es|ing)? (the most|a lot|so many|"
+                r"too many)|keep(s)? missing|skip(ped|ping|s)? (class|gym|pe|school)|"
+                r"miss(ed)? (a lot of )?(school|days))\b", re.I)),
+    ("assessment_status",
+     re.compile(r"\b(still (need|have) to (assess|test|skills? test)|(haven'?t|hasn'?t|not) (been |"
+                r"yet )?(assessed|tested|done (their|the|a) skills?)|assessments? (left|overdue|remaining|"
+                r"to do)|assessed everyone|missing (a |their |any )?(skills? )?(assessments?|checks?)|(hasn'?t|"
+                r"haven'?t) had (their|a|the) skills?|skills? (checks?|tests?|assessments?) (left|overdue|"
+                r"missing)|(skill|skills) assessment status)\b", re.I)),
+    ("class_insights",
+     re.compile(r"\b(how('?s| is| are| did| has)( (my|the|our))? (class(es)?|kids|students|period \d|pe \d+|"
+                r"\d(st|nd|rd|th) period|things|everything)( \w+){0,3} (doing|going|do|been)|(quick )?rundown|"
+                r"snapshot|weekly (summary|recap)|what'?s going on (with|in) (period|my|pe))\b", re.I)),
     ("drivers_ed_progress", re.compile(r"\b(driver'?s? ?ed\w*|behind[- ]the[- ]wheel|driving hours)\b", re.I)),
     ("teams", re.compile(r"\b(teams|split (them|the class|into)|groups? of|balanced|pick teams|squads)\b", re.I)),
     ("adaptive_pe", re.compile(r"\b(adapt(ed|ive) pe|adaptations?|accommodat\w*|iep|504|modifications?)\b", re.I)),
-    ("safety_risks", re.compile(r"\b(safety risks?|risks?|medical flags?|anyone i should (watch|know)|supervision)\b", re.I)),
-    ("equipment", re.compile(r"\b(equipment|inspection\w*|inspected|damaged|gear|balls? (are )?low|climbing wall last)\b", re.I)),
+    ("safety_risks",
+     re.compile(r"\b(safety risks?|risks?|medical flags?|anyone i should (watch|know)|supervision)\b", re.I)),
+    ("equipment",
+     re.compile(r"\b(equipment|inspection\w*|inspected|damaged|gear|balls? (are )?low|climbing wall last)\b", re.I)),
     ("incident_summary", re.compile(r"\b(incidents? (summary|report|this|last|so far|by|in)|how many incidents|"
                                     r"injur\w* (this|in|lately)|incidents lately|any injuries)\b", re.I)),
-    ("fitness_trends", re.compile(r"\b(fitness (test|trend|result|score)\w*|pacer|push-?ups|curl-?ups|sit[- ]and[- ]reach|fitnessgram|healthy fitness zone)\b", re.I)),
-    ("assessment_status", re.compile(r"\b(not (been )?assessed|assessment status|assessments? am i missing|missing assessments?|"
-                                     r"needs? to be assessed|who (still )?needs? (an )?assess\w*|haven'?t assessed)\b", re.I)),
-    ("skill_gaps", re.compile(r"\b(skill gaps?|weak(est)? skills?|struggling with|below benchmark|skills? (need|are) work)\b", re.I)),
+    ("fitness_trends", re.compile(r"\b(fitness (test|trend|result|score)\w*|pacer|push-?ups|curl-?ups|"
+                                  r"sit[- ]and[- ]reach|fitnessgram|healthy fitness zone)\b", re.I)),
+    ("assessment_status", re.compile(r"\b(not (been )?assessed|assessment status|assessments? am i missing|"
+                                     r"missing assessments?|needs? to be assessed|who (still )?needs? (an )?assess\w*|"
+                                     r"haven'?t assessed)\b", re.I)),
+    ("skill_gaps",
+     re.compile(r"\b(skill gaps?|weak(est)? skills?|struggling with|below benchmark|skills? (need|are) work)\b", re.I)),
     ("participation", re.compile(r"\b(participat\w*|active minutes|minutes of activity|how active|mvpa|dressing out|"
                                  r"sitt?(ing|in) out)\b", re.I)),
-    ("attendance", re.compile(r"\b(attendance|absen\w*|missing class|skipping|tardy|tardies|chronic\w*|who'?s been out|present)\b", re.I)),
-    ("class_insights", re.compile(r"\b(how is (my|the) class|how are (my|the) (kids|students|classes)|class (insights|overview|summary)|"
-                                  r"how'?s period|insights|overview|how is period \d doing)\b(?!\s*(on)?\s*$)", re.I)),
+    ("attendance",
+     re.compile(r"\b(attendance|absen\w*|missing class|skipping|tardy|tardies|chronic\w*|who'?s been out|present)\b",
+                re.I)),
+    ("class_insights",
+     re.compile(r"\b(how is (my|the) class|how are (my|the) (kids|students|classes)|class (insights|overview|"
+                r"summary)|how'?s period|insights|overview|how is period \d doing)\b(?!\s*(on)?\s*$)", re.I)),
 ]
 CLASS_REF = re.compile(r"\b(period|per\.?|p)\s*(\d)\b|\b(PE|adapted pe|drivers ed)\s*(\d{1,2}|k)\b|"
                        r"\b(\d)(st|nd|rd|th) period\b|\b(\d{1,2})(st|nd|rd|th) grad(e|ers)\b", re.I)
@@ -209,9 +227,9 @@ def grade(text: str) -> int | None:
     if match.group(1):
         return 0
     for group in (3, 5, 6):
-        value = match.group(group)
-        if value:
-            return 0 if value.lower() == "k" else int(value)
+        number = match.group(group)
+        if number:
+            return 0 if number.lower() == "k" else int(number)
     return None
 
 
@@ -241,7 +259,8 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 DAY_WORD = re.compile(r"\b(today|tonight|tomorrow|tmrw|tmr|tomorow|yesterday|this (morning|afternoon|evening))\b", re.I)
 WEEK_FROM = re.compile(r"\ba week from (tomorrow|today)\b", re.I)
 ORDINAL_DAY = re.compile(r"\b(on )?the (\d{1,2})(st|nd|rd|th)\b", re.I)
-WEEKDAY = re.compile(r"\b(next |last |this |on )?(mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(day)?\b", re.I)
+WEEKDAY = re.compile(r"\b(next |last |this |on )?(mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(day)?\b",
+                     re.I)
 MONTH_DAY = re.compile(r"\b((jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(st|nd|rd|th)?|"
                        r"\d{1,2}/\d{1,2})\b", re.I)
 IN_DAYS = re.compile(r"\bin (a|one|two|three|four|\d+) (day|week)s?\b", re.I)
@@ -262,7 +281,7 @@ def _date(text: str, now: datetime, prefer_future: bool) -> date | None:
     if month_day:
         settings = {"RELATIVE_BASE": now.replace(tzinfo=None),
                     "PREFER_DATES_FROM": "future" if prefer_future else "past"}
-        parsed = dateparser.parse(month_day.group(0), settings=settings, languages=["en"])  # type: ignore[arg-type]
+        parsed = dateparser.parse(month_day.group(0), settings=settings, languages=["en"])
         if parsed:
             return parsed.date()
     word = DAY_WORD.search(text)
@@ -286,7 +305,7 @@ def _date(text: str, now: datetime, prefer_future: bool) -> date | None:
         n = NUMBERS.get(match.group(1).lower()) or int(match.group(1))
         return today + timedelta(days=n * (7 if match.group(2).lower() == "week" else 1))
     match = WEEKDAY.search(text)
-    if match and (match.group(3) or len(match.group(2)) >= 3 and match.group(1)):
+    if match and (match.group(3) or (len(match.group(2)) >= 3 and match.group(1))):
         target = next(i for i, d in enumerate(WEEKDAYS) if d.startswith(match.group(2).lower()[:3]))
         qualifier = (match.group(1) or "").strip().lower()
         if prefer_future or qualifier == "next":
@@ -304,7 +323,8 @@ def _clock(text: str) -> time | None:
     if span := time_range(text):  # a range's start, however its ends are written
         return span[0]
     if match := AMPM.search(text):
-        hour, minute = int(match.group(1)) % 12 + (12 if match.group(3).lower()[0] == "p" else 0), int(match.group(2) or 0)
+        hour = int(match.group(1)) % 12 + (12 if match.group(3).lower()[0] == "p" else 0)
+        minute = int(match.group(2) or 0)
     elif match := AT_CLOCK.search(text):
         hour, minute = _hour(int(match.group(1))), int(match.group(2) or 0)
     elif match := HHMM.search(text):
@@ -335,8 +355,8 @@ def when(text: str, now: datetime, *, prefer_future: bool) -> datetime | None:
     return result
 
 
-LEADING_VERB = re.compile(r"^\s*(please |can you |could you |i need to |i want to |let'?s )?(schedule|book|set up|add|arrange|"
-                          r"reserve|put|create|make)\s+(me\s+)?(a|an|the)?\s*", re.I)
+LEADING_VERB = re.compile(r"^\s*(please |can you |could you |i need to |i want to |let'?s )?"
+                          r"(schedule|book|set up|add|arrange|reserve|put|create|make)\s+(me\s+)?(a|an|the)?\s*", re.I)
 TRAILING = re.compile(r"\b(on|at|for|from|next|this|in|to( my)? calendar|on (my|the) calendar)\s*$", re.I)
 
 

@@ -3,7 +3,7 @@ saved event, list today's / this week's events."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from bot.actions.outcome import CardOutcome
 from bot.actions.student_incidents import student_name
@@ -46,7 +46,8 @@ async def save_event(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
         return await _form_again(deps, value, key, kept, exc.field_errors or {"form": str(exc)})
     except NotAllowed as exc:
         return await _form_again(deps, value, key, kept, {"form": str(exc)})
-    sentence = f"Saved “{saved.title}”." if saved.created else f"“{saved.title}” was already saved; nothing new was added."
+    sentence = (f"Saved “{saved.title}”." if saved.created
+                else f"“{saved.title}” was already saved; nothing new was added.")
     return CardOutcome(text=sentence, cards=[event_saved_card(saved)])
 
 
@@ -65,7 +66,7 @@ async def remove_event(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 
 async def list_events(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    span = "today" if value.get("span") == "today" else "week"
+    span: Literal["today", "week"] = "today" if value.get("span") == "today" else "week"
     items = await deps.services.events.upcoming(deps.actor, span, deps.now)
     return CardOutcome(cards=[event_list_card(span, items)])
 
@@ -76,4 +77,5 @@ async def _form_again(deps: ToolDeps, value: dict[str, Any], key: str, values: d
     family_ids = [int(p) for p in str(value.get("families") or "").split(",") if p.isdigit()]
     state = EventFormState(key=key, choices=await events.choices(deps.actor), values=values, errors=errors,
                            families=await events.families(deps.actor, family_ids))
-    return CardOutcome(text="Please fix the fields marked on the form; nothing was saved.", cards=[event_form_card(state)])
+    return CardOutcome(text="Please fix the fields marked on the form; nothing was saved.",
+                       cards=[event_form_card(state)])

@@ -47,10 +47,12 @@ async def save_incident(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 
 async def cancel_incident(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    return CardOutcome(text="Discarded: nothing was saved.", cards=[card([text("Incident report discarded. Nothing was saved.")])])
+    return CardOutcome(text="Discarded: nothing was saved.",
+                       cards=[card([text("Incident report discarded. Nothing was saved.")])])
 
 
 async def _form_again(deps: ToolDeps, key: str, values: dict[str, str], errors: dict[str, str]) -> CardOutcome:
     roster = await deps.services.students.roster(deps.actor)
     state = IncidentFormState(key=key, roster=roster, values=values, errors=errors)
-    return CardOutcome(text="Please fix the fields marked on the form; nothing was saved.", cards=[incident_form_card(state)])
+    return CardOutcome(text="Please fix the fields marked on the form; nothing was saved.",
+                       cards=[incident_form_card(state)])

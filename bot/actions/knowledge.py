@@ -1,6 +1,6 @@
 """Buttons of the knowledge cards: the upload preview's Add / Cancel (card built in
-``bot.commands.knowledge_upload``; they name only the pending upload's id, and the service checks the caller owns it) and the removal confirmation's
-Remove / Keep (``bot.commands.knowledge``)."""
+``bot.commands.knowledge_upload``; they name only the pending upload's id, and the service checks the caller owns it)
+and the removal confirmation's Remove / Keep (``bot.commands.knowledge``)."""
 
 from __future__ import annotations
 

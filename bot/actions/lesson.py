@@ -63,7 +63,8 @@ async def regenerate_lesson(value: dict[str, Any], deps: ToolDeps) -> CardOutcom
     outcome = await deps.services.lesson_planner.prepare(request, number=deps.citations.source_number)
     if isinstance(outcome, NoUnit):
         return CardOutcome(text=outcome.message)
-    return CardOutcome(text=f"Here's another version (variation {request.variation}).", cards=[lesson_plan_card(outcome)])
+    return CardOutcome(text=f"Here's another version (variation {request.variation}).",
+                       cards=[lesson_plan_card(outcome)])
 
 
 async def adjust_lesson(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:

@@ -43,7 +43,8 @@ class EventFormState:
     @classmethod
     def from_proposal(cls, proposal: EventProposal) -> EventFormState:
         values = {
-            "title": proposal.title, "date": proposal.start.date().isoformat(), "time": proposal.start.strftime("%H:%M"),
+            "title": proposal.title, "date": proposal.start.date().isoformat(),
+            "time": proposal.start.strftime("%H:%M"),
             "duration": str(proposal.duration_minutes), "location": proposal.location,
             "staff": ",".join(str(i) for i in proposal.staff_ids),
             "class_id": str(proposal.class_id) if proposal.class_id else "",
@@ -87,7 +88,8 @@ def event_form_card(state: EventFormState) -> dict[str, Any]:
         families = [(str(i), label) for i, label in state.families]
         body += _field(_choice("guardians", "Invite guardians (tick to invite; e-mail on file)", families,
                                v.get("guardians", ""), multi=True, expanded=True), e.get("guardians"))
-    body += _field(_text_input("description", "Notes for attendees", v, max_length=2000, multiline=True), e.get("description"))
+    body += _field(_text_input("description", "Notes for attendees", v, max_length=2000, multiline=True),
+                   e.get("description"))
     data_extra = {"families": ",".join(str(i) for i, _ in state.families)} if state.families else {}
     return card(body, [execute("Save", SAVE, {"form_key": state.key, **data_extra}, style="positive"),
                        execute("Cancel", CANCEL, {"form_key": state.key}, inputs="none")])

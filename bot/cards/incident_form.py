@@ -96,9 +96,11 @@ def incident_form_card(state: IncidentFormState) -> dict[str, Any]:
     )
     body += _field(_text_input("location", "Location", v, max_length=120, required=True), e.get("location"))
     body += _field(_text_input("activity", "Activity", v, max_length=120, required=True), e.get("activity"))
-    body += _field(_choice("incident_type", "Type", [(t, TYPE_LABELS[t]) for t in INCIDENT_TYPES], v.get("incident_type", ""),
+    body += _field(_choice("incident_type", "Type", [(t, TYPE_LABELS[t]) for t in INCIDENT_TYPES],
+                           v.get("incident_type", ""),
                            required=True), e.get("incident_type"))
-    body += _field(_choice("severity", "Severity", [(s.value, s.value.capitalize()) for s in Severity], v.get("severity", ""),
+    body += _field(_choice("severity", "Severity", [(s.value, s.value.capitalize()) for s in Severity],
+                           v.get("severity", ""),
                            required=True, expanded=True), e.get("severity"))
     body += _field(_text_input("description", "What happened", v, max_length=4000, required=True, multiline=True),
                    e.get("description"))
@@ -131,7 +133,8 @@ def parse_incident_inputs(value: dict[str, Any], time_zone: str) -> tuple[dict[s
         draft["occurred_at"] = datetime.combine(day, at, ZoneInfo(time_zone))
     except ValueError:
         errors["occurred_at"] = "Give a valid date and time."
-    for name in ("location", "activity", "incident_type", "severity", "description", "injuries", "witnesses", "follow_up"):
+    for name in ("location", "activity", "incident_type", "severity", "description", "injuries", "witnesses",
+                 "follow_up"):
         text_value = _str(value.get(name))
         if text_value or name in ("location", "activity", "incident_type", "severity", "description"):
             draft[name] = text_value or None
@@ -145,7 +148,8 @@ def parse_incident_inputs(value: dict[str, Any], time_zone: str) -> tuple[dict[s
 def _student_picker(state: IncidentFormState) -> dict[str, Any]:
     chosen = state.values.get("student_id", "")
     roster = state.roster[:MAX_STATIC_CHOICES]
-    picker = _choice("student_id", "Student", [(str(i), f"{n} (grade {grade_label(g)})" if g else n) for i, n, g in roster],
+    picker = _choice("student_id", "Student",
+                     [(str(i), f"{n} (grade {grade_label(g)})" if g else n) for i, n, g in roster],
                      chosen, required=True)
     if len(state.roster) > MAX_STATIC_CHOICES:  # Teams fetches the rest by typeahead (Data.Query)
         picker["choices.data"] = {"type": "Data.Query", "dataset": "students"}

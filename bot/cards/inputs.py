@@ -8,7 +8,9 @@ from typing import Any
 from bot.cards.elements import escape
 
 
-def execute(title: str, verb: str, data: dict[str, Any], *, inputs: str = "auto", style: str | None = None) -> dict[str, Any]:
+def execute(
+    title: str, verb: str, data: dict[str, Any], *, inputs: str = "auto", style: str | None = None
+) -> dict[str, Any]:
     """A button that comes back as ``{"action": verb, **data, **inputs}`` (invoke, or message for the fallback)."""
     payload = {"action": verb, **data}
     action: dict[str, Any] = {

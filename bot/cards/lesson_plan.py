@@ -69,7 +69,8 @@ def _cites(labels: list[int]) -> str:
 
 
 def _block(title: str, items: list[str], cites: list[int] | None = None) -> dict[str, Any]:
-    rows = [{"type": "TextBlock", "text": escape(title) + escape(_cites(cites or [])), "weight": "Bolder", "wrap": True}]
+    rows = [{"type": "TextBlock", "text": escape(title) + escape(_cites(cites or [])), "weight": "Bolder",
+             "wrap": True}]
     rows += [{"type": "TextBlock", "text": "• " + escape(i), "wrap": True, "spacing": "None"} for i in items]
     return {"type": "Container", "items": rows, "spacing": "Medium"}
 
@@ -96,7 +97,8 @@ def _actions(result: LessonPlanResult) -> list[dict[str, Any]]:
     request = result.request.model_dump(mode="json")
     actions = []
     if result.saved_id is None:
-        actions.append(execute("Save", SAVE, {"form_key": result.key, "plan": plan_data, "class_id": request["class_id"]},
+        actions.append(execute("Save", SAVE,
+                               {"form_key": result.key, "plan": plan_data, "class_id": request["class_id"]},
                                 style="positive", inputs="none"))
     actions.append(execute("Regenerate", REGENERATE, {"request": request}, inputs="none"))
     actions.append(execute("Adjust duration", ADJUST, {"plan": plan_data, "request": request}, inputs="auto"))

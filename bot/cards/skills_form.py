@@ -60,7 +60,8 @@ def skills_form_card(state: SkillFormState) -> dict[str, Any]:
     body.append(skill)
     if "skill" in state.errors:
         body.append(error_line(state.errors["skill"]))
-    choices = [{"title": "Not assessed", "value": NOT_ASSESSED}] + [{"title": t, "value": str(v)} for v, t in LEVELS.items()]
+    choices = [{"title": "Not assessed", "value": NOT_ASSESSED},
+               *({"title": t, "value": str(v)} for v, t in LEVELS.items())]
     for sid, name in state.students:
         body.append({"type": "Input.ChoiceSet", "id": f"{PREFIX}{sid}", "label": name, "style": "compact",
                      "value": state.values.get(sid) or NOT_ASSESSED, "choices": choices})

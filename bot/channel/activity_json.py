@@ -38,7 +38,7 @@ def model_json(model: Model, classes: dict[str, type] | None = None) -> dict[str
     return _fields(type(model), lambda attr: getattr(model, attr, None), classes or {})
 
 
-def _fields(cls: type, get: Any, classes: dict[str, type]) -> dict[str, Any]:
+def _fields(cls: type[Model], get: Any, classes: dict[str, type]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     validation = cls._validation  # msrest's own per-class metadata
     for attr, desc in cls._attribute_map.items():
@@ -59,12 +59,15 @@ def _dict_as(cls: type, value: dict[str, Any], classes: dict[str, type]) -> dict
     keys = _rest_keys(cls)
     if not all(type(k) is str and k in keys for k in value):
         raise _Unsupported(cls.__name__)
-    return _fields(cls, lambda attr: value.get(cls._attribute_map[attr]["key"]), classes)
+    model_cls: type[Model] = cls
+    return _fields(model_cls, lambda attr: value.get(model_cls._attribute_map[attr]["key"]), classes)
 
 
 @lru_cache(maxsize=256)
 def _rest_keys(cls: type) -> frozenset[str]:
-    return frozenset(d["key"] for d in cls._attribute_map.values())
+    # lru_cache keys on a plain ``type``: mypy sees type[Model] as unhashable (Model defines __eq__, not __hash__)
+    model_cls: type[Model] = cls
+    return frozenset(d["key"] for d in model_cls._attribute_map.values())
 
 
 def _value(value: Any, type_name: str, classes: dict[str, type]) -> Any:
@@ -93,7 +96,8 @@ def _value(value: Any, type_name: str, classes: dict[str, type]) -> Any:
             raise _Unsupported(type_name)
         inner = type_name[1:-1]
         return {k: None if v is None else _value(v, inner, classes) for k, v in value.items()}
-    if isinstance(value, Model) and type_name in _model_names(type(value)):
+    value_type: type = type(value)  # a plain type for the lru_cache (see _rest_keys)
+    if isinstance(value, Model) and type_name in _model_names(value_type):
         return model_json(value, classes)  # a subclass (our Teams entities) by its own attribute map, as msrest does
     if type(value) is dict and type_name in classes:
         return _dict_as(classes[type_name], value, classes)
@@ -172,7 +176,7 @@ def parse_model(cls: type, data: Any, classes: dict[str, type]) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _plain_fields(cls: type) -> tuple[tuple[tuple[str, str, str], ...], frozenset[str]]:
+def _plain_fields(cls: type[Model]) -> tuple[tuple[tuple[str, str, str], ...], frozenset[str]]:
     """(attribute, REST key, type) per field, and the REST keys; ``_Unsupported`` for models msrest builds in ways
     this does not reproduce: subtypes, read-only or constant fields, additional-properties or flattened keys."""
     if cls.__dict__.get("_subtype_map") or any(v.get("readonly") or v.get("constant")

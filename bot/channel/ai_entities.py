@@ -4,7 +4,7 @@ drops unknown keys of a plain ``Entity``, so this subclass declares every key it
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from botbuilder.schema import Entity
 
@@ -17,7 +17,7 @@ MARKER = re.compile(r"\[(\d{1,2})\]")
 
 
 class AIMessageEntity(Entity):
-    _attribute_map = {
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {
         "type": {"key": "type", "type": "str"},
         "schema_type": {"key": "@type", "type": "str"},
         "context": {"key": "@context", "type": "str"},

@@ -63,7 +63,7 @@ class _Response(AsyncClientResponse):  # type: ignore[misc]
         return self._body
 
     def raise_for_status(self) -> None:
-        if self.status_code >= 400:
+        if self.status_code is not None and self.status_code >= 400:
             raise aiohttp.ClientResponseError(None, (), status=self.status_code, message=self.reason or "")  # type: ignore[arg-type]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -41,10 +42,9 @@ class Deduplicator:
         """Forget ``key`` (its turn failed): Teams' re-send of the activity is then processed, not dropped."""
         self._local.pop(key, None)
         if self._redis is not None:
-            try:
+            # the claim expires with its TTL; the failure is already logged by first_time
+            with contextlib.suppress(RedisError, OSError):
                 await self._redis.delete(self._prefix + key)
-            except (RedisError, OSError):
-                pass  # the claim expires with its TTL; the failure is already logged by first_time
 
     def _first_time_locally(self, key: str) -> bool:
         now = time.monotonic()

@@ -86,7 +86,8 @@ class BotSender:
     async def _create(self, target: Target) -> dict[str, Any]:
         """Open a 1:1 chat with the recipient (works once Faraday is installed for them, personal scope)."""
         if not target.service_url:
-            raise DeliveryError("no Teams service URL is known for this tenant yet", retryable=False, code="NoServiceUrl")
+            raise DeliveryError("no Teams service URL is known for this tenant yet", retryable=False,
+                                code="NoServiceUrl")
         try:
             async with self._limiter.slot(target.tenant_id, f"create:{target.aad_object_id}"):
                 return await open_personal_chat(

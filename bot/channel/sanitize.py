@@ -89,10 +89,10 @@ def sanitize_card(content: Any, allowed_hosts: Iterable[str] = ()) -> Any:
     for key, value in content.items():
         if key in ("data", "verb", "id"):
             cleaned[key] = value
-        elif key == "backgroundImage" and not _host_allowed(str(_url_of(value)), hosts):
-            continue
-        elif key == "selectAction" and isinstance(value, dict) and value.get("type") == "Action.OpenUrl" \
-                and not _web_url(str(value.get("url", ""))):
+        elif (key == "backgroundImage" and not _host_allowed(str(_url_of(value)), hosts)) or (
+            key == "selectAction" and isinstance(value, dict) and value.get("type") == "Action.OpenUrl"
+            and not _web_url(str(value.get("url", "")))
+        ):
             continue
         elif key in _CARD_TEXT_KEYS and isinstance(value, str) and kind != "Input.Text":
             cleaned[key] = sanitize_text(value, hosts)

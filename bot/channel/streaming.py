@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, Entity
@@ -25,7 +25,7 @@ INFORM_AFTER_S = 0.25
 
 
 class StreamInfoEntity(Entity):
-    _attribute_map = {
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {
         "type": {"key": "type", "type": "str"},
         "stream_id": {"key": "streamId", "type": "str"},
         "stream_type": {"key": "streamType", "type": "str"},
@@ -122,7 +122,8 @@ class TeamsStream:
         """Send the final message; in a stream it closes the stream (same id)."""
         await self._settle(inform_now=False)
         if self.enabled and self.stream_id is not None and not self.stopped:
-            activity.entities = [*(activity.entities or []), StreamInfoEntity(stream_type="final", stream_id=self.stream_id)]
+            activity.entities = [*(activity.entities or []),
+                                 StreamInfoEntity(stream_type="final", stream_id=self.stream_id)]
         if self.stopped and self.stream_id is not None:
             log.info("stream stopped by the user; final message not sent")
             return

@@ -59,7 +59,8 @@ def make_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
           .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
           .not_valid_after(now + dt.timedelta(days=1))
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False,
                                        key_encipherment=False, data_encipherment=False, key_agreement=False,
                                        encipher_only=False, decipher_only=False), critical=True)
           .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
@@ -146,7 +147,8 @@ class FakeMicrosoft:
         base = f"{self.url}/{TENANT}"
         return web.json_response({
             "issuer": f"{base}/v2.0", "token_endpoint": f"{base}/oauth2/v2.0/token",
-            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize", "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
         })
 
     async def _token(self, request: web.Request) -> web.Response:
@@ -156,7 +158,8 @@ class FakeMicrosoft:
             return web.json_response({"error": "invalid_client", "error_description": "AADSTS7000215"}, status=401)
         token = f"token-{next(self._ids)}"
         self._tokens.add(token)
-        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token})
+        return web.json_response({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                                  "access_token": token})
 
     # --- Graph -------------------------------------------------------------------------------------------------
     async def _create(self, request: web.Request) -> web.StreamResponse:
@@ -246,7 +249,8 @@ class FakeMicrosoft:
         event_id = f"AAMk-{next(self._ids)}"
         keys = [p["value"] for p in body.get("singleValueExtendedProperties", [])]
         event = {**body, "id": event_id, "_user": user, "_key": keys[0] if keys else None,
-                 "_start": _absolute(body["start"]), "_end": _absolute(body["end"]), "showAs": "busy", "isCancelled": False}
+                 "_start": _absolute(body["start"]), "_end": _absolute(body["end"]), "showAs": "busy",
+                 "isCancelled": False}
         self.events[event_id] = event
         return event
 

@@ -50,7 +50,8 @@ class ScriptedEmbeddings:
             status = self.failures.pop(0)
             return web.json_response({"error": {"message": "scripted", "type": "test"}}, status=status)
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-        data = [{"object": "embedding", "index": i, "embedding": fake_vector(t, self.dim)} for i, t in enumerate(inputs)]
+        data = [{"object": "embedding", "index": i, "embedding": fake_vector(t, self.dim)}
+                for i, t in enumerate(inputs)]
         data.reverse()  # the API does not promise order; the client must sort by index
         return web.json_response(
             {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}

@@ -55,13 +55,16 @@ class RelayConfig:
 
 def backoff(attempts: int, retry_after: float | None, config: RelayConfig, rng: random.Random) -> float:
     """Exponential backoff with jitter (50–100 % of the step), never sooner than the server's Retry-After."""
-    step = min(config.backoff_cap_s, config.backoff_base_s * 2 ** max(0, attempts - 1))
+    step = min(config.backoff_cap_s, config.backoff_base_s * 2.0 ** max(0, attempts - 1))
     return max(retry_after or 0.0, step * rng.uniform(0.5, 1.0))
+
+
+DEFAULT_CONFIG = RelayConfig()
 
 
 class Relay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: Sender, *,
-                 config: RelayConfig = RelayConfig(), clock: Clock = utc_now, journal: Journal | None = None,
+                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now, journal: Journal | None = None,
                  fault: Fault | None = None, rng: random.Random | None = None) -> None:
         self._sessions = sessions
         self._store = DeliveryStore(sessions)
@@ -70,7 +73,7 @@ class Relay:
         self._clock = clock
         self._journal = journal
         self._fault = fault or (lambda point: None)
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - backoff jitter, not a secret
         self._gate = asyncio.Semaphore(config.concurrency)
         self.claimed = 0  # rows claimed so far (a row retried counts again)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, Result, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.alerts.types import CARD_KINDS, Sent
@@ -93,7 +93,7 @@ class DeliveryStore:
                  "conversation_id": sent.conversation_id[:400], "now": now, "id": claim.id,
                  "attempts": claim.attempts},
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            return _rowcount(result) == 1
 
     async def mark_updated(self, claim: Claim, *, error: str | None = None) -> None:
         await self._finish(claim, "sent", error)
@@ -135,7 +135,7 @@ class DeliveryStore:
             {"new": status, "error": error[:300] if error else None, "at": at, "id": claim.id,
              "claimed": claim.status, "attempts": claim.attempts},
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return _rowcount(result) == 1
 
 
 async def _card_state(session: AsyncSession, alert_id: int) -> CardState:
@@ -174,3 +174,8 @@ async def _store_reference(session: AsyncSession, staff_id: int, reference: dict
          "channel_id": str(reference.get("channelId", "msteams"))[:40],
          "bot_id": str((reference.get("bot") or {}).get("id", ""))[:200], "reference": json.dumps(reference)},
     )
+
+
+def _rowcount(result: Result[Any]) -> int:
+    # An UPDATE through Session.execute returns a CursorResult (which has rowcount); the stubs type it as Result.
+    return cast("CursorResult[Any]", result).rowcount

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -94,7 +95,8 @@ async def targets(session: AsyncSession, staff_ids: Iterable[int]) -> dict[int, 
         return {}
     rows = list((await session.execute(_TARGETS, {"ids": ids})).mappings())
     tenants = sorted({r["tenant_id"] for r in rows})
-    routes = {t: (u, b) for t, u, b in (await session.execute(_TENANT_ROUTE, {"tenants": tenants})).all()}
+    route_rows = (await session.execute(_TENANT_ROUTE, {"tenants": tenants})).all()
+    routes: dict[str, tuple[str | None, str | None]] = {r.tenant_id: (r.service_url, r.bot_id) for r in route_rows}
     out: dict[int, tuple[Target, bool]] = {}
     for r in rows:
         service_url, bot_id = routes.get(r["tenant_id"], (None, None))
@@ -105,7 +107,8 @@ async def targets(session: AsyncSession, staff_ids: Iterable[int]) -> dict[int, 
     return out
 
 
-async def reference_for(session: AsyncSession, conversation_id: str) -> dict | None:  # type: ignore[type-arg]
-    return await session.scalar(
+async def reference_for(session: AsyncSession, conversation_id: str) -> dict[str, Any] | None:
+    reference: dict[str, Any] | None = await session.scalar(
         text("SELECT reference FROM conversation_references WHERE conversation_id = :id"), {"id": conversation_id}
     )
+    return reference

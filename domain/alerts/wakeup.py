@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from redis.asyncio import Redis
@@ -45,7 +46,8 @@ class RedisJournal:
 
     async def record(self, delivery_id: int, activity_id: str, conversation_id: str) -> None:
         try:
-            await self._redis.set(JOURNAL_KEY.format(delivery_id), f"{activity_id}\n{conversation_id}", ex=JOURNAL_TTL_S)
+            await self._redis.set(JOURNAL_KEY.format(delivery_id), f"{activity_id}\n{conversation_id}",
+                                  ex=JOURNAL_TTL_S)
         except (RedisError, OSError) as exc:
             log.info("alert journal not written", extra={"error": type(exc).__name__})
 
@@ -74,8 +76,6 @@ async def wait_for_wakeups(redis: Redis, wake: asyncio.Event, stop: asyncio.Even
                         wake.set()
         except (RedisError, OSError) as exc:
             log.info("alert wake-ups unavailable; polling only", extra={"error": type(exc).__name__})
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, 30.0)

@@ -34,7 +34,8 @@ def build_event_service(settings: Settings, sessions: async_sessionmaker[AsyncSe
         ))
     secret = settings.ics_link_secret.get_secret_value().encode()
     if not secret:
-        log.warning("ICS_LINK_SECRET is not set: .ics links last until this process restarts and work on this replica only")
+        log.warning("ICS_LINK_SECRET is not set: .ics links last until this process restarts "
+                    "and work on this replica only")
         secret = secrets.token_bytes(32)
     links = IcsLinks(secret, timedelta(hours=settings.ics_link_ttl_hours))
     base = settings.public_base_url or f"http://{settings.host}:{settings.port}"

@@ -40,7 +40,8 @@ MAX_ATTEMPTS = 3
 
 CONSENT = ("Faraday isn't allowed to use Outlook calendars yet: an administrator must grant it the Calendars.ReadWrite "
            "permission and include your mailbox in its access policy.")
-SIGN_IN = "Faraday couldn't sign in to Microsoft 365 (its app credentials were refused); please tell your administrator."
+SIGN_IN = ("Faraday couldn't sign in to Microsoft 365 (its app credentials were refused); "
+           "please tell your administrator.")
 MAILBOX = "I couldn't find an Outlook mailbox for your account; ask IT to check your Exchange Online licence."
 BUSY = "Outlook is busy right now (too many requests); please try again in a minute."
 DOWN = "Outlook had a problem on its side (error {status}); please try again in a few minutes."
@@ -89,7 +90,8 @@ class TokenSource:
                 raise CalendarUnavailable(SIGN_IN) from exc
         token = result.get("access_token") if isinstance(result, dict) else None
         if not token:
-            log.warning("graph token refused", extra={"error": result.get("error") if isinstance(result, dict) else None})
+            log.warning("graph token refused",
+                        extra={"error": result.get("error") if isinstance(result, dict) else None})
             raise CalendarUnavailable(SIGN_IN)
         return str(token)
 
@@ -234,7 +236,8 @@ def _event_body(event: OutgoingEvent) -> dict[str, Any]:
         "body": {"contentType": "text", "content": event.description or ""},
         "start": {"dateTime": start, "timeZone": start_zone},
         "end": {"dateTime": end, "timeZone": end_zone},
-        "attendees": [{"emailAddress": {"address": a.email, "name": a.name}, "type": "required"} for a in event.attendees],
+        "attendees": [{"emailAddress": {"address": a.email, "name": a.name}, "type": "required"}
+                      for a in event.attendees],
         "isReminderOn": event.reminder_minutes > 0,
         "reminderMinutesBeforeStart": event.reminder_minutes,
         "transactionId": event.key,

@@ -24,7 +24,7 @@ def event_ics(
     time_zone: str,
     location: str | None,
     description: str | None,
-    organizer: tuple[str, str],  # (email, name)
+    organizer: tuple[str | None, str],  # (email, name); no ORGANIZER line without an e-mail
     attendees: list[str],
     reminder_minutes: int,
     cancelled: bool = False,
@@ -47,7 +47,9 @@ def event_ics(
     if description:
         event.add("description", description)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event["organizer"] = _address(*organizer)
+    organizer_email, organizer_name = organizer
+    if organizer_email:
+        event["organizer"] = _address(organizer_email, organizer_name)
     for email in attendees:
         address = vCalAddress(f"mailto:{email}")
         address.params["ROLE"] = vText("REQ-PARTICIPANT")
@@ -60,7 +62,8 @@ def event_ics(
         event.add_component(alarm)
     cal.add_component(event)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def _for_ics(at: datetime, tz: ZoneInfo) -> datetime:

@@ -44,7 +44,9 @@ async def staff_choices(session: AsyncSession, actor: Actor) -> list[tuple[int, 
 
 
 async def class_choices(session: AsyncSession, actor: Actor) -> list[tuple[int, str]]:
-    rows = await session.execute(select(SchoolClass.id, SchoolClass.name).where(class_visible(actor)).order_by(SchoolClass.name))
+    rows = await session.execute(
+        select(SchoolClass.id, SchoolClass.name).where(class_visible(actor)).order_by(SchoolClass.name)
+    )
     return [(i, n) for i, n in rows]
 
 
@@ -61,7 +63,7 @@ async def staff_emails(session: AsyncSession, actor: Actor, ids: list[int] | Non
     query = select(Staff.id, Staff.email).where(Staff.school_id == actor.school_id, Staff.active.is_(True))
     if ids is not None:
         query = query.where(Staff.id.in_(ids))
-    return {i: e for i, e in await session.execute(query)}
+    return {i: e for i, e in (await session.execute(query)).tuples() if e is not None}  # no e-mail: not invitable
 
 
 async def staff_attendees(session: AsyncSession, actor: Actor, ids: list[int]) -> list[Attendee]:
@@ -75,7 +77,10 @@ async def staff_attendees(session: AsyncSession, actor: Actor, ids: list[int]) -
     ).all()
     if len(rows) != len(set(ids)):
         raise InvalidInput("Some attendees aren't staff at your school.", {"staff": "Pick staff from the list."})
-    return [Attendee(email=e, name=n) for _, e, n in rows]
+    without = sorted(n for _, e, n in rows if not e)
+    if without:
+        raise InvalidInput("Some attendees have no e-mail address on record.", {"staff": ", ".join(without)})
+    return [Attendee(email=e, name=n) for _, e, n in rows if e]
 
 
 async def families(session: AsyncSession, actor: Actor, student_ids: list[int]) -> list[tuple[int, str]]:
@@ -90,7 +95,8 @@ async def families(session: AsyncSession, actor: Actor, student_ids: list[int]) 
     return [(i, f"{p or f} {last}'s guardians ({n})") for i, f, p, last, n in rows]
 
 
-async def guardian_attendees(session: AsyncSession, actor: Actor, student_ids: list[int], *, via: str) -> list[Attendee]:
+async def guardian_attendees(session: AsyncSession, actor: Actor, student_ids: list[int], *,
+                             via: str) -> list[Attendee]:
     """The guardians (with an e-mail on file) of students the organiser may see; each student's read is audited."""
     if not student_ids:
         return []

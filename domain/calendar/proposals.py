@@ -15,7 +15,8 @@ from domain.errors import InvalidInput
 from domain.events import DEFAULT_MINUTES, EventService, validate_draft
 from domain.students import StudentService
 
-FAMILY = re.compile(r"^(?P<name>.+?)(?:'s|’s|s')?\s+(?:parents?|guardians?|family|mom|dad|mother|father)$", re.IGNORECASE)
+FAMILY = re.compile(r"^(?P<name>.+?)(?:'s|’s|s')?\s+(?:parents?|guardians?|family|mom|dad|mother|father)$",
+                    re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

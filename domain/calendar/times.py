@@ -45,7 +45,8 @@ def localize(naive: datetime, tz: ZoneInfo) -> tuple[datetime, str | None]:
     Raises ``InvalidInput`` (field ``start``) when the time does not exist."""
     if not exists(naive, tz):
         raise InvalidInput(
-            f"{describe(naive)} doesn't exist in {tz.key}: the clocks go forward an hour that night. Pick another time.",
+            f"{describe(naive)} doesn't exist in {tz.key}: the clocks go forward an hour that night. "
+            "Pick another time.",
             {"start": "That time doesn't exist (clocks go forward). Pick another time."},
         )
     aware = naive.replace(tzinfo=tz, fold=0)

@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.alerts.relay import RelayConfig, backoff
+from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
 from domain.alerts.store import _store_reference  # the same conversation_references upsert as alerts
 from domain.alerts.types import Clock, DeliveryError, Journal, Sent, Target, utc_now
 from domain.db import unit_of_work
@@ -115,7 +115,7 @@ class RedisEmergencyJournal:
 
 class EmergencyRelay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: CardSender, *,
-                 config: RelayConfig = RelayConfig(), escalate_after: timedelta = timedelta(minutes=3),
+                 config: RelayConfig = DEFAULT_CONFIG, escalate_after: timedelta = timedelta(minutes=3),
                  clock: Clock = utc_now, journal: Journal | None = None, rng: random.Random | None = None) -> None:
         self._sessions = sessions
         self._sender = sender
@@ -123,7 +123,7 @@ class EmergencyRelay:
         self._escalate_after = escalate_after
         self._clock = clock
         self._journal = journal
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # noqa: S311 - backoff jitter, not a secret
         self._gate = asyncio.Semaphore(config.concurrency)
         self.claimed = 0
 

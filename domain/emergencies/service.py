@@ -204,11 +204,13 @@ class EmergencyService:
 
     async def open_at(self, actor: Actor) -> int | None:
         async with self._sessions() as session:
-            return await session.scalar(_OPEN, {"school_id": actor.school_id})
+            emergency_id: int | None = await session.scalar(_OPEN, {"school_id": actor.school_id})
+            return emergency_id
 
     async def latest_at(self, actor: Actor) -> int | None:
         async with self._sessions() as session:
-            return await session.scalar(_LAST, {"school_id": actor.school_id})
+            emergency_id: int | None = await session.scalar(_LAST, {"school_id": actor.school_id})
+            return emergency_id
 
     async def status(self, actor: Actor, *, via: str) -> RollUp | None:
         """The roll-up of the open emergency (else the latest one) for an admin; None when there has been none."""

@@ -101,7 +101,7 @@ async def roll_up(session: AsyncSession, emergency_id: int, *, escalated: bool =
     tz = ZoneInfo(raw["time_zone"])
     classes, marks, by_class = await _classes_and_marks(session, emergency_id)
     enrolled_in = Counter[tuple[int, str]]()
-    for student_id, class_id in (await session.execute(_ENROLLED_IN, {"id": emergency_id})).all():
+    for student_id, class_id in (await session.execute(_ENROLLED_IN, {"id": emergency_id})).tuples():
         m = marks.get(student_id)
         if m is not None and m["mark"] == "with_me" and m["class_id"] != class_id:
             enrolled_in[(class_id, "with_me")] += 1
@@ -135,7 +135,7 @@ async def teacher_view(session: AsyncSession, emergency_id: int, teacher_id: int
     ids = [c["class_id"] for c in mine]
     rosters: dict[int, list[RosterStudent]] = {i: [] for i in ids}
     if ids:
-        for class_id, student_id, name in (await session.execute(_ROSTER, {"class_ids": ids})).all():
+        for class_id, student_id, name in (await session.execute(_ROSTER, {"class_ids": ids})).tuples():
             m = marks.get(student_id)
             rosters[class_id].append(RosterStudent(student_id, name, m["mark"] if m else None))
     cards = tuple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -18,7 +19,7 @@ class LessonPlan(IdMixin, CreatedMixin, Base):
     grade: Mapped[int] = mapped_column(Integer)
     topic: Mapped[str] = mapped_column(String(200))
     duration_minutes: Mapped[int] = mapped_column(Integer)
-    plan: Mapped[dict] = mapped_column(JSONB)  # sections with minutes, objectives, citations
+    plan: Mapped[dict[str, Any]] = mapped_column(JSONB)  # sections with minutes, objectives, citations
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
 
 

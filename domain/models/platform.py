@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
@@ -37,7 +38,7 @@ class ConversationReference(IdMixin, Base):
     tenant_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(40))
     bot_id: Mapped[str] = mapped_column(String(200))
-    reference: Mapped[dict] = mapped_column(JSONB)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSONB)
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -78,7 +79,7 @@ class RosterImport(IdMixin, Base):
     format: Mapped[str] = mapped_column(String(20))  # oneroster-1.1 | sds-v1 | sds-v2.1 | graph ...
     source: Mapped[str] = mapped_column(String(300))  # the file or folder name (no directory), or the Graph host
     scope: Mapped[str] = mapped_column(Text)  # the PE pattern, or "all classes"
-    counts: Mapped[dict] = mapped_column(JSONB)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 class RosterUpload(IdMixin, CreatedMixin, Base):
@@ -136,7 +137,7 @@ class KnowledgeUpload(IdMixin, CreatedMixin, Base):
     status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending|added|replaced|cancelled
     original: Mapped[bytes | None] = mapped_column(LargeBinary)  # the file as sent (None once cancelled)
     media_type: Mapped[str | None] = mapped_column(String(100))
-    parsed: Mapped[dict | None] = mapped_column(JSONB)  # knowledge.parsed.ParsedFile.to_json()
+    parsed: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # knowledge.parsed.ParsedFile.to_json()
     title: Mapped[str | None] = mapped_column(String(300))  # as added (the card's metadata)
     version: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -45,7 +45,9 @@ def parse_value(spec: TestSpec, raw: str) -> float:
         except ValueError:
             raise ValueError("Give a number.") from None
     if not spec.low <= value <= spec.high:
-        shown = (lambda v: f"{int(v) // 60}:{int(v) % 60:02d}") if spec.name == "mile_run" else (lambda v: f"{v:g}")
+        def shown(v: float) -> str:
+            return f"{int(v) // 60}:{int(v) % 60:02d}" if spec.name == "mile_run" else f"{v:g}"
+
         raise ValueError(f"Must be between {shown(spec.low)} and {shown(spec.high)}.")
     if (value / spec.step) != int(value / spec.step):
         raise ValueError("Whole numbers only." if spec.step == 1 else "To the nearest half inch.")

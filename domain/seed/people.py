@@ -283,7 +283,7 @@ def _assign_extras(rng: random.Random, classes: list[ClassPlan], students: list[
     for s in rng.sample(free, round(0.05 * len(students))):
         s.never_assessed = True
     primary_classes = [c.index for c in classes if c.size > 0]
-    pair_classes = [sorted(alex)[1]] + rng.sample(primary_classes, 5)
+    pair_classes = [sorted(alex)[1], *rng.sample(primary_classes, 5)]
     for ci in pair_classes:
         pool = [s for s in free if s.classes[0] == ci and not s.keep_apart]
         a, b = rng.sample(pool, 2)

@@ -156,12 +156,13 @@ def fitness_rows(rng: random.Random, plan: PeoplePlan, cal: Calendar, students: 
     rows = []
     # The tests added with the published battery draw from their own generator, so the shared one advances exactly
     # as before and every later part of the demo (equipment, incidents) stays the same.
-    extra = random.Random(2026_21)
+    extra = random.Random(2026_21)  # noqa: S311 - reproducible demo data, not a secret
     for c in filter(lambda c: c.subject == "PE" and c.grade >= 4, plan.classes):
         weeks = cal.weeks(c.index)
         test_days = weeks[2] + weeks[3]
         plan_days = {"pacer": test_days[0], "push_ups": test_days[1], "curl_ups": test_days[1],
-                     "trunk_lift": test_days[2], "sit_and_reach_left": test_days[2], "sit_and_reach_right": test_days[2]}
+                     "trunk_lift": test_days[2], "sit_and_reach_left": test_days[2],
+                     "sit_and_reach_right": test_days[2]}
         for s in cal.rosters[c.index]:
             for test, unit in FITNESS_TESTS:
                 day = plan_days[test]

@@ -277,6 +277,7 @@ def plan_equipment(rng: random.Random) -> list[EquipmentPlan]:
             if last is not None:
                 earlier = last - timedelta(days=interval + rng.randint(-10, 10))
                 inspections.append({"inspected_on": earlier, "result": "pass", "notes": None})
+                note: str | None
                 if condition == "damaged":
                     result, note = rng.choice(("repair", "fail")), f"{_DAMAGE[category].capitalize()}; removed from use"
                 elif quantity < min_qty:
@@ -298,8 +299,10 @@ def inspector_for(school: str) -> str:
 
 def alert_rule_rows(district_id: int) -> list[dict[str, Any]]:
     return [
-        {"district_id": district_id, "school_id": None, "name": "Serious or critical incidents", "min_severity": Severity.serious,
+        {"district_id": district_id, "school_id": None, "name": "Serious or critical incidents",
+         "min_severity": Severity.serious,
          "incident_types": [], "keywords": [], "enabled": True},
-        {"district_id": district_id, "school_id": None, "name": "Safety keywords", "min_severity": None, "incident_types": [],
+        {"district_id": district_id, "school_id": None, "name": "Safety keywords", "min_severity": None,
+         "incident_types": [],
          "keywords": list(DEMO.alert_keywords), "enabled": True},
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Date, and_, cast, distinct, func, select
+from sqlalchemy import ColumnElement, Date, and_, cast, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Attendance, SchoolClass, Student
@@ -23,8 +23,9 @@ TREND_POINTS = 5.0
 ATTENDED = ("present", "tardy", "sat_out")
 
 
-def _window(scope: WidgetScope):  # type: ignore[no-untyped-def]
-    conditions = [Attendance.class_id.in_(scope.class_ids), Attendance.day.between(scope.period.start, scope.period.end)]
+def _window(scope: WidgetScope) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Attendance.class_id.in_(scope.class_ids),
+                                             Attendance.day.between(scope.period.start, scope.period.end)]
     if scope.student:
         conditions.append(Attendance.student_id == scope.student.id)
     return conditions
@@ -109,9 +110,11 @@ async def attendance(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
             chart=chart, as_of=as_of, student_names=(name,),
         )
     await audit_students(session, scope, [r[2] for r in risk])
-    columns = ("Student", "Class", "Rate", "Missed", "Trend") if len(per_class) > 1 else ("Student", "Rate", "Missed", "Trend")
+    columns = (("Student", "Class", "Rate", "Missed", "Trend") if len(per_class) > 1
+               else ("Student", "Rate", "Missed", "Trend"))
     rows = [
-        (name, cls, pct_text(rate), str(missed), trend) if len(per_class) > 1 else (name, pct_text(rate), str(missed), trend)
+        (name, cls, pct_text(rate), str(missed), trend) if len(per_class) > 1
+        else (name, pct_text(rate), str(missed), trend)
         for rate, name, _sid, cls, missed, trend in risk
     ]
     overall = pct(present, total)

@@ -52,13 +52,13 @@ async def equipment_issues(
         .where(Equipment.school_id == school_id, Equipment.condition != "retired")
         .order_by(Equipment.name, Equipment.id)
     )
-    considered, found = 0, []
-    for name, qty, min_qty, condition, interval, item_units, last_on, out_of_service, item_id in rows:
-        item_units = tuple(item_units or ())
+    considered, found = 0, list[EquipmentIssue]()
+    for name, qty, min_qty, condition, interval, unit_list, last_on, out_of_service, item_id in rows.tuples():
+        item_units = tuple(unit_list or ())
         if units is not None and item_units and not units.intersection(item_units):
             continue
         considered += 1
-        issues = []
+        issues: list[str] = []
         if last_on is None:
             issues.append("never inspected")
         elif last_on + timedelta(days=interval) < today:

@@ -2,8 +2,8 @@
 
 A result is "in the zone" when it is within the band (at least ``healthy_min``, at most ``healthy_max`` where one is
 set) for the student's sex and age on the test day (ages over 18 use the "17+" band; ages without one get no zone).
-Results are a student's health information: shown to their teacher, nurse and admin, never ranked. Per test: each student's latest result in the period; over time: the share
-in the zone per month, across every result in the period.
+Results are a student's health information: shown to their teacher, nurse and admin, never ranked. Per test: each
+student's latest result in the period; over time: the share in the zone per month, across every result in the period.
 """
 
 from __future__ import annotations
@@ -61,13 +61,14 @@ async def fitness_trends(session: AsyncSession, scope: WidgetScope) -> WidgetRes
     by_test: dict[str, list[FitnessResult]] = defaultdict(list)
     for r in latest.values():
         by_test[r.test].append(r)
-    rows, shares = [], []
+    test_rows: list[tuple[str, str, str, str, str]] = []
+    shares: list[tuple[str, float | None]] = []
     for test in sorted(by_test, key=lambda t: list(TEST_NAMES).index(t) if t in TEST_NAMES else 99):
         results = by_test[test]
         banded = [r for r in results if in_zone(r) is not None]
         share = pct(sum(in_zone(r) is True for r in banded), len(banded))
         shares.append((test, share))
-        rows.append((_name(test), str(len(results)), pct_text(share),
+        test_rows.append((_name(test), str(len(results)), pct_text(share),
                      f"{num_text(statistics.median(r.value for r in results))} {results[0].unit}",
                      str(len(names) - len(results))))
     below_count: dict[int, int] = defaultdict(int)
@@ -92,7 +93,7 @@ async def fitness_trends(session: AsyncSession, scope: WidgetScope) -> WidgetRes
         metrics=(Metric("In healthy zone", pct_text(overall), overall),
                  Metric("Students tested", f"{len(tested)} of {len(names)}", len(tested)),
                  Metric("Below zone in 2+ tests", str(len(support)), len(support))),
-        table=table("Latest result per test", ("Test", "Tested", "In zone", "Median", "Not tested"), rows),
+        table=table("Latest result per test", ("Test", "Tested", "In zone", "Median", "Not tested"), test_rows),
         chart=chart, notes=tuple(notes), as_of=as_of,
         student_names=tuple(names[i] for i in support[:10]),
     )

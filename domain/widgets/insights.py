@@ -25,40 +25,40 @@ async def class_insights(session: AsyncSession, scope: WidgetScope) -> WidgetRes
     attended = Attendance.status.in_(ATTENDED)
     att = {
         cid: (n, a)
-        for cid, n, a in await session.execute(
+        for cid, n, a in (await session.execute(
             select(Attendance.class_id, func.count(), func.count().filter(attended))
             .where(Attendance.class_id.in_(ids), Attendance.day.between(start, end))
             .group_by(Attendance.class_id)
-        )
+        )).tuples()
     }
     skills = {
         cid: (n, float(mean), at_or_above)
-        for cid, n, mean, at_or_above in await session.execute(
+        for cid, n, mean, at_or_above in (await session.execute(
             select(SkillAssessment.class_id, func.count(), func.avg(SkillAssessment.level),
                    func.count().filter(SkillAssessment.level >= BENCHMARK_LEVEL))
             .where(SkillAssessment.class_id.in_(ids), SkillAssessment.assessed_on.between(start, end))
             .group_by(SkillAssessment.class_id)
-        )
+        )).tuples()
     }
     tz = ZoneInfo(scope.actor.time_zone)
     lo, hi = datetime.combine(start, time(0), tz), datetime.combine(end + timedelta(days=1), time(0), tz)
     serious = Incident.severity.in_((Severity.serious, Severity.critical))
     inc = {
         cid: (n, s)
-        for cid, n, s in await session.execute(
+        for cid, n, s in (await session.execute(
             select(Incident.class_id, func.count(), func.count().filter(serious))
             .where(Incident.class_id.in_(ids), Incident.occurred_at >= lo, Incident.occurred_at < hi)
             .group_by(Incident.class_id)
-        )
+        )).tuples()
     }
     part = {
         cid: float(avg)
-        for cid, avg in await session.execute(
+        for cid, avg in (await session.execute(
             select(Activity.class_id, func.avg(ActivityParticipation.minutes_active))
             .join(ActivityParticipation, ActivityParticipation.activity_id == Activity.id)
             .where(Activity.class_id.in_(ids), Activity.day.between(start, end))
             .group_by(Activity.class_id)
-        )
+        )).tuples()
     }
     await audit_classes(session, scope)
     if not (att or skills or inc or part):
@@ -81,7 +81,8 @@ async def class_insights(session: AsyncSession, scope: WidgetScope) -> WidgetRes
                  Metric("Assessments", str(n_sk), n_sk),
                  Metric("Mean skill level", num_text(mean_level, 2), mean_level),
                  Metric("At or above benchmark",
-                        pct_text(pct(sum(v[2] for v in skills.values()), n_sk)), pct(sum(v[2] for v in skills.values()), n_sk)),
+                        pct_text(pct(sum(v[2] for v in skills.values()), n_sk)),
+                        pct(sum(v[2] for v in skills.values()), n_sk)),
                  Metric("Incidents", f"{n_inc} ({n_serious} serious+)", n_inc)),
         table=table("By class", ("Class", "Attendance", "Mean level", "Incidents", "Active min"), rows),
         chart=await _chart(session, scope, att),

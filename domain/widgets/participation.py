@@ -63,7 +63,8 @@ async def participation(session: AsyncSession, scope: WidgetScope) -> WidgetResu
         share = pct(active_min or 0, possible_min or 0)
         return WidgetResult(
             "participation", f"Participation — {scope.student.display_name}", scope.label, scope.period,
-            metrics=(Metric("Sessions joined", f"{came} of {held}", came), Metric("Active minutes", str(active_min or 0),
+            metrics=(Metric("Sessions joined", f"{came} of {held}", came),
+                     Metric("Active minutes", str(active_min or 0),
                      active_min or 0), Metric("Share of possible", pct_text(share), share)),
             table=table("Sessions", ("Date", "Activity", "Active min"), rows),
             as_of=as_of, student_names=(scope.student.display_name,),
@@ -71,11 +72,14 @@ async def participation(session: AsyncSession, scope: WidgetScope) -> WidgetResu
     per_student = []
     for sid, (held, possible_min) in possible.items():
         came, active_min = active.get(sid, (0, 0))
-        per_student.append((pct(active_min or 0, possible_min or 0) or 0.0, names[sid], sid, came, held, active_min or 0))
+        per_student.append((pct(active_min or 0, possible_min or 0) or 0.0, names[sid], sid, came, held,
+                            active_min or 0))
     per_student.sort(key=lambda r: (r[0], r[1]))
     low = [r for r in per_student if r[0] < LOW_PARTICIPATION]
-    rows = [(name, f"{came} of {held}", str(minutes), pct_text(share)) for share, name, _sid, came, held, minutes in low]
-    shown = table(f"Below {LOW_PARTICIPATION:.0f}% of possible minutes", ("Student", "Sessions", "Active min", "Share"), rows)
+    low_rows = [(name, f"{came} of {held}", str(minutes), pct_text(share))
+                for share, name, _sid, came, held, minutes in low]
+    shown = table(f"Below {LOW_PARTICIPATION:.0f}% of possible minutes", ("Student", "Sessions", "Active min", "Share"),
+                  low_rows)
     await audit_students(session, scope, [r[2] for r in low[: len(shown.rows)]])
     total_possible = sum(m or 0 for _, m in possible.values())
     total_active = sum(r[5] for r in per_student)
@@ -87,10 +91,11 @@ async def participation(session: AsyncSession, scope: WidgetScope) -> WidgetResu
                  Metric("Sessions held", str(len(sessions)), len(sessions)),
                  Metric("Active min per student-session", num_text(mean_active), round(mean_active, 1)),
                  Metric(f"Below {LOW_PARTICIPATION:.0f}%", str(len(low)), len(low))),
-        table=shown if rows else None,
+        table=shown if low_rows else None,
         chart=ChartData("line", "Mean active minutes per session", tuple(f"{d:%b %-d}" for d, *_ in sessions[-12:]),
                         (Series("Active min", tuple(round(float(s[3] or 0), 1) for s in sessions[-12:])),), "minutes"),
-        notes=() if rows else (f"Every student was active for at least {LOW_PARTICIPATION:.0f}% of possible minutes.",),
+        notes=() if low_rows else (
+            f"Every student was active for at least {LOW_PARTICIPATION:.0f}% of possible minutes.",),
         as_of=as_of, student_names=tuple(r[0] for r in shown.rows),
     )
 

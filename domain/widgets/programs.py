@@ -5,6 +5,8 @@ Drivers-ed requirements (hours) are the state minimums this district follows; un
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,12 +32,12 @@ async def drivers_ed_progress(session: AsyncSession, scope: WidgetScope) -> Widg
                    DriversEdProgress.units_required, DriversEdProgress.updated_at)
             .where(DriversEdProgress.student_id.in_(list(entries)))
         )
-    ).all()
+    ).tuples().all()
     await audit_classes(session, scope)
     if not rows:
         return WidgetResult("drivers_ed_progress", "Drivers ed progress", scope.label, None,
                             empty=f"No drivers-ed progress is recorded for {scope.label}.")
-    def done(r) -> bool:  # type: ignore[no-untyped-def]
+    def done(r: tuple[int, float, float, int, int, datetime]) -> bool:
         return (r[1] >= CLASSROOM_HOURS_REQUIRED and r[2] >= BEHIND_WHEEL_HOURS_REQUIRED and r[3] >= r[4])
 
     ordered = sorted(rows, key=lambda r: (r[3] / max(r[4], 1), r[1], entries[r[0]]))
@@ -99,6 +101,7 @@ async def adaptive_pe(session: AsyncSession, scope: WidgetScope) -> WidgetResult
                  Metric("Adapted PE classes", str(sum(c.subject == "Adapted PE" for c in scope.classes)),
                         sum(c.subject == "Adapted PE" for c in scope.classes))),
         table=shown,
-        chart=ChartData("pie", "Adaptations by kind", tuple(k for k, _ in top), (Series("Students", tuple(float(v) for _, v in top)),)),
+        chart=ChartData("pie", "Adaptations by kind", tuple(k for k, _ in top),
+                        (Series("Students", tuple(float(v) for _, v in top)),)),
         student_names=tuple(r[0] for r in shown.rows),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy import ColumnElement, Integer, and_, cast, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ class RosterEntry:
     medical_flags: tuple[str, ...]
 
 
-def display_name():  # type: ignore[no-untyped-def]
+def display_name() -> ColumnElement[str]:
     return func.coalesce(Student.preferred_name, Student.first_name) + " " + Student.last_name
 
 

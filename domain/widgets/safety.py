@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
@@ -105,7 +105,7 @@ async def incident_summary(session: AsyncSession, scope: WidgetScope) -> WidgetR
                             empty=f"No incidents were recorded for {scope.label} in this period.")
     tz = ZoneInfo(scope.actor.time_zone)
     grid: dict[str, Counter[str]] = defaultdict(Counter)
-    weeks: Counter = Counter()
+    weeks: Counter[date] = Counter()
     for at, kind, sev, _loc, _status in rows:
         grid[kind][sev.value] += 1
         weeks[week_start(at.astimezone(tz).date())] += 1

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import not_, select
+from sqlalchemy import Select, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
@@ -106,18 +106,20 @@ def describe(classes: list[ClassRef]) -> str:
 
 
 async def visible_classes(session: AsyncSession, actor: Actor) -> list[ClassRef]:
-    rows = await session.execute(_class_select().where(class_visible(actor)).order_by(SchoolClass.period, SchoolClass.name))
-    return [ClassRef(*r) for r in rows]
+    rows = await session.execute(
+        _class_select().where(class_visible(actor)).order_by(SchoolClass.period, SchoolClass.name)
+    )
+    return [ClassRef(*r) for r in rows.tuples()]
 
 
 async def school_classes_not_visible(session: AsyncSession, actor: Actor) -> list[ClassRef]:
     rows = await session.execute(
         _class_select().where(SchoolClass.school_id == actor.school_id, not_(class_visible(actor)))
     )
-    return [ClassRef(*r) for r in rows]
+    return [ClassRef(*r) for r in rows.tuples()]
 
 
-def _class_select():  # type: ignore[no-untyped-def]
+def _class_select() -> Select[int, str, int, int, str, int, str, str, str | None]:
     return select(
         SchoolClass.id,
         SchoolClass.name,
@@ -187,7 +189,8 @@ def _best(text: str, rows: list) -> list[StudentRef]:  # type: ignore[type-arg]
         return []
     best = scored[0][0]
     margin = 3.0 if best >= 97 else 5.0
-    return [StudentRef(r.id, f"{r.preferred_name or r.first_name} {r.last_name}") for s, r in scored if s >= best - margin]
+    return [StudentRef(r.id, f"{r.preferred_name or r.first_name} {r.last_name}")
+            for s, r in scored if s >= best - margin]
 
 
 @dataclass(frozen=True, slots=True)

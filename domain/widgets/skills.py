@@ -38,7 +38,8 @@ async def skill_gaps(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     as_of = max(r[3] for r in latest)
     weakest = sorted(by_skill.items(), key=lambda kv: (statistics.fmean(kv[1]), kv[0]))
     chart = ChartData("bar", "Mean level by skill (weakest first)", tuple(k for k, _ in weakest[:MAX_CHART_SKILLS]),
-                      (Series("Mean level", tuple(round(statistics.fmean(v), 2) for _, v in weakest[:MAX_CHART_SKILLS])),),
+                      (Series("Mean level",
+                              tuple(round(statistics.fmean(v), 2) for _, v in weakest[:MAX_CHART_SKILLS])),),
                       "level (1–4)", 4)
     if scope.student:
         rows = sorted(((skill, level, day) for sid, skill, level, day in latest), key=lambda r: (r[1], r[0]))
@@ -55,12 +56,13 @@ async def skill_gaps(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     assessed = {r[0] for r in latest}
     unassessed = sorted({e.id for e in entries} - assessed, key=lambda i: names[i])
     ranked = sorted(below.items(), key=lambda kv: (-len(kv[1]), statistics.fmean(lv for _, lv in kv[1]), names[kv[0]]))
-    rows = [(names[sid], _gap_text(gaps)) for sid, gaps in ranked]
-    shown = table("Students below benchmark (level < 3)", ("Student", "Skills below (level)"), rows)
+    gap_rows = [(names[sid], _gap_text(gaps)) for sid, gaps in ranked]
+    shown = table("Students below benchmark (level < 3)", ("Student", "Skills below (level)"), gap_rows)
     notes = [f"Weakest skill: {weakest[0][0]} (mean {num_text(statistics.fmean(weakest[0][1]), 2)})."]
     if unassessed:
         listed = ", ".join(names[i] for i in unassessed[:10])
-        notes.append(f"Not assessed in this period ({len(unassessed)}): {listed}" + ("…" if len(unassessed) > 10 else "."))
+        notes.append(f"Not assessed in this period ({len(unassessed)}): {listed}"
+                     + ("…" if len(unassessed) > 10 else "."))
     await audit_students(session, scope, [sid for sid, _ in ranked[: len(shown.rows)]] + unassessed[:10])
     all_levels = [r[2] for r in latest]
     return WidgetResult(
@@ -69,7 +71,7 @@ async def skill_gaps(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
                  Metric("Students below benchmark", str(len(below)), len(below)),
                  Metric("Not assessed", str(len(unassessed)), len(unassessed)),
                  Metric("Skills assessed", str(len(by_skill)), len(by_skill))),
-        table=shown if rows else None, chart=chart, notes=tuple(notes), as_of=as_of,
+        table=shown if gap_rows else None, chart=chart, notes=tuple(notes), as_of=as_of,
         student_names=tuple(r[0] for r in shown.rows) + tuple(names[i] for i in unassessed[:10]),
     )
 

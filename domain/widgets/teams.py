@@ -139,7 +139,8 @@ async def teams(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     cls = scope.one
     entries = await roster(session, scope)
     if not entries:
-        return WidgetResult("teams", "Balanced teams", scope.label, None, empty=f"No students are enrolled in {cls.name}.")
+        return WidgetResult("teams", "Balanced teams", scope.label, None,
+                            empty=f"No students are enrolled in {cls.name}.")
     n = scope.options.get("team_count") or default_team_count(len(entries))
     if not MIN_TEAMS <= n <= min(MAX_TEAMS, len(entries)):
         raise InvalidInput(f"Ask for between {MIN_TEAMS} and {min(MAX_TEAMS, len(entries))} teams for {cls.name}.")
@@ -155,7 +156,7 @@ async def teams(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     scores = {e.id: student_score(skills.get(e.id), fitness.get(e.id)) for e in entries}
     known = [s for s in scores.values() if s is not None]
     median = statistics.median(known) if known else 50.0
-    players = [Player(e.id, e.name, scores[e.id] if scores[e.id] is not None else median,
+    players = [Player(e.id, e.name, score if (score := scores[e.id]) is not None else median,
                       frozenset(e.keep_apart_from)) for e in entries]
     result = balance(players, n)
     await audit_students(session, scope, ids)

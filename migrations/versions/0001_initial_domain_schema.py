@@ -81,9 +81,11 @@ def upgrade() -> None:
     sa.Column('embedding_model', sa.String(length=100), nullable=False),
     sa.Column('embedding_dim', sa.Integer(), nullable=False),
     sa.Column('embedding', Vector(), nullable=True),
-    sa.Column('tsv', postgresql.TSVECTOR(), sa.Computed("to_tsvector('english', content)", persisted=True), nullable=True),
+    sa.Column('tsv', postgresql.TSVECTOR(), sa.Computed("to_tsvector('english', content)", persisted=True),
+              nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['document_id'], ['knowledge_documents.id'], name=op.f('fk_knowledge_chunks_document_id_knowledge_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['document_id'], ['knowledge_documents.id'],
+                            name=op.f('fk_knowledge_chunks_document_id_knowledge_documents'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_knowledge_chunks'))
     )
     op.create_index(op.f('ix_knowledge_chunks_document_id'), 'knowledge_chunks', ['document_id'], unique=False)
@@ -98,7 +100,8 @@ def upgrade() -> None:
     sa.Column('grade_high', sa.Integer(), nullable=False),
     sa.Column('supervision_ratio', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_schools_district_id_districts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_schools_district_id_districts'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_schools')),
     sa.UniqueConstraint('code', name=op.f('uq_schools_code'))
     )
@@ -107,13 +110,16 @@ def upgrade() -> None:
     sa.Column('district_id', sa.BigInteger(), nullable=False),
     sa.Column('school_id', sa.BigInteger(), nullable=True),
     sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('min_severity', sa.Enum('minor', 'moderate', 'serious', 'critical', name='incident_severity'), nullable=True),
+    sa.Column('min_severity', sa.Enum('minor', 'moderate', 'serious', 'critical', name='incident_severity'),
+              nullable=True),
     sa.Column('incident_types', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('keywords', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_alert_rules_district_id_districts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_alert_rules_school_id_schools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_alert_rules_district_id_districts'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_alert_rules_school_id_schools'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_rules'))
     )
     op.create_index(op.f('ix_alert_rules_district_id'), 'alert_rules', ['district_id'], unique=False)
@@ -127,7 +133,8 @@ def upgrade() -> None:
     sa.Column('inspection_interval_days', sa.Integer(), nullable=False),
     sa.Column('units', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_equipment_school_id_schools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_equipment_school_id_schools'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_equipment'))
     )
     op.create_index(op.f('ix_equipment_school_id'), 'equipment', ['school_id'], unique=False)
@@ -163,7 +170,8 @@ def upgrade() -> None:
     sa.Column('adaptations', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_students_school_id_schools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_students_school_id_schools'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_students')),
     sa.UniqueConstraint('student_number', name=op.f('uq_students_student_number'))
     )
@@ -181,8 +189,10 @@ def upgrade() -> None:
     sa.Column('starts_at', sa.Time(), nullable=True),
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_classes_school_id_schools'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['teacher_id'], ['staff.id'], name=op.f('fk_classes_teacher_id_staff'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_classes_school_id_schools'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['teacher_id'], ['staff.id'], name=op.f('fk_classes_teacher_id_staff'),
+                            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_classes'))
     )
     op.create_index(op.f('ix_classes_school_id'), 'classes', ['school_id'], unique=False)
@@ -199,7 +209,8 @@ def upgrade() -> None:
     sa.Column('alerts_enabled', sa.Boolean(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_conversation_references_staff_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_conversation_references_staff_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation_references')),
     sa.UniqueConstraint('conversation_id', name=op.f('uq_conversation_references_conversation_id'))
     )
@@ -212,10 +223,12 @@ def upgrade() -> None:
     sa.Column('student_ids', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_conversation_turns_staff_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_conversation_turns_staff_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation_turns'))
     )
-    op.create_index(op.f('ix_conversation_turns_conversation_id'), 'conversation_turns', ['conversation_id'], unique=False)
+    op.create_index(op.f('ix_conversation_turns_conversation_id'), 'conversation_turns', ['conversation_id'],
+                    unique=False)
     op.create_index(op.f('ix_conversation_turns_staff_id'), 'conversation_turns', ['staff_id'], unique=False)
     op.create_table('drivers_ed_progress',
     sa.Column('student_id', sa.BigInteger(), nullable=False),
@@ -225,7 +238,8 @@ def upgrade() -> None:
     sa.Column('units_required', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_drivers_ed_progress_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_drivers_ed_progress_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_drivers_ed_progress')),
     sa.UniqueConstraint('student_id', name='uq_drivers_ed_student')
     )
@@ -236,11 +250,14 @@ def upgrade() -> None:
     sa.Column('result', sa.String(length=20), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['equipment_id'], ['equipment.id'], name=op.f('fk_equipment_inspections_equipment_id_equipment'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['inspector_id'], ['staff.id'], name=op.f('fk_equipment_inspections_inspector_id_staff'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['equipment_id'], ['equipment.id'],
+                            name=op.f('fk_equipment_inspections_equipment_id_equipment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['inspector_id'], ['staff.id'], name=op.f('fk_equipment_inspections_inspector_id_staff'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_equipment_inspections'))
     )
-    op.create_index(op.f('ix_equipment_inspections_equipment_id'), 'equipment_inspections', ['equipment_id'], unique=False)
+    op.create_index(op.f('ix_equipment_inspections_equipment_id'), 'equipment_inspections', ['equipment_id'],
+                    unique=False)
     op.create_table('fitness_tests',
     sa.Column('student_id', sa.BigInteger(), nullable=False),
     sa.Column('test', sa.String(length=40), nullable=False),
@@ -248,7 +265,8 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=20), nullable=False),
     sa.Column('tested_on', sa.Date(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_fitness_tests_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_fitness_tests_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fitness_tests'))
     )
     op.create_index(op.f('ix_fitness_tests_student_id'), 'fitness_tests', ['student_id'], unique=False)
@@ -261,11 +279,13 @@ def upgrade() -> None:
     sa.Column('is_emergency_contact', sa.Boolean(), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_guardians_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_guardians_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_guardians'))
     )
     op.create_index(op.f('ix_guardians_student_id'), 'guardians', ['student_id'], unique=False)
-    op.create_index('uq_guardians_one_emergency_contact', 'guardians', ['student_id'], unique=True, postgresql_where=sa.text('is_emergency_contact'))
+    op.create_index('uq_guardians_one_emergency_contact', 'guardians', ['student_id'], unique=True,
+                    postgresql_where=sa.text('is_emergency_contact'))
     op.create_table('health_notes',
     sa.Column('student_id', sa.BigInteger(), nullable=False),
     sa.Column('author_id', sa.BigInteger(), nullable=True),
@@ -274,8 +294,10 @@ def upgrade() -> None:
     sa.Column('valid_until', sa.Date(), nullable=True),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['author_id'], ['staff.id'], name=op.f('fk_health_notes_author_id_staff'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_health_notes_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['author_id'], ['staff.id'], name=op.f('fk_health_notes_author_id_staff'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_health_notes_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_health_notes'))
     )
     op.create_index(op.f('ix_health_notes_student_id'), 'health_notes', ['student_id'], unique=False)
@@ -286,7 +308,8 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=True),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_message_feedback_staff_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_message_feedback_staff_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_feedback'))
     )
     op.create_table('activities',
@@ -296,7 +319,8 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=120), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_activities_class_id_classes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_activities_class_id_classes'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activities'))
     )
     op.create_index(op.f('ix_activities_class_id'), 'activities', ['class_id'], unique=False)
@@ -306,8 +330,10 @@ def upgrade() -> None:
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_attendance_class_id_classes'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_attendance_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_attendance_class_id_classes'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_attendance_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance')),
     sa.UniqueConstraint('class_id', 'student_id', 'day', name='uq_attendance_day')
     )
@@ -329,8 +355,10 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=80), nullable=True),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_calendar_events_class_id_classes'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['organizer_id'], ['staff.id'], name=op.f('fk_calendar_events_organizer_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_calendar_events_class_id_classes'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organizer_id'], ['staff.id'], name=op.f('fk_calendar_events_organizer_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_events')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_calendar_events_idempotency_key'))
     )
@@ -340,8 +368,10 @@ def upgrade() -> None:
     sa.Column('class_id', sa.BigInteger(), nullable=False),
     sa.Column('student_id', sa.BigInteger(), nullable=False),
     sa.Column('keep_apart_from', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_enrollments_class_id_classes'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_enrollments_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_enrollments_class_id_classes'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_enrollments_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('class_id', 'student_id', name=op.f('pk_enrollments'))
     )
     op.create_index(op.f('ix_enrollments_student_id'), 'enrollments', ['student_id'], unique=False)
@@ -354,7 +384,8 @@ def upgrade() -> None:
     sa.Column('location', sa.String(length=120), nullable=False),
     sa.Column('activity', sa.String(length=120), nullable=False),
     sa.Column('incident_type', sa.String(length=60), nullable=False),
-    sa.Column('severity', sa.Enum('minor', 'moderate', 'serious', 'critical', name='incident_severity'), nullable=False),
+    sa.Column('severity', sa.Enum('minor', 'moderate', 'serious', 'critical', name='incident_severity'),
+              nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('injuries', sa.Text(), nullable=True),
     sa.Column('action_taken', sa.Text(), nullable=True),
@@ -364,10 +395,14 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=80), nullable=True),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_incidents_class_id_classes'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['reporter_id'], ['staff.id'], name=op.f('fk_incidents_reporter_id_staff'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_incidents_school_id_schools'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_incidents_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_incidents_class_id_classes'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reporter_id'], ['staff.id'], name=op.f('fk_incidents_reporter_id_staff'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_incidents_school_id_schools'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_incidents_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incidents')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_incidents_idempotency_key'))
     )
@@ -385,8 +420,10 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=80), nullable=True),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['author_id'], ['staff.id'], name=op.f('fk_lesson_plans_author_id_staff'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_lesson_plans_class_id_classes'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['author_id'], ['staff.id'], name=op.f('fk_lesson_plans_author_id_staff'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_lesson_plans_class_id_classes'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson_plans')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_lesson_plans_idempotency_key'))
     )
@@ -400,9 +437,12 @@ def upgrade() -> None:
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('assessed_on', sa.Date(), nullable=False),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
-    sa.ForeignKeyConstraint(['assessor_id'], ['staff.id'], name=op.f('fk_skill_assessments_assessor_id_staff'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_skill_assessments_class_id_classes'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_skill_assessments_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['assessor_id'], ['staff.id'], name=op.f('fk_skill_assessments_assessor_id_staff'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['class_id'], ['classes.id'], name=op.f('fk_skill_assessments_class_id_classes'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_skill_assessments_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_skill_assessments'))
     )
     op.create_index(op.f('ix_skill_assessments_class_id'), 'skill_assessments', ['class_id'], unique=False)
@@ -411,11 +451,14 @@ def upgrade() -> None:
     sa.Column('activity_id', sa.BigInteger(), nullable=False),
     sa.Column('student_id', sa.BigInteger(), nullable=False),
     sa.Column('minutes_active', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_activity_participation_activity_id_activities'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_activity_participation_student_id_students'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'],
+                            name=op.f('fk_activity_participation_activity_id_activities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_activity_participation_student_id_students'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('activity_id', 'student_id', name=op.f('pk_activity_participation'))
     )
-    op.create_index(op.f('ix_activity_participation_student_id'), 'activity_participation', ['student_id'], unique=False)
+    op.create_index(op.f('ix_activity_participation_student_id'), 'activity_participation', ['student_id'],
+                    unique=False)
     op.create_table('alerts',
     sa.Column('incident_id', sa.BigInteger(), nullable=False),
     sa.Column('school_id', sa.BigInteger(), nullable=False),
@@ -426,9 +469,12 @@ def upgrade() -> None:
     sa.Column('escalate_after', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['acknowledged_by'], ['staff.id'], name=op.f('fk_alerts_acknowledged_by_staff'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_alerts_incident_id_incidents'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_alerts_school_id_schools'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['acknowledged_by'], ['staff.id'], name=op.f('fk_alerts_acknowledged_by_staff'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_alerts_incident_id_incidents'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_alerts_school_id_schools'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
     sa.UniqueConstraint('incident_id', name=op.f('uq_alerts_incident_id'))
     )
@@ -444,8 +490,10 @@ def upgrade() -> None:
     sa.Column('last_error', sa.String(length=300), nullable=True),
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_deliveries_alert_id_alerts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['recipient_id'], ['staff.id'], name=op.f('fk_alert_deliveries_recipient_id_staff'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], name=op.f('fk_alert_deliveries_alert_id_alerts'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recipient_id'], ['staff.id'], name=op.f('fk_alert_deliveries_recipient_id_staff'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_deliveries')),
     sa.UniqueConstraint('alert_id', 'recipient_id', name='uq_alert_delivery_recipient')
     )
@@ -502,7 +550,8 @@ def downgrade() -> None:
     op.drop_table('message_feedback')
     op.drop_index(op.f('ix_health_notes_student_id'), table_name='health_notes')
     op.drop_table('health_notes')
-    op.drop_index('uq_guardians_one_emergency_contact', table_name='guardians', postgresql_where=sa.text('is_emergency_contact'))
+    op.drop_index('uq_guardians_one_emergency_contact', table_name='guardians',
+                  postgresql_where=sa.text('is_emergency_contact'))
     op.drop_index(op.f('ix_guardians_student_id'), table_name='guardians')
     op.drop_table('guardians')
     op.drop_index(op.f('ix_fitness_tests_student_id'), table_name='fitness_tests')

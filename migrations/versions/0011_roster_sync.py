@@ -59,7 +59,8 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=12), server_default="pending", nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], ondelete="CASCADE", name="fk_roster_uploads_staff_id_staff"),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], ondelete="CASCADE",
+                                name="fk_roster_uploads_staff_id_staff"),
         sa.PrimaryKeyConstraint("id", name="pk_roster_uploads"),
     )
     op.create_index("ix_roster_uploads_staff_id", "roster_uploads", ["staff_id"])

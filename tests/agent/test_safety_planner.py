@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from agent.offline.intents import plan
+from devtools.fakes.activities import ALEX, TENANT
 from domain.identity import IdentityService
 from domain.students import StudentService
 from tests.agent.test_offline_planner_accuracy import NOW
-from devtools.fakes.activities import ALEX, TENANT
 
 
 @pytest.fixture

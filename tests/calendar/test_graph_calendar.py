@@ -120,7 +120,7 @@ async def test_a_failed_delete_leaves_the_event_confirmed(outlook_events: EventS
                                                           alex: Actor, demo_sessions: Any) -> None:
     saved = await outlook_events.create(alex, draft(), outlook_events.new_key(), via="test")
     microsoft.fail_next("DELETE", "/events/", 403, code="ErrorAccessDenied")
-    with pytest.raises(CalendarUnavailable, match="Calendars.ReadWrite"):
+    with pytest.raises(CalendarUnavailable, match=r"Calendars\.ReadWrite"):
         await outlook_events.cancel(alex, saved.id, via="test")
     assert [r.status for r in await _rows(demo_sessions)] == ["confirmed"]
     assert len(microsoft.events_of(alex.aad_object_id)) == 1

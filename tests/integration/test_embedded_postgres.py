@@ -22,7 +22,7 @@ def test_the_server_runs_with_the_wanted_settings(postgres: EmbeddedPostgres) ->
 
 def test_settings_already_in_force_cause_no_restart(postgres: EmbeddedPostgres) -> None:
     before = _value(postgres, "pg_postmaster_start_time()")
-    postgres._apply_settings()  # noqa: SLF001 - what start() runs on every start
+    postgres._apply_settings()  # what start() runs on every start
     assert _value(postgres, "pg_postmaster_start_time()") == before
 
 
@@ -38,7 +38,7 @@ def test_a_fresh_data_directory_is_configured_and_restarted_once(tmp_path) -> No
         assert _value(server, "current_setting('jit')") == "off"
         assert _value(server, "pg_postmaster_start_time()") != started  # it is a new process (stop/start)...
         before = _value(server, "pg_postmaster_start_time()")
-        server._apply_settings()  # noqa: SLF001
+        server._apply_settings()
         assert _value(server, "pg_postmaster_start_time()") == before  # ...that start() did not restart again
     finally:
         server.stop()

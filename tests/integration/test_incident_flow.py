@@ -79,7 +79,7 @@ async def test_invalid_input_comes_back_in_the_same_card_with_values_kept(bot: B
 async def test_a_future_time_is_refused(bot: BotClient, connector: FakeConnector, demo_sessions) -> None:
     await bot.post(activity(connector.url, text="Jamie Ortiz rolled her ankle in basketball, looks minor"))
     card = _last_card(connector)
-    status, body = await bot.post(
+    _status, body = await bot.post(
         execute(connector, card_action(card, "Save"), card_inputs(card) | {"date": "2099-01-01"}))
     assert "An incident can't be in the future." in [b.get("text", "") for b in _walk(body["value"])]
     assert await _incidents(demo_sessions) == []
@@ -88,7 +88,7 @@ async def test_a_future_time_is_refused(bot: BotClient, connector: FakeConnector
 async def test_cancel_discards_the_report(bot: BotClient, connector: FakeConnector, demo_sessions) -> None:
     await bot.post(activity(connector.url, text="Jamie Ortiz rolled her ankle in basketball, looks minor"))
     card = _last_card(connector)
-    status, body = await bot.post(execute(connector, card_action(card, "Cancel"), {}))
+    _status, body = await bot.post(execute(connector, card_action(card, "Cancel"), {}))
     assert "Nothing was saved" in body["value"]["body"][0]["text"]
     assert await _incidents(demo_sessions) == []
 
@@ -100,7 +100,7 @@ async def test_a_card_cannot_save_an_incident_for_another_teachers_student(bot: 
         from domain.models import Student
 
         riley = (await s.execute(select(Student.id).where(Student.last_name == "Novak"))).scalar_one()
-    status, body = await bot.post(
+    _status, body = await bot.post(
         execute(connector, card_action(card, "Save"), card_inputs(card) | {"student_id": str(riley)}))
     assert "only report incidents for students in your classes" in str(body["value"])
     assert await _incidents(demo_sessions) == []

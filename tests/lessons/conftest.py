@@ -24,7 +24,7 @@ CORPUS = CORPUS_DIR
 def lesson_corpus_url(postgres, full_template: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The whole corpus with MiniLM embeddings (a clone of the session's one ingest), read-only."""
     postgres.psql(f"CREATE DATABASE {LESSON_DB} TEMPLATE {full_template}")
-    yield postgres._server.get_uri(LESSON_DB)  # noqa: SLF001
+    yield postgres._server.get_uri(LESSON_DB)
     postgres.psql(f"DROP DATABASE IF EXISTS {LESSON_DB} WITH (FORCE)")
 
 

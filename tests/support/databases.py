@@ -11,7 +11,7 @@ _db_numbers = itertools.count(1)
 
 
 def database_url(server: EmbeddedPostgres, database: str) -> str:
-    return server._server.get_uri(database)  # noqa: SLF001 - the embedded server owns the socket path
+    return server._server.get_uri(database)  # the embedded server owns the socket path
 
 
 def clone_database(postgres: EmbeddedPostgres, template: str) -> Iterator[str]:

@@ -49,7 +49,10 @@ def _loose(label: object, got: object) -> bool:
 def _class_matches(label: object, got: object) -> bool:
     if label is None:
         return True
-    digits = lambda s: re.findall(r"\d+", str(s or ""))
+
+    def digits(s: object) -> list[str]:
+        return re.findall(r"\d+", str(s or ""))
+
     return got is not None and digits(label)[:1] == digits(got)[:1]
 
 

@@ -157,6 +157,7 @@ async def _world(url: str) -> dict[str, Any]:
     from agent.loop import Agent
     from agent.offline.planner import OfflinePlanner
     from domain.calendar.factory import build_event_service
+    from domain.calendar.proposals import EventProposer
     from domain.db import make_engine, make_sessionmaker
     from domain.identity import IdentityService
     from domain.incidents import IncidentService
@@ -166,9 +167,8 @@ async def _world(url: str) -> dict[str, Any]:
     from domain.widgets import WidgetService
     from knowledge.embedders import MiniLMEmbedder
     from knowledge.lesson_builder import OfflineLessonWriter
-    from knowledge.retriever import Retriever
-    from domain.calendar.proposals import EventProposer
     from knowledge.lesson_planning import LessonPlanner
+    from knowledge.retriever import Retriever
     from tools.base import Services
     from tools.registry import TOOLS
 
@@ -233,17 +233,17 @@ async def run_routing(world: dict[str, Any], items: list[dict[str, Any]]) -> Tal
 
 
 def _prepare() -> tuple[Any, str]:
+    from devtools.embedded_servers import EmbeddedPostgres
     from domain import migrate
     from domain.db import make_engine, make_sessionmaker
     from domain.seed import seed_demo
     from knowledge import CORPUS_DIR
     from knowledge.embedders import MiniLMEmbedder, load_encoder
     from knowledge.ingest import ingest
-    from devtools.embedded_servers import EmbeddedPostgres
 
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-safety-eval-")) / "pg", database="safety_eval")
     server.start()
-    url = server._server.get_uri("safety_eval")  # noqa: SLF001
+    url = server._server.get_uri("safety_eval")
     migrate.upgrade(url)
     load_encoder()
 

@@ -106,10 +106,10 @@ def violations(imports: list[Import]) -> list[str]:
     bad: list[str] = []
     for imp in imports:
         pkg, top = imp.package, imp.top
-        if pkg in MAY_IMPORT and top in FIRST_PARTY and top != pkg and top not in MAY_IMPORT[pkg]:
-            if not (top == "devtools" and imp.lazy and imp.file in DEVTOOLS_LAZY):
-                bad.append(f"{imp}  ({pkg}/ may import only {sorted(MAY_IMPORT[pkg]) or 'itself'})")
-                continue
+        if (pkg in MAY_IMPORT and top in FIRST_PARTY and top != pkg and top not in MAY_IMPORT[pkg]
+                and not (top == "devtools" and imp.lazy and imp.file in DEVTOOLS_LAZY)):
+            bad.append(f"{imp}  ({pkg}/ may import only {sorted(MAY_IMPORT[pkg]) or 'itself'})")
+            continue
         if top in BOTFRAMEWORK and pkg in PRODUCT and pkg != "bot":
             bad.append(f"{imp}  (Bot Framework imports belong in bot/)")
         if top == "sqlalchemy" and pkg not in SQLALCHEMY_PACKAGES:

@@ -180,7 +180,7 @@ def test_color_icon_is_brand_colour_with_a_white_glyph() -> None:
     pixels = [tuple(row[i : i + 3]) for row in rows for i in range(0, len(row), 3)]
     assert pixels[0] == icons.BRAND_RGB and (255, 255, 255) in pixels
     template = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
-    assert template["accentColor"].lower() == "#%02x%02x%02x" % icons.BRAND_RGB
+    assert template["accentColor"].lower() == "#{:02x}{:02x}{:02x}".format(*icons.BRAND_RGB)
 
 
 def test_checked_in_icons_match_the_generator() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from domain.section_roles import role_of
 from knowledge.chunking import chunk_document
 from knowledge.documents import parse_document
-from domain.section_roles import role_of
 
 ADMIN_DOC = """---
 title: Trampoline Park Field Trip

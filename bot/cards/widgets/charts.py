@@ -32,7 +32,8 @@ def native_chart(chart: ChartData) -> dict[str, Any]:
     if chart.kind == "line":
         element: dict[str, Any] = {
             "type": "Chart.Line", "title": chart.title, "colorSet": COLOR_SET,
-            "data": [{"legend": s.name, "values": [{"x": label, "y": v} for label, v in zip(labels, s.values, strict=False)]}
+            "data": [{"legend": s.name,
+                      "values": [{"x": label, "y": v} for label, v in zip(labels, s.values, strict=False)]}
                      for s in chart.series],
         }
     else:

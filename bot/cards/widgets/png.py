@@ -7,6 +7,7 @@ shows the labels and values in its table and caption, and the image carries an `
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import struct
 import zlib
@@ -92,7 +93,7 @@ def line_chart(series: Sequence[Sequence[float]], y_max: float | None = None) ->
         points = [(round(left + (right - left) * (i / max(len(values) - 1, 1))),
                    round(bottom - min(max(v, 0.0) / peak, 1.0) * (bottom - top))) for i, v in enumerate(values)]
         colour = SERIES[k % len(SERIES)]
-        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
             canvas.line(x0, y0, x1, y1, colour)
         for x, y in points:
             canvas.rect(x - 2, y - 2, x + 2, y + 2, colour)
