@@ -25,9 +25,9 @@ from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import HttpOperationError
 from sqlalchemy import text
 
-from bot.channel.auth import BotFrameworkConfig
 from bot.cards.alert import alert_card
 from bot.cards.elements import attachment
+from bot.channel.auth import BotFrameworkConfig
 from devtools.fakes.activities import TENANT, reference
 from devtools.fakes.rate_limited_connector import RateLimitedConnector
 from domain.alerts.outbox import enqueue_alerts
@@ -40,7 +40,8 @@ from domain.settings import Settings
 
 def adapter() -> CloudAdapter:
     """A stock CloudAdapter in dev mode (no credentials: the fake connector accepts any caller)."""
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(Settings(faraday_dev_insecure=True))))
+    config = BotFrameworkConfig(Settings(faraday_dev_insecure=True))
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
 
 CONCURRENCY = 16  # in flight at once; more only queues in botbuilder's HTTP thread pool

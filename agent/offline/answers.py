@@ -67,7 +67,8 @@ def incident_answer(result: dict[str, Any]) -> str:
         return (f"Here's an incident report for **{result['student']}**. Check it, set anything missing, and press "
                 "**Save** — nothing is recorded until you do.")
     if status == "not_found":
-        return f"I couldn't find a student called **{result.get('query', '')}** in your classes.".replace("** **", "that")
+        asked = result.get("query", "")
+        return f"I couldn't find a student called **{asked}** in your classes.".replace("** **", "that")
     return UNKNOWN_TEXT
 
 
