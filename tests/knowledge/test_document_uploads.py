@@ -78,7 +78,7 @@ async def test_a_scanned_or_encrypted_pdf_is_refused_and_nothing_is_stored(
     demo_sessions, uploads: KnowledgeUploads, people  # noqa: F811
 ) -> None:
     for name, data, reason in (("scan.pdf", made_files.pdf_image_only(), "no text layer: OCR is not supported"),
-                               ("locked.pdf", made_files.pdf_protocol(password="pw-12345"), "password-protected")):
+                               ("locked.pdf", made_files.pdf_protocol(encrypted=True), "password-protected")):
         with pytest.raises(InvalidInput, match=reason):
             await uploads.preview(people["megan"], name, data, via=VIA)
     async with demo_sessions() as s:

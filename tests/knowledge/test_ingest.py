@@ -139,7 +139,7 @@ async def test_a_folder_of_pdf_word_and_text_files_is_ingested_with_pages_and_a_
     (folder / "Concussion Protocol.pdf").write_bytes(made_files.pdf_protocol())
     (folder / "Concussion Steps.docx").write_bytes(made_files.word_protocol())
     (folder / "field-trip-policy.txt").write_text("Field Trip Policy\n\nPermission\nEvery trip needs signed forms.\n")
-    (folder / "locked.pdf").write_bytes(made_files.pdf_protocol(password="pw-12345"))
+    (folder / "locked.pdf").write_bytes(made_files.pdf_protocol(encrypted=True))
     refused = await ingest(sessions, counting, folder, overrides={"kind": "policy"})
     assert refused.errors == ["locked.pdf: the PDF is password-protected; remove the password and send it again"]
     assert await _rows(sessions, "SELECT slug FROM knowledge_documents") == []  # nothing when one file is bad

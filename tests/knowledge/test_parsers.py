@@ -70,7 +70,7 @@ def test_chunks_keep_the_pages_their_text_came_from_and_long_sections_split_by_p
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("locked.pdf", made_files.pdf_protocol(password="s3cret-pw"), "password-protected"),
+        ("locked.pdf", made_files.pdf_protocol(encrypted=True), "password-protected"),
         ("scan.pdf", made_files.pdf_image_only(), "no text layer: OCR is not supported"),
         ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage", "damaged"),
         ("broken.docx", made_files.word_protocol()[:500], "damaged or is not a Word document"),
@@ -98,7 +98,7 @@ async def test_parsing_runs_in_a_child_process_that_is_stopped_at_the_time_limit
     with pytest.raises(DocumentError, match=r"took longer than 0\.001 s"):
         await parse_isolated("protocol.pdf", made_files.pdf_protocol(), Limits(), 0.001)
     with pytest.raises(DocumentError, match="password-protected"):
-        parse_isolated_sync("locked.pdf", made_files.pdf_protocol(password="pw-12345"), Limits(), 60)
+        parse_isolated_sync("locked.pdf", made_files.pdf_protocol(encrypted=True), Limits(), 60)
 
 
 def test_metadata_defaults_are_guessed_from_the_text() -> None:

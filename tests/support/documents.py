@@ -65,7 +65,11 @@ def _para(pdf: FPDF, text: str) -> None:
     pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
 
 
-def pdf_protocol(*, bookmarks: bool = True, password: str | None = None) -> bytes:
+# The user password of the encrypted test PDF: a fixture value, not a credential anywhere.
+TEST_ONLY_PDF_KEY = "fixture-only-not-a-secret"
+
+
+def pdf_protocol(*, bookmarks: bool = True, encrypted: bool = False) -> bytes:
     """Four pages: title + Recognition (p. 1), Immediate Steps (p. 2), Return to Play with a table (p. 3), and
     Heat Illness (p. 4)."""
     pdf = _pdf()
@@ -90,8 +94,8 @@ def pdf_protocol(*, bookmarks: bool = True, password: str | None = None) -> byte
     pdf.add_page()
     _heading(pdf, "Heat Illness", 1, 15, bookmark=bookmarks)
     _para(pdf, "Move the student to shade, cool with cold water immersion, and call 911 for confusion.")
-    if password is not None:
-        pdf.set_encryption(owner_password="owner-" + password, user_password=password)
+    if encrypted:  # a user password: the text layer can't be read without it
+        pdf.set_encryption(owner_password=f"owner-{TEST_ONLY_PDF_KEY}", user_password=TEST_ONLY_PDF_KEY)
     return bytes(pdf.output())
 
 
