@@ -47,6 +47,9 @@ class School(IdMixin, Base):
     grade_high: Mapped[int] = mapped_column(Integer)
     supervision_ratio: Mapped[int] = mapped_column(Integer, default=30)  # students per adult in PE
     source_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # roster import: the SIS's id
+    # False once an imported school has left the roster: kept with its records; its imported staff, classes and
+    # students are deactivated with it (``domain.roster.sync``).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class Staff(IdMixin, CreatedMixin, Base):
