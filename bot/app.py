@@ -62,6 +62,7 @@ from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
 from domain.records.skills import SkillService
+from domain.records.terms import TermWindow
 from domain.roster.linking import StaffLinks
 from domain.roster.service import RosterStatus
 from domain.roster.uploads import RosterUploads
@@ -163,6 +164,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         lesson_writer = _lesson_writer(settings)
         waker = RedisWaker(redis) if redis is not None else None
         escalate = timedelta(minutes=settings.alert_escalation_minutes)
+        terms = [TermWindow(t.name, t.start, t.end) for t in settings.school_terms]
         app[EVENTS] = events
         files = app[KNOWLEDGE_FILES] = build_knowledge_files(settings, sessions)
         limits = Limits(max_bytes=settings.knowledge_upload_max_mb * 1024 * 1024,
@@ -205,10 +207,10 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 files=files,
                 emergencies=EmergencyService(sessions, waker=waker,
                                              escalate_after=timedelta(minutes=settings.emergency_escalation_minutes)),
-                attendance=AttendanceService(sessions),
-                fitness=FitnessService(sessions),
+                attendance=AttendanceService(sessions, terms),
+                fitness=FitnessService(sessions, terms),
                 equipment_checks=EquipmentCheckService(sessions),
-                skills=SkillService(sessions),
+                skills=SkillService(sessions, terms),
                 staff_links=StaffLinks(sessions, settings.roster_upn_domain, trusted_tenants=(
                     settings.microsoft_app_tenant_id, *settings.allowed_tenants)),
                 roster_status=RosterStatus(sessions),

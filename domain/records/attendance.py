@@ -32,6 +32,7 @@ from domain.errors import InvalidInput, NotAllowed
 from domain.models import Attendance, Enrollment, RecordSubmission, SchoolClass, Student
 from domain.records.classes import pick_class
 from domain.records.roster_names import RosterName, match
+from domain.records.terms import TermWindow, class_term, current_term, day_error, local_today
 from domain.validation import SUMMARY, validate_fields
 
 Status = Literal["present", "absent", "tardy", "excused", "sat_out"]
@@ -136,8 +137,9 @@ def validate_attendance(data: dict[str, object], today: date) -> AttendanceDraft
 
 
 class AttendanceService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], terms: Sequence[TermWindow] = ()) -> None:
         self._sessions = sessions
+        self._terms = tuple(terms)  # the SCHOOL_TERMS setting (domain.records.terms)
 
     @staticmethod
     def new_key() -> str:
@@ -189,14 +191,19 @@ class AttendanceService:
             already_saved=any(r[4] is not None for r in rows), unmatched=tuple(unmatched), changed=tuple(changed),
         )
 
-    async def save(self, actor: Actor, draft: AttendanceDraft, key: str, *, via: str) -> SavedAttendance:
+    async def save(self, actor: Actor, draft: AttendanceDraft, key: str, *, via: str,
+                   today: date | None = None) -> SavedAttendance:
         """Save the class's day in ONE statement and one round trip (see ``SAVE_CLASS_DAY``): the caller's class,
-        every student enrolled, the key claimed, the rows upserted and audited; a refusal is audited by the same
-        statement. Nothing is written unless all of it is."""
+        every student enrolled, the day inside the class's term, the key claimed, the rows upserted and audited; a
+        refusal is audited by the same statement. Nothing is written unless all of it is. ``today``: the school's
+        date (default: now in the caller's time zone), for the district's current term."""
         if not key or len(key) > MAX_KEY:
             raise InvalidInput("This card has expired; open a new one.")
         counts = {str(k): n for k, n in Counter(m.status for m in draft.marks).items()}
+        district_term = current_term(self._terms, today or local_today(actor))
         params = viewer_params(actor) | {
+            "term_start": district_term.starts_on if district_term else date.min,
+            "term_end": district_term.ends_on if district_term else date.max,
             "key": key, "tenant": actor.tenant_id, "aad": actor.aad_object_id, "via": via,
             "conversation_type": actor.conversation_type, "class_id": draft.class_id, "day": draft.day,
             "day_text": draft.day.isoformat(), "counts": json.dumps(counts),
@@ -208,10 +215,15 @@ class AttendanceService:
         assert row is not None  # the statement always returns one row
         if row["class_name"] is None:
             raise NotAllowed("You can only take attendance for your own classes.")
-        if row["strangers"]:
-            raise InvalidInput(SUMMARY, {f"student_{sid}": "Not in this class." for sid in row["strangers"]})
         if row["claimed"]:
             return SavedAttendance(True, row["class_name"], draft.day, counts, corrected=int(row["corrected"]))
+        errors = {f"student_{sid}": "Not in this class." for sid in row["strangers"]}
+        outside = day_error(draft.day, class_term(row["term_name"], row["term_starts_on"], row["term_ends_on"],
+                                                  district_term))
+        if outside:
+            errors["day"] = outside
+        if errors and row["first_staff_id"] is None:
+            raise InvalidInput(SUMMARY, errors)
         if row["first_staff_id"] is None:  # claimed by a save committing at this very moment: read it now
             async with self._sessions() as session:
                 first = await session.get(RecordSubmission, key)
@@ -252,14 +264,20 @@ def _save_sql(school_wide: bool) -> DriverSQL:
 
 _NAMED = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
 
-# One statement, one round trip: the caller's class (``cls``: none when not theirs), the marked students not enrolled
-# in it (``strangers``), and only when the class is theirs and there are no strangers: claim the card's key, upsert
-# every student's row, audit each (first save, correction, or confirmation). A class that isn't the caller's writes
-# one refused audit row instead. Sub-statements of one statement share a snapshot, so ``earlier`` holds the rows as
-# they were before this save, and ``first`` the card's earlier save when its key was already used.
+# One statement, one round trip: the caller's class (``cls``: none when not theirs; ``in_term``: the day is inside
+# the class's term, else the district's current term, passed in), the marked students not enrolled in it
+# (``strangers``), and only when the class is theirs, the day in its term and there are no strangers: claim the
+# card's key, upsert every student's row, audit each (first save, correction, or confirmation). A class that isn't
+# the caller's writes one refused audit row instead. Sub-statements of one statement share a snapshot, so
+# ``earlier`` holds the rows as they were before this save, and ``first`` the card's earlier save when its key was
+# already used.
 SAVE_CLASS_DAY = """
 WITH cls AS (
-    SELECT classes.id, classes.name FROM classes WHERE classes.id = :class_id AND {visible}
+    SELECT classes.id, classes.name, classes.term_name, classes.term_starts_on, classes.term_ends_on,
+           CASE WHEN classes.term_starts_on IS NOT NULL
+                THEN CAST(:day AS date) BETWEEN classes.term_starts_on AND classes.term_ends_on
+                ELSE CAST(:day AS date) BETWEEN CAST(:term_start AS date) AND CAST(:term_end AS date) END AS in_term
+    FROM classes WHERE classes.id = :class_id AND {visible}
 ), incoming AS (
     SELECT t.student_id, t.status, t.reason
     FROM unnest(CAST(:sids AS bigint[]), CAST(:statuses AS text[]), CAST(:reasons AS text[]))
@@ -279,7 +297,7 @@ WITH cls AS (
     INSERT INTO record_submissions (key, kind, staff_id, result)
     SELECT :key, 'attendance', CAST(:viewer_staff_id AS bigint),
            jsonb_build_object('class_name', cls.name, 'day', CAST(:day_text AS text), 'counts', CAST(:counts AS jsonb))
-    FROM cls WHERE NOT EXISTS (SELECT 1 FROM strangers)
+    FROM cls WHERE cls.in_term AND NOT EXISTS (SELECT 1 FROM strangers)
     ON CONFLICT (key) DO NOTHING
     RETURNING key
 ), earlier AS (
@@ -308,7 +326,8 @@ WITH cls AS (
     FROM written w LEFT JOIN earlier e USING (student_id)
     RETURNING action
 )
-SELECT (SELECT name FROM cls) AS class_name,
+SELECT (SELECT name FROM cls) AS class_name, (SELECT term_name FROM cls) AS term_name,
+       (SELECT term_starts_on FROM cls) AS term_starts_on, (SELECT term_ends_on FROM cls) AS term_ends_on,
        ARRAY(SELECT student_id FROM strangers ORDER BY student_id) AS strangers,
        (SELECT count(*) FROM claim) AS claimed,
        (SELECT count(*) FROM audited WHERE action = 'attendance.correct') AS corrected,

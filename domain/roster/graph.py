@@ -31,6 +31,7 @@ from domain.roster.model import (
     SchoolRecord,
     StaffRecord,
     StudentRecord,
+    Term,
     parse_grade,
     parse_sex,
 )
@@ -157,7 +158,7 @@ async def read_graph_roster(settings: Settings, *, pe_pattern: str | None, progr
             record = ClassRecord(
                 item["id"], school_id, item.get("displayName") or item.get("externalName") or item["id"],
                 subject=course.get("subject") or "", course_title=course.get("displayName") or "",
-                grade=parse_grade(item.get("grade") or ""), period="", location="",
+                grade=parse_grade(item.get("grade") or ""), period="", location="", term=_term(item.get("term")),
             )
             if compiled and not in_pe_scope(compiled, record.subject, record.course_title, record.title,
                                             item.get("externalName") or ""):
@@ -216,3 +217,17 @@ def _staff(roster: Roster, user: dict[str, Any], school_id: str) -> None:
         user.get("surname") or "",
         role="teacher", email=(user.get("mail") or upn), username=upn,
     )
+
+
+def _term(value: Any) -> Term | None:
+    """A class's ``term`` (educationTerm: displayName, startDate, endDate as ISO dates); None when incomplete."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        starts, ends = date.fromisoformat(str(value.get("startDate"))), date.fromisoformat(str(value.get("endDate")))
+    except ValueError:
+        return None
+    if ends < starts:
+        return None
+    name = " ".join(str(value.get("displayName") or value.get("externalId") or "term").split())[:120]
+    return Term(name, starts, ends)

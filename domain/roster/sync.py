@@ -227,8 +227,8 @@ class _Apply:
     async def classes(self) -> None:
         counts = self.counts["classes"]
         existing = {r["source_id"]: r for r in await self.db.fetch(
-            "SELECT id, source_id, school_id, teacher_id, name, subject, grade, period, location, active "
-            "FROM classes WHERE source_id IS NOT NULL")}
+            "SELECT id, source_id, school_id, teacher_id, name, subject, grade, period, location, active, term_name, "
+            "term_starts_on, term_ends_on FROM classes WHERE source_id IS NOT NULL")}
         student_grades: dict[str, Counter[int]] = {}  # only for classes whose export gives no grade
         ungraded = {sid for sid, c in self.roster.classes.items() if c.grade is None}
         if ungraded:
@@ -248,15 +248,17 @@ class _Apply:
                 common = student_grades.get(sid)  # the most common grade of its students, ties to the lowest
                 grade = min(common.items(), key=lambda item: (-item[1], item[0]))[0] if common else UNGRADED
             title = (record.title or record.course_title or sid)[:120]
+            term = record.term
             want = (self.school_ids[record.school_source_id], teacher, title, subject_of(record), grade,
-                    record.period[:20], record.location[:120], True)
+                    record.period[:20], record.location[:120], True, term and term.name[:120],
+                    term and term.starts_on, term and term.ends_on)
             row = existing.get(sid)
             if row is None:
                 inserts.append((*want, sid))
                 continue
             self.class_ids[sid] = row["id"]
             have = (row["school_id"], row["teacher_id"], row["name"], row["subject"], row["grade"], row["period"],
-                    row["location"], row["active"])
+                    row["location"], row["active"], row["term_name"], row["term_starts_on"], row["term_ends_on"])
             if want == have:
                 counts.unchanged += 1
             else:
@@ -264,13 +266,14 @@ class _Apply:
         if updates:
             await self.db.executemany(
                 "UPDATE classes SET school_id = $2, teacher_id = $3, name = $4, subject = $5, grade = $6, period = $7,"
-                " location = $8, active = $9 WHERE id = $1", updates)
+                " location = $8, active = $9, term_name = $10, term_starts_on = $11, term_ends_on = $12 WHERE id = $1",
+                updates)
             counts.updated += len(updates)
         if inserts:
             await self.db.executemany(
-                "INSERT INTO classes (school_id, teacher_id, name, subject, grade, period, location, active, source_id,"
-                " meeting_days, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '[0, 1, 2, 3, 4]'::jsonb, 50)",
-                inserts)
+                "INSERT INTO classes (school_id, teacher_id, name, subject, grade, period, location, active, term_name,"
+                " term_starts_on, term_ends_on, source_id, meeting_days, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                " $8, $9, $10, $11, $12, '[0, 1, 2, 3, 4]'::jsonb, 50)", inserts)
             counts.created += len(inserts)
             for row in await self.db.fetch("SELECT id, source_id FROM classes WHERE source_id = ANY($1::text[])",
                                            [i[-1] for i in inserts]):

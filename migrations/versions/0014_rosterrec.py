@@ -21,7 +21,15 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("schools", sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False))
+    op.add_column("classes", sa.Column("term_name", sa.String(length=120), nullable=True))
+    op.add_column("classes", sa.Column("term_starts_on", sa.Date(), nullable=True))
+    op.add_column("classes", sa.Column("term_ends_on", sa.Date(), nullable=True))
+    op.create_check_constraint("ck_classes_term", "classes", "(term_starts_on IS NULL) = (term_ends_on IS NULL) "
+                               "AND (term_starts_on IS NULL OR term_starts_on <= term_ends_on)")
 
 
 def downgrade() -> None:
+    op.drop_constraint("ck_classes_term", "classes", type_="check")
+    for column in ("term_ends_on", "term_starts_on", "term_name"):
+        op.drop_column("classes", column)
     op.drop_column("schools", "active")
