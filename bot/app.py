@@ -209,7 +209,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                                              escalate_after=timedelta(minutes=settings.emergency_escalation_minutes)),
                 attendance=AttendanceService(sessions, terms),
                 fitness=FitnessService(sessions, terms),
-                equipment_checks=EquipmentCheckService(sessions),
+                equipment_checks=EquipmentCheckService(sessions, waker=waker),
                 skills=SkillService(sessions, terms),
                 staff_links=StaffLinks(sessions, settings.roster_upn_domain, trusted_tenants=(
                     settings.microsoft_app_tenant_id, *settings.allowed_tenants)),

@@ -28,7 +28,16 @@ from domain.models.records import (
     RecordSubmission,
     SkillAssessment,
 )
-from domain.models.safety import Alert, AlertDelivery, AlertRule, Equipment, EquipmentInspection, Incident, Severity
+from domain.models.safety import (
+    Alert,
+    AlertDelivery,
+    AlertRule,
+    Equipment,
+    EquipmentInspection,
+    EquipmentNotice,
+    Incident,
+    Severity,
+)
 
 __all__ = [
     "Activity",
@@ -51,6 +60,7 @@ __all__ = [
     "Enrollment",
     "Equipment",
     "EquipmentInspection",
+    "EquipmentNotice",
     "FitnessBand",
     "FitnessTest",
     "Guardian",

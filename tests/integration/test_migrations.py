@@ -24,7 +24,7 @@ EXPECTED_TABLES = {
     "message_feedback", "knowledge_documents", "knowledge_chunks", "knowledge_passages", "knowledge_lexemes", "knowledge_uploads",
     "roster_imports", "roster_uploads",
     "emergencies", "emergency_classes", "emergency_marks", "emergency_deliveries",
-    "record_submissions",
+    "record_submissions", "equipment_notices",
 }
 
 
