@@ -6,7 +6,8 @@ key, upserts every student and audits each), against two peers in the same run d
 - ``previous``: the save as it was before the round trips were cut (an ORM session: BEGIN, the authorization read,
   the claim/upsert/audit statement, COMMIT: 4 round trips).
 
-All on the same embedded PostgreSQL, in turn, with fresh days and corrections.
+All on the same embedded PostgreSQL, in turn, with fresh days and corrections. Also the size of the class's
+attendance card in a message activity, beside Teams' 80 KB recommendation.
 
 ``.venv/bin/python -m bench.records [--students 40] [--saves 200]``
 """
@@ -20,7 +21,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, text
@@ -143,12 +144,34 @@ SELECT (SELECT count(*) FROM claim) AS claimed,
 """)
 
 
+TEAMS_RECOMMENDED_BYTES = 80 * 1024  # Teams: about 100 KB per bot message at most, 80 KB recommended
+
+
+async def card_bytes(service: AttendanceService, actor: Actor, class_id: int, day: date) -> dict[str, int]:
+    """The attendance card for the class (as the bot builds it) in a message activity, serialised: bytes, with the
+    bench's names and with every name 40 characters long (a pessimistic roster)."""
+    from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
+
+    sheet = await service.sheet(actor, class_text=None, class_id=class_id, day=day,
+                                now=datetime.combine(day, datetime.min.time(), UTC), via="bench")
+    state = AttendanceFormState.from_sheet(sheet)
+
+    def size(students: list[tuple[int, str]]) -> int:
+        state.students = students
+        activity = {"type": "message", "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "content": attendance_form_card(state)}]}
+        return len(json.dumps(activity, separators=(",", ":"), ensure_ascii=False).encode())
+
+    names = list(state.students)
+    return {"card_bytes": size(names), "card_bytes_40_char_names": size([(sid, "N" * 40) for sid, _ in names])}
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(url: str, students: int, saves: int) -> dict[str, float]:
+async def run(url: str, students: int, saves: int) -> dict[str, float | int]:
     engine = make_engine(url, pool_size=4)
     sessions = make_sessionmaker(engine)
     actor, classes, rosters = await setup(sessions, students)
@@ -173,6 +196,7 @@ async def run(url: str, students: int, saves: int) -> dict[str, float]:
         started = time.perf_counter()
         await previous_save(sessions, actor, classes[2], day, previous_marks)
         previous.append(time.perf_counter() - started)
+    sizes = await card_bytes(service, actor, classes[0], today)
     await engine.dispose()
     ours, peer, previous = ours[20:], peer[20:], previous[20:]
     return {"students": students, "saves": saves,
@@ -180,7 +204,8 @@ async def run(url: str, students: int, saves: int) -> dict[str, float]:
             "previous_p50_ms": 1000 * statistics.median(previous), "previous_p95_ms": 1000 * pct(previous, 0.95),
             "peer_p50_ms": 1000 * statistics.median(peer), "peer_p95_ms": 1000 * pct(peer, 0.95),
             "p95_ratio_peer_over_ours": pct(peer, 0.95) / pct(ours, 0.95),
-            "p95_ratio_peer_over_previous": pct(peer, 0.95) / pct(previous, 0.95)}
+            "p95_ratio_peer_over_previous": pct(peer, 0.95) / pct(previous, 0.95),
+            **sizes, "teams_recommended_bytes": TEAMS_RECOMMENDED_BYTES}
 
 
 def main() -> None:
