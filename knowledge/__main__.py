@@ -51,6 +51,11 @@ def _embedder(settings: Settings) -> Embedder:
     return make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
 
 
+def _bundled(path: Path) -> bool:
+    """Whether ``path`` is (inside) the bundled corpus, which ships with the code and keeps no originals."""
+    return path.resolve().is_relative_to(CORPUS.resolve())
+
+
 async def _ingest(url: str, settings: Settings, root: Path, overrides: dict[str, str]) -> int:
     from tqdm import tqdm
 
@@ -64,7 +69,7 @@ async def _ingest(url: str, settings: Settings, root: Path, overrides: dict[str,
     try:
         with tqdm(total=len(corpus_files(root)), unit="doc", desc="ingest") as bar:
             report = await ingest(make_sessionmaker(engine), embedder, root, lambda _slug: bar.update(1),
-                                  overrides=overrides)
+                                  overrides=overrides, keep_originals=not _bundled(root))
     finally:
         await close_embedder(embedder)
         await engine.dispose()
