@@ -117,6 +117,8 @@ class GraphClient:
         response = await self._request(self.url(path), None, resource=path, redirects=False, max_bytes=max_bytes)
         if isinstance(response, bytes):
             return self._capped(response, path, max_bytes)
+        if not isinstance(response, str):
+            raise GraphError(path, "Graph answered a download with JSON")
         location = response
         parts = urlsplit(location)
         if parts.scheme != "https" and parts.netloc != self._host:

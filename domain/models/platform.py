@@ -161,8 +161,9 @@ class KnowledgeSharePointFolder(IdMixin, CreatedMixin, Base):
     site_id: Mapped[str] = mapped_column(String(300))
     drive_id: Mapped[str] = mapped_column(String(200))
     folder_item_id: Mapped[str] = mapped_column(String(200))
-    folder_ids: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))  # the folder + subfolders
-    overrides: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))  # metadata defaults
+    # the approved folder and the folders inside it (delta items carry no path: scope is tracked by id)
+    folder_ids: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
+    overrides: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))  # kind...
     delta_link: Mapped[str | None] = mapped_column(Text)  # of the last complete sync; None: enumerate from scratch
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -175,7 +176,8 @@ class KnowledgeSharePointItem(IdMixin, Base):
     __tablename__ = "knowledge_sharepoint_items"
     __table_args__ = (UniqueConstraint("folder_id", "item_id", name="uq_knowledge_sharepoint_items_folder_id"),)
     folder_id: Mapped[int] = mapped_column(
-        ForeignKey("knowledge_sharepoint_folders.id", ondelete="CASCADE", name="fk_knowledge_sharepoint_items_folder_id"))
+        ForeignKey("knowledge_sharepoint_folders.id", ondelete="CASCADE",
+                   name="fk_knowledge_sharepoint_items_folder_id"))
     item_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))
     version: Mapped[str] = mapped_column(String(200))  # Graph's content hash (quickXorHash / sha1) or cTag / eTag

@@ -3,8 +3,9 @@
 Reads ``/education/schools``, ``/education/schools/{id}/classes``, ``/education/classes/{id}/members`` and
 ``/education/users`` through the shared Graph client (``domain.graph_client``: msal client credentials,
 ``@odata.nextLink``, ``Retry-After`` on 429/503 and retries of 502/504 within a per-call budget), and builds the
-same normalised ``Roster`` the CSV parsers build. Source ids are Graph object ids. In PE scope only the members of PE classes are fetched; students and teachers come in as members of a class (in every
-scope). Tokens and bodies are never logged."""
+same normalised ``Roster`` the CSV parsers build. Source ids are Graph object ids. In PE scope only the members of
+PE classes are fetched; students and teachers come in as members of a class (in every scope). Tokens and bodies are
+never logged."""
 
 from __future__ import annotations
 
