@@ -19,6 +19,11 @@ The new delta link is stored only when the sync finished without a Graph failure
 download that failed), so the next sync sees those changes again; already-ingested files are then unchanged and skipped.
 A delta link Graph no longer honours (410) starts a full enumeration, after which stored files it did not list are
 retired. Two syncs of one folder never overlap (a transaction-level advisory lock).
+
+Audited: each document a sync adds, replaces or retires gets its ``knowledge.document.add`` / ``.remove`` row in the
+same transaction as the change, and each sync a ``knowledge.sharepoint.sync`` row (the folder, the counts, no file
+names) — with the admin who asked in Teams as the actor, or, for the schedule and the command line, the process
+(``audit.record_unattended``).
 """
 
 from __future__ import annotations
@@ -91,6 +96,24 @@ class SyncReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Trigger:
+    """Who started a sync, for its audit rows: an admin in Teams (``actor``), else the process named by ``via``."""
+
+    actor: Actor | None = None
+    via: str = "cli"
+
+    async def audit(self, session: AsyncSession, *, action: str, subject_type: str, subject_ids: list[int],
+                    reason: str | None = None) -> None:
+        via = f"sharepoint:{self.via}"[:60]
+        if self.actor is not None:
+            await audit.record(session, self.actor, action=action, subject_type=subject_type,
+                               subject_ids=subject_ids, via=via, allowed=True, reason=reason)
+        else:
+            await audit.record_unattended(session, f"faraday:{self.via}", action=action, subject_type=subject_type,
+                                          subject_ids=subject_ids, via=via, reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     item: dict[str, Any]
     in_scope: bool
@@ -105,17 +128,22 @@ class SharePointSync:
         self._limits = limits or Limits()
         self._timeout = parse_timeout_s
 
+    async def check_allowed(self, actor: Actor, *, action: str, via: str) -> None:
+        """Raise ``NotAllowed`` (audited) unless the caller is an admin — before Graph is asked anything."""
+        if actor.role != Role.admin:
+            await audit.record_refusal(self._sessions, actor, action=action, subject_type="staff",
+                                       subject_ids=[actor.staff_id], via=f"sharepoint:{via}"[:60],
+                                       reason="admins only")
+            raise NotAllowed(ADMINS_ONLY)
+
     # --- approving a folder ------------------------------------------------------------------------------------
     async def approve(self, site: str, folder_path: str, *, actor: Actor | None = None, via: str = "cli",
                       overrides: dict[str, str] | None = None) -> int:
         """Resolve ``site`` (``host/sites/name`` or a URL) and ``folder_path`` (inside the site's default library, or
         starting with a library's name) through Graph and record the folder as approved; returns its id. An admin in
-        Teams (``actor``) is checked and audited; the command line is the operator."""
-        if actor is not None and actor.role != Role.admin:
-            await audit.record_refusal(self._sessions, actor, action="knowledge.sharepoint.approve",
-                                       subject_type="staff", subject_ids=[actor.staff_id], via=via,
-                                       reason="admins only")
-            raise NotAllowed(ADMINS_ONLY)
+        Teams (``actor``) is checked; the approval is audited (the command line as the process)."""
+        if actor is not None:
+            await self.check_allowed(actor, action="knowledge.sharepoint.approve", via=via)
         problems = metadata_problems(overrides or {})
         if problems:
             raise InvalidInput("; ".join(problems.values()) + ". Nothing was changed.")
@@ -144,10 +172,8 @@ class SharePointSync:
                                              "approved_by": values["approved_by"],
                                              "overrides": values["overrides"]})
                 .returning(KnowledgeSharePointFolder.id))).scalar_one()
-            if actor is not None:
-                await audit.record(session, actor, action="knowledge.sharepoint.approve",
-                                   subject_type="knowledge_sharepoint_folder", subject_ids=[folder_id], via=via,
-                                   allowed=True)
+            await Trigger(actor, via).audit(session, action="knowledge.sharepoint.approve",
+                                            subject_type="knowledge_sharepoint_folder", subject_ids=[folder_id])
         return int(folder_id)
 
     async def _library(self, site_id: str, folder_path: str) -> tuple[str, str]:
@@ -166,10 +192,13 @@ class SharePointSync:
                 select(KnowledgeSharePointFolder).order_by(KnowledgeSharePointFolder.id))).scalars())
 
     # --- syncing -------------------------------------------------------------------------------------------------
-    async def sync_all(self) -> list[SyncReport]:
-        return [await self.sync(folder.id) for folder in await self.folders()]
+    async def sync_all(self, *, actor: Actor | None = None, via: str = "cli") -> list[SyncReport]:
+        return [await self.sync(folder.id, actor=actor, via=via) for folder in await self.folders()]
 
-    async def sync(self, folder_id: int) -> SyncReport:
+    async def sync(self, folder_id: int, *, actor: Actor | None = None, via: str = "cli") -> SyncReport:
+        """Sync one approved folder. ``actor``: the admin who asked (checked by the caller: ``check_allowed``);
+        None for the schedule and the command line (``via`` names which)."""
+        trigger = Trigger(actor, via)
         async with self._sessions() as lock, lock.begin():  # held for the whole sync: one sync of a folder at a time
             if not (await lock.execute(text("SELECT pg_try_advisory_xact_lock(:ns, :id)"),
                                        {"ns": LOCK_KEY, "id": folder_id})).scalar_one():
@@ -177,16 +206,18 @@ class SharePointSync:
             folder = await lock.get(KnowledgeSharePointFolder, folder_id)
             if folder is None:
                 raise InvalidInput(f"No approved SharePoint folder has id {folder_id}.")
-            report = await self._sync(folder)
+            report = await self._sync(folder, trigger)
             await lock.execute(
                 update(KnowledgeSharePointFolder).where(KnowledgeSharePointFolder.id == folder_id)
                 .values(last_synced_at=func.now(), last_report=report.as_dict()))
+            await trigger.audit(lock, action="knowledge.sharepoint.sync", subject_type="knowledge_sharepoint_folder",
+                                subject_ids=[folder_id], reason=_counts(report))
         log.info("sharepoint sync", extra={"folder_id": folder_id, "added": len(report.added),
                                            "updated": len(report.updated), "retired": len(report.retired),
                                            "errors": len(report.errors), "failed": bool(report.failed)})
         return report
 
-    async def _sync(self, folder: KnowledgeSharePointFolder) -> SyncReport:
+    async def _sync(self, folder: KnowledgeSharePointFolder, trigger: Trigger) -> SyncReport:
         report = SyncReport(folder=f"{folder.site}/{folder.folder_path}".rstrip("/"))
         start = folder.delta_link or f"/drives/{quote(folder.drive_id)}/root/delta"
         report.full = folder.delta_link is None
@@ -208,13 +239,13 @@ class SharePointSync:
             item, old = change.item, stored.get(str(change.item["id"]))
             if not change.in_scope:
                 if old is not None:
-                    await self._retire(folder.id, old, report)
+                    await self._retire(folder.id, old, report, trigger)
                 continue
-            transient |= await self._file(folder, item, old, report)
+            transient |= await self._file(folder, item, old, report, trigger)
         if report.full:  # a full listing: whatever was stored and not listed is gone
             for item_id, old in stored.items():
                 if item_id not in changes:
-                    await self._retire(folder.id, old, report)
+                    await self._retire(folder.id, old, report, trigger)
         if report.changed:  # the model's HNSW index (first time) and the lexeme frequencies, once per sync
             async with unit_of_work(self._sessions) as session:
                 await finish_ingest(session, self._embedder)
@@ -228,7 +259,7 @@ class SharePointSync:
         return report
 
     async def _file(self, folder: KnowledgeSharePointFolder, item: dict[str, Any],
-                    old: KnowledgeSharePointItem | None, report: SyncReport) -> bool:
+                    old: KnowledgeSharePointItem | None, report: SyncReport, trigger: Trigger) -> bool:
         """Read and ingest one new or changed file; True when Graph failed (to be tried again)."""
         name = str(item.get("name") or item["id"])
         version = _version(item)
@@ -266,6 +297,8 @@ class SharePointSync:
                 if old is not None and old.document_id is not None and old.document_id != document_id:
                     await _drop_document(session, old.document_id)  # renamed: the old name's document goes
                 await _upsert_item(session, folder.id, item, name, version, document_id, None)
+                await trigger.audit(session, action="knowledge.document.add", subject_type="knowledge_document",
+                                    subject_ids=[document_id])
         except DocumentError as exc:
             await self._record_error(folder.id, item, version, f"{name}: {exc}", report)
             return False
@@ -279,10 +312,13 @@ class SharePointSync:
             await _upsert_item(session, folder_id, item, str(item.get("name") or item["id"]), version, None, message,
                                keep_document=True)
 
-    async def _retire(self, folder_id: int, old: KnowledgeSharePointItem, report: SyncReport) -> None:
+    async def _retire(self, folder_id: int, old: KnowledgeSharePointItem, report: SyncReport,
+                      trigger: Trigger) -> None:
         async with unit_of_work(self._sessions) as session:
             if old.document_id is not None:
                 await _drop_document(session, old.document_id)
+                await trigger.audit(session, action="knowledge.document.remove", subject_type="knowledge_document",
+                                    subject_ids=[old.document_id])
             await session.execute(delete(KnowledgeSharePointItem).where(
                 KnowledgeSharePointItem.folder_id == folder_id, KnowledgeSharePointItem.item_id == old.item_id))
         report.retired.append(old.name)
@@ -318,6 +354,13 @@ def _changes(items: list[dict[str, Any]], scope: set[str], root_id: str) -> dict
                 grew = True
     return {item_id: Change(item, "deleted" not in item and _parent(item) in scope)
             for item_id, item in latest.items() if "file" in item or "deleted" in item}
+
+
+def _counts(report: SyncReport) -> str:
+    """The audit row's reason: counts only (file names stay out of the log)."""
+    counts = (f"{len(report.added)} added, {len(report.updated)} updated, {len(report.retired)} retired, "
+              f"{report.unchanged} unchanged, {len(report.errors)} not read")
+    return (counts + ("; stopped" if report.failed else ""))[:200]
 
 
 def _parent(item: dict[str, Any]) -> str:
