@@ -2,7 +2,7 @@
 (recordings outside it are refused); the equipment notice outbox (teachers told when gear their classes use fails)
 
 Revision ID: 0014_rosterrec
-Revises: 0013
+Revises: 0014_docs
 Create Date: 2026-12-05 10:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_rosterrec"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014_docs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
