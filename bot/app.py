@@ -38,10 +38,12 @@ from bot.routes import (
     LIMITER,
     LINK_HOSTS,
     MEMORY_ENGINE,
+    MESSAGES_HOME,
     POLICY,
     SETTINGS,
     document_routes,
     ics_routes,
+    message_routes,
     routes,
 )
 from domain.access_history import AccessHistoryService
@@ -57,6 +59,7 @@ from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.memory import ConversationMemory
+from domain.messages_home.factory import build_message_home
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
@@ -130,6 +133,7 @@ def create_app(
     app.add_routes(routes)
     app.add_routes(ics_routes)
     app.add_routes(document_routes)
+    app.add_routes(message_routes)
     return app
 
 
@@ -164,6 +168,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         waker = RedisWaker(redis) if redis is not None else None
         escalate = timedelta(minutes=settings.alert_escalation_minutes)
         app[EVENTS] = events
+        messages_home = app[MESSAGES_HOME] = build_message_home(settings, sessions)
         files = app[KNOWLEDGE_FILES] = build_knowledge_files(settings, sessions)
         limits = Limits(max_bytes=settings.knowledge_upload_max_mb * 1024 * 1024,
                         max_pages=settings.knowledge_upload_max_pages)
@@ -213,6 +218,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                     settings.microsoft_app_tenant_id, *settings.allowed_tenants)),
                 roster_status=RosterStatus(sessions),
                 roster_uploads=RosterUploads(sessions, settings),
+                messages_home=messages_home,
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
@@ -231,6 +237,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         await adapter.close()
         await close_embedder(embedder)
         await events.close()
+        await messages_home.close()
         if isinstance(lesson_writer, OpenAILessonWriter):
             await lesson_writer.close()
         if isinstance(model, OpenAIBackend | BudgetedBackend):

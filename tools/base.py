@@ -33,6 +33,7 @@ from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
+from domain.messages_home.service import MessageHomeService
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
@@ -80,6 +81,7 @@ class Services:
     staff_links: StaffLinks | None = None  # roster staff linked to Teams on first contact; ``set role``
     roster_status: RosterStatus | None = None
     roster_uploads: RosterUploads | None = None
+    messages_home: MessageHomeService | None = None  # notes to guardians, drafted from the record (#23)
 
 
 # --- what a command or card verb needs of Services: one small Protocol per service group -------------------------
