@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
@@ -105,7 +106,7 @@ async def attendance_facts(session: AsyncSession, actor: Actor, ref: StudentRef,
 async def fitness_facts(session: AsyncSession, actor: Actor, ref: StudentRef, base: Facts) -> Facts:
     latest = (select(FitnessTest.test, FitnessTest.value, FitnessTest.tested_on)
               .where(FitnessTest.student_id == ref.id)
-              .distinct(FitnessTest.test)
+              .ext(distinct_on(FitnessTest.test))
               .order_by(FitnessTest.test, FitnessTest.tested_on.desc(), FitnessTest.id.desc())
               .subquery())
     age = func.least(cast(func.extract("year", func.age(latest.c.tested_on, Student.date_of_birth)), Integer), 18)

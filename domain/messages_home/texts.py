@@ -39,6 +39,9 @@ TEST_NAMES = {"es": {"PACER (laps)": "PACER (vueltas)", "One-mile run (min:sec)"
                      "Back-saver sit-and-reach, right (inches)": "Flexión de tronco sentado, pierna derecha "
                                                                  "(pulgadas)"}}
 
+UNITS = {"es": {"laps": "vueltas", "reps": "repeticiones", "in": "pulgadas"}}
+UNIT_ONE = {"en": {"laps": "lap", "reps": "rep"}, "es": {"laps": "vuelta", "reps": "repetición", "in": "pulgada"}}
+
 
 @dataclass(frozen=True, slots=True)
 class FitnessLine:
@@ -140,7 +143,9 @@ def _values(facts: Facts, lang: str) -> dict[str, str]:
 def result_line(line: FitnessLine, lang: str) -> str:
     test = TEST_NAMES.get(lang, {}).get(line.test, line.test).replace(" (laps)", "").replace(" (vueltas)", "")
     zone = ZONES.get(lang, ZONES["en"]).get(line.zone, line.zone)
-    value = line.value.replace(" laps", " vueltas") if lang == "es" else line.value
+    number, _, unit = line.value.partition(" ")
+    units = UNIT_ONE if number == "1" else UNITS
+    value = f"{number} {units.get(lang, {}).get(unit, UNITS.get(lang, {}).get(unit, unit))}".strip()
     return f"- {test}: {value} ({spoken_date(line.day, lang, weekday=False)}): {zone}"
 
 
