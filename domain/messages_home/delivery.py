@@ -74,10 +74,10 @@ def eml(message: Outgoing, now: datetime) -> bytes:
     mail["Subject"] = message.subject
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = make_msgid(domain=message.sender_email.rpartition("@")[2] or "faraday.invalid")
-    mail["Content-Language"] = message.language
     mail["X-Unsent"] = "1"  # Outlook opens it as a draft to send, not as a received message
     mail[KEY_HEADER] = message.key
     mail.set_content(message.body, charset="utf-8")
+    mail["Content-Language"] = message.language  # after set_content, which clears every Content-* header
     return mail.as_bytes()
 
 

@@ -8,10 +8,11 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
+from domain.authorization import student_visible
 from domain.messages_home.delivery import GraphMail, MessageLinks
 from domain.messages_home.service import MessageHomeService
 from domain.messages_home.writers import MessageWriter, TemplateWriter
@@ -80,3 +81,33 @@ async def audit_rows(sessions: async_sessionmaker[AsyncSession], action_prefix: 
 async def count(sessions: async_sessionmaker[AsyncSession], model: Any) -> int:
     async with sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(model)))
+
+
+async def set_guardian(sessions: async_sessionmaker[AsyncSession], guardian_id: int, **values: Any) -> None:
+    async with sessions() as session:
+        await session.execute(update(Guardian).where(Guardian.id == guardian_id).values(**values))
+        await session.commit()
+
+
+async def two_guardians(sessions: async_sessionmaker[AsyncSession], student: int) -> list[Guardian]:
+    """The student's guardians replaced by two made-up ones with permission and an address: the first reads Spanish,
+    the second has no language recorded (the school's, English). The tests then don't depend on the seed's draw."""
+    async with sessions() as session:
+        await session.execute(delete(Guardian).where(Guardian.student_id == student))
+        await session.execute(insert(Guardian), [
+            {"student_id": student, "name": "Guardian Uno", "relationship_to_student": "mother", "priority": 1,
+             "email": "guardian.uno@example.test", "preferred_language": "es", "is_emergency_contact": True},
+            {"student_id": student, "name": "Guardian Two", "relationship_to_student": "father", "priority": 2,
+             "email": "guardian.two@example.test", "preferred_language": None}])
+        await session.commit()
+    return await guardians(sessions, student)
+
+
+async def outsider(sessions: async_sessionmaker[AsyncSession], actor: Actor) -> int:
+    """An active student of the actor's school who is in none of the actor's classes."""
+    async with sessions() as session:
+        found = await session.scalar(select(Student.id).where(
+            Student.school_id == actor.school_id, Student.active.is_(True), ~student_visible(actor))
+            .order_by(Student.id).limit(1))
+    assert found is not None
+    return int(found)
