@@ -169,12 +169,19 @@ class EquipmentChecksAccess(Protocol):
     def equipment_checks(self) -> EquipmentCheckService | None: ...
 
 
+class MessagesHomeAccess(StudentsAccess, Protocol):
+    """``message_home`` and its card verbs: find the student, then draft or send through the service."""
+
+    @property
+    def messages_home(self) -> MessageHomeService | None: ...
+
+
 if TYPE_CHECKING:  # scripts/lint (mypy) proves the app's Services gives every tool and verb what it declares
 
     def _services_satisfy_every_access(s: Services) -> list[object]:
         checked: tuple[CommandAccess, IncidentReportAccess, KnowledgeAccess, WidgetsAccess, LessonsAccess,
-                       EventProposalsAccess, AttendanceAccess, FitnessAccess, SkillsAccess, EquipmentChecksAccess] = (
-            s, s, s, s, s, s, s, s, s, s)
+                       EventProposalsAccess, AttendanceAccess, FitnessAccess, SkillsAccess, EquipmentChecksAccess,
+                       MessagesHomeAccess] = (s, s, s, s, s, s, s, s, s, s, s)
         return list(checked)
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.messages_home.service import MessageRequest
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import MessagesHomeAccess, ToolDeps, ToolResult, tool
 
 VIA = "tool:message_home"
 
@@ -31,7 +31,7 @@ class MessageHomeArgs(BaseModel):
 
 
 @tool(MessageHomeArgs)
-async def message_home(args: MessageHomeArgs, deps: ToolDeps) -> ToolResult:
+async def message_home(args: MessageHomeArgs, deps: ToolDeps[MessagesHomeAccess]) -> ToolResult:
     """Draft an e-mail home to a student's parents/guardians (or all guardians of a class, for class_notice) from
     Faraday's records, in each guardian's preferred language. The user sees the draft and its translation on a card
     and must press Send; nothing is sent until then, so never say it was sent. You are not given guardians' names or

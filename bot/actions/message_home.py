@@ -10,12 +10,12 @@ from bot.actions.outcome import CardOutcome
 from bot.cards.elements import card, text
 from bot.cards.message_home import confirm_card, sent_card
 from domain.errors import InvalidInput, NotAllowed
-from tools.base import ToolDeps
+from tools.base import MessagesHomeAccess, ToolDeps
 
 VIA = "card:message_home"
 
 
-async def send_message(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def send_message(value: dict[str, Any], deps: ToolDeps[MessagesHomeAccess]) -> CardOutcome:
     service = deps.services.messages_home
     if service is None:
         return CardOutcome(text="Messages home are not available on this Faraday.")
@@ -32,7 +32,7 @@ async def send_message(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     return CardOutcome(text=outcome.sentence, cards=[sent_card(outcome)])
 
 
-async def cancel_message(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def cancel_message(value: dict[str, Any], deps: ToolDeps[MessagesHomeAccess]) -> CardOutcome:
     service = deps.services.messages_home
     if service is not None:
         await service.cancel(deps.actor, str(value.get("key") or ""))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards.elements import card, escape, facts, heading, submit, text
+from bot.cards.elements import card, escape, facts, heading, text
+from bot.cards.inputs import execute
 from domain.messages_home import languages
 from domain.messages_home.service import MessageDraft, SendOutcome
 from domain.messages_home.texts import GUARDIAN, MessageText
@@ -51,13 +52,15 @@ def message_draft_card(draft: MessageDraft) -> dict[str, Any]:
                          "you'll be asked to confirm the count.", subtle=True))
     title = f"Send to {_guardians(draft.recipients)}…" if draft.bulk else (
         "Save drafts in Outlook" if draft.delivery == "graph_draft" else "Send")
-    return card(body, [submit(title, SEND, key=draft.key), submit("Discard", CANCEL, key=draft.key)])
+    return card(body, [execute(title, SEND, {"key": draft.key}, style="positive"),
+                       execute("Discard", CANCEL, {"key": draft.key}, inputs="none")])
 
 
 def confirm_card(key: str, outcome: SendOutcome) -> dict[str, Any]:
     return card([heading("Confirm the class notice"), text(outcome.sentence)],
-                [submit(f"Yes, send to {_guardians(outcome.recipients)}", SEND, key=key, confirmed=outcome.recipients),
-                 submit("Discard", CANCEL, key=key)])
+                [execute(f"Yes, send to {_guardians(outcome.recipients)}", SEND,
+                         {"key": key, "confirmed": outcome.recipients}, inputs="none", style="positive"),
+                 execute("Discard", CANCEL, {"key": key}, inputs="none")])
 
 
 def sent_card(outcome: SendOutcome) -> dict[str, Any]:

@@ -3,8 +3,8 @@ tool deps."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,9 +32,17 @@ def service(sessions: async_sessionmaker[AsyncSession], *, writer: MessageWriter
                               graph_mode=mode, links=links)  # type: ignore[arg-type]
 
 
-def deps(actor: Actor, sessions: async_sessionmaker[AsyncSession], messages: MessageHomeService) -> ToolDeps:
-    services = SimpleNamespace(students=StudentService(sessions), messages_home=messages)
-    return ToolDeps(actor=actor, services=services, now=NOW)  # type: ignore[arg-type]
+@dataclass(frozen=True, slots=True)
+class MessagesServices:
+    """What the message_home tool and its card verbs read of the services (tools.base.MessagesHomeAccess)."""
+
+    students: StudentService
+    messages_home: MessageHomeService | None
+
+
+def deps(actor: Actor, sessions: async_sessionmaker[AsyncSession],
+         messages: MessageHomeService | None) -> ToolDeps[MessagesServices]:
+    return ToolDeps(actor=actor, services=MessagesServices(StudentService(sessions), messages), now=NOW)
 
 
 async def student_id(sessions: async_sessionmaker[AsyncSession], number: str) -> int:
