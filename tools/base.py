@@ -49,6 +49,7 @@ from knowledge.files import KnowledgeFiles
 from knowledge.lesson_builder import LessonWriter
 from knowledge.lesson_planning import LessonPlanner
 from knowledge.retriever import Retriever
+from knowledge.sharepoint import SharePointSync
 from knowledge.uploads import KnowledgeUploads
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Services:
     roster_status: RosterStatus | None = None
     roster_uploads: RosterUploads | None = None
     messages_home: MessageHomeService | None = None  # notes to guardians, drafted from the record (#23)
+    sharepoint: SharePointSync | None = None  # approved SharePoint folders (Graph configured only)
 
 
 # --- what a tool, command or card verb needs of Services: one small Protocol per service --------------------------
@@ -185,6 +187,11 @@ if TYPE_CHECKING:  # scripts/lint (mypy) proves the app's Services gives every t
         return list(checked)
 
 
+class SharePointAccess(Protocol):
+    @property
+    def sharepoint(self) -> SharePointSync | None: ...
+
+
 class EmergenciesAccess(Protocol):
     @property
     def emergencies(self) -> EmergencyService | None: ...
@@ -194,7 +201,7 @@ class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):
     """The admin commands: find a student, their access history, delete their records."""
 
 
-class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, Protocol):
+class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, SharePointAccess, Protocol):
     """Everything the text commands read (``bot.commands.text_command``)."""
 
 
