@@ -39,10 +39,12 @@ from bot.routes import (
     LIMITER,
     LINK_HOSTS,
     MEMORY_ENGINE,
+    MESSAGES_HOME,
     POLICY,
     SETTINGS,
     document_routes,
     ics_routes,
+    message_routes,
     routes,
 )
 from domain.access_history import AccessHistoryService
@@ -59,6 +61,7 @@ from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.memory import ConversationMemory
+from domain.messages_home.factory import build_message_home
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
@@ -136,6 +139,7 @@ def create_app(
     app.add_routes(routes)
     app.add_routes(ics_routes)
     app.add_routes(document_routes)
+    app.add_routes(message_routes)
     return app
 
 
@@ -171,6 +175,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         escalate = timedelta(minutes=settings.alert_escalation_minutes)
         terms = [TermWindow(t.name, t.start, t.end) for t in settings.school_terms]
         app[EVENTS] = events
+        messages_home = app[MESSAGES_HOME] = build_message_home(settings, sessions)
         files = app[KNOWLEDGE_FILES] = build_knowledge_files(settings, sessions)
         limits = Limits(max_bytes=settings.knowledge_upload_max_mb * 1024 * 1024,
                         max_pages=settings.knowledge_upload_max_pages)
@@ -228,6 +233,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                     settings.microsoft_app_tenant_id, *settings.allowed_tenants)),
                 roster_status=RosterStatus(sessions),
                 roster_uploads=RosterUploads(sessions, settings),
+                messages_home=messages_home,
                 sharepoint=sharepoint,
             ),
             agent=agent,
@@ -253,6 +259,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         if sharepoint_graph is not None:
             await sharepoint_graph.close()
         await events.close()
+        await messages_home.close()
         if isinstance(lesson_writer, OpenAILessonWriter):
             await lesson_writer.close()
         if isinstance(model, OpenAIBackend | BudgetedBackend):

@@ -27,6 +27,7 @@ from bot.channel.sanitize import sanitize_activity, sanitize_card
 from bot.handler import FaradayBot
 from domain.db import ping
 from domain.events import EventService
+from domain.messages_home.service import MessageHomeService
 from domain.settings import Settings
 from knowledge.files import KnowledgeFiles
 
@@ -43,6 +44,7 @@ LIMITER = web.AppKey("limiter", RateLimiter)  # optional: no limiter, no per-use
 LINK_HOSTS = web.AppKey("link_hosts", tuple)  # hosts model-written links may point to (none by default)
 EVENTS = web.AppKey("events", EventService)
 KNOWLEDGE_FILES = web.AppKey("knowledge_files", KnowledgeFiles)  # signed links to uploaded documents' files
+MESSAGES_HOME = web.AppKey("messages_home", MessageHomeService)  # messages home: the .eml links (no Graph)
 
 WITHHELD = "Sorry, I can't share that."
 SLOW_DOWN = "You're sending messages faster than I can answer. Please wait {seconds} s and try again."
@@ -217,3 +219,30 @@ async def document_file(request: web.Request) -> web.Response:
     return web.Response(body=found.data, headers={
         **DOCUMENT_HEADERS, "Content-Type": found.media_type,
         "Content-Disposition": f'{disposition}; filename="{safe_name}"'})
+
+
+# GET /messages/{token}.eml and /messages/{token}/mailto: one guardian's message home when Graph isn't configured,
+# as an .eml file for the teacher's mail app, or as a redirect to a mailto: link (so the card carries no address).
+# The token is the only credential: signed, bound to the recipient row and the sender, expiring
+# (domain.messages_home.delivery.MessageLinks). Unknown, tampered and expired all answer the same 404.
+message_routes = web.RouteTableDef()
+
+
+@message_routes.get(r"/messages/{token:[A-Za-z0-9._-]{1,200}}.eml")
+async def message_eml(request: web.Request) -> web.Response:
+    service = request.app.get(MESSAGES_HOME)
+    found = await service.open_eml(request.match_info["token"]) if service is not None else None
+    if found is None:
+        return web.json_response({"error": "not found"}, status=404, headers=ICS_HEADERS)
+    return web.Response(body=found[0], headers={
+        **ICS_HEADERS, "Content-Type": "message/rfc822", "Content-Disposition": 'attachment; filename="message.eml"'})
+
+
+@message_routes.get(r"/messages/{token:[A-Za-z0-9._-]{1,200}}/mailto")
+async def message_mailto(request: web.Request) -> web.Response:
+    service = request.app.get(MESSAGES_HOME)
+    found = await service.open_eml(request.match_info["token"]) if service is not None else None
+    if found is None:
+        return web.json_response({"error": "not found"}, status=404, headers=ICS_HEADERS)
+    return web.Response(status=302, headers={**ICS_HEADERS, "Location": found[1]})
+

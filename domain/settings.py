@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -128,7 +129,7 @@ class Settings(BaseSettings):
     # --- Calendar (Microsoft Graph) ---
     ms_tenant_id: str = Field(default="", description="Tenant whose Outlook calendars Faraday writes (Graph mode)")
     ms_client_id: str = Field(default="", description="App registration with the Calendars.ReadWrite application "
-                              "permission (and EduRoster.Read.All for the roster sync)")
+                              "permission (EduRoster.Read.All for the roster sync, Mail.Send for messages home)")
     ms_client_secret: SecretStr = Field(default=SecretStr(""), description="Client secret (or use a certificate)")
     ms_client_certificate_path: str = Field(default="", description="PEM file with the private key and certificate")
     ms_client_certificate_thumbprint: str = Field(default="", description="SHA-1 thumbprint of that certificate")
@@ -142,6 +143,15 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="HMAC key for .ics links (≥16 bytes); empty = random per process"
     )
     public_base_url: str = Field(default="", description="https://bot.example.org as users reach it; for .ics links")
+
+    # --- Messages home (domain.messages_home) ---
+    messages_home_graph_mode: Literal["send", "draft"] = Field(
+        default="send", description="With Graph configured: send as the teacher (sendMail) or save the message as a "
+        "draft in the teacher's Outlook for them to send")
+    messages_home_link_ttl_hours: int = Field(default=72, ge=1, le=24 * 30,
+                                              description="How long a message's .eml download link works (no Graph)")
+    school_language: str = Field(default="en", description="The language the school writes in (BCP 47); guardians "
+                                 "with no recorded preferred language get this one")
 
     # --- Roster import and sync (domain.roster) ---
     roster_pe_pattern: str = Field(

@@ -34,6 +34,7 @@ from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
+from domain.messages_home.service import MessageHomeService
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
@@ -82,6 +83,7 @@ class Services:
     staff_links: StaffLinks | None = None  # roster staff linked to Teams on first contact; ``set role``
     roster_status: RosterStatus | None = None
     roster_uploads: RosterUploads | None = None
+    messages_home: MessageHomeService | None = None  # notes to guardians, drafted from the record (#23)
     sharepoint: SharePointSync | None = None  # approved SharePoint folders (Graph configured only)
 
 
@@ -169,12 +171,19 @@ class EquipmentChecksAccess(Protocol):
     def equipment_checks(self) -> EquipmentCheckService | None: ...
 
 
+class MessagesHomeAccess(StudentsAccess, Protocol):
+    """``message_home`` and its card verbs: find the student, then draft or send through the service."""
+
+    @property
+    def messages_home(self) -> MessageHomeService | None: ...
+
+
 if TYPE_CHECKING:  # scripts/lint (mypy) proves the app's Services gives every tool and verb what it declares
 
     def _services_satisfy_every_access(s: Services) -> list[object]:
         checked: tuple[CommandAccess, IncidentReportAccess, KnowledgeAccess, WidgetsAccess, LessonsAccess,
-                       EventProposalsAccess, AttendanceAccess, FitnessAccess, SkillsAccess, EquipmentChecksAccess] = (
-            s, s, s, s, s, s, s, s, s, s)
+                       EventProposalsAccess, AttendanceAccess, FitnessAccess, SkillsAccess, EquipmentChecksAccess,
+                       MessagesHomeAccess] = (s, s, s, s, s, s, s, s, s, s, s)
         return list(checked)
 
 

@@ -8,6 +8,7 @@ from tools.base import Tool
 from tools.check_equipment import check_equipment
 from tools.log_incident import log_incident
 from tools.lookup_student import lookup_student
+from tools.message_home import message_home
 from tools.open_form import open_form
 from tools.plan_lesson import plan_lesson
 from tools.record_fitness import record_fitness
@@ -20,7 +21,7 @@ from tools.take_attendance import take_attendance
 TOOLS: dict[str, Tool[Any]] = {
     t.name: t
     for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
-              take_attendance, record_fitness, record_skills, check_equipment)
+              take_attendance, record_fitness, record_skills, check_equipment, message_home)
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from agent.offline.lesson_answer import lesson_answer
 from agent.offline.record_answers import RECORD_ANSWERS
+from domain.messages_home import languages
 
 HELP_TEXT = (
     "I'm **Faraday**, your PE department assistant. Try:\n"
@@ -172,6 +173,24 @@ def widget_answer(result: dict[str, Any]) -> str:
     return str(result.get("summary") or "Here it is.")
 
 
+def message_home_answer(result: dict[str, Any]) -> str:
+    """A drafted message: who it is for and that nothing is sent until Send; otherwise the tool's own sentence."""
+    if "error" in result:
+        return f"I couldn't draft that message: {result['error']}"
+    status = result.get("status")
+    if status == "not_found":
+        return f"I couldn't find a student called {result.get('query')} in your classes, so nothing was drafted."
+    if status == "ambiguous":
+        names = ", ".join(str(c) for c in result.get("candidates") or [])
+        return f"Which student do you mean{f': {names}' if names else ''}? Nothing was drafted yet."
+    if status != "drafted":
+        return "I couldn't draft that message."
+    count = int(result.get("recipients") or 0)
+    spoken = ", ".join(languages.name(code) for code in result.get("languages") or [])
+    return (f"Here is the draft for {count} guardian{'s' if count != 1 else ''} of {result.get('about')}"
+            f"{f' ({spoken})' if spoken else ''}. Check it on the card: nothing is sent until you press Send.")
+
+
 BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
     "plan_lesson": lesson_answer,
     "run_widget": widget_answer,
@@ -180,5 +199,6 @@ BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
     "log_incident": incident_answer,
     "open_form": form_answer,
     "schedule_event": event_answer,
+    "message_home": message_home_answer,
     **RECORD_ANSWERS,
 }

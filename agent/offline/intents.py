@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from agent.offline import slots
+from agent.offline import messages, slots
 from agent.offline.names import find_student_name, leftover_name
 from agent.offline.records import classify_record
 from agent.offline.spelling import repair
@@ -240,6 +240,11 @@ NO_TOOL = {"greeting", "thanks", "help", "clarify", "out_of_scope", "unknown"}
 
 def _classify(text: str, names: list[NameParts], now: datetime, situation: Situation) -> Intent:
     keyed = repair(text)
+    # A message home ("email Oliver's parents about his wrist") is a request to write, not a report of what happened
+    # or a record of the day: before both. See agent/offline/messages.py.
+    if messages.is_message_home(keyed):
+        name, arguments = messages.message_home(text, keyed, names)
+        return Intent("message_home", arguments) if arguments is not None else Intent("clarify", question=name)
     # Recording the day (attendance, fitness, rubric levels, equipment checks) comes first: "shooting form" is not
     # a request for forms. See agent/offline/records.py.
     recording: Intent | None = None if _small_talk(keyed) else classify_record(text, keyed, names, now)

@@ -12,7 +12,8 @@ from agent.offline.intents import Intent, NeedsVector, Vectors, plan
 from domain.names import NameParts
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
-               "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment"}
+               "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment",
+               "message_home"}
 
 FIXED_REPLIES = {
     "greeting": answers.GREETING_TEXT,

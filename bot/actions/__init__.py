@@ -36,6 +36,7 @@ from bot.actions.lesson import (
     request_lesson,
     save_lesson,
 )
+from bot.actions.message_home import cancel_message, send_message
 from bot.actions.outcome import CardOutcome
 from bot.actions.roster import ROSTER_ACTIONS
 from bot.actions.skills import cancel_skills, save_skills
@@ -87,6 +88,8 @@ ACTIONS: dict[str, Action] = {
     REMOVE_VERB: remove_document,
     KEEP_VERB: keep_document,
     **ROSTER_ACTIONS,
+    "message_home.send": send_message,
+    "message_home.cancel": cancel_message,
     "forms": lambda value, deps: _forms_menu(),
 }
 

@@ -14,6 +14,7 @@ from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.lesson_form import LessonFormState, lesson_form_card
 from bot.cards.lesson_plan import lesson_plan_card
+from bot.cards.message_home import message_draft_card
 from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_profile import student_profile_card
@@ -21,6 +22,7 @@ from bot.cards.widgets import widget_card
 from domain.events import EventProposal
 from domain.incidents import IncidentProposal
 from domain.lessons import LessonPlanResult
+from domain.messages_home.service import MessageDraft
 from domain.records.attendance import AttendanceSheet
 from domain.records.equipment import CheckSheet
 from domain.records.fitness import FitnessSheet
@@ -65,6 +67,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return equipment_check_card(CheckFormState.from_sheet(item))
     if isinstance(item, SkillSheet):
         return skills_form_card(SkillFormState.from_sheet(item))
+    if isinstance(item, MessageDraft):
+        return message_draft_card(item)
     return None
 
 

@@ -91,6 +91,8 @@ class FakeMicrosoft:
         self.requests: list[Recorded] = []
         self.events: dict[str, dict[str, Any]] = {}  # id → stored event (with "_user")
         self.faults: list[Fault] = []
+        self.sent_mail: list[dict[str, Any]] = []  # sendMail messages (with "_user"), in order
+        self.draft_mail: dict[str, dict[str, Any]] = {}  # id → message saved in Drafts (with "_user")
         self.refuse_credentials = False
         self._ids = itertools.count(1)
         self._tokens: set[str] = set()
@@ -108,6 +110,8 @@ class FakeMicrosoft:
         app.router.add_get("/v1.0/users/{user}/events", self._find)
         app.router.add_get("/v1.0/users/{user}/calendarView", self._view)
         app.router.add_delete("/v1.0/users/{user}/events/{id}", self._delete)
+        app.router.add_post("/v1.0/users/{user}/sendMail", self._send_mail)
+        app.router.add_post("/v1.0/users/{user}/messages", self._create_message)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
@@ -207,6 +211,30 @@ class FakeMicrosoft:
         if self.events.pop(request.match_info["id"], None) is None:
             return web.json_response({"error": {"code": "ErrorItemNotFound", "message": "gone"}}, status=404)
         return web.Response(status=204)
+
+    # --- mail (messages home) ------------------------------------------------------------------------------------
+    async def _send_mail(self, request: web.Request) -> web.Response:
+        """As Graph: 202 Accepted with no body; the message lands in the sender's Sent Items."""
+        recorded = await self._record(request)
+        refusal = self._refusal(request, recorded) or await self._maybe_fault(request)
+        if refusal:
+            return refusal
+        message = (recorded.json or {}).get("message")
+        if not isinstance(message, dict) or not message.get("toRecipients"):
+            return web.json_response({"error": {"code": "ErrorInvalidRecipients", "message": "no"}}, status=400)
+        self.sent_mail.append({**message, "_user": request.match_info["user"]})
+        return web.Response(status=202)
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        recorded = await self._record(request)
+        refusal = self._refusal(request, recorded) or await self._maybe_fault(request)
+        if refusal:
+            return refusal
+        message_id = f"AAMkMsg-{next(self._ids)}"
+        self.draft_mail[message_id] = {**(recorded.json or {}), "id": message_id, "isDraft": True,
+                                       "_user": request.match_info["user"]}
+        return web.json_response({k: v for k, v in self.draft_mail[message_id].items() if not k.startswith("_")},
+                                 status=201)
 
     # --- helpers -----------------------------------------------------------------------------------------------
     async def _record(self, request: web.Request) -> Recorded:

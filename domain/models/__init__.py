@@ -2,6 +2,7 @@
 
 from domain.models.base import Base
 from domain.models.emergency import Emergency, EmergencyClass, EmergencyDelivery, EmergencyMark
+from domain.models.messages import HomeMessage, HomeMessageRecipient
 from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
 from domain.models.planning import CalendarEvent, LessonPlan
 from domain.models.platform import (
@@ -67,6 +68,8 @@ __all__ = [
     "FitnessTest",
     "Guardian",
     "HealthNote",
+    "HomeMessage",
+    "HomeMessageRecipient",
     "Incident",
     "KnowledgeChunk",
     "KnowledgeDocument",

@@ -152,6 +152,10 @@ class Guardian(IdMixin, Base):
     is_emergency_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[int] = mapped_column(Integer, default=1)
     source_id: Mapped[str | None] = mapped_column(String(255))  # roster import: the guardian's id in the SIS
+    # Messages home: the language the family reads (BCP 47, e.g. "es", "pt-BR"; NULL = not recorded: the school's
+    # language), and whether the school may write to this contact at all (a SIS "do not contact" clears it).
+    preferred_language: Mapped[str | None] = mapped_column(String(35))
+    contact_allowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     student: Mapped[Student] = relationship(back_populates="guardians", lazy="raise")
 

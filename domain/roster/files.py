@@ -75,8 +75,15 @@ class Table:
         return iter(self.rows)
 
 
+# Extension columns Faraday reads (a guardian's preferred language, for messages home: see oneroster.LANGUAGE_COLUMNS);
+# every other ``metadata.*`` / ``ext`` column is dropped as it is read.
+KEPT_EXTENSIONS = frozenset({"metadata.preferredlanguage", "metadata.language", "metadata.homelanguage"})
+
+
 def ignored_column(name: str) -> bool:
     lowered = name.lower()
+    if lowered in KEPT_EXTENSIONS:
+        return False
     return lowered.startswith("metadata.") or lowered.startswith("ext_") or lowered.startswith("ext.")
 
 

@@ -106,6 +106,8 @@ class GuardianRecord:
     relationship: str
     phone: str | None = None
     email: str | None = None
+    # The family's language (BCP 47) when the export carries one; None leaves what Faraday has as it is.
+    language: str | None = None
 
 
 @dataclass(slots=True)

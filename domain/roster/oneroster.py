@@ -5,6 +5,7 @@ Passwords (``password`` column) are never read."""
 
 from __future__ import annotations
 
+from domain.messages_home.languages import normalize
 from domain.roster import checks
 from domain.roster.files import RosterFiles, Table, get, read_table
 from domain.roster.model import (
@@ -280,10 +281,25 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
         roster.guardians.setdefault((student, guardian), GuardianRecord(
             guardian, student, f"{get(row, 'givenName')} {get(row, 'familyName')}".strip() or guardian,
             relationship, phone=get(row, "phone") or get(row, "sms") or None, email=get(row, "email") or None,
+            language=guardian_language(row),
         ))
     for sid, (name, _kind) in org_rows.items():
         roster.schools[sid] = SchoolRecord(sid, name)
     return roster
+
+
+# Neither OneRoster 1.1/1.2 nor SDS v2.1 has a language column for users; SISs that export one use OneRoster's
+# extension columns (``metadata.*``). These are the spellings Faraday reads, first found wins.
+LANGUAGE_COLUMNS = ("metadata.preferredLanguage", "metadata.language", "metadata.homeLanguage", "preferredLanguage")
+
+
+def guardian_language(row: dict[str, str]) -> str | None:
+    """A guardian's preferred language from the users row (a code or a name: "es", "Spanish"), or None."""
+    for column in LANGUAGE_COLUMNS:
+        value = normalize(get(row, column))
+        if value:
+            return value
+    return None
 
 
 def _present(table: Table, errors: list[RosterError]):  # type: ignore[no-untyped-def]

@@ -378,8 +378,8 @@ class _Apply:
         is worse than none); a student who left keeps theirs."""
         counts = self.counts["guardians"]
         existing = {(r["student_id"], r["source_id"]): r for r in await self.db.fetch(
-            "SELECT id, student_id, source_id, name, relationship_to_student, phone, email, priority "
-            "FROM guardians WHERE source_id IS NOT NULL")}
+            "SELECT id, student_id, source_id, name, relationship_to_student, phone, email, priority, "
+            "preferred_language FROM guardians WHERE source_id IS NOT NULL")}
         priority: Counter[int] = Counter()
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
@@ -390,23 +390,25 @@ class _Apply:
             key = (student_id, record.source_id)
             wanted.add(key)
             want = (record.name[:160], record.relationship[:40], (record.phone or None) and record.phone[:40],
-                    (record.email or None) and record.email.lower()[:254], priority[student_id])
+                    (record.email or None) and record.email.lower()[:254], priority[student_id],
+                    record.language and record.language[:35])
             row = existing.get(key)
             if row is None:
                 inserts.append((student_id, record.source_id, *want))
-            elif (row["name"], row["relationship_to_student"], row["phone"], row["email"], row["priority"]) == want:
+            elif (row["name"], row["relationship_to_student"], row["phone"], row["email"], row["priority"],
+                  record.language and row["preferred_language"]) == want:  # no language in the file: keep ours
                 counts.unchanged += 1
             else:
                 updates.append((row["id"], *want))
         if updates:
             await self.db.executemany(
-                "UPDATE guardians SET name = $2, relationship_to_student = $3, phone = $4, email = $5, priority = $6 "
-                "WHERE id = $1", updates)
+                "UPDATE guardians SET name = $2, relationship_to_student = $3, phone = $4, email = $5, priority = $6, "
+                "preferred_language = COALESCE($7, preferred_language) WHERE id = $1", updates)
             counts.updated += len(updates)
         if inserts:
             await self.db.executemany(
                 "INSERT INTO guardians (student_id, source_id, name, relationship_to_student, phone, email, priority,"
-                " is_emergency_contact) VALUES ($1, $2, $3, $4, $5, $6, $7, false)", inserts)
+                " preferred_language, is_emergency_contact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, false)", inserts)
             counts.created += len(inserts)
         live_students = set(self.student_ids.values())
         gone = [r["id"] for key, r in existing.items() if key not in wanted and key[0] in live_students]
