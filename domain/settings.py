@@ -79,6 +79,15 @@ class Settings(BaseSettings):
                                              description="A file's parser (a child process) is stopped after this")
     knowledge_link_ttl_hours: int = Field(default=24, ge=1, le=24 * 30,
                                           description="How long a citation's link to the original file works")
+    # --- Exports (domain.exports): widget tables and cards, incident reports, fitness results ---
+    export_link_ttl_hours: int = Field(default=24, ge=1, le=24 * 7,
+                                       description="How long an export's download link works (the file is then "
+                                       "deleted); signed with ICS_LINK_SECRET")
+    export_upload_hosts: list[str] = Field(
+        default_factory=lambda: ["*.sharepoint.com", "*.sharepoint.us", "*.microsoftpersonalcontent.com"],
+        description="Hosts a Teams file-consent upload URL may point to (the user's OneDrive); loopback is added in "
+        "dev mode",
+    )
 
     # --- School defaults -----------------------------------------------------------------------
     default_time_zone: str = "America/Chicago"

@@ -31,6 +31,7 @@ from domain.calendar.proposals import EventProposer
 from domain.emergencies import EmergencyService
 from domain.errors import DomainError
 from domain.events import EventService
+from domain.exports import ExportService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
 from domain.privacy import PrivacyService
@@ -80,6 +81,7 @@ class Services:
     staff_links: StaffLinks | None = None  # roster staff linked to Teams on first contact; ``set role``
     roster_status: RosterStatus | None = None
     roster_uploads: RosterUploads | None = None
+    exports: ExportService | None = None  # files made of what the caller may read (widget tables, reports)
 
 
 # --- what a command or card verb needs of Services: one small Protocol per service group -------------------------

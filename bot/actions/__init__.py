@@ -16,6 +16,7 @@ from bot.actions.alert import acknowledge_alert, refresh_alert
 from bot.actions.attendance import cancel_attendance, save_attendance
 from bot.actions.equipment import cancel_check, save_check
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
+from bot.actions.export import EXPORT_ACTIONS
 from bot.actions.fitness import cancel_fitness, save_fitness
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.knowledge import (
@@ -87,6 +88,7 @@ ACTIONS: dict[str, Action] = {
     REMOVE_VERB: remove_document,
     KEEP_VERB: keep_document,
     **ROSTER_ACTIONS,
+    **EXPORT_ACTIONS,
     "forms": lambda value, deps: _forms_menu(),
 }
 

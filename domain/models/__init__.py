@@ -2,6 +2,7 @@
 
 from domain.models.base import Base
 from domain.models.emergency import Emergency, EmergencyClass, EmergencyDelivery, EmergencyMark
+from domain.models.exports import ExportFile
 from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
 from domain.models.planning import CalendarEvent, LessonPlan
 from domain.models.platform import (
@@ -51,6 +52,7 @@ __all__ = [
     "Enrollment",
     "Equipment",
     "EquipmentInspection",
+    "ExportFile",
     "FitnessBand",
     "FitnessTest",
     "Guardian",
