@@ -12,7 +12,7 @@ from domain.actor import Actor
 from domain.exports import ExportLinks, ExportService
 from domain.identity import IdentityService
 from domain.widgets import WidgetService
-from tests.support.app_client import connector  # noqa: F401 - the fake Bot Connector for the app-level tests
+from tests.support.app_client import connector, demo_sessions_for  # noqa: F401 - the fake Bot Connector, app sessions
 
 SECRET = b"exports-test-link-secret-0123456789"
 TZ = ZoneInfo("America/Chicago")
