@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from domain.actor import Actor
 from domain.authorization import student_visible
-from domain.exports.pdf_base import SUBTLE, Page, Provenance, pdf_bytes
+from domain.exports.pdf_base import SUBTLE, Page, Provenance, render
 from domain.models import Alert, District, Incident, School, SchoolClass, Staff, Student
 
 # The district's incident-report fields, in the order of its paper form. Long texts get at most these many lines,
@@ -104,7 +104,11 @@ async def incident_exists(session: AsyncSession, incident_id: int) -> bool:
 
 
 def incident_pdf(record: IncidentRecord, provenance: Provenance) -> bytes:
-    page = Page(f"Incident report #{record.id}", provenance)
+    return render(lambda compact: _draw(record, provenance, compact))
+
+
+def _draw(record: IncidentRecord, provenance: Provenance, compact: bool) -> Page:
+    page = Page(f"Incident report #{record.id}", provenance, compact=compact)
     page.alias_nb_pages()
     page.set_auto_page_break(auto=False)  # one page: long texts are cut to their line budget instead
     page.add_page()
@@ -133,7 +137,7 @@ def incident_pdf(record: IncidentRecord, provenance: Provenance) -> bytes:
         page.ln(3)
     page.rule(6)
     _signatures(page)
-    return pdf_bytes(page)
+    return page
 
 
 def _grid(page: Page, pairs: tuple[tuple[str, str], ...]) -> None:

@@ -8,11 +8,13 @@ libraries to the image for HTML layout we don't need. fpdf2 is LGPL-3.0, used un
 
 Fonts: DejaVu Sans (``fonts-dejavu-core`` on Debian, installed in the image) so every name prints as written; where
 it is missing, the PDF core font Helvetica, with text reduced to Latin-1 (dashes and quotes mapped, anything else
-shown as "?"), rather than failing.
+shown as "?"), rather than failing. Documents are drawn with a compact cut of DejaVu (``fonts``: 3× quicker) and drawn
+again with the full font when their text needs a glyph the cut lacks (``render``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +22,8 @@ from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+
+from domain.exports.fonts import CompactFonts, compact_fonts
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -54,9 +58,13 @@ class Provenance:
 class Page(FPDF):
     """An FPDF with the shared font, a footer carrying the provenance, and Latin-1-safe text when it must."""
 
-    def __init__(self, title: str, provenance: Provenance) -> None:
+    def __init__(self, title: str, provenance: Provenance, *, compact: bool = True) -> None:
+        """``compact``: the compact cut of the font (see ``render``); ``uncovered`` tells whether some text needed a
+        character it lacks."""
         super().__init__(orientation="portrait", unit="pt", format="letter")
         self.provenance = provenance
+        self.uncovered = False
+        self._compact: CompactFonts | None = compact_fonts(FONT_DIR, FONT_FILES) if compact and FONT_DIR else None
         self.set_margins(40, 40, 40)
         self.set_auto_page_break(auto=True, margin=54)
         self.set_title(title)
@@ -64,8 +72,9 @@ class Page(FPDF):
         self.set_creator("Faraday")
         self.set_creation_date(provenance.made_at)
         if FONT_DIR is not None:
+            folder = self._compact.folder if self._compact is not None else FONT_DIR
             for style, name in FONT_FILES.items():
-                self.add_font("DejaVu", style, str(FONT_DIR / name))
+                self.add_font("DejaVu", style, str(folder / name))
             self.family = "DejaVu"
         else:
             self.family = "Helvetica"
@@ -77,6 +86,8 @@ class Page(FPDF):
 
     def clean(self, text: str) -> str:
         if FONT_DIR is not None:
+            if self._compact is not None and not self._compact.covers(text):
+                self.uncovered = True
             return text
         return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
@@ -110,3 +121,12 @@ class Page(FPDF):
 
 def pdf_bytes(page: Page) -> bytes:
     return bytes(page.output())
+
+
+def render(draw: Callable[[bool], Page]) -> bytes:
+    """The PDF ``draw(compact)`` lays out: with the compact font, or again with the full one when some of its text
+    needs a character the compact font lacks."""
+    page = draw(True)
+    if page.uncovered:
+        page = draw(False)
+    return pdf_bytes(page)

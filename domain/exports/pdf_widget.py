@@ -8,7 +8,7 @@ import itertools
 
 from fpdf.fonts import FontFace
 
-from domain.exports.pdf_base import INK, RULE, SUBTLE, Page, Provenance, pdf_bytes
+from domain.exports.pdf_base import INK, RULE, SUBTLE, Page, Provenance, render
 from domain.widgets.result import ChartData, Metric, TableData, WidgetResult
 
 SERIES_COLOURS = ((91, 95, 199), (0, 133, 127), (230, 117, 0), (135, 100, 184), (44, 160, 44), (196, 49, 75))
@@ -18,7 +18,11 @@ HEADLINE_COLUMNS = 4
 
 
 def widget_pdf(result: WidgetResult, provenance: Provenance) -> bytes:
-    page = Page(result.title, provenance)
+    return render(lambda compact: _draw(result, provenance, compact))
+
+
+def _draw(result: WidgetResult, provenance: Provenance, compact: bool) -> Page:
+    page = Page(result.title, provenance, compact=compact)
     page.alias_nb_pages()
     page.add_page()
     page.line_of(result.title, size=18, bold=True)
@@ -29,7 +33,7 @@ def widget_pdf(result: WidgetResult, provenance: Provenance) -> bytes:
     page.rule(10)
     if result.empty:
         page.line_of(result.empty, size=11)
-        return pdf_bytes(page)
+        return page
     if result.metrics:
         _headline(page, result.metrics)
     if result.chart and result.chart.labels and result.chart.series:
@@ -40,7 +44,7 @@ def widget_pdf(result: WidgetResult, provenance: Provenance) -> bytes:
         page.line_of(note, size=9, colour=SUBTLE)
     if result.student_names:
         page.line_of("Access to student records is logged.", size=8, colour=SUBTLE)
-    return pdf_bytes(page)
+    return page
 
 
 def _headline(page: Page, metrics: tuple[Metric, ...]) -> None:

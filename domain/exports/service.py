@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -213,7 +214,10 @@ class ExportService:
                 await audit.record(session, actor, action="student.read", subject_type="student",
                                    subject_ids=list(made.student_ids), via=via, allowed=True)
             audit_ref = f"A-{audit_id}"
-            data = made.render(Provenance(actor.display_name, now.astimezone(_zone(actor)), audit_ref))
+            # laying out a PDF is CPU work (a few hundred ms for several pages): off the event loop, so other turns
+            # go on meanwhile
+            data = await asyncio.to_thread(made.render, Provenance(actor.display_name, now.astimezone(_zone(actor)),
+                                                                   audit_ref))
             await session.execute(insert(ExportFile).values(
                 id=export_id, staff_id=actor.staff_id, kind=made.kind[:40], file_name=made.file_name,
                 media_type=MEDIA_TYPES[made.fmt], data=data, student_count=len(made.student_ids),
