@@ -68,7 +68,7 @@ def for_model(ready: ExportReady) -> dict[str, Any]:
     return {"file": ready.file_name, "format": ready.fmt, "rows": ready.rows, "bytes": ready.size_bytes,
             "students_named": ready.student_count, "link_expires": ready.expires_at.isoformat(timespec="minutes"),
             "summary": f"{ready.title}: {kind} file ready ({ready.file_name}{rows}). Download it from the card; the "
-                       "link is yours only and expires."}
+                       "link was made for the user, expires, and must not be shared."}
 
 
 if set(Report.__args__) != set(WIDGET_NAMES) | set(EXTRA_REPORTS):  # type: ignore[attr-defined]

@@ -30,8 +30,9 @@ def export_ready_card(ready: ExportReady, time_zone: str = "UTC") -> dict[str, A
                 ("Audit reference", ready.audit_ref)]
     return card(
         [heading(f"{kind} ready: {ready.title}"), facts(details),
-         text("The link is yours only and stops working when it expires. The file contains student records: keep "
-              "it confidential and don't forward it.", subtle=True)],
+         text("The link was made for you and stops working when it expires; anyone you pass it to could open the "
+              "file until then. It contains student records: keep it confidential and don't forward it.",
+              subtle=True)],
         [{"type": "Action.OpenUrl", "title": f"Download {kind}", "url": ready.url}],
     )
 
