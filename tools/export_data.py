@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.exports import FORMAT_NAMES, ExportReady
 from domain.widgets import WIDGET_NAMES, WidgetRequest
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import ExportsAccess, ToolDeps, ToolResult, tool
 from tools.run_widget import HINTS
 
 Report = Literal[
@@ -40,7 +40,7 @@ class ExportDataArgs(BaseModel):
 
 
 @tool(ExportDataArgs)
-async def export_data(args: ExportDataArgs, deps: ToolDeps) -> ToolResult:
+async def export_data(args: ExportDataArgs, deps: ToolDeps[ExportsAccess]) -> ToolResult:
     """Export data the user may read as a file when they ask to export, download, get a spreadsheet/CSV/Excel/PDF
     of something, or want the state report's fitness results: a widget's table or card, a class's fitness results,
     or an incident report. The file is offered on a card with a download link (it expires); you receive only its

@@ -16,7 +16,7 @@ from bot.actions.outcome import CardOutcome
 from bot.cards.export_ready import export_ready_card, file_consent_attachment
 from domain.exports import ExportReady
 from domain.widgets import WIDGET_NAMES, WidgetRequest
-from tools.base import ToolDeps
+from tools.base import ExportsAccess, ToolDeps
 
 STALE = "That download button is out of date. Ask me for the figures again and use the new card's button."
 UNAVAILABLE = "Downloads aren't available here."
@@ -34,7 +34,7 @@ class _WidgetPress(BaseModel):
     format: str = Field(max_length=10)
 
 
-async def export_widget(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def export_widget(value: dict[str, Any], deps: ToolDeps[ExportsAccess]) -> CardOutcome:
     exports = deps.services.exports
     if exports is None:
         return CardOutcome(text=UNAVAILABLE)
@@ -49,7 +49,7 @@ async def export_widget(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     return delivered(ready, deps)
 
 
-async def export_incident(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def export_incident(value: dict[str, Any], deps: ToolDeps[ExportsAccess]) -> CardOutcome:
     exports = deps.services.exports
     if exports is None:
         return CardOutcome(text=UNAVAILABLE)
@@ -59,7 +59,7 @@ async def export_incident(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     return delivered(await exports.incident_report(deps.actor, int(raw), now=deps.now), deps)
 
 
-async def export_fitness(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def export_fitness(value: dict[str, Any], deps: ToolDeps[ExportsAccess]) -> CardOutcome:
     exports = deps.services.exports
     if exports is None:
         return CardOutcome(text=UNAVAILABLE)
@@ -72,7 +72,7 @@ async def export_fitness(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     return delivered(ready, deps)
 
 
-def delivered(ready: ExportReady, deps: ToolDeps) -> CardOutcome:
+def delivered(ready: ExportReady, deps: ToolDeps[ExportsAccess]) -> CardOutcome:
     """The link card, and the file-consent card (OneDrive) after it."""
     sentence = f"Here is {ready.file_name}."
     return CardOutcome(text=sentence, cards=[export_ready_card(ready, deps.actor.time_zone)],
