@@ -10,6 +10,8 @@ RUN python -m venv /venv \
  && /venv/bin/pip install --no-cache-dir -r requirements.txt -c requirements.lock
 
 FROM python:3.11-slim
+# DejaVu Sans: export PDFs print every name as written (domain/exports/pdf_base.py; without it, Latin-1 only).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 faraday
 WORKDIR /app
 COPY --from=build /venv /venv

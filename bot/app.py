@@ -22,10 +22,12 @@ from bot import actions as card_actions
 from bot.alert_runner import alert_relay_ctx
 from bot.channel.adapter import make_adapter
 from bot.channel.dedupe import Deduplicator
+from bot.channel.file_consent import FileConsent
 from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
 from bot.channel.rate_limit import BudgetedBackend, RateLimiter
 from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
+from bot.export_routes import EXPORTS, export_routes
 from bot.handler import FaradayBot, welcome_once
 from bot.process.heap import freeze_startup_heap
 from bot.process.roster_sync import graph_sync_ctx
@@ -55,6 +57,7 @@ from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.emergencies import EmergencyService
+from domain.exports import build_export_service
 from domain.feedback import FeedbackService
 from domain.graph_client import GraphClient, graph_config
 from domain.identity import IdentityService
@@ -140,6 +143,7 @@ def create_app(
     app.add_routes(ics_routes)
     app.add_routes(document_routes)
     app.add_routes(message_routes)
+    app.add_routes(export_routes)
     return app
 
 
@@ -200,6 +204,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         app[AUTH] = adapter.auth
         students = StudentService(sessions)
         lessons = LessonService(sessions)
+        widgets = WidgetService(sessions)
+        exports = app[EXPORTS] = build_export_service(settings, sessions, widgets)
         app[ADAPTER] = adapter
         app[BOT] = FaradayBot(
             identity=IdentityService(sessions),
@@ -214,7 +220,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 privacy=PrivacyService(sessions, redis),
                 access_history=AccessHistoryService(sessions),
                 events=events,
-                widgets=WidgetService(sessions),
+                widgets=widgets,
                 lessons=lessons,
                 lesson_writer=lesson_writer,
                 event_proposals=EventProposer(events, students),
@@ -234,6 +240,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 roster_status=RosterStatus(sessions),
                 roster_uploads=RosterUploads(sessions, settings),
                 messages_home=messages_home,
+                exports=exports,
                 sharepoint=sharepoint,
             ),
             agent=agent,
@@ -246,6 +253,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                                      allow_loopback_http=settings.faraday_dev_insecure),
             app_id=settings.microsoft_app_id,
             card_secret=card_owner_secret(settings),
+            file_consent=FileConsent(exports, tuple(settings.export_upload_hosts),
+                                     allow_loopback_http=settings.faraday_dev_insecure),
         )
         log.info("faraday ready", extra={"model": model.name})
         yield

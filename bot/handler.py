@@ -26,10 +26,12 @@ from agent.loop import Agent, AgentReply
 from bot import actions
 from bot.actions import CardOutcome, typeahead
 from bot.cards.elements import attachment
+from bot.cards.export_ready import consent_attachments
 from bot.cards.render import RenderContext, needs_roster, render
 from bot.channel.activity_json import serialize
 from bot.channel.ai_entities import ai_entity
 from bot.channel.dedupe import Deduplicator
+from bot.channel.file_consent import FileConsent
 from bot.channel.policy import tenant_id
 from bot.channel.private_chat import PrivateChat
 from bot.channel.shared_conversations import (
@@ -105,6 +107,7 @@ class FaradayBot(ActivityHandler):
         app_id: str = "",
         card_secret: bytes | None = None,
         welcomed: Deduplicator | None = None,
+        file_consent: FileConsent | None = None,
     ) -> None:
         self._identity = identity
         self._turn_start = turn_start
@@ -121,6 +124,7 @@ class FaradayBot(ActivityHandler):
         self._private = PrivateChat(conversations, app_id)
         self._owners = CardOwners(card_secret or os.urandom(32))
         self._welcomed = welcomed or welcome_once(None)
+        self._file_consent = file_consent
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -229,6 +233,8 @@ class FaradayBot(ActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name == "message/submitAction":
             return await self._feedback(turn_context)
+        if turn_context.activity.name == "fileConsent/invoke" and self._file_consent is not None:  # an export
+            return await self._file_consent.handle(turn_context, await self._actor(turn_context))
         if turn_context.activity.name == "application/search":  # typeahead of a Data.Query picker
             body = await typeahead.search(await self._actor(turn_context), self._services, turn_context.activity.value)
             return InvokeResponse(status=200, body=body)
@@ -357,7 +363,8 @@ class FaradayBot(ActivityHandler):
 
     async def _reply_activity(self, reply: AgentReply, actor: Actor) -> Activity:
         roster = await self._services.students.roster(actor) if any(map(needs_roster, reply.display)) else []
-        return reply_activity(reply, RenderContext(roster=roster, forms=actions.available_forms()))
+        return reply_activity(reply, RenderContext(roster=roster, forms=actions.available_forms(),
+                                                   time_zone=actor.time_zone))
 
 
 class _MessageInvokeResponse(AdaptiveCardInvokeResponse):
@@ -374,13 +381,14 @@ def message_response(text: str) -> AdaptiveCardInvokeResponse:
 
 def outcome_activity(outcome: CardOutcome) -> Activity:
     activity = MessageFactory.text(outcome.text or "")
-    if outcome.cards:
-        activity.attachments = [attachment(c) for c in outcome.cards]
+    if outcome.cards or outcome.attachments:
+        activity.attachments = [attachment(c) for c in outcome.cards] + list(outcome.attachments)
     return activity
 
 
 def reply_activity(reply: AgentReply, ctx: RenderContext | None = None) -> Activity:
     attachments = [a for a in (render(item, ctx) for item in reply.display) if a is not None]
+    attachments += consent_attachments(reply.display)  # an export's OneDrive offer, after its link card
     activity = MessageFactory.text(reply.text)
     activity.text_format = "markdown"
     if attachments:

@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     knowledge_sharepoint_sync_minutes: float = Field(
         default=0.0, ge=0.0,
         description="Sync the approved SharePoint folders this often, when Graph is configured (0: only on demand)")
+    # --- Exports (domain.exports): widget tables and cards, incident reports, fitness results ---
+    export_link_ttl_hours: int = Field(default=24, ge=1, le=24 * 7,
+                                       description="How long an export's download link works (the file is then "
+                                       "deleted); signed with ICS_LINK_SECRET")
+    export_upload_hosts: list[str] = Field(
+        default_factory=lambda: ["*.sharepoint.com", "*.sharepoint.us", "*.microsoftpersonalcontent.com"],
+        description="Hosts a Teams file-consent upload URL may point to (the user's OneDrive); loopback is added in "
+        "dev mode",
+    )
 
     # --- School defaults -----------------------------------------------------------------------
     default_time_zone: str = "America/Chicago"

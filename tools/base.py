@@ -32,6 +32,7 @@ from domain.calendar.proposals import EventProposer
 from domain.emergencies import EmergencyService
 from domain.errors import DomainError
 from domain.events import EventService
+from domain.exports import ExportService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
 from domain.messages_home.service import MessageHomeService
@@ -84,6 +85,7 @@ class Services:
     roster_status: RosterStatus | None = None
     roster_uploads: RosterUploads | None = None
     messages_home: MessageHomeService | None = None  # notes to guardians, drafted from the record (#23)
+    exports: ExportService | None = None  # files made of what the caller may read (widget tables, reports)
     sharepoint: SharePointSync | None = None  # approved SharePoint folders (Graph configured only)
 
 
@@ -178,12 +180,17 @@ class MessagesHomeAccess(StudentsAccess, Protocol):
     def messages_home(self) -> MessageHomeService | None: ...
 
 
+class ExportsAccess(Protocol):
+    @property
+    def exports(self) -> ExportService | None: ...
+
+
 if TYPE_CHECKING:  # scripts/lint (mypy) proves the app's Services gives every tool and verb what it declares
 
     def _services_satisfy_every_access(s: Services) -> list[object]:
         checked: tuple[CommandAccess, IncidentReportAccess, KnowledgeAccess, WidgetsAccess, LessonsAccess,
                        EventProposalsAccess, AttendanceAccess, FitnessAccess, SkillsAccess, EquipmentChecksAccess,
-                       MessagesHomeAccess] = (s, s, s, s, s, s, s, s, s, s, s)
+                       MessagesHomeAccess, ExportsAccess] = (s, s, s, s, s, s, s, s, s, s, s, s)
         return list(checked)
 
 

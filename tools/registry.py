@@ -6,6 +6,7 @@ from typing import Any
 
 from tools.base import Tool
 from tools.check_equipment import check_equipment
+from tools.export_data import export_data
 from tools.log_incident import log_incident
 from tools.lookup_student import lookup_student
 from tools.message_home import message_home
@@ -21,7 +22,7 @@ from tools.take_attendance import take_attendance
 TOOLS: dict[str, Tool[Any]] = {
     t.name: t
     for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
-              take_attendance, record_fitness, record_skills, check_equipment, message_home)
+              take_attendance, record_fitness, record_skills, check_equipment, message_home, export_data)
 }
 
 
@@ -34,11 +35,13 @@ def openai_specs() -> list[dict[str, Any]]:
 # from paying for all of them again (bench/safety.py measures the input tokens).
 SAFETY_PAIR = frozenset({"search_knowledge", "log_incident"})
 FOLLOW_UPS: dict[str, frozenset[str]] = {
-    "lookup_student": frozenset({"lookup_student", "run_widget", "schedule_event"}),
-    "run_widget": frozenset({"run_widget", "lookup_student"}),
+    "lookup_student": frozenset({"lookup_student", "run_widget", "schedule_event", "message_home"}),
+    "run_widget": frozenset({"run_widget", "lookup_student", "export_data"}),
+    "export_data": frozenset({"export_data", "run_widget"}),
     "plan_lesson": frozenset({"plan_lesson", "schedule_event"}),
     "schedule_event": frozenset({"schedule_event", "lookup_student"}),
     "open_form": frozenset({"open_form"}),
+    "message_home": frozenset({"message_home"}),
 }
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.offline import messages, slots
+from agent.offline.exports import export_request
 from agent.offline.names import find_student_name, leftover_name
 from agent.offline.records import classify_record
 from agent.offline.spelling import repair
@@ -245,6 +246,10 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if messages.is_message_home(keyed):
         name, arguments = messages.message_home(text, keyed, names)
         return Intent("message_home", arguments) if arguments is not None else Intent("clarify", question=name)
+    exported = None if _small_talk(keyed) else export_request(text, keyed, names)  # a file, not the card again
+    if exported is not None:
+        name, arguments = exported
+        return Intent(name, question=arguments["question"]) if name == "clarify" else Intent(name, arguments)
     # Recording the day (attendance, fitness, rubric levels, equipment checks) comes first: "shooting form" is not
     # a request for forms. See agent/offline/records.py.
     recording: Intent | None = None if _small_talk(keyed) else classify_record(text, keyed, names, now)

@@ -13,7 +13,7 @@ from domain.names import NameParts
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
                "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment",
-               "message_home"}
+               "message_home", "export_data"}
 
 FIXED_REPLIES = {
     "greeting": answers.GREETING_TEXT,

@@ -16,6 +16,7 @@ from bot.actions.alert import acknowledge_alert, refresh_alert
 from bot.actions.attendance import cancel_attendance, save_attendance
 from bot.actions.equipment import cancel_check, save_check
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
+from bot.actions.export import EXPORT_ACTIONS
 from bot.actions.fitness import cancel_fitness, save_fitness
 from bot.actions.incident import cancel_incident, open_incident_form, save_incident
 from bot.actions.knowledge import (
@@ -90,6 +91,7 @@ ACTIONS: dict[str, Action] = {
     **ROSTER_ACTIONS,
     "message_home.send": send_message,
     "message_home.cancel": cancel_message,
+    **EXPORT_ACTIONS,
     "forms": lambda value, deps: _forms_menu(),
 }
 

@@ -12,6 +12,7 @@ from bot.cards.elements import card, text
 class CardOutcome:
     text: str | None = None
     cards: list[dict[str, Any]] = field(default_factory=list)  # card content (not attachments)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # whole attachments sent after the cards
 
     def replacement_card(self) -> dict[str, Any]:
         """For Action.Execute: the card that replaces the pressed one."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards.elements import card, facts, heading, text
+from bot.cards.elements import card, facts, heading, submit, text
 from domain.incidents import SavedIncident
+
+EXPORT_INCIDENT = "export.incident"  # bot/actions/export.py: the one-page PDF report
 
 
 def incident_saved_card(saved: SavedIncident) -> dict[str, Any]:
@@ -21,5 +23,6 @@ def incident_saved_card(saved: SavedIncident) -> dict[str, Any]:
                 ]
             ),
             text("Serious incidents alert your school's administrators automatically.", subtle=True),
-        ]
+        ],
+        [submit("Incident report (PDF)", EXPORT_INCIDENT, incident_id=saved.id)],
     )

@@ -9,6 +9,7 @@ from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
 from bot.cards.elements import attachment
 from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
+from bot.cards.export_ready import export_ready_card
 from bot.cards.fitness_form import FitnessFormState, fitness_form_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
@@ -20,6 +21,7 @@ from bot.cards.student_choice import student_choice_card
 from bot.cards.student_profile import student_profile_card
 from bot.cards.widgets import widget_card
 from domain.events import EventProposal
+from domain.exports import ExportReady
 from domain.incidents import IncidentProposal
 from domain.lessons import LessonPlanResult
 from domain.messages_home.service import MessageDraft
@@ -36,6 +38,7 @@ from tools.open_form import BlankForm
 class RenderContext:
     roster: list[tuple[int, str, int]] = field(default_factory=list)  # students the caller may pick
     forms: tuple[str, ...] = ("incident",)  # forms this deployment offers
+    time_zone: str = "UTC"  # the caller's (expiry times on export cards)
 
 
 def needs_roster(item: Any) -> bool:
@@ -69,6 +72,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return skills_form_card(SkillFormState.from_sheet(item))
     if isinstance(item, MessageDraft):
         return message_draft_card(item)
+    if isinstance(item, ExportReady):
+        return export_ready_card(item, ctx.time_zone)
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards.elements import card, escape, heading, text
+from bot.cards.elements import card, escape, heading, submit, text
 from bot.cards.incident_form import TYPE_LABELS
 from bot.cards.student_profile import student_button
 from domain.incidents import IncidentSummary
@@ -31,6 +31,7 @@ def student_incidents_card(student_id: int, student_name: str, items: list[Incid
             {"type": "TextBlock", "wrap": True, "spacing": "None", "isSubtle": True,
              "text": escape(item.activity or "—")},
             {"type": "TextBlock", "wrap": True, "spacing": "Small", "text": escape(description)},
+            {"type": "ActionSet", "actions": [submit("PDF report", "export.incident", incident_id=item.id)]},
         ]})
     body.append(text("Access to these records is logged.", subtle=True))
     return card(body, [student_button("Log incident", "incident.form", student_id)])

@@ -2,6 +2,7 @@
 
 from domain.models.base import Base
 from domain.models.emergency import Emergency, EmergencyClass, EmergencyDelivery, EmergencyMark
+from domain.models.exports import ExportFile
 from domain.models.messages import HomeMessage, HomeMessageRecipient
 from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
 from domain.models.planning import CalendarEvent, LessonPlan
@@ -64,6 +65,7 @@ __all__ = [
     "Equipment",
     "EquipmentInspection",
     "EquipmentNotice",
+    "ExportFile",
     "FitnessBand",
     "FitnessTest",
     "Guardian",

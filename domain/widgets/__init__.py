@@ -5,7 +5,7 @@
 """
 
 from domain.widgets.registry import WIDGET_NAMES, WIDGETS, WidgetSpec
-from domain.widgets.result import ChartData, Metric, Period, Series, TableData, WidgetResult
+from domain.widgets.result import ChartData, Metric, Period, Series, TableData, WidgetRequest, WidgetResult
 from domain.widgets.service import MAX_PERIOD_DAYS, MIN_PERIOD_DAYS, WidgetService
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Period",
     "Series",
     "TableData",
+    "WidgetRequest",
     "WidgetResult",
     "WidgetService",
     "WidgetSpec",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,8 @@ from domain.widgets.result import TableData
 from domain.widgets.scope import WidgetScope
 
 MAX_TABLE_ROWS = 10
+# Set by ``WidgetService.run(full_tables=True)`` for an export: the file carries every row the card would trim.
+FULL_TABLES: ContextVar[bool] = ContextVar("widget_full_tables", default=False)
 
 
 async def audit_students(session: AsyncSession, scope: WidgetScope, student_ids: Iterable[int]) -> None:
@@ -47,6 +50,8 @@ def num_text(value: float | None, digits: int = 1) -> str:
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], limit: int = MAX_TABLE_ROWS) -> TableData:
+    if FULL_TABLES.get():
+        limit = len(rows)
     shown = tuple(tuple(r) for r in rows[:limit])
     return TableData(columns=tuple(columns), rows=shown, title=title,
                      total_rows=len(rows) if len(rows) > limit else None)

@@ -62,6 +62,18 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
+class WidgetRequest:
+    """What was asked, as the user said it: enough to run the same widget again (an export of the card)."""
+
+    widget: str
+    class_text: str | None
+    student_text: str | None
+    period_days: int | None
+    team_count: int | None
+    on: date  # the day the card's figures end on
+
+
+@dataclass(frozen=True, slots=True)
 class WidgetResult:
     widget: str
     title: str
@@ -75,6 +87,7 @@ class WidgetResult:
     as_of: date | None = None  # the latest record the figures are based on
     student_names: tuple[str, ...] = field(default=())  # the students the widget shows by name
     student_ids: tuple[int, ...] = ()  # the students whose records were read (audited), set by the service
+    request: WidgetRequest | None = None  # set by the service: what to run again for a download
 
     def headline(self) -> dict[str, str]:
         return {m.label: m.value for m in self.metrics}

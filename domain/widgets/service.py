@@ -15,8 +15,9 @@ from domain import audit
 from domain.actor import Actor
 from domain.db import unit_of_work
 from domain.errors import DomainError, InvalidInput, NotAllowed
+from domain.widgets.common import FULL_TABLES
 from domain.widgets.registry import WIDGET_NAMES, WIDGETS, WidgetSpec
-from domain.widgets.result import Period, WidgetResult
+from domain.widgets.result import Period, WidgetRequest, WidgetResult
 from domain.widgets.scope import (
     ClassRef,
     StudentNotInScope,
@@ -53,7 +54,9 @@ class WidgetService:
         student_text: str | None = None,
         period_days: int | None = None,
         team_count: int | None = None,
+        full_tables: bool = False,
     ) -> WidgetResult:
+        """``full_tables``: every table row (an export); a card shows the first ``MAX_TABLE_ROWS``."""
         spec = WIDGETS.get(widget)
         if spec is None:
             raise InvalidInput(f"Unknown widget '{widget}'. Available: {', '.join(WIDGET_NAMES)}.")
@@ -73,8 +76,13 @@ class WidgetService:
                     scope = dataclasses.replace(scope, student=student, label=f"{student.display_name}, {scope.label}")
                 if team_count is not None:
                     scope = dataclasses.replace(scope, options={"team_count": team_count})
-                result = await spec.run(session, scope)
-                result = dataclasses.replace(result, student_ids=tuple(scope.shown))
+                rows_token = FULL_TABLES.set(full_tables)
+                try:
+                    result = await spec.run(session, scope)
+                finally:
+                    FULL_TABLES.reset(rows_token)
+                request = WidgetRequest(spec.name, class_text, student_text, period_days, team_count, today)
+                result = dataclasses.replace(result, student_ids=tuple(scope.shown), request=request)
             except _Refused as refused:
                 await audit.record(session, actor, action="class.read", subject_type="class",
                                    subject_ids=refused.class_ids, via=via, allowed=False,

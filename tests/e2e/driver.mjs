@@ -37,6 +37,10 @@
  *   {"switchUser": "Megan Bowen"}               impersonate a mock user without restart (see README):
  *                                               subsequent sends/Submit/Execute are re-sent as that user;
  *                                               {"switchUser": null} goes back to the Playground's current user
+ *   {"download": {"name": "Download CSV", "urlContains": "/exports/", "saveAs": "/tmp/x.csv"}}
+ *                                               click an Action.OpenUrl (role link) in the current card, wait for the
+ *                                               browser's request to the link, fetch that URL and save the body;
+ *                                               result.downloads gets {url, status, contentType, saveAs}
  *   {"expectNoText": {"contains": "Error", "withinMs": 2000}}  no bot message contains it during withinMs
  *   {"screenshot": "/tmp/shot.png"}
  *   {"sleep": 500}                              last resort
@@ -65,7 +69,8 @@ function readScript() {
 
 const script = readScript();
 const T = script.timeoutMs ?? 20000;
-const result = { ok: false, failedStep: null, error: null, steps: [], botMessages: [], cards: [], screenshots: [] };
+const result = { ok: false, failedStep: null, error: null, steps: [], botMessages: [], cards: [], screenshots: [],
+  downloads: [] };
 let browser;
 
 function stepTimeout(v) { return (v && typeof v === 'object' && v.timeoutMs) || T; }
@@ -214,6 +219,29 @@ async function main() {
           const inCard = cardScope().getByRole('button', { name: o.name, exact: o.exact ?? false });
           const target = (await inCard.count()) ? inCard.first() : page.getByRole('button', { name: o.name, exact: o.exact ?? false }).last();
           await target.click({ timeout: stepTimeout(o) });
+          break;
+        }
+        case 'download': {
+          const o = typeof arg === 'string' ? { name: arg } : arg;
+          const want = o.urlContains ?? '/';
+          const popups = [];
+          const onPopup = (p) => popups.push(p);
+          page.on('popup', onPopup);
+          const seen = page.context().waitForEvent('request', { predicate: (r) => r.url().includes(want), timeout: stepTimeout(o) }).catch(() => null);
+          // Adaptive Cards render Action.OpenUrl as a button with role "link"
+          const named = { name: o.name, exact: o.exact ?? false };
+          const button = cardScope().getByRole('link', named).or(cardScope().getByRole('button', named)).first();
+          await button.click({ timeout: stepTimeout(o) });
+          const request = await seen;
+          page.off('popup', onPopup);
+          if (!request) {
+            const html = await button.evaluate((e) => e.outerHTML).catch(() => '?');
+            throw new Error(`no request to ${want} after the click; popups: ${JSON.stringify(popups.map((p) => p.url()))}; button: ${html.slice(0, 300)}`);
+          }
+          const url = request.url();
+          const r = await page.request.get(url);
+          if (o.saveAs) fs.writeFileSync(o.saveAs, await r.body());
+          result.downloads.push({ url, status: r.status(), contentType: r.headers()['content-type'] ?? '', saveAs: o.saveAs ?? null });
           break;
         }
         case 'openChat': {

@@ -25,7 +25,7 @@ EXPECTED_TABLES = {
     "knowledge_sharepoint_folders", "knowledge_sharepoint_items",
     "roster_imports", "roster_uploads",
     "emergencies", "emergency_classes", "emergency_marks", "emergency_deliveries",
-    "record_submissions", "equipment_notices", "home_messages", "home_message_recipients",
+    "record_submissions", "equipment_notices", "home_messages", "home_message_recipients", "export_files",
 }
 
 

@@ -7,14 +7,18 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from bot.cards.elements import card, escape, heading, text
+from bot.cards.elements import card, escape, heading, submit, text
 from bot.cards.widgets.charts import chart_element
-from domain.widgets.result import Metric, TableData, WidgetResult
+from domain.widgets.result import Metric, TableData, WidgetRequest, WidgetResult
 
 MAX_CARD_BYTES = 24_000  # Teams refuses messages over ~28 KB; leave room for the activity envelope
 HEADLINE_COLUMNS = 4
 
-__all__ = ["MAX_CARD_BYTES", "card_bytes", "widget_card"]
+EXPORT_WIDGET = "export.widget"  # bot/actions/export.py
+EXPORT_FITNESS = "export.fitness"
+DOWNLOADS = (("Download CSV", "csv"), ("Download Excel", "xlsx"), ("Download PDF", "pdf"))
+
+__all__ = ["EXPORT_FITNESS", "EXPORT_WIDGET", "MAX_CARD_BYTES", "card_bytes", "download_actions", "widget_card"]
 
 
 def card_bytes(content: dict[str, Any]) -> int:
@@ -57,7 +61,20 @@ def _build(result: WidgetResult, fallback_only: bool, with_chart: bool = True) -
         body.append({**text(note, subtle=True), "size": "Small"})
     if result.student_names:
         body.append({**text("Access to student records is logged.", subtle=True), "size": "Small"})
-    return card(body)
+    return card(body, download_actions(result.request))
+
+
+def download_actions(request: WidgetRequest | None) -> list[dict[str, Any]]:
+    """*Download* buttons: the table as CSV or Excel (every row), the card as PDF; a class's fitness card also offers
+    the state report's results file. Each press runs the same widget again for the presser (bot/actions/export.py)."""
+    if request is None:
+        return []
+    ask = {"widget": request.widget, "class": request.class_text, "student": request.student_text,
+           "period_days": request.period_days, "team_count": request.team_count, "on": request.on.isoformat()}
+    actions = [submit(title, EXPORT_WIDGET, format=fmt, **ask) for title, fmt in DOWNLOADS]
+    if request.widget == "fitness_trends" and request.class_text and not request.student_text:
+        actions.append(submit("State report (CSV)", EXPORT_FITNESS, format="csv", **{"class": request.class_text}))
+    return actions
 
 
 def _headline(metrics: tuple[Metric, ...]) -> dict[str, Any]:
