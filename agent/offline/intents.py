@@ -110,7 +110,7 @@ SPLITS = re.compile(r"(?:\s*[.;!?]\s+|,\s*(?:and\s+)?(?:also|then|plus)\s+|\s+(?
 STRONG = {"schedule_event", "plan_lesson", "open_form"}
 
 
-class NeedsVector(Exception):  # noqa: N818 (a request, not an error)
+class NeedsVector(Exception):
     """Raised by a deferring ``Vectors`` for a text it has no embedding of: the caller embeds it off the event loop
     and plans again (planning is pure and takes about a millisecond)."""
 

@@ -181,7 +181,7 @@ units topic activity activities game games drill drills warm warmup make create 
 equipment inspection inspections inspected inspect overdue due maintenance inventory incident incidents log logged
 form forms forms' new participation participating active activity's drivers driver's ed hours behind wheel hrs
 anything everything something stuff things thing
-""".split())
+""".split())  # noqa: SIM905
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'’]*")
 _BENIGN_PHRASES = re.compile(r"\bemergency (contacts?|card|info\w*|numbers?|forms?)\b")  # a record, not an event
 
@@ -223,9 +223,10 @@ def _load() -> tuple[Any, Any]:
 
 
 def embed(text: str) -> Any:
-    from knowledge.embedders import load_encoder
+    """The text's MiniLM vector (kept a while: the protocol search of the same turn embeds the same text)."""
+    from knowledge.embedders import encode_cached
 
-    return load_encoder().encode([text])[0]
+    return encode_cached([text])[0]
 
 
 def nearest(vector: Any) -> tuple[float, float]:
