@@ -16,7 +16,9 @@ validation 0.818 → 0.801, test set 0.925 → 0.925 (MRR@10 0.833 → 0.850).
 
 Second pass on #19 (from tests/agent_data/safety_dev.json's failures only): stinging insects, "welts", verb forms of
 convulsions and twitching, lay words for cuts, a limb "bent wrong", weapons (→ lockdown), "foggy"/"dazed"/"queasy";
-"smoke" no longer leans to air quality alone (smoke indoors is a fire), "smoky" does.
+"smoke" no longer leans to air quality alone (smoke indoors is a fire), "smoky" does. "queasy"/"nauseous" → nausea
+were dropped again: nausea belongs to concussion, heat illness and more, and the entry moved a labelled return-to-learn
+question off its section (tests/knowledge/test_interfaces.py's fixed subset fell to 0.857 < 0.86).
 """
 
 from __future__ import annotations
@@ -106,8 +108,6 @@ GLOSSARY: dict[str, str] = {
     "foggy": "confusion concussion",
     "dazed": "confusion concussion",
     "seeing stars": "concussion head injury",
-    "nauseous": "nausea",
-    "queasy": "nausea",
     "combative": "confusion aggression behavior change",
     "frostnip": "frostbite cold injury",
     "frozen": "frostbite cold",
