@@ -279,6 +279,22 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
     return out
 
 
+# The entries up to the reporting section are medical and safety vocabulary (symptoms, injuries, weather, water,
+# hazards, emergencies); reporting and curriculum words come after.
+SAFETY_PHRASES: tuple[str, ...] = tuple(list(GLOSSARY)[: list(GLOSSARY).index("write up")])
+
+
+@lru_cache(maxsize=1)
+def _safety_patterns() -> list[re.Pattern[str]]:
+    safety = set(SAFETY_PHRASES)
+    return [p for (p, _), phrase in zip(_patterns(), GLOSSARY, strict=True) if phrase in safety]
+
+
+def mentions_safety(text: str) -> bool:
+    """True when ``text`` contains a medical or safety phrase of the glossary (e.g. "99 degrees", "wasp", "knife")."""
+    return any(p.search(text) for p in _safety_patterns())
+
+
 def expand(query: str) -> str:
     """Document terms for the glossary phrases in ``query`` (deduplicated, in glossary order); ``""`` if none."""
     seen: dict[str, None] = {}
