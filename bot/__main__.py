@@ -4,7 +4,7 @@
     python -m bot migrate [--to REV | --down]   Alembic migrations
     python -m bot seed                          the synthetic demo district (idempotent)
     python -m bot plan --as EMAIL [--now ISO] "utterance"   the planned tool calls as JSON, writes not executed
-    python -m bot roster import PATH [--dry-run] [--all-classes] [--json] | sync-graph | status
+    python -m bot roster import PATH [--dry-run] [--all-classes] [--json] | sync-graph | status | roles FILE
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channel.adapter import FaradayAdapter, make_adapter
 from bot.channel.emergency_sender import EmergencyCardSender
+from bot.channel.equipment_notice_sender import EquipmentNoticeSender
 from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
@@ -30,6 +31,7 @@ from domain.alerts.relay import Fault, Relay, RelayConfig
 from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import RedisJournal, wait_for_wakeups
 from domain.emergencies.delivery import EmergencyRelay, RedisEmergencyJournal
+from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ class AlertRunner:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], relay: Relay, config: AlertConfig, *,
                  redis: Redis | None = None, clock: Clock = utc_now, jobs: Sequence[Job] = ()) -> None:
         self._sessions, self._relay, self._config = sessions, relay, config
-        self._jobs = tuple(jobs)  # other outboxes relayed in the same loop (emergency cards)
+        self._jobs = tuple(jobs)  # other outboxes relayed in the same loop (emergency cards, equipment notices)
         self._redis, self._clock = redis, clock
         self._stop, self._wake = asyncio.Event(), asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -125,7 +127,8 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
     emergencies = EmergencyRelay(sessions, EmergencyCardSender(sender), config=config.relay,  # one rate limiter
                                  escalate_after=config.emergency_escalate_after, clock=clock,
                                  journal=RedisEmergencyJournal(redis) if redis is not None else None)
-    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies])
+    notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock)
+    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, notices])
 
 
 def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_sessionmaker[AsyncSession],

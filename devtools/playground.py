@@ -102,6 +102,12 @@ class Playground:
         assert self.workdir is not None, "start() first"
         return self.workdir / "m365agentsplayground.log"
 
+    def _log_tail(self) -> list[str]:
+        try:
+            return self.log_file.read_text(errors="replace").splitlines()[-20:]
+        except OSError:
+            return []
+
     def start(self) -> Playground:
         if not BIN.exists():
             raise PlaygroundError(f"{BIN} missing: run `npm ci` in {REPO}")
@@ -132,7 +138,8 @@ class Playground:
                 except (urllib.error.URLError, OSError):
                     pass
                 if time.monotonic() > deadline:
-                    raise PlaygroundError(f"{self.url} did not answer 200")
+                    errors = [line for line in self._log_tail() if line.startswith("error")]  # e.g. a bad config
+                    raise PlaygroundError(f"{self.url} did not answer 200" + "".join("\n" + e for e in errors))
                 time.sleep(0.1)
         except BaseException:
             self.stop()

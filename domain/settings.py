@@ -6,12 +6,29 @@ Built once in ``python -m bot`` (or a test) and passed down; nothing reads ``os.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SchoolTerm(BaseModel):
+    """One term of the school year in ``SCHOOL_TERMS``: ``{"name": "Fall 2026", "start": "2026-08-24", "end":
+    "2026-12-18"}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1, max_length=120)
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> SchoolTerm:
+        if self.end < self.start:
+            raise ValueError(f"SCHOOL_TERMS: {self.name} ends before it starts")
+        return self
 
 
 class Settings(BaseSettings):
@@ -79,9 +96,17 @@ class Settings(BaseSettings):
                                              description="A file's parser (a child process) is stopped after this")
     knowledge_link_ttl_hours: int = Field(default=24, ge=1, le=24 * 30,
                                           description="How long a citation's link to the original file works")
+    knowledge_sharepoint_sync_minutes: float = Field(
+        default=0.0, ge=0.0,
+        description="Sync the approved SharePoint folders this often, when Graph is configured (0: only on demand)")
 
     # --- School defaults -----------------------------------------------------------------------
     default_time_zone: str = "America/Chicago"
+    school_terms: list[SchoolTerm] = Field(
+        default_factory=list,
+        description="JSON list of the district's terms ({name, start, end}, ISO dates): attendance, fitness and "
+        "skills are recorded only inside the current one, for classes whose term the roster doesn't give",
+    )
 
     @property
     def offline(self) -> bool:

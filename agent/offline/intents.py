@@ -111,7 +111,7 @@ SPLITS = re.compile(r"(?:\s*[.;!?]\s+|,\s*(?:and\s+)?(?:also|then|plus)\s+|\s+(?
 STRONG = {"schedule_event", "plan_lesson", "open_form"}
 
 
-class NeedsVector(Exception):
+class NeedsVector(Exception):  # a request, not an error
     """Raised by a deferring ``Vectors`` for a text it has no embedding of: the caller embeds it off the event loop
     and plans again (planning is pure and takes about a millisecond)."""
 

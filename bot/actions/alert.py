@@ -9,12 +9,12 @@ from bot.actions.outcome import CardOutcome
 from bot.cards.alert import TIME, alert_card
 from domain.alerts.service import AlertService
 from domain.errors import InvalidInput
-from tools.base import ToolDeps
+from tools.base import AlertsAccess, ToolDeps
 
 VIA = "card:alert"
 
 
-async def acknowledge_alert(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def acknowledge_alert(value: dict[str, Any], deps: ToolDeps[AlertsAccess]) -> CardOutcome:
     alerts, alert_id = _service(deps), _alert_id(value)
     result = await alerts.acknowledge(deps.actor, alert_id, via=VIA)
     view = await alerts.view(deps.actor, alert_id, via=VIA)
@@ -26,12 +26,12 @@ async def acknowledge_alert(value: dict[str, Any], deps: ToolDeps) -> CardOutcom
     return CardOutcome(text=sentence, cards=[alert_card(view)])
 
 
-async def refresh_alert(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def refresh_alert(value: dict[str, Any], deps: ToolDeps[AlertsAccess]) -> CardOutcome:
     alerts, alert_id = _service(deps), _alert_id(value)
     return CardOutcome(cards=[alert_card(await alerts.view(deps.actor, alert_id, via=VIA))])
 
 
-def _service(deps: ToolDeps) -> AlertService:
+def _service(deps: ToolDeps[AlertsAccess]) -> AlertService:
     alerts = deps.services.alerts
     if alerts is None:
         raise InvalidInput("Safety alerts aren't set up on this Faraday yet.")

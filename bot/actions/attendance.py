@@ -25,7 +25,7 @@ async def save_attendance(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
         if errors:
             raise InvalidInput("Some fields need attention.", errors)
         valid = validate_attendance(draft, deps.now.date())
-        saved = await service.save(deps.actor, valid, key, via=VIA)
+        saved = await service.save(deps.actor, valid, key, via=VIA, today=deps.now.date())
     except InvalidInput as exc:
         return await _form_again(deps, key, draft, kept, exc.field_errors or {"form": str(exc)})
     except NotAllowed as exc:

@@ -36,8 +36,10 @@ async def save_check(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
         sentence = (f"Saved the check of {saved.name}. Out of service now: {', '.join(saved.out_of_service)} — "
                     "it shows in the equipment and safety checks.")
         if saved.affected:
-            sentence += (" Classes meeting today that use it: " + "; ".join(saved.affected)
-                         + ". Faraday does not message their teachers: let them know.")
+            sentence += " Classes meeting today that use it: " + "; ".join(saved.affected) + "."
+        if saved.notified:
+            sentence += (f" Faraday is telling the {saved.notified} other teacher{'s' if saved.notified > 1 else ''}"
+                         " whose classes use it, privately.")
     else:
         sentence = f"Saved the check of {saved.name}: {'all passed' if saved.result == 'pass' else 'needs repair'}."
     return CardOutcome(text=sentence, cards=[card([heading(f"Equipment check — {saved.name}"), text(sentence)])])

@@ -24,7 +24,7 @@ async def save_fitness(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     data = parse_fitness_inputs(value)
     try:
         draft = validate_fitness(data, deps.now.date())
-        saved = await service.save(deps.actor, draft, key, via=VIA)
+        saved = await service.save(deps.actor, draft, key, via=VIA, today=deps.now.date())
     except InvalidInput as exc:
         return await _form_again(deps, key, value, data, exc.field_errors or {"form": str(exc)})
     except NotAllowed as exc:

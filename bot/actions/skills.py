@@ -22,7 +22,8 @@ async def save_skills(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
     key = str(value.get("form_key") or "")
     data = parse_skill_inputs(value)
     try:
-        saved = await service.save(deps.actor, validate_skills(data, deps.now.date()), key, via=VIA)
+        saved = await service.save(deps.actor, validate_skills(data, deps.now.date()), key, via=VIA,
+                                   today=deps.now.date())
     except InvalidInput as exc:
         return await _form_again(deps, key, data, exc.field_errors or {"form": str(exc)})
     except NotAllowed as exc:

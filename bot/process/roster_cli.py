@@ -1,5 +1,5 @@
 """``python -m bot roster ...`` (the process edge of ``domain.roster``): import a CSV export, sync from Microsoft
-Graph, show the last import.
+Graph, show the last import, set staff roles from a CSV (``roles``).
 
 Exit 0 when applied (or, with --dry-run, when it would apply), 2 when the input is invalid (nothing written).
 With --json, stdout carries only the JSON report; progress goes to stderr."""
@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     graph.add_argument("--all-classes", action="store_true")
     graph.add_argument("--json", action="store_true")
     sub.add_parser("status", help="the last import or sync")
+    roles = sub.add_parser("roles", help="set staff roles from a CSV (columns email or upn, role)")
+    roles.add_argument("file", type=Path)
+    roles.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    roles.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -48,6 +52,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
                   f"Last roster import {last.at:%Y-%m-%d %H:%M %Z}: {last.format} from {last.source}; scope: "
                   f"{last.scope}\n{json.dumps(last.counts, indent=2)}")
             return 0
+        if args.roster_command == "roles":
+            from domain.roster.roles import apply_roles
+
+            roles = await apply_roles(sessions, args.file, dry_run=args.dry_run, upn_domain=settings.roster_upn_domain)
+            print(json.dumps(roles.as_json(), indent=2) if args.json else roles.as_text())
+            return 2 if roles.errors else 0
         progress = _progress_bars(bars)
         if args.roster_command == "import":
             report = await service.import_roster(sessions, settings, args.path, dry_run=args.dry_run,

@@ -12,6 +12,8 @@ from domain.models.platform import (
     KnowledgeDocument,
     KnowledgeLexeme,
     KnowledgePassage,
+    KnowledgeSharePointFolder,
+    KnowledgeSharePointItem,
     KnowledgeUpload,
     MessageFeedback,
     RosterImport,
@@ -28,7 +30,16 @@ from domain.models.records import (
     RecordSubmission,
     SkillAssessment,
 )
-from domain.models.safety import Alert, AlertDelivery, AlertRule, Equipment, EquipmentInspection, Incident, Severity
+from domain.models.safety import (
+    Alert,
+    AlertDelivery,
+    AlertRule,
+    Equipment,
+    EquipmentInspection,
+    EquipmentNotice,
+    Incident,
+    Severity,
+)
 
 __all__ = [
     "Activity",
@@ -51,6 +62,7 @@ __all__ = [
     "Enrollment",
     "Equipment",
     "EquipmentInspection",
+    "EquipmentNotice",
     "FitnessBand",
     "FitnessTest",
     "Guardian",
@@ -60,6 +72,8 @@ __all__ = [
     "KnowledgeDocument",
     "KnowledgeLexeme",
     "KnowledgePassage",
+    "KnowledgeSharePointFolder",
+    "KnowledgeSharePointItem",
     "KnowledgeUpload",
     "LessonPlan",
     "MessageFeedback",

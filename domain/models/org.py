@@ -8,6 +8,7 @@ from datetime import date, time
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     Enum,
     ForeignKey,
@@ -47,6 +48,9 @@ class School(IdMixin, Base):
     grade_high: Mapped[int] = mapped_column(Integer)
     supervision_ratio: Mapped[int] = mapped_column(Integer, default=30)  # students per adult in PE
     source_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # roster import: the SIS's id
+    # False once an imported school has left the roster: kept with its records; its imported staff, classes and
+    # students are deactivated with it (``domain.roster.sync``).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class Staff(IdMixin, CreatedMixin, Base):
@@ -75,6 +79,10 @@ class Staff(IdMixin, CreatedMixin, Base):
 
 class SchoolClass(IdMixin, Base):
     __tablename__ = "classes"
+    __table_args__ = (
+        CheckConstraint("(term_starts_on IS NULL) = (term_ends_on IS NULL) AND "
+                        "(term_starts_on IS NULL OR term_starts_on <= term_ends_on)", name="term"),
+    )
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     # NULL only for an imported class whose teacher is not (yet) in the roster: nobody but nurses/admins sees it
     teacher_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="RESTRICT"), index=True)
@@ -90,6 +98,11 @@ class SchoolClass(IdMixin, Base):
     source_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # roster import: the SIS's id
     # False once a class has left the roster (retired): hidden from rosters, kept with its records.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # The class's term from the roster (its academic sessions); NULL: unknown, the SCHOOL_TERMS setting applies.
+    # Attendance, fitness results and skill levels are recorded only for days inside it (domain.records.terms).
+    term_name: Mapped[str | None] = mapped_column(String(120))
+    term_starts_on: Mapped[date | None] = mapped_column(Date)
+    term_ends_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Student(IdMixin, CreatedMixin, Base):

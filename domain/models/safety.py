@@ -5,8 +5,22 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.models.base import Base, CreatedMixin, IdMixin
@@ -113,3 +127,36 @@ class EquipmentInspection(IdMixin, Base):
     item_label: Mapped[str | None] = mapped_column(String(40))  # "#3" when one numbered item was checked
     idempotency_key: Mapped[str | None] = mapped_column(String(80), index=True)
 
+
+NOTICE_DUE = "status IN ('pending', 'sending')"
+
+
+class EquipmentNotice(IdMixin, Base):
+    """Outbox row: a teacher told (privately, by the relay) that equipment their classes use failed a check.
+
+    ``episode`` is the id of the item's last whole-item pass before the failure (0: none): a piece is announced to a
+    recipient once per episode, so re-saving the same failed check tells nobody again, while a piece that fails
+    again after the item passed a check is announced again (``domain.records.notices``)."""
+
+    __tablename__ = "equipment_notices"
+    __table_args__ = (
+        UniqueConstraint("check_key", "recipient_id", name="uq_equipment_notice_check_recipient"),
+        Index("ix_equipment_notices_due", "next_attempt_at", postgresql_where=text(NOTICE_DUE)),
+        Index("ix_equipment_notices_episode", "equipment_id", "recipient_id", "episode"),
+    )
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id", ondelete="CASCADE"))
+    episode: Mapped[int] = mapped_column(BigInteger)
+    pieces: Mapped[list[str]] = mapped_column(ARRAY(String(120)))  # "#3", or the item's name when all of it failed
+    details: Mapped[str] = mapped_column(String(2000))  # "#3 (frayed); #5"
+    check_key: Mapped[str] = mapped_column(String(80))  # the check card's key
+    inspected_on: Mapped[date] = mapped_column(Date)
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    classes: Mapped[str] = mapped_column(String(2000))  # the recipient's classes that use it
+    status: Mapped[str] = mapped_column(String(20), server_default="pending")  # pending|sending|sent|failed|cancelled
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_activity_id: Mapped[str | None] = mapped_column(String(200))
+    conversation_id: Mapped[str | None] = mapped_column(String(400))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

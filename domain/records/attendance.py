@@ -10,24 +10,29 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
-from domain.authorization import class_visible
+from domain.authorization import class_visible, class_visible_to_viewer, viewer_params
+from domain.db import DriverSQL, driver_connection, driver_sql
 from domain.errors import InvalidInput, NotAllowed
 from domain.models import Attendance, Enrollment, RecordSubmission, SchoolClass, Student
 from domain.records.classes import pick_class
 from domain.records.roster_names import RosterName, match
+from domain.records.terms import TermWindow, class_term, current_term, day_error, local_today
 from domain.validation import SUMMARY, validate_fields
 
 Status = Literal["present", "absent", "tardy", "excused", "sat_out"]
@@ -132,8 +137,9 @@ def validate_attendance(data: dict[str, object], today: date) -> AttendanceDraft
 
 
 class AttendanceService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], terms: Sequence[TermWindow] = ()) -> None:
         self._sessions = sessions
+        self._terms = tuple(terms)  # the SCHOOL_TERMS setting (domain.records.terms)
 
     @staticmethod
     def new_key() -> str:
@@ -185,53 +191,50 @@ class AttendanceService:
             already_saved=any(r[4] is not None for r in rows), unmatched=tuple(unmatched), changed=tuple(changed),
         )
 
-    async def save(self, actor: Actor, draft: AttendanceDraft, key: str, *, via: str) -> SavedAttendance:
-        """Save the class's day in one statement (see the module docstring); refusals are audited."""
+    async def save(self, actor: Actor, draft: AttendanceDraft, key: str, *, via: str,
+                   today: date | None = None) -> SavedAttendance:
+        """Save the class's day in ONE statement and one round trip (see ``SAVE_CLASS_DAY``): the caller's class,
+        every student enrolled, the day inside the class's term, the key claimed, the rows upserted and audited; a
+        refusal is audited by the same statement. Nothing is written unless all of it is. ``today``: the school's
+        date (default: now in the caller's time zone), for the district's current term."""
         if not key or len(key) > MAX_KEY:
             raise InvalidInput("This card has expired; open a new one.")
-        refused = False
-        strangers: dict[str, str] = {}
-        counts: dict[str, int] = {}
-        class_name = ""
-        corrected = 0
-        async with self._sessions() as session, session.begin():  # one connection: the check, then the save
-            row = (await session.execute(
-                select(SchoolClass.name, func.array_agg(Enrollment.student_id))
-                .outerjoin(Enrollment, Enrollment.class_id == SchoolClass.id)
-                .where(SchoolClass.id == draft.class_id, class_visible(actor))
-                .group_by(SchoolClass.id)
-            )).first()
-            if row is None:
-                refused = True
-            else:
-                class_name, enrolled = row[0], set(row[1] or ())
-                strangers = {f"student_{m.student_id}": "Not in this class." for m in draft.marks
-                             if m.student_id not in enrolled}
-            if not refused and not strangers:
-                counts = {str(k): n for k, n in Counter(m.status for m in draft.marks).items()}
-                result = {"class_name": class_name, "day": draft.day.isoformat(), "counts": counts}
-                params = {
-                    "key": key, "staff": actor.staff_id, "tenant": actor.tenant_id, "aad": actor.aad_object_id,
-                    "via": via, "class_id": draft.class_id, "day": draft.day, "result": json.dumps(result),
-                    "sids": [m.student_id for m in draft.marks], "statuses": [m.status for m in draft.marks],
-                    "reasons": [m.reason for m in draft.marks],
-                }
-                outcome = (await session.execute(SAVE_CLASS_DAY, params)).one()
-                claimed, corrected = int(outcome[0]), int(outcome[1])
-                if not claimed:
-                    first = await session.get(RecordSubmission, key)
-                    assert first is not None
-                    if first.staff_id != actor.staff_id or first.kind != "attendance":
-                        raise NotAllowed("This card was already used by someone else.")
-                    old = first.result
-                    return SavedAttendance(False, old["class_name"], date.fromisoformat(old["day"]), old["counts"])
-        if refused:
-            await audit.record_refusal(self._sessions, actor, action="attendance.record", subject_type="class",
-                                       subject_ids=[draft.class_id], via=via, reason="not the caller's class")
+        counts = {str(k): n for k, n in Counter(m.status for m in draft.marks).items()}
+        district_term = current_term(self._terms, today or local_today(actor))
+        params = viewer_params(actor) | {
+            "term_start": district_term.starts_on if district_term else date.min,
+            "term_end": district_term.ends_on if district_term else date.max,
+            "key": key, "tenant": actor.tenant_id, "aad": actor.aad_object_id, "via": via,
+            "conversation_type": actor.conversation_type, "class_id": draft.class_id, "day": draft.day,
+            "day_text": draft.day.isoformat(), "counts": json.dumps(counts),
+            "sids": [m.student_id for m in draft.marks], "statuses": [m.status for m in draft.marks],
+            "reasons": [m.reason for m in draft.marks],
+        }
+        async with driver_connection(self._sessions) as connection:
+            row = await save_sql(actor).fetchrow(connection, **params)
+        assert row is not None  # the statement always returns one row
+        if row["class_name"] is None:
             raise NotAllowed("You can only take attendance for your own classes.")
-        if strangers:
-            raise InvalidInput(SUMMARY, strangers)
-        return SavedAttendance(True, class_name, draft.day, counts, corrected=corrected)
+        if row["claimed"]:
+            return SavedAttendance(True, row["class_name"], draft.day, counts, corrected=int(row["corrected"]))
+        errors = {f"student_{sid}": "Not in this class." for sid in row["strangers"]}
+        outside = day_error(draft.day, class_term(row["term_name"], row["term_starts_on"], row["term_ends_on"],
+                                                  district_term))
+        if outside:
+            errors["day"] = outside
+        if errors and row["first_staff_id"] is None:
+            raise InvalidInput(SUMMARY, errors)
+        if row["first_staff_id"] is None:  # claimed by a save committing at this very moment: read it now
+            async with self._sessions() as session:
+                first = await session.get(RecordSubmission, key)
+            if first is None:
+                raise InvalidInput("This card is being saved; try again in a moment.")
+            first_staff, first_kind, old = first.staff_id, first.kind, dict(first.result)
+        else:
+            first_staff, first_kind, old = row["first_staff_id"], row["first_kind"], json.loads(row["first_result"])
+        if first_staff != actor.staff_id or first_kind != "attendance":
+            raise NotAllowed("This card was already used by someone else.")
+        return SavedAttendance(False, old["class_name"], date.fromisoformat(old["day"]), old["counts"])
 
     @staticmethod
     async def _class_name(session: AsyncSession, actor: Actor, class_id: int, via: str) -> str:
@@ -244,33 +247,73 @@ class AttendanceService:
         return name
 
 
-# One statement: claim the card's key, upsert every student's row, audit each (first save, correction, or
-# confirmation), and report. Sub-statements of one statement share a snapshot, so ``earlier`` holds the rows as
-# they were before this save.
-SAVE_CLASS_DAY = text("""
-WITH claim AS (
-    INSERT INTO record_submissions (key, kind, staff_id, result)
-    VALUES (:key, 'attendance', :staff, CAST(:result AS jsonb))
-    ON CONFLICT (key) DO NOTHING
-    RETURNING key
+def save_sql(actor: Actor) -> DriverSQL:
+    """``SAVE_CLASS_DAY`` for this kind of viewer (teacher/coach: their classes; nurse/admin: their school's)."""
+    return _save_sql(actor.is_school_wide)
+
+
+@lru_cache(maxsize=2)
+def _save_sql(school_wide: bool) -> DriverSQL:
+    # The visibility rule is domain.authorization's, compiled with the viewer as bound parameters.
+    visible = str(class_visible_to_viewer(school_wide).compile(dialect=_NAMED))
+    visible = re.sub(r":(\w+)::(\w+)", r"CAST(:\1 AS \2)", visible)
+    if "::" in visible:
+        raise RuntimeError(f"unexpected visibility SQL: {visible}")
+    return driver_sql(text(SAVE_CLASS_DAY.replace("{visible}", visible)))
+
+
+_NAMED = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+
+# One statement, one round trip: the caller's class (``cls``: none when not theirs; ``in_term``: the day is inside
+# the class's term, else the district's current term, passed in), the marked students not enrolled in it
+# (``strangers``), and only when the class is theirs, the day in its term and there are no strangers: claim the
+# card's key, upsert every student's row, audit each (first save, correction, or confirmation). A class that isn't
+# the caller's writes one refused audit row instead. Sub-statements of one statement share a snapshot, so
+# ``earlier`` holds the rows as they were before this save, and ``first`` the card's earlier save when its key was
+# already used.
+SAVE_CLASS_DAY = """
+WITH cls AS (
+    SELECT classes.id, classes.name, classes.term_name, classes.term_starts_on, classes.term_ends_on,
+           CASE WHEN classes.term_starts_on IS NOT NULL
+                THEN CAST(:day AS date) BETWEEN classes.term_starts_on AND classes.term_ends_on
+                ELSE CAST(:day AS date) BETWEEN CAST(:term_start AS date) AND CAST(:term_end AS date) END AS in_term
+    FROM classes WHERE classes.id = :class_id AND {visible}
 ), incoming AS (
     SELECT t.student_id, t.status, t.reason
     FROM unnest(CAST(:sids AS bigint[]), CAST(:statuses AS text[]), CAST(:reasons AS text[]))
          AS t(student_id, status, reason)
-    WHERE EXISTS (SELECT 1 FROM claim)
+), strangers AS (
+    SELECT i.student_id FROM incoming i
+    WHERE EXISTS (SELECT 1 FROM cls)
+      AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.class_id = :class_id AND e.student_id = i.student_id)
+), refused AS (
+    INSERT INTO audit_log (actor_staff_id, actor_tenant_id, actor_aad_object_id, action, subject_type, subject_id,
+                           via, allowed, reason, conversation_type)
+    SELECT CAST(:viewer_staff_id AS bigint), :tenant, :aad, 'attendance.record', 'class', :class_id, :via, false,
+           'not the caller''s class', :conversation_type
+    WHERE NOT EXISTS (SELECT 1 FROM cls)
+    RETURNING id
+), claim AS (
+    INSERT INTO record_submissions (key, kind, staff_id, result)
+    SELECT :key, 'attendance', CAST(:viewer_staff_id AS bigint),
+           jsonb_build_object('class_name', cls.name, 'day', CAST(:day_text AS text), 'counts', CAST(:counts AS jsonb))
+    FROM cls WHERE cls.in_term AND NOT EXISTS (SELECT 1 FROM strangers)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING key
 ), earlier AS (
     SELECT student_id, status, reason FROM attendance WHERE class_id = :class_id AND day = :day
 ), written AS (
     INSERT INTO attendance (class_id, student_id, day, status, reason, recorded_by, recorded_at)
-    SELECT :class_id, student_id, :day, status, reason, :staff, now() FROM incoming
+    SELECT :class_id, student_id, :day, status, reason, CAST(:viewer_staff_id AS bigint), now() FROM incoming
+    WHERE EXISTS (SELECT 1 FROM claim)
     ON CONFLICT (class_id, student_id, day) DO UPDATE
         SET status = EXCLUDED.status, reason = EXCLUDED.reason,
             recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at
     RETURNING student_id, status, reason
 ), audited AS (
     INSERT INTO audit_log (actor_staff_id, actor_tenant_id, actor_aad_object_id, action, subject_type, subject_id,
-                           via, allowed, reason)
-    SELECT :staff, :tenant, :aad,
+                           via, allowed, reason, conversation_type)
+    SELECT CAST(:viewer_staff_id AS bigint), :tenant, :aad,
            CASE WHEN e.student_id IS NULL THEN 'attendance.record'
                 WHEN e.status IS DISTINCT FROM w.status OR e.reason IS DISTINCT FROM w.reason
                 THEN 'attendance.correct'
@@ -278,10 +321,17 @@ WITH claim AS (
            'student', w.student_id, :via, true,
            CASE WHEN e.student_id IS NOT NULL
                      AND (e.status IS DISTINCT FROM w.status OR e.reason IS DISTINCT FROM w.reason)
-                THEN 'was ' || e.status || coalesce(' (' || e.reason || ')', '') END
+                THEN 'was ' || e.status || coalesce(' (' || e.reason || ')', '') END,
+           :conversation_type
     FROM written w LEFT JOIN earlier e USING (student_id)
     RETURNING action
 )
-SELECT (SELECT count(*) FROM claim) AS claimed,
-       (SELECT count(*) FROM audited WHERE action = 'attendance.correct') AS corrected
-""")
+SELECT (SELECT name FROM cls) AS class_name, (SELECT term_name FROM cls) AS term_name,
+       (SELECT term_starts_on FROM cls) AS term_starts_on, (SELECT term_ends_on FROM cls) AS term_ends_on,
+       ARRAY(SELECT student_id FROM strangers ORDER BY student_id) AS strangers,
+       (SELECT count(*) FROM claim) AS claimed,
+       (SELECT count(*) FROM audited WHERE action = 'attendance.correct') AS corrected,
+       (SELECT count(*) FROM refused) AS refused,
+       first.staff_id AS first_staff_id, first.kind AS first_kind, CAST(first.result AS text) AS first_result
+FROM (SELECT 1) AS one LEFT JOIN record_submissions AS first ON first.key = :key
+"""

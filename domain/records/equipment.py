@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
+from domain.alerts.types import Clock, Waker, utc_now
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import Equipment, EquipmentInspection, SchoolClass, Staff
 from domain.records.common import check_key, claim
+from domain.records.notices import enqueue_notices
 from domain.validation import SUMMARY, validate_fields
 
 Result = Literal["repair", "fail"]
@@ -82,11 +84,16 @@ class SavedCheck:
     result: str  # pass | repair | fail (the whole check)
     out_of_service: tuple[str, ...]  # pieces (or the item) out of service now
     affected: tuple[str, ...] = ()  # "PE 7 — Period 3 (Tess)": other teachers' classes using it today
+    notified: int = 0  # teachers sent a private notice (domain.records.notices)
 
 
 class EquipmentCheckService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, waker: Waker | None = None,
+                 clock: Clock = utc_now) -> None:
+        """``waker``: pokes the relays once a check that queued notices has committed (``domain.records.notices``)."""
         self._sessions = sessions
+        self._waker = waker
+        self._clock = clock
 
     async def sheet(self, actor: Actor, *, equipment_text: str, day: date,
                     problems: Sequence[tuple[str | None, str, str]] = ()) -> CheckSheet:
@@ -119,12 +126,15 @@ class EquipmentCheckService:
             "repair" if draft.problems else "pass"
         whole_failed = any(p.result == "fail" and p.item is None for p in draft.problems)
         failed = tuple(p.item or item.name for p in draft.problems if p.result == "fail")
+        notified: list[int] = []
         async with self._sessions() as session, session.begin():
             first = await claim(session, actor, key, "equipment", {"name": item.name, "day": draft.day.isoformat(),
                                                                    "result": overall, "out": list(failed)})
             if first is not None:
                 return SavedCheck(False, first["name"], date.fromisoformat(first["day"]), first["result"],
                                   tuple(first["out"]))
+            # one check of an item at a time: notices are announced once per piece and failure (notices.py)
+            await session.execute(select(Equipment.id).where(Equipment.id == item.id).with_for_update())
             summary = "; ".join(f"{p.item or 'whole item'}: {p.result}" + (f" ({p.note})" if p.note else "")
                                 for p in draft.problems) or "all pieces passed"
             rows = [{"equipment_id": item.id, "inspector_id": actor.staff_id, "inspected_on": draft.day,
@@ -143,7 +153,13 @@ class EquipmentCheckService:
             await audit.record(session, actor, action="equipment.inspect", subject_type="equipment",
                                subject_ids=[item.id], via=via, allowed=True, reason=overall)
             affected = await self._classes_using_today(session, actor, item, draft.day) if failed else ()
-        return SavedCheck(True, item.name, draft.day, overall, failed, affected)
+            notified = await enqueue_notices(
+                session, actor, equipment_id=item.id, units=list(item.units or []),
+                failed=[(p.item or item.name, p.note) for p in draft.problems if p.result == "fail"],
+                day=draft.day, key=key, via=via, now=self._clock())
+        if notified and self._waker is not None:
+            self._waker.poke()  # committed: the relays deliver the notices now
+        return SavedCheck(True, item.name, draft.day, overall, failed, affected, notified=len(notified))
 
     @staticmethod
     async def _classes_using_today(session: AsyncSession, actor: Actor, item: Equipment, day: date) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from domain.records.classes import resolve_class
 from domain.records.common import check_key, claim
 from domain.records.fitness_bands import TESTS, TestSpec
 from domain.records.roster_names import RosterName, match
+from domain.records.terms import TermWindow, current_term, local_today, term_error
 from domain.validation import SUMMARY
 
 OLDEST = timedelta(days=60)
@@ -131,8 +132,9 @@ class SavedFitness:
 
 
 class FitnessService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], terms: Sequence[TermWindow] = ()) -> None:
         self._sessions = sessions
+        self._terms = tuple(terms)  # the SCHOOL_TERMS setting (domain.records.terms)
 
     @staticmethod
     def new_key() -> str:
@@ -166,7 +168,9 @@ class FitnessService:
         return FitnessSheet(key or self.new_key(), test if test in TESTS else None, day, class_id, title, lines,
                             tuple(unmatched))
 
-    async def save(self, actor: Actor, draft: FitnessDraft, key: str, *, via: str) -> SavedFitness:
+    async def save(self, actor: Actor, draft: FitnessDraft, key: str, *, via: str,
+                   today: date | None = None) -> SavedFitness:
+        """``today``: the school's date (default: now in the caller's time zone), for the current term."""
         check_key(key)
         ids = [sid for sid, _ in draft.results]
         async with self._sessions() as session:
@@ -194,6 +198,10 @@ class FitnessService:
             if first is not None:
                 return SavedFitness(False, first["test"], date.fromisoformat(first["day"]), first["count"], ())
             class_of = await self._class_of(session, actor, ids, draft.class_id)
+            outside = await term_error(session, set(class_of.values()), draft.day,
+                                       current_term(self._terms, today or local_today(actor)))
+            if outside:
+                raise InvalidInput(SUMMARY, {"day": outside})  # rolls the claim back: nothing is saved
             await session.execute(insert(FitnessTest), [
                 {"student_id": sid, "test": draft.test, "value": value, "unit": unit, "tested_on": draft.day,
                  "class_id": class_of.get(sid), "recorded_by": actor.staff_id} for sid, value in draft.results])

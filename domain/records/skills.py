@@ -19,6 +19,7 @@ from domain.models import SkillAssessment
 from domain.records.classes import pick_class
 from domain.records.common import check_key, claim, class_roster
 from domain.records.roster_names import match
+from domain.records.terms import TermWindow, current_term, local_today, term_error
 from domain.validation import SUMMARY
 
 LEVELS = {1: "1 Beginning", 2: "2 Developing", 3: "3 Meeting", 4: "4 Exceeding"}
@@ -93,8 +94,9 @@ class SavedSkills:
 
 
 class SkillService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], terms: Sequence[TermWindow] = ()) -> None:
         self._sessions = sessions
+        self._terms = tuple(terms)  # the SCHOOL_TERMS setting (domain.records.terms)
 
     async def sheet(
         self, actor: Actor, *, skill: str | None, class_text: str | None, day: date, now: datetime, via: str,
@@ -121,7 +123,9 @@ class SkillService:
         return SkillSheet(key or uuid.uuid4().hex, class_id, roster.class_name, roster.current_unit or "",
                           (skill or "").strip(), day, lines, suggestions, tuple(unmatched))
 
-    async def save(self, actor: Actor, draft: SkillDraft, key: str, *, via: str) -> SavedSkills:
+    async def save(self, actor: Actor, draft: SkillDraft, key: str, *, via: str,
+                   today: date | None = None) -> SavedSkills:
+        """``today``: the school's date (default: now in the caller's time zone), for the current term."""
         check_key(key)
         roster = await class_roster(self._sessions, actor, draft.class_id, action="skill.record", via=via,
                                     refusal=REFUSAL)
@@ -137,6 +141,10 @@ class SkillService:
             if first is not None:
                 return SavedSkills(False, first["class_name"], first["skill"], date.fromisoformat(first["day"]),
                                    first["count"], first["below"])
+            outside = await term_error(session, [draft.class_id], draft.day,
+                                       current_term(self._terms, today or local_today(actor)))
+            if outside:
+                raise InvalidInput(SUMMARY, {"day": outside})  # rolls the claim back: nothing is saved
             await session.execute(insert(SkillAssessment), [
                 {"student_id": sid, "class_id": draft.class_id, "assessor_id": actor.staff_id, "skill": draft.skill,
                  "unit": roster.current_unit or "", "level": level, "assessed_on": draft.day}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from domain.roster.model import RosterError
+from domain.roster.model import RosterError, Term
 
 MAX_ID_CHARS = 255
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -82,3 +82,21 @@ def duplicate(seen: dict[str, int], key: str, file: str, line: int, what: str, e
         return True
     seen[key] = line
     return False
+
+
+def term(name: str, start: str, end: str, file: str, line: int, errors: list[RosterError], *,
+         iso: bool) -> Term | None:
+    """A session's dates (ISO 8601 for OneRoster, M/D/YYYY for SDS v1): both or neither; the end not before the
+    start. None (with an error when something is wrong) when the row gives no usable term."""
+    parse = iso_date if iso else us_date
+    begins = parse(start, file, line, "startDate" if iso else "Term StartDate", errors)
+    ends = parse(end, file, line, "endDate" if iso else "Term EndDate", errors)
+    if begins is None or ends is None:
+        if bool(start.strip()) != bool(end.strip()):
+            errors.append(RosterError(file, line, "a term needs both a start date and an end date"))
+        return None
+    if ends < begins:
+        errors.append(RosterError(file, line, f"the term ends ({ends.isoformat()}) before it starts "
+                                              f"({begins.isoformat()})"))
+        return None
+    return Term(" ".join(name.split())[:120] or "term", begins, ends)

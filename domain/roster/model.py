@@ -61,6 +61,28 @@ class ClassRecord:
     period: str = ""
     location: str = ""
     teacher_source_ids: list[str] = field(default_factory=list)  # the primary teacher first
+    term: Term | None = None  # the class's academic session(s), when the export gives them
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """When a class runs: its academic session (OneRoster/SDS v2.1 ``academicSessions``, SDS v1 ``Term *`` columns,
+    Graph ``term``); a class in several sessions (two semesters) runs from the first one's start to the last one's
+    end. Attendance, fitness and skills are recorded only for days inside it."""
+
+    name: str
+    starts_on: date
+    ends_on: date
+
+    @staticmethod
+    def spanning(terms: list[Term]) -> Term | None:
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return terms[0]
+        ordered = sorted(terms, key=lambda t: (t.starts_on, t.ends_on))
+        return Term(f"{ordered[0].name} – {ordered[-1].name}"[:120], ordered[0].starts_on,
+                    max(t.ends_on for t in terms))
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from domain.roster.model import (
     SchoolRecord,
     StaffRecord,
     StudentRecord,
+    Term,
     parse_grade,
     parse_sex,
 )
@@ -68,6 +69,7 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
     courses = table("courses.csv", ("sourcedId", "title"))
     enrollments = table("enrollments.csv", ("classSourcedId", "userSourcedId", "role"))
     demographics = table("demographics.csv", ("userSourcedId" if sds else "sourcedId",), optional=True)
+    sessions = table("academicSessions.csv", ("sourcedId", "title", "startDate", "endDate"), optional=True)
     roles = table("roles.csv", ("userSourcedId", "role", "orgSourcedId")) if uses_roles_file else None
     relationships = table("relationships.csv", ("userSourcedId", "relationshipUserSourcedId", "relationshipRole"),
                           optional=True) if sds else None
@@ -95,6 +97,21 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
         if value not in listed_orgs:
             errors.append(RosterError(file, line, f"{column} {value!r} is not in orgs.csv"))
         return None
+
+    # --- academic sessions (terms) ----------------------------------------------------------------------------
+    terms: dict[str, Term] = {}
+    listed_sessions: set[str] = set()
+    if sessions is not None:
+        seen = {}
+        for line, row in _present(sessions, errors):
+            sid = checks.source_id(get(row, "sourcedId"), sessions.file, line, "sourcedId", errors)
+            if sid is None or checks.duplicate(seen, sid, sessions.file, line, "session sourcedId", errors):
+                continue
+            term = checks.term(get(row, "title") or sid, get(row, "startDate"), get(row, "endDate"), sessions.file,
+                               line, errors, iso=True)
+            if term is not None:
+                terms[sid] = term
+        listed_sessions = {get(row, "sourcedId") for _, row in sessions}
 
     # --- courses ---------------------------------------------------------------------------------------------
     course_rows: dict[str, tuple[str, str, str]] = {}  # id -> (title, subjects, grades)
@@ -165,6 +182,16 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
             grade=parse_grade(get(row, "grades") or course_grades),
             period=get(row, "periods"), location=get(row, "location"),
         )
+        if sessions is not None:  # no academicSessions.csv: the classes' terms are unknown (the setting applies)
+            term_column = "sessionSourcedIds" if sds else "termSourcedIds"
+            class_terms = []
+            for term_id in _split(get(row, term_column)):
+                if term_id in terms:
+                    class_terms.append(terms[term_id])
+                elif term_id not in listed_sessions:
+                    errors.append(RosterError(classes.file, line, f"{term_column} {term_id!r} is not in "
+                                                                  "academicSessions.csv"))
+            roster.classes[sid].term = Term.spanning(class_terms)
     listed_classes = {get(row, "sourcedId") for _, row in classes}
 
     # --- enrollments ---------------------------------------------------------------------------------------------

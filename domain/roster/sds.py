@@ -61,15 +61,15 @@ def parse(files: RosterFiles, errors: list[RosterError]) -> Roster:
             continue
         if checks.removed(get(row, "Status"), sections.file, line, errors):
             continue
-        checks.us_date(get(row, "Term StartDate"), sections.file, line, "Term StartDate", errors)
-        checks.us_date(get(row, "Term EndDate"), sections.file, line, "Term EndDate", errors)
+        term = checks.term(get(row, "Term Name") or get(row, "Term SIS ID"), get(row, "Term StartDate"),
+                           get(row, "Term EndDate"), sections.file, line, errors, iso=False)
         school = school_of(get(row, "School SIS ID"), sections.file, line)
         if school is None:
             continue
         roster.classes[sid] = ClassRecord(
             sid, school, get(row, "Section Name"), subject=get(row, "Course Subject"),
             course_title=" ".join(filter(None, (get(row, "Course Name"), get(row, "Course Description")))),
-            period=get(row, "Periods"), location="",
+            period=get(row, "Periods"), location="", term=term,
         )
 
     seen = {}

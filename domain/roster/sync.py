@@ -1,6 +1,7 @@
 """Sync a normalised roster into the database: diff by source id, apply in ONE transaction (or roll it back for a
 dry run). A second import of the same roster changes nothing. Who left is deactivated, never deleted; a class that
-left is retired; enrollments and teachers follow the roster.
+left is retired; a school that left is deactivated with everyone imported there; enrollments and teachers follow the
+roster.
 
 Scope of "left": every row with a ``source_id`` is the roster's; rows without one (the demo seed, staff added by
 hand) are never touched, except that a roster row adopts an unsourced staff row with the same e-mail, or an
@@ -116,6 +117,7 @@ class _Apply:
         self.staff_ids: dict[str, int] = {}
         self.class_ids: dict[str, int] = {}
         self.student_ids: dict[str, int] = {}
+        self.gone_school_ids: set[int] = set()
 
     async def run(self) -> None:
         steps = (self.schools, self.staff, self.classes, self.students, self.enrollments, self.guardians)
@@ -134,7 +136,7 @@ class _Apply:
     async def schools(self) -> None:
         counts = self.counts["schools"]
         existing = {r["source_id"]: r for r in await self.db.fetch(
-            "SELECT id, source_id, name, grade_low, grade_high FROM schools WHERE source_id IS NOT NULL")}
+            "SELECT id, source_id, name, grade_low, grade_high, active FROM schools WHERE source_id IS NOT NULL")}
         grades: dict[str, list[int]] = {}
         for student in self.roster.students.values():
             if student.grade is not None and student.grade != UNGRADED:
@@ -144,7 +146,7 @@ class _Apply:
             seen = grades.get(sid) or [0, 12]
             low = record.grade_low if record.grade_low is not None else min(seen)
             high = record.grade_high if record.grade_high is not None else max(seen)
-            want = (record.name[:200], low, high)
+            want = (record.name[:200], low, high, True)
             row = existing.get(sid)
             if row is None:
                 district_id = district_id or await self._district_id()
@@ -155,12 +157,20 @@ class _Apply:
                 counts.created += 1
                 continue
             self.school_ids[sid] = row["id"]
-            if (row["name"], row["grade_low"], row["grade_high"]) == want:
+            if (row["name"], row["grade_low"], row["grade_high"], row["active"]) == want:
                 counts.unchanged += 1
-            else:
-                await self.db.execute("UPDATE schools SET name = $2, grade_low = $3, grade_high = $4 WHERE id = $1",
-                                      row["id"], *want)
+            else:  # a school that came back is active again
+                await self.db.execute("UPDATE schools SET name = $2, grade_low = $3, grade_high = $4, active = $5 "
+                                      "WHERE id = $1", row["id"], *want)
                 counts.updated += 1
+        # A school that left the roster is deactivated like a class, never deleted. Its imported classes, students
+        # and staff have left with it (the roster names nobody there), so the later steps deactivate them; staff
+        # with an admin-set role, whom imports otherwise keep, go too: their school is gone.
+        gone = [r["id"] for sid, r in existing.items() if sid not in self.roster.schools and r["active"]]
+        if gone:
+            await self.db.execute("UPDATE schools SET active = false WHERE id = ANY($1::bigint[])", gone)
+        counts.deactivated += len(gone)
+        self.gone_school_ids = set(gone)
 
     async def staff(self) -> None:
         counts = self.counts["staff"]
@@ -208,8 +218,8 @@ class _Apply:
             for row in await self.db.fetch("SELECT id, source_id FROM staff WHERE source_id = ANY($1::text[])",
                                            [i[-1] for i in inserts]):
                 self.staff_ids[row["source_id"]] = row["id"]
-        gone = [r["id"] for sid, r in existing.items()
-                if sid not in self.roster.staff and r["active"] and not r["role_locked"]]
+        gone = [r["id"] for sid, r in existing.items() if sid not in self.roster.staff and r["active"]
+                and (not r["role_locked"] or r["school_id"] in self.gone_school_ids)]
         if gone:
             await self.db.execute("UPDATE staff SET active = false WHERE id = ANY($1::bigint[])", gone)
         counts.deactivated += len(gone)
@@ -217,8 +227,8 @@ class _Apply:
     async def classes(self) -> None:
         counts = self.counts["classes"]
         existing = {r["source_id"]: r for r in await self.db.fetch(
-            "SELECT id, source_id, school_id, teacher_id, name, subject, grade, period, location, active "
-            "FROM classes WHERE source_id IS NOT NULL")}
+            "SELECT id, source_id, school_id, teacher_id, name, subject, grade, period, location, active, term_name, "
+            "term_starts_on, term_ends_on FROM classes WHERE source_id IS NOT NULL")}
         student_grades: dict[str, Counter[int]] = {}  # only for classes whose export gives no grade
         ungraded = {sid for sid, c in self.roster.classes.items() if c.grade is None}
         if ungraded:
@@ -238,15 +248,17 @@ class _Apply:
                 common = student_grades.get(sid)  # the most common grade of its students, ties to the lowest
                 grade = min(common.items(), key=lambda item: (-item[1], item[0]))[0] if common else UNGRADED
             title = (record.title or record.course_title or sid)[:120]
+            term = record.term
             want = (self.school_ids[record.school_source_id], teacher, title, subject_of(record), grade,
-                    record.period[:20], record.location[:120], True)
+                    record.period[:20], record.location[:120], True, term and term.name[:120],
+                    term and term.starts_on, term and term.ends_on)
             row = existing.get(sid)
             if row is None:
                 inserts.append((*want, sid))
                 continue
             self.class_ids[sid] = row["id"]
             have = (row["school_id"], row["teacher_id"], row["name"], row["subject"], row["grade"], row["period"],
-                    row["location"], row["active"])
+                    row["location"], row["active"], row["term_name"], row["term_starts_on"], row["term_ends_on"])
             if want == have:
                 counts.unchanged += 1
             else:
@@ -254,13 +266,14 @@ class _Apply:
         if updates:
             await self.db.executemany(
                 "UPDATE classes SET school_id = $2, teacher_id = $3, name = $4, subject = $5, grade = $6, period = $7,"
-                " location = $8, active = $9 WHERE id = $1", updates)
+                " location = $8, active = $9, term_name = $10, term_starts_on = $11, term_ends_on = $12 WHERE id = $1",
+                updates)
             counts.updated += len(updates)
         if inserts:
             await self.db.executemany(
-                "INSERT INTO classes (school_id, teacher_id, name, subject, grade, period, location, active, source_id,"
-                " meeting_days, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '[0, 1, 2, 3, 4]'::jsonb, 50)",
-                inserts)
+                "INSERT INTO classes (school_id, teacher_id, name, subject, grade, period, location, active, term_name,"
+                " term_starts_on, term_ends_on, source_id, meeting_days, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                " $8, $9, $10, $11, $12, '[0, 1, 2, 3, 4]'::jsonb, 50)", inserts)
             counts.created += len(inserts)
             for row in await self.db.fetch("SELECT id, source_id FROM classes WHERE source_id = ANY($1::text[])",
                                            [i[-1] for i in inserts]):

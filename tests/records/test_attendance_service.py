@@ -3,6 +3,7 @@ a card's key saves once, only the caller's classes, and bad input changes nothin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -129,3 +130,18 @@ async def test_names_without_a_class_open_the_class_that_holds_them_and_unknown_
     assert set(sheet.unmatched) == {"Eve", "Zed Nobody"}
     with pytest.raises(InvalidInput, match="Which class"):
         await service.sheet(district.tess, class_text=None, day=TODAY, now=NOW, via=VIA)  # two classes, none now
+
+
+async def test_every_audit_row_of_a_save_keeps_where_it_was_made_and_another_persons_card_is_refused(
+    district: District_,
+) -> None:
+    service = AttendanceService(district.sessions)
+    in_team = replace(district.tess, conversation_type="channel")
+    await service.save(in_team, _draft(district, "p3", P3), "k1", via=VIA)
+    with pytest.raises(NotAllowed, match="someone else"):  # the admin may record period 3, but not on Tess's card
+        await service.save(district.admin, _draft(district, "p3", P3), "k1", via=VIA)
+    async with district.sessions() as s:
+        kinds = (await s.execute(select(AuditLog.conversation_type).where(
+            AuditLog.action == "attendance.record"))).scalars().all()
+    assert kinds == ["channel"] * 3
+    assert await _rows(district) == {district.students[k]: v for k, v in P3.items()}

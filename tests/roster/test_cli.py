@@ -28,6 +28,8 @@ async def test_import_prints_the_json_report_and_a_second_run_says_nothing_chang
     assert list(report["counts"]) == ["schools", "staff", "classes", "students", "enrollments", "guardians"]
     assert report["counts"]["classes"] == {"created": 8, "updated": 0, "deactivated": 0, "unchanged": 0}
     assert "physical" in first.stderr  # the PE pattern in force is shown
+    bar = [part for part in first.stderr.replace("\r", "\n").splitlines() if part.startswith("roster sync")]
+    assert bar and "6/6" in bar[-1], first.stderr  # the progress bar (stderr), the report alone on stdout
 
     again = run_cli(demo_db_url, "import", str(FIXTURES / "sds_v1_100_users"))
     assert again.returncode == 0, again.stderr

@@ -32,7 +32,8 @@ async def graph(tmp_path: Path) -> AsyncIterator[FakeEducationGraph]:
                      "externalId": "RH"}]
     fake.classes["sch-1"] = [
         {"id": "cls-pe9", "displayName": "PE 9 - Period 2", "externalName": "PE 9",
-         "course": {"subject": "Physical Education", "displayName": "PE 9"}, "grade": "9"},
+         "course": {"subject": "Physical Education", "displayName": "PE 9"}, "grade": "9",
+         "term": {"externalId": "T1", "displayName": "Fall 2026", "startDate": "2026-08-24", "endDate": "2026-12-18"}},
         {"id": "cls-team", "displayName": "Team Sports", "course": {"subject": "Physical Education"}, "grade": "10"},
         {"id": "cls-bio", "displayName": "Biology", "course": {"subject": "Science", "displayName": "Biology"}},
     ]
@@ -76,6 +77,7 @@ async def test_a_graph_sync_imports_the_pe_classes_page_by_page_and_a_second_syn
     assert (ari.student_number, str(ari.date_of_birth), ari.sex, ari.grade) == ("RH0001", "2011-01-15", "F", 9)
     assert (lee.sis_username, lee.email, pe9.teacher_id, pe9.subject) == \
         ("lhart@ridgeway.example", "lhart@ridgeway.example", lee.id, "PE")
+    assert (pe9.term_name, str(pe9.term_starts_on), str(pe9.term_ends_on)) == ("Fall 2026", "2026-08-24", "2026-12-18")
     assert (contact.name, contact.relationship_to_student, contact.phone) == ("Pat Bell", "parent", "555-0111")
 
     before = await snapshot(sessions)

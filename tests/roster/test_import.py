@@ -242,3 +242,72 @@ async def test_who_left_and_retired_classes_drop_out_of_school_wide_rosters_and_
     await import_roster(sessions, settings, folder, dry_run=False, all_classes=False)
     assert await seen(Role.nurse) == ({"Ave Quill", "Blake Rowan"}, {"k-pe7-1", "k-h7-3"})
     assert await seen(Role.teacher) == ({"Ave Quill", "Blake Rowan"}, {"k-pe7-1"})
+
+
+def _drop_school(folder: Path, school: str) -> None:
+    """Remove a school and everything of it from an SDS v1 export (the school's rows and their enrollments)."""
+    removed: set[str] = set()
+
+    def keep_others(lines: list[str]) -> list[str]:
+        kept = [lines[0]]
+        for line in lines[1:]:
+            sis_id, school_id = line.split(",")[:2]
+            if school_id == school:
+                removed.add(sis_id)
+            else:
+                kept.append(line)
+        return kept
+
+    rewrite(folder / "School.csv", lambda ls: [line for line in ls if not line.startswith(f"{school},")])
+    for name in ("Section.csv", "Student.csv", "Teacher.csv"):
+        rewrite(folder / name, keep_others)
+    for name in ("StudentEnrollment.csv", "TeacherRoster.csv"):
+        rewrite(folder / name, lambda ls: [line for line in ls if not set(line.split(",")) & removed])
+    assert removed
+
+
+async def test_a_school_that_disappeared_is_deactivated_with_everyone_imported_there(sessions, settings, sample):
+    folder = sample("sds_v1_100_users")
+    await import_roster(sessions, settings, folder, dry_run=False, all_classes=False)
+    async with sessions() as session, session.begin():
+        fabrikam = (await session.execute(text("SELECT id FROM schools WHERE source_id = '10002'"))).scalar_one()
+        # an admin-set role: imports keep such a row even when the files drop the person, but not once the school
+        # itself is gone
+        locked = (await session.execute(text(
+            "UPDATE staff SET role = 'nurse', role_locked = true WHERE id = (SELECT min(id) FROM staff "
+            "WHERE school_id = :s AND source_id IS NOT NULL) RETURNING id"), {"s": fabrikam})).scalar_one()
+    _drop_school(folder, "10002")
+
+    report = await import_roster(sessions, settings, folder, dry_run=False, all_classes=False)
+    assert report.errors == []
+    assert report.counts["schools"].as_dict() == {"created": 0, "updated": 0, "deactivated": 1, "unchanged": 1}
+    async with sessions() as session:
+        schools = dict((await session.execute(text(
+            "SELECT source_id, active FROM schools WHERE source_id IS NOT NULL"))).all())
+        still_active = {table: (await session.execute(text(
+            f"SELECT count(*) FROM {table} WHERE school_id = :s AND active"), {"s": fabrikam})).scalar_one()
+            for table in ("staff", "classes", "students")}  # fixed table names
+        kept = {table: (await session.execute(text(f"SELECT count(*) FROM {table} WHERE school_id = :s"),
+                                              {"s": fabrikam})).scalar_one() for table in ("classes", "students")}
+        nurse_active = (await session.execute(text("SELECT active FROM staff WHERE id = :i"), {"i": locked})).scalar()
+    assert schools == {"10001": True, "10002": False}
+    assert still_active == {"staff": 0, "classes": 0, "students": 0}
+    assert nurse_active is False
+    assert all(kept.values())  # deactivated, not deleted: the records stay
+
+    back = await import_roster(sessions, settings, FIXTURES / "sds_v1_100_users", dry_run=False, all_classes=False)
+    assert back.counts["schools"].as_dict() == {"created": 0, "updated": 1, "deactivated": 0, "unchanged": 1}
+    async with sessions() as session:
+        active_again = (await session.execute(text("SELECT active FROM schools WHERE id = :s"),
+                                              {"s": fabrikam})).scalar_one()
+    assert active_again is True
+
+
+async def test_a_dry_run_reports_a_school_that_left_and_changes_nothing(sessions, settings, sample):
+    folder = sample("sds_v1_100_users")
+    await import_roster(sessions, settings, folder, dry_run=False, all_classes=False)
+    before = await snapshot(sessions)
+    _drop_school(folder, "10002")
+    report = await import_roster(sessions, settings, folder, dry_run=True, all_classes=False)
+    assert report.counts["schools"].deactivated == 1
+    assert await snapshot(sessions) == before

@@ -1,0 +1,238 @@
+"""Equipment notices: when a check fails a piece (or a whole item), the other teachers whose classes use that
+equipment are told privately, through an outbox (``equipment_notices``) written in the check's own transaction and
+delivered by a relay with the alert relay's discipline (``domain/alerts/relay.py``): rows claimed with ``FOR UPDATE
+SKIP LOCKED`` and leased, outcomes fenced on (status, attempts), retries with backoff and jitter honouring
+Retry-After, sent through the same ``BotSender`` and Teams rate limiter, in the same loop as alerts and emergency
+cards (``bot/alert_runner.py``).
+
+Who "uses" a piece of equipment, from the schema: equipment carries the curriculum units that use it
+(``equipment.units``) and no location (it is stored per school, not per room), and a class carries its current unit
+(``classes.current_unit``). So the recipients are the teachers and coaches (active staff) of the same school's
+active classes whose current unit is one of the item's units; an item listing no units is general gear (mats,
+cones, first-aid kit, AED) that any lesson may use, so every such teacher of the school is told. The inspector is
+never told about their own check; classes are named on the card.
+
+Idempotent: a piece is announced to a recipient once per *episode* (since the item last passed a check as a whole),
+so re-saving the same failed check, or another check still finding it failed, tells nobody again; a piece that fails
+again after the item passed is announced again. The item row is locked for the check (``FOR UPDATE``), so two checks
+saved at once cannot both announce a piece. Each notice is audited (``equipment.notice``, one row per recipient).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain import audit
+from domain.actor import Actor
+from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
+from domain.alerts.store import _store_reference  # the conversation_references upsert the alert relay uses
+from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
+from domain.db import unit_of_work
+from domain.emergencies.delivery import _target  # a recipient's 1:1 chat (or what is needed to open one)
+
+log = logging.getLogger(__name__)
+VIA_RELAY = "relay:equipment_notice"
+
+# The teachers (other than the inspector) of the school's active classes that use the item, each with their
+# classes, and the failed pieces not yet announced to them in this episode; one outbox row per teacher.
+_ENQUEUE = text(
+    """
+    WITH users AS (
+        SELECT c.teacher_id AS recipient_id,
+               string_agg(c.name || coalesce(' (' || c.current_unit || ')', ''), '; '
+                          ORDER BY c.period, c.name) AS classes
+        FROM classes c JOIN staff s ON s.id = c.teacher_id
+        WHERE c.school_id = :school_id AND c.active AND s.active AND s.role IN ('teacher', 'coach')
+          AND c.teacher_id <> :inspector_id
+          AND (cardinality(CAST(:units AS text[])) = 0 OR c.current_unit = ANY(CAST(:units AS text[])))
+        GROUP BY c.teacher_id
+    ), fresh AS (
+        SELECT u.recipient_id, u.classes, array_agg(p.piece ORDER BY p.ord) AS pieces,
+               string_agg(p.piece || coalesce(' (' || nullif(p.note, '') || ')', ''), '; ' ORDER BY p.ord) AS details
+        FROM users u
+        CROSS JOIN unnest(CAST(:pieces AS text[]), CAST(:notes AS text[])) WITH ORDINALITY AS p(piece, note, ord)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM equipment_notices n
+            WHERE n.equipment_id = :equipment_id AND n.recipient_id = u.recipient_id AND n.episode = :episode
+              AND p.piece = ANY(n.pieces))
+        GROUP BY u.recipient_id, u.classes
+    )
+    INSERT INTO equipment_notices (equipment_id, episode, pieces, details, check_key, inspected_on, inspector_id,
+                                   recipient_id, classes, status, attempts, next_attempt_at)
+    SELECT :equipment_id, :episode, pieces, left(details, 2000), :check_key, :inspected_on, :inspector_id,
+           recipient_id, left(classes, 2000), 'pending', 0, :now
+    FROM fresh
+    ON CONFLICT (check_key, recipient_id) DO NOTHING
+    RETURNING recipient_id
+    """
+)
+# The item's last whole-item pass: the start of the current failure episode.
+_EPISODE = text(
+    "SELECT coalesce(max(id), 0) FROM equipment_inspections "
+    "WHERE equipment_id = :equipment_id AND item_label IS NULL AND result = 'pass'"
+)
+
+
+async def enqueue_notices(
+    session: AsyncSession, actor: Actor, *, equipment_id: int, units: list[str], failed: list[tuple[str, str]],
+    day: date, key: str, via: str, now: datetime,
+) -> list[int]:
+    """Write the notices for ``failed`` pieces ((label, note)) in the check's transaction (the item row must be
+    locked by the caller); returns the recipients' staff ids (audited here)."""
+    if not failed:
+        return []
+    episode = await session.scalar(_EPISODE, {"equipment_id": equipment_id}) or 0
+    rows = await session.execute(_ENQUEUE, {
+        "school_id": actor.school_id, "inspector_id": actor.staff_id, "units": list(units),
+        "pieces": [label for label, _ in failed], "notes": [note for _, note in failed],
+        "equipment_id": equipment_id, "episode": episode, "check_key": key, "inspected_on": day, "now": now,
+    })
+    recipients = sorted(r[0] for r in rows)
+    if recipients:
+        pieces = ", ".join(label for label, _ in failed)
+        await audit.record(session, actor, action="equipment.notice", subject_type="staff", subject_ids=recipients,
+                           via=via, allowed=True, reason=f"equipment {equipment_id} out of service: {pieces}"[:200])
+        log.info("equipment notices queued", extra={"equipment_id": equipment_id, "recipients": len(recipients)})
+    return recipients
+
+
+# --- delivery ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class EquipmentNoticeView:
+    """What the card shows: the item, the failed pieces with their notes, who checked it and when, and the
+    recipient's classes that use it. No student data."""
+
+    notice_id: int
+    equipment_name: str
+    details: str
+    inspected_on: date
+    inspector_name: str
+    classes: str
+    school_name: str
+
+
+class NoticeSender(Protocol):
+    async def send(self, target: Target, view: EquipmentNoticeView) -> Sent: ...
+
+
+_CLAIM = text(
+    """
+    WITH due AS (
+        SELECT id FROM equipment_notices
+        WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now
+        ORDER BY next_attempt_at, id
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE equipment_notices n SET status = 'sending', attempts = n.attempts + 1, next_attempt_at = :lease_until
+    FROM due WHERE n.id = due.id
+    RETURNING n.id, n.recipient_id, n.attempts
+    """
+)
+_VIEW = text(
+    """
+    SELECT n.id, e.name AS equipment_name, n.details, n.inspected_on, coalesce(i.display_name, 'A colleague')
+           AS inspector_name, n.classes, sc.name AS school_name
+    FROM equipment_notices n
+    JOIN equipment e ON e.id = n.equipment_id
+    JOIN schools sc ON sc.id = e.school_id
+    LEFT JOIN staff i ON i.id = n.inspector_id
+    WHERE n.id = :id
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    id: int
+    recipient_id: int
+    attempts: int
+
+
+class EquipmentNoticeRelay:
+    """One job of the alert runner: ``tick`` delivers one batch of due notices and returns how many it claimed."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: NoticeSender, *,
+                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now,
+                 rng: random.Random | None = None) -> None:
+        self._sessions = sessions
+        self._sender = sender
+        self._config = config
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 - backoff jitter, not a secret
+        self._gate = asyncio.Semaphore(config.concurrency)
+        self.claimed = 0
+
+    async def tick(self) -> int:
+        return await self.run_once()
+
+    async def run_once(self) -> int:
+        now = self._clock()
+        async with unit_of_work(self._sessions) as session:
+            rows = await session.execute(_CLAIM, {"now": now, "lease_until": now + self._config.lease,
+                                                  "limit": self._config.batch})
+            claims = [_Claim(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+        if not claims:
+            return 0
+        self.claimed += len(claims)
+        await asyncio.gather(*(self._guarded(c) for c in claims))
+        return len(claims)
+
+    async def _guarded(self, claim: _Claim) -> None:
+        async with self._gate:
+            try:
+                async with self._sessions() as session:
+                    target = await _target(session, claim.recipient_id)
+                    row = (await session.execute(_VIEW, {"id": claim.id})).mappings().first()
+                if target is None or row is None:
+                    await self._finish(claim, "cancelled", "notice or recipient no longer exists")
+                    return
+                view = EquipmentNoticeView(row["id"], row["equipment_name"], row["details"], row["inspected_on"],
+                                           row["inspector_name"], row["classes"], row["school_name"])
+                sent = await self._sender.send(target, view)
+                await self._mark_sent(claim, sent)
+            except DeliveryError as exc:
+                await self._failed(claim, exc)
+            except Exception as exc:  # a bug or an unexpected library error: retry later, never lose the row
+                log.exception("equipment notice error", extra={"notice_id": claim.id})
+                await self._failed(claim, DeliveryError(type(exc).__name__, retryable=True))
+
+    async def _mark_sent(self, claim: _Claim, sent: Sent) -> None:
+        async with unit_of_work(self._sessions) as session:
+            if sent.new_reference is not None:
+                await _store_reference(session, claim.recipient_id, sent.new_reference)
+            result = await session.execute(
+                text("UPDATE equipment_notices SET status = 'sent', sent_activity_id = :activity_id,"
+                     " conversation_id = :conversation_id, last_error = NULL"
+                     " WHERE id = :id AND status = 'sending' AND attempts = :attempts"),
+                {"activity_id": sent.activity_id[:200], "conversation_id": sent.conversation_id[:400],
+                 "id": claim.id, "attempts": claim.attempts})
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                log.warning("equipment notice sent after its lease expired", extra={"notice_id": claim.id})
+
+    async def _failed(self, claim: _Claim, error: DeliveryError) -> None:
+        if error.retryable and claim.attempts < self._config.max_attempts:
+            delay = backoff(claim.attempts, error.retry_after, self._config, self._rng)
+            await self._finish(claim, "pending", f"{error.code or error.status or 'error'}: {error}",
+                               at=self._clock() + timedelta(seconds=delay))
+        else:
+            await self._finish(claim, "failed", str(error))
+            log.warning("equipment notice failed", extra={"notice_id": claim.id, "status": error.status,
+                                                          "code": error.code})
+
+    async def _finish(self, claim: _Claim, status: str, error: str | None, *, at: datetime | None = None) -> None:
+        async with unit_of_work(self._sessions) as session:
+            await session.execute(
+                text("UPDATE equipment_notices SET status = :new, last_error = :error,"
+                     " next_attempt_at = COALESCE(:at, next_attempt_at)"
+                     " WHERE id = :id AND status = 'sending' AND attempts = :attempts"),
+                {"new": status, "error": error[:300] if error else None, "at": at, "id": claim.id,
+                 "attempts": claim.attempts})
