@@ -131,7 +131,7 @@ class Agent:
         if backend.name == OFFLINE:
             return self._specs
         previous = next((str(m.get("content") or "") for m in reversed(history or []) if m.get("role") == "user"), "")
-        names = first_step_tools([user_text, previous])
+        names = first_step_tools([user_text, previous], self.tools)
         return [spec for spec in self._specs if spec["function"]["name"] in names] or self._specs
 
     def _offered(self, called: set[str]) -> list[dict[str, Any]]:

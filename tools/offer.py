@@ -64,8 +64,10 @@ CUES: dict[str, re.Pattern[str]] = {
 }
 
 
-def first_step_tools(texts: Iterable[str]) -> set[str]:
-    """The tool names offered on a turn's first step, from the user's message (and their previous one)."""
+def first_step_tools(texts: Iterable[str], available: Iterable[str] = ()) -> set[str]:
+    """The tool names offered on a turn's first step, from the user's message (and their previous one). A tool of
+    ``available`` this module has no vocabulary for (one added later) is always offered: never hidden by default."""
     joined = " ".join(t for t in texts if t)
     cued = {name for name, cue in CUES.items() if cue.search(joined)}
-    return set(ALWAYS) | (cued or set(FALLBACK))
+    unknown = set(available) - ALWAYS - set(CUES) - FALLBACK
+    return set(ALWAYS) | (cued or set(FALLBACK)) | unknown

@@ -31,6 +31,8 @@ def test_a_message_offers_the_safety_pair_the_look_up_and_the_forms_and_only_the
     # a follow-up is read with the user's previous message
     assert "plan_lesson" not in first_step_tools(["make it longer"])
     assert "plan_lesson" in first_step_tools(["make it longer", "plan a 45 minute volleyball lesson for grade 7"])
+    # a tool without vocabulary here (added later) is always offered
+    assert "export_records" in first_step_tools(["show me Zoe"], [*TOOLS, "export_records"])
 
 
 class Scripted:
