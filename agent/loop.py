@@ -12,6 +12,7 @@ from typing import Any
 from agent.model import ModelBackend, ModelReply, ModelUnavailable, PlanningContext, TextSink, ToolCall
 from agent.prompt import CANARY, system_prompt
 from tools.base import Citation, Tool, ToolDeps, ToolResult
+from tools.offer import first_step_tools
 from tools.registry import follow_up_tools
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 MAX_TOOL_CALLS_PER_TURN = 8
 UNAVAILABLE = "I can't reach my language model right now, so I can't answer that. Please try again in a minute."
 OUT_OF_STEPS = "That took more steps than I allow for one message. Here is what I found so far."
+OFFLINE = "offline"  # the offline planner's backend name
 FALLBACK_RESERVE_S = 2.0  # of the turn deadline, kept for the offline planner when the model fails or stalls
 
 
@@ -62,8 +64,12 @@ class Agent:
         reply = AgentReply(text="", backend=self.backend.name)
         deadline = time.monotonic() + self.deadline_s
         backend = self.backend
+        first_step = self._first_step(backend, user_text, history)
         for _step in range(self.max_steps):
-            specs = self._specs if not reply.tool_calls else self._offered({c.name for c in reply.tool_calls})
+            if reply.tool_calls:
+                specs = self._offered({c.name for c in reply.tool_calls})
+            else:
+                specs = first_step if backend is self.backend else self._specs
             try:
                 model_reply = await self._think(backend, messages, ctx, deadline, on_text, specs,
                                                 reserve=not reply.tool_calls)
@@ -117,6 +123,16 @@ class Agent:
             return await asyncio.wait_for(backend.complete(messages, specs, ctx, on_text), remaining)
         except TimeoutError as exc:
             raise ModelUnavailable("turn deadline passed") from exc
+
+    def _first_step(self, backend: ModelBackend, user_text: str, history: list[dict[str, str]] | None
+                    ) -> list[dict[str, Any]]:
+        """The schemas a model is offered on the first step: the tools the message can need (``tools.offer``). The
+        offline planner plans without tokens, so it is offered every tool."""
+        if backend.name == OFFLINE:
+            return self._specs
+        previous = next((str(m.get("content") or "") for m in reversed(history or []) if m.get("role") == "user"), "")
+        names = first_step_tools([user_text, previous], self.tools)
+        return [spec for spec in self._specs if spec["function"]["name"] in names] or self._specs
 
     def _offered(self, called: set[str]) -> list[dict[str, Any]]:
         """The schemas offered after tools ran this turn: what can follow them (``tools.registry.follow_up_tools``)."""

@@ -14,7 +14,8 @@ Tokens: each model call's input is what the OpenAI backend sends: the system pro
 message, assistant tool calls, tool results) and every tool's schema. tiktoken is not installed in the venv and its
 encodings are downloaded from the internet, so tokens are approximated as characters / 4 of the JSON request body
 (OpenAI's rule of thumb for English; the issue's "~2.7k tokens of tool schemas" is the same measure). The turns are
-driven by the offline planner, so the tool results are the real ones a model would receive.
+driven by the offline planner, so the tool results are the real ones a model would receive; the first step offers
+the tools the message can need (``tools.offer``), later steps what can follow (``tools.registry.follow_up_tools``).
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ TOKEN_TURNS = [
 
 
 class Recording:
-    """Wraps a backend and records the size of every request it would send to a model."""
+    """Wraps a backend and records the size of every request it would send to a model. Named as a model (not
+    "offline"), so the agent offers it what it offers a model: on the first step only the tools the message can
+    need (``tools.offer``); the offline planner inside then plans from those, as a model would have to."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.name, self.sizes = inner, inner.name, []
+        self.inner, self.name, self.sizes = inner, "recording", []
 
     async def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], ctx: Any,
                        on_text: Any = None) -> Any:
@@ -132,16 +135,18 @@ async def _run(url: str, repeats: int) -> None:
             print(f"  {label:<42}{p50:>8.1f}{p95:>8.1f}")
         print(f"  ratio ours/peer p95: {summary['ours'][1] / summary['peer'][1]:.2f}   target: ours p95 <= 150 ms")
 
-        print("\ninput tokens per model call (chars/4 of the request body; all tools offered)")
+        print("\ninput tokens per model call (chars/4 of the request body; all tools present, offered per turn)")
         schema_chars = len(json.dumps([t.openai_spec() for t in TOOLS.values()], default=str))
         print(f"  tool schemas alone: {tokens(schema_chars)} tokens ({len(TOOLS)} tools)")
         worst = 0
         for label, text in TOKEN_TURNS:
             recorder = Recording(OfflinePlanner())
-            await Agent(backend=recorder, tools=TOOLS).run(text, ToolDeps(actor=actor, services=services, now=NOW))
+            done = await Agent(backend=recorder, tools=TOOLS).run(text, ToolDeps(actor=actor, services=services,
+                                                                                 now=NOW))
             per_call = [tokens(n) for n in recorder.sizes]
             worst = max(worst, *per_call)
-            print(f"  {label:<22} calls {len(per_call)}: " + ", ".join(str(t) for t in per_call))
+            print(f"  {label:<22} calls {len(per_call)}: " + ", ".join(str(t) for t in per_call)
+                  + f"   tools run: {', '.join(c.name for c in done.tool_calls) or 'none'}")
         print(f"  largest call: {worst} tokens   target: <= 3000")
     finally:
         await engine.dispose()

@@ -16,9 +16,12 @@ from knowledge.retriever import Hit, Retriever
 RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
 # Safety coverage (chosen on tests/agent_data/safety_dev.json, never on the held-out set): below SAFETY_FLOOR nothing
 # covers the message; below TOPIC_SIMILARITY a word of the message that no document contains (not a conversational
-# word) is taken as its topic, which the documents then don't cover.
-SAFETY_FLOOR = 0.36
-TOPIC_SIMILARITY = 0.5
+# word) is taken as its topic, which the documents then don't cover. Second pass (dev items 1-61, after the glossary's
+# second pass): 0.36/0.50 → 0.34/0.45, dev 39 → 42 of 61 (the words no document knows were mostly incidental ones —
+# an activity, a piece of equipment, slang — that made covered situations abstain; 0.40-0.45 is a plateau on dev).
+# A rule on how far the best document stands above the next (dev 50/61) was tried and dropped: it did not carry.
+SAFETY_FLOOR = 0.34
+TOPIC_SIMILARITY = 0.45
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
 _FILLER = set("""kid kids kiddo student students child children boy boys girl girls guy guys class classes gym field

@@ -10,6 +10,7 @@ import asyncio
 import os
 import threading
 import warnings
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -168,6 +169,38 @@ def load_encoder() -> Any:
     return _encoder
 
 
+# The vectors of the last texts encoded. A turn embeds its message twice — the planner asks whether it describes a
+# situation, then the protocol search embeds the same text — and the second time is a dictionary look-up.
+RECENT_TEXTS = 512
+_recent: OrderedDict[str, Any] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def encode_cached(texts: list[str]) -> list[Any]:
+    """Unit vectors of ``texts`` from the process's encoder, reusing those of recently encoded texts (the same
+    vectors up to float rounding: a text padded in a batch pools over its own tokens only)."""
+    found: dict[str, Any] = {}
+    with _recent_lock:
+        for text in texts:
+            if text in _recent:
+                _recent.move_to_end(text)
+                found[text] = _recent[text]
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        vectors = load_encoder().encode(missing)
+        with _recent_lock:
+            for text, vector in zip(missing, vectors, strict=True):
+                found[text] = _recent[text] = vector
+            while len(_recent) > RECENT_TEXTS:
+                _recent.popitem(last=False)
+    return [found[t] for t in texts]
+
+
+async def encode_cached_off_loop(texts: list[str]) -> list[Any]:
+    """``encode_cached`` on the encoder's own worker thread (the one MiniLMEmbedder uses), off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(_executor, encode_cached, texts)
+
+
 class _SentenceTransformerEncoder:
     def __init__(self, model: Any) -> None:
         self._model = model
@@ -187,9 +220,8 @@ class MiniLMEmbedder:
         self.batch_size = batch_size
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        encoder = load_encoder()
         vectors = [row for start in range(0, len(texts), self.batch_size)
-                   for row in encoder.encode(texts[start : start + self.batch_size])]
+                   for row in encode_cached(texts[start : start + self.batch_size])]
         return [[float(x) for x in row] for row in vectors]
 
     async def warm_up(self) -> None:

@@ -13,6 +13,12 @@ questions: "blood on" (a fragment, not a term), "haze", "tylenol" (a brand), "bu
 its topic). Kept, as ordinary lay-to-clinical vocabulary: "allergy", "peanut", "wheezing", "puffer", "wildfire",
 "convulsion", "blind". Decided before the test set was first scored; recall@5 (shipped): calibration 0.872 → 0.872,
 validation 0.818 → 0.801, test set 0.925 → 0.925 (MRR@10 0.833 → 0.850).
+
+Second pass on #19 (from tests/agent_data/safety_dev.json's failures only): stinging insects, "welts", verb forms of
+convulsions and twitching, lay words for cuts, a limb "bent wrong", weapons (→ lockdown), "foggy"/"dazed"/"queasy";
+"smoke" no longer leans to air quality alone (smoke indoors is a fire), "smoky" does. "queasy"/"nauseous" → nausea
+were dropped again: nausea belongs to concussion, heat illness and more, and the entry moved a labelled return-to-learn
+question off its section (tests/knowledge/test_interfaces.py's fixed subset fell to 0.857 < 0.86).
 """
 
 from __future__ import annotations
@@ -30,6 +36,10 @@ GLOSSARY: dict[str, str] = {
     "tongue swelling": "anaphylaxis swelling",
     "bee sting": "insect sting anaphylaxis allergy",
     "wasp": "insect sting anaphylaxis",
+    "hornet": "insect sting anaphylaxis",
+    "yellow jacket": "insect sting anaphylaxis",
+    "stung": "insect sting anaphylaxis",
+    "welts": "hives",
     "peanut": "food allergy anaphylaxis",
     "epipen": "epinephrine auto-injector anaphylaxis",
     "epi pen": "epinephrine auto-injector anaphylaxis",
@@ -95,6 +105,9 @@ GLOSSARY: dict[str, str] = {
     "ice bath": "cold-water immersion",
     "cold tub": "cold-water immersion",
     "confused": "confusion altered mental status",
+    "foggy": "confusion concussion",
+    "dazed": "confusion concussion",
+    "seeing stars": "concussion head injury",
     "combative": "confusion aggression behavior change",
     "frostnip": "frostbite cold injury",
     "frozen": "frostbite cold",
@@ -105,7 +118,8 @@ GLOSSARY: dict[str, str] = {
     "30-30": "lightning thunder 30 minutes",
     "flash to bang": "lightning thunder",
     "hail": "hail severe weather",
-    "smoke": "air quality AQI wildfire",
+    "smoke": "smoke fire air quality",
+    "smoky": "smoke air quality AQI wildfire",
     "wildfire": "smoke air quality AQI",
     "smog": "ozone air quality AQI",
     "air quality": "AQI",
@@ -118,6 +132,10 @@ GLOSSARY: dict[str, str] = {
     "gushing": "serious bleeding pressure",
     "spurting": "serious bleeding tourniquet",
     "gash": "wound bleeding",
+    "sliced": "cut wound bleeding",
+    "slashed": "cut wound bleeding",
+    "laceration": "cut wound bleeding",
+    "split open": "cut wound bleeding",
     "needle": "sharps needlestick exposure",
     "needlestick": "sharps exposure",
     "lancet": "sharps exposure",
@@ -130,6 +148,8 @@ GLOSSARY: dict[str, str] = {
     "broken leg": "fracture",
     "broke": "fracture",
     "weird angle": "deformity fracture",
+    "bent wrong": "deformity fracture",
+    "bent backwards": "deformity fracture",
     "rolled ankle": "ankle sprain",
     "twisted ankle": "ankle sprain",
     "turned ankle": "ankle sprain",
@@ -140,6 +160,9 @@ GLOSSARY: dict[str, str] = {
     # --- seizures / diabetes
     "fit": "seizure",
     "convulsion": "seizure",
+    "convulsing": "seizure convulsions",
+    "convulsed": "seizure convulsions",
+    "twitching": "seizure convulsions",
     "shaking": "seizure convulsions",
     "jerking": "seizure convulsions",
     "staring spell": "absence seizure",
@@ -178,6 +201,9 @@ GLOSSARY: dict[str, str] = {
     "intruder": "lockdown",
     "active shooter": "lockdown",
     "shooter": "lockdown",
+    "knife": "weapon lockdown",
+    "weapon": "lockdown",
+    "armed": "weapon lockdown",
     "shelter in place": "lockdown secure",
     # --- reporting
     "write up": "incident report",
@@ -253,6 +279,22 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
     return out
 
 
+# The entries up to the reporting section are medical and safety vocabulary (symptoms, injuries, weather, water,
+# hazards, emergencies); reporting and curriculum words come after.
+SAFETY_PHRASES: tuple[str, ...] = tuple(list(GLOSSARY)[: list(GLOSSARY).index("write up")])
+
+
+@lru_cache(maxsize=1)
+def _safety_patterns() -> list[re.Pattern[str]]:
+    safety = set(SAFETY_PHRASES)
+    return [p for (p, _), phrase in zip(_patterns(), GLOSSARY, strict=True) if phrase in safety]
+
+
+def mentions_safety(text: str) -> bool:
+    """True when ``text`` contains a medical or safety phrase of the glossary (e.g. "99 degrees", "wasp", "knife")."""
+    return any(p.search(text) for p in _safety_patterns())
+
+
 def expand(query: str) -> str:
     """Document terms for the glossary phrases in ``query`` (deduplicated, in glossary order); ``""`` if none."""
     seen: dict[str, None] = {}
@@ -261,3 +303,4 @@ def expand(query: str) -> str:
             for term in terms.split():
                 seen.setdefault(term.lower(), None)
     return " ".join(seen)
+

@@ -378,13 +378,18 @@ async def text_search(
     where = _where(filters, params)
     tsquery = _OR_QUERY if mode == "or" else _WEB_QUERY
     # Interpolated: constant SQL fragments (_COLUMNS, a tsquery constant) and _where's conditions; values are binds.
+    # Ranked first, on the index; the matched-lexeme count (coverage evidence) only for the k rows kept, with the
+    # query's lexemes computed once (it was a subquery per matching row: ~3x the time with an OR query).
     sql = (
-        f"SELECT {_COLUMNS}, ts_rank_cd(c.tsv, q.query, 1) AS rank, "  # noqa: S608
-        f"cardinality(tsvector_to_array(to_tsvector('english', :text))) AS query_lexemes, "
-        f"(SELECT count(*) FROM unnest(tsvector_to_array(c.tsv)) AS lex "
-        f" WHERE lex = ANY(tsvector_to_array(to_tsvector('english', :text)))) AS matched "
-        f"FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id, {tsquery} AS q(query) "
-        f"WHERE c.tsv @@ q.query AND {where} ORDER BY rank DESC, c.id LIMIT :k"
+        f"WITH q AS (SELECT {tsquery} AS query, "  # noqa: S608
+        f"tsvector_to_array(to_tsvector('english', :text)) AS lexemes), "
+        f"top AS (SELECT c.id AS chunk, ts_rank_cd(c.tsv, q.query, 1) AS rank "
+        f"FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id, q "
+        f"WHERE c.tsv @@ q.query AND {where} ORDER BY rank DESC, c.id LIMIT :k) "
+        f"SELECT {_COLUMNS}, top.rank, cardinality(q.lexemes) AS query_lexemes, "
+        f"(SELECT count(*) FROM unnest(tsvector_to_array(c.tsv)) AS lex WHERE lex = ANY(q.lexemes)) AS matched "
+        f"FROM top JOIN knowledge_chunks c ON c.id = top.chunk JOIN knowledge_documents d ON d.id = c.document_id, q "
+        f"ORDER BY top.rank DESC, c.id"
     )
     return list(await session.execute(text(sql), params))
 

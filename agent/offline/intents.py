@@ -18,6 +18,7 @@ from agent.offline.names import find_student_name, leftover_name
 from agent.offline.records import classify_record
 from agent.offline.spelling import repair
 from domain.names import NameParts
+from knowledge.glossary import mentions_safety
 
 GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|howdy|yo)\b"
                       r"[\s!.,]*(there|faraday)?[\s!.]*$", re.I)
@@ -262,7 +263,7 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if SHOPPING.search(keyed):
         return Intent("out_of_scope")
     if (OUT_OF_SCOPE.search(keyed) and not (slots.widget(keyed) or slots.incident_type(keyed) or slots.activity(keyed))
-            and not situation()):
+            and not mentions_safety(keyed) and not situation()):
         return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
@@ -303,6 +304,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         return Intent("clarify", question="I need a little more to go on: which student or class do you mean?")
     if situation.maybe():
         return _search(text, situation=True)
+    if mentions_safety(keyed):  # no rule understood it, but it speaks of a symptom, weather, water or a hazard
+        return _search(text, situation=False)
     return Intent("unknown")
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 from agent.model import ModelReply, PlanningContext, TextSink, ToolCall
-from agent.offline import answers, situations
+from agent.offline import answers
 from agent.offline.intents import Intent, NeedsVector, Vectors, plan
 from domain.names import NameParts
+from knowledge.embedders import encode_cached_off_loop
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
                "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment",
@@ -64,7 +64,7 @@ async def _plan(text: str, roster: list[NameParts], ctx: PlanningContext) -> lis
         try:
             return plan(text, roster, ctx.now, Vectors(known, defer=True))
         except NeedsVector as need:
-            known[need.text] = await asyncio.get_running_loop().run_in_executor(None, situations.embed, need.text)
+            [known[need.text]] = await encode_cached_off_loop([need.text])
     return plan(text, roster, ctx.now, Vectors(known))
 
 

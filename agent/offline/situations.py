@@ -223,9 +223,10 @@ def _load() -> tuple[Any, Any]:
 
 
 def embed(text: str) -> Any:
-    from knowledge.embedders import load_encoder
+    """The text's MiniLM vector (kept a while: the protocol search of the same turn embeds the same text)."""
+    from knowledge.embedders import encode_cached
 
-    return load_encoder().encode([text])[0]
+    return encode_cached([text])[0]
 
 
 def nearest(vector: Any) -> tuple[float, float]:

@@ -89,3 +89,15 @@ def test_the_lexical_pre_filter_lets_through_any_word_it_does_not_know() -> None
     assert possible("someone is down")
     assert possible("call 911")
     assert possible("there's an emergency in period 3")
+
+
+async def test_safety_vocabulary_no_rule_understood_gets_the_protocol_search_not_a_shrug_or_a_refusal(roster) -> None:
+    # the glossary's medical and safety phrases ("degrees", "sticky", "knife") send what no rule understood to the
+    # protocol search, and an out-of-scope word ("parking") does not swallow a report of a weapon
+    for text in ("its 99 degrees and sticky, do i keep them in",
+                 "someone with a knife was seen by the parking lot and we're doing the mile outside"):
+        [(name, args)] = _calls(text, roster)
+        assert name == "search_knowledge" and args["kind"] == "safety", text
+    for text in ("what's for lunch in the cafeteria today", "write an email to my principal asking for a personal day",
+                 "make it 45 min instead"):
+        assert _calls(text, roster)[0][0] in ("out_of_scope", "unknown", "clarify"), text
