@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channel.adapter import FaradayAdapter, make_adapter
+from bot.channel.brief_sender import BriefCardSender
 from bot.channel.emergency_sender import EmergencyCardSender
 from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
@@ -29,6 +30,7 @@ from domain.alerts.ratelimit import RateLimiter
 from domain.alerts.relay import Fault, Relay, RelayConfig
 from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import RedisJournal, wait_for_wakeups
+from domain.briefs import BriefConfig, BriefRelay
 from domain.emergencies.delivery import EmergencyRelay, RedisEmergencyJournal
 from domain.settings import Settings
 
@@ -47,6 +49,7 @@ class AlertConfig:
     tenant_share: float = 1.0  # of Teams' per-tenant budget, for this process (1 / number of relaying replicas)
     crash_at: str = ""  # fault injection for crash tests only
     emergency_escalate_after: timedelta = timedelta(minutes=3)
+    brief: BriefConfig = field(default_factory=BriefConfig)  # pre-class safety briefs (lead 0: none)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertConfig:
@@ -62,6 +65,8 @@ class AlertConfig:
             tenant_share=settings.alert_tenant_share,
             crash_at=settings.faraday_relay_crash_at,
             emergency_escalate_after=timedelta(minutes=settings.emergency_escalation_minutes),
+            brief=BriefConfig(lead=timedelta(minutes=settings.pre_class_brief_minutes), heat_f=settings.brief_heat_f,
+                              default_temperature_f=settings.brief_temperature_f),
         )
 
 
@@ -125,7 +130,9 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
     emergencies = EmergencyRelay(sessions, EmergencyCardSender(sender), config=config.relay,  # one rate limiter
                                  escalate_after=config.emergency_escalate_after, clock=clock,
                                  journal=RedisEmergencyJournal(redis) if redis is not None else None)
-    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies])
+    briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
+                        config=dataclasses.replace(config.brief, relay=config.relay))
+    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, briefs])
 
 
 def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_sessionmaker[AsyncSession],

@@ -47,6 +47,7 @@ from bot.routes import (
 from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.wakeup import RedisWaker
+from domain.briefs import BriefSettings
 from domain.calendar.factory import build_event_service
 from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
@@ -213,6 +214,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                     settings.microsoft_app_tenant_id, *settings.allowed_tenants)),
                 roster_status=RosterStatus(sessions),
                 roster_uploads=RosterUploads(sessions, settings),
+                briefs=BriefSettings(sessions, minutes_before=settings.pre_class_brief_minutes,
+                                     default_temperature_f=settings.brief_temperature_f),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.alerts import AlertService
+from domain.briefs import BriefSettings
 from domain.calendar.proposals import EventProposer
 from domain.emergencies import EmergencyService
 from domain.errors import DomainError
@@ -80,6 +81,7 @@ class Services:
     staff_links: StaffLinks | None = None  # roster staff linked to Teams on first contact; ``set role``
     roster_status: RosterStatus | None = None
     roster_uploads: RosterUploads | None = None
+    briefs: BriefSettings | None = None  # pre-class safety briefs: on/off, today's temperature
 
 
 # --- what a command or card verb needs of Services: one small Protocol per service group -------------------------
@@ -115,11 +117,16 @@ class EmergenciesAccess(Protocol):
     def emergencies(self) -> EmergencyService | None: ...
 
 
+class BriefsAccess(Protocol):
+    @property
+    def briefs(self) -> BriefSettings | None: ...
+
+
 class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):
     """The admin commands: find a student, their access history, delete their records."""
 
 
-class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, Protocol):
+class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, BriefsAccess, Protocol):
     """Everything the text commands read (``bot.commands.text_command``)."""
 
 

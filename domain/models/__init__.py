@@ -1,6 +1,7 @@
 """All ORM models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from domain.models.base import Base
+from domain.models.briefs import BriefPreference, PreClassBrief, SchoolTemperature
 from domain.models.emergency import Emergency, EmergencyClass, EmergencyDelivery, EmergencyMark
 from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
 from domain.models.planning import CalendarEvent, LessonPlan
@@ -39,6 +40,7 @@ __all__ = [
     "Attendance",
     "AuditLog",
     "Base",
+    "BriefPreference",
     "CalendarEvent",
     "ConversationReference",
     "ConversationTurn",
@@ -63,12 +65,14 @@ __all__ = [
     "KnowledgeUpload",
     "LessonPlan",
     "MessageFeedback",
+    "PreClassBrief",
     "RecordSubmission",
     "Role",
     "RosterImport",
     "RosterUpload",
     "School",
     "SchoolClass",
+    "SchoolTemperature",
     "Severity",
     "SkillAssessment",
     "Staff",

@@ -1,0 +1,71 @@
+"""pre-class safety briefs: the briefs outbox, entered temperatures, teachers' on/off choice
+
+Revision ID: 0014_safety24b
+Revises: 0013 (knowledge section roles)
+Create Date: 2026-12-05 10:40:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014_safety24b"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "pre_class_briefs",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("class_id", sa.BigInteger(), sa.ForeignKey("classes.id", ondelete="CASCADE",
+                                                  name="fk_pre_class_briefs_class_id_classes"), nullable=False),
+        sa.Column("teacher_id", sa.BigInteger(), sa.ForeignKey("staff.id", ondelete="CASCADE",
+                                                  name="fk_pre_class_briefs_teacher_id_staff"), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), server_default="pending", nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_activity_id", sa.String(length=200), nullable=True),
+        sa.Column("conversation_id", sa.String(length=400), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_pre_class_briefs"),
+        sa.UniqueConstraint("class_id", "day", name="uq_pre_class_briefs_class_day"),
+    )
+    op.create_index("ix_pre_class_briefs_teacher_id", "pre_class_briefs", ["teacher_id"])
+    op.create_index("ix_pre_class_briefs_due", "pre_class_briefs", ["next_attempt_at"],
+                    postgresql_where=sa.text("status IN ('pending', 'sending')"))
+    op.create_table(
+        "school_temperatures",
+        sa.Column("school_id", sa.BigInteger(), sa.ForeignKey("schools.id", ondelete="CASCADE",
+                                                  name="fk_school_temperatures_school_id_schools"), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("temperature_f", sa.Float(), nullable=False),
+        sa.Column("entered_by", sa.BigInteger(), sa.ForeignKey("staff.id", ondelete="SET NULL",
+                                                  name="fk_school_temperatures_entered_by_staff"), nullable=True),
+        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("school_id", "day", name="pk_school_temperatures"),
+    )
+    op.create_table(
+        "brief_preferences",
+        sa.Column("staff_id", sa.BigInteger(), sa.ForeignKey("staff.id", ondelete="CASCADE",
+                                                  name="fk_brief_preferences_staff_id_staff"), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("staff_id", name="pk_brief_preferences"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("brief_preferences")
+    op.drop_table("school_temperatures")
+    op.drop_index("ix_pre_class_briefs_due", table_name="pre_class_briefs")
+    op.drop_index("ix_pre_class_briefs_teacher_id", table_name="pre_class_briefs")
+    op.drop_table("pre_class_briefs")
