@@ -36,6 +36,8 @@ from domain.settings import Settings
 
 log = logging.getLogger(__name__)
 
+RELAY_CLOCK: web.AppKey[Clock] = web.AppKey("relay_clock")  # optional: relay and briefs time (UTC), tests
+
 
 class Job(Protocol):
     async def tick(self) -> int: ...
@@ -144,7 +146,8 @@ def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_s
 
 
 async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: start the relay after the database and the adapter exist (append it after ``_bot``)."""
+    """cleanup_ctx: start the relay after the database and the adapter exist (append it after ``_bot``).
+    Its clock is ``app[RELAY_CLOCK]`` when set (tests inject a fixed time; briefs follow it), else the wall clock."""
     from bot.routes import ADAPTER, ENGINE, SETTINGS
     from domain.db import make_sessionmaker
 
@@ -152,7 +155,7 @@ async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = (Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=0.5)
              if settings.redis_url else None)
     runner = build_runner(make_sessionmaker(app[ENGINE]), app[ADAPTER], settings.microsoft_app_id,
-                          AlertConfig.from_settings(settings), redis)
+                          AlertConfig.from_settings(settings), redis, clock=app.get(RELAY_CLOCK, utc_now))
     runner.start()
     yield
     await runner.stop()

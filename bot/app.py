@@ -18,7 +18,7 @@ from agent.model import ModelBackend
 from agent.offline.planner import OfflinePlanner
 from agent.openai_backend import OpenAIBackend
 from bot import actions as card_actions
-from bot.alert_runner import alert_relay_ctx
+from bot.alert_runner import RELAY_CLOCK, alert_relay_ctx
 from bot.channel.adapter import make_adapter
 from bot.channel.dedupe import Deduplicator
 from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
@@ -46,6 +46,7 @@ from bot.routes import (
 )
 from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
+from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import RedisWaker
 from domain.briefs import BriefSettings
 from domain.calendar.factory import build_event_service
@@ -116,10 +117,15 @@ def create_app(
     *,
     backend: ModelBackend | None = None,
     clock: Callable[[str], datetime] | None = None,
+    relay_clock: Clock | None = None,
 ) -> web.Application:
+    """``clock`` is each turn's time (by time zone); ``relay_clock`` (UTC) drives the alert runner's jobs and what
+    "today" is for the briefs' commands, so tests of scheduled briefs need not follow the wall clock."""
     check_safe(settings)
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    if relay_clock is not None:
+        app[RELAY_CLOCK] = relay_clock
     hosts = tuple(settings.allowed_service_url_hosts) + (LOOPBACK_HOSTS if settings.faraday_dev_insecure else ())
     app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
     card_actions.ACTIONS.update(ADMIN_ACTIONS)
@@ -215,7 +221,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 roster_status=RosterStatus(sessions),
                 roster_uploads=RosterUploads(sessions, settings),
                 briefs=BriefSettings(sessions, minutes_before=settings.pre_class_brief_minutes,
-                                     default_temperature_f=settings.brief_temperature_f),
+                                     default_temperature_f=settings.brief_temperature_f,
+                                     clock=app.get(RELAY_CLOCK, utc_now)),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
