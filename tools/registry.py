@@ -10,6 +10,7 @@ from tools.log_incident import log_incident
 from tools.lookup_student import lookup_student
 from tools.open_form import open_form
 from tools.plan_lesson import plan_lesson
+from tools.read_calendar import read_calendar
 from tools.record_fitness import record_fitness
 from tools.record_skills import record_skills
 from tools.run_widget import run_widget
@@ -20,7 +21,7 @@ from tools.take_attendance import take_attendance
 TOOLS: dict[str, Tool[Any]] = {
     t.name: t
     for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
-              take_attendance, record_fitness, record_skills, check_equipment)
+              take_attendance, record_fitness, record_skills, check_equipment, read_calendar)
 }
 
 
@@ -37,6 +38,7 @@ FOLLOW_UPS: dict[str, frozenset[str]] = {
     "run_widget": frozenset({"run_widget", "lookup_student"}),
     "plan_lesson": frozenset({"plan_lesson", "schedule_event"}),
     "schedule_event": frozenset({"schedule_event", "lookup_student"}),
+    "read_calendar": frozenset({"read_calendar", "schedule_event"}),
     "open_form": frozenset({"open_form"}),
 }
 

@@ -11,7 +11,8 @@ from agent.offline import answers, situations
 from agent.offline.intents import plan
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
-               "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment"}
+               "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment",
+               "read_calendar"}
 
 FIXED_REPLIES = {
     "greeting": answers.GREETING_TEXT,
