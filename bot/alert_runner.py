@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channel.adapter import FaradayAdapter, make_adapter
 from bot.channel.brief_sender import BriefCardSender
 from bot.channel.emergency_sender import EmergencyCardSender
+from bot.channel.nurse_sender import NurseCardSender
 from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
@@ -32,6 +33,7 @@ from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import RedisJournal, wait_for_wakeups
 from domain.briefs import BriefConfig, BriefRelay
 from domain.emergencies.delivery import EmergencyRelay, RedisEmergencyJournal
+from domain.nurse import NurseRelay
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,7 +136,8 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
                                  journal=RedisEmergencyJournal(redis) if redis is not None else None)
     briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
                         config=dataclasses.replace(config.brief, relay=config.relay))
-    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, briefs])
+    nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock)
+    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, briefs, nurses])
 
 
 def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_sessionmaker[AsyncSession],

@@ -25,6 +25,7 @@ from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
 from bot.channel.rate_limit import BudgetedBackend, RateLimiter
 from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
+from bot.commands.nurse import NURSE_ACTIONS
 from bot.handler import FaradayBot, welcome_once
 from bot.process.heap import freeze_startup_heap
 from bot.process.roster_sync import graph_sync_ctx
@@ -59,6 +60,7 @@ from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.memory import ConversationMemory
+from domain.nurse import NurseRequests
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
@@ -129,6 +131,7 @@ def create_app(
     hosts = tuple(settings.allowed_service_url_hosts) + (LOOPBACK_HOSTS if settings.faraday_dev_insecure else ())
     app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
     card_actions.ACTIONS.update(ADMIN_ACTIONS)
+    card_actions.ACTIONS.update(NURSE_ACTIONS)
     app[LINK_HOSTS] = tuple(settings.allowed_link_hosts)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
@@ -223,6 +226,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 briefs=BriefSettings(sessions, minutes_before=settings.pre_class_brief_minutes,
                                      default_temperature_f=settings.brief_temperature_f,
                                      clock=app.get(RELAY_CLOCK, utc_now)),
+                nurse_requests=NurseRequests(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

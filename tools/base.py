@@ -34,6 +34,7 @@ from domain.errors import DomainError
 from domain.events import EventService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
+from domain.nurse import NurseRequests
 from domain.privacy import PrivacyService
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
@@ -82,6 +83,7 @@ class Services:
     roster_status: RosterStatus | None = None
     roster_uploads: RosterUploads | None = None
     briefs: BriefSettings | None = None  # pre-class safety briefs: on/off, today's temperature
+    nurse_requests: NurseRequests | None = None  # *Notify nurse*: confirmed requests to the school's nurses
 
 
 # --- what a command or card verb needs of Services: one small Protocol per service group -------------------------
@@ -122,11 +124,17 @@ class BriefsAccess(Protocol):
     def briefs(self) -> BriefSettings | None: ...
 
 
+class NurseAccess(Protocol):
+    @property
+    def nurse_requests(self) -> NurseRequests | None: ...
+
+
 class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):
     """The admin commands: find a student, their access history, delete their records."""
 
 
-class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, BriefsAccess, Protocol):
+class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, BriefsAccess, NurseAccess,
+                    Protocol):
     """Everything the text commands read (``bot.commands.text_command``)."""
 
 

@@ -3,6 +3,7 @@
 from domain.models.base import Base
 from domain.models.briefs import BriefPreference, PreClassBrief, SchoolTemperature
 from domain.models.emergency import Emergency, EmergencyClass, EmergencyDelivery, EmergencyMark
+from domain.models.nurse import NurseDelivery, NurseRequest
 from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
 from domain.models.planning import CalendarEvent, LessonPlan
 from domain.models.platform import (
@@ -65,6 +66,8 @@ __all__ = [
     "KnowledgeUpload",
     "LessonPlan",
     "MessageFeedback",
+    "NurseDelivery",
+    "NurseRequest",
     "PreClassBrief",
     "RecordSubmission",
     "Role",

@@ -1,4 +1,4 @@
-"""pre-class safety briefs: the briefs outbox, entered temperatures, teachers' on/off choice
+"""pre-class safety briefs: the briefs outbox, entered temperatures, teachers' on/off choice; nurse requests
 
 Revision ID: 0014_safety24b
 Revises: 0013 (knowledge section roles)
@@ -61,9 +61,42 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("staff_id", name="pk_brief_preferences"),
     )
+    op.create_table(
+        "nurse_requests",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("school_id", sa.BigInteger(), sa.ForeignKey("schools.id", ondelete="CASCADE",
+                                                  name="fk_nurse_requests_school_id_schools"), nullable=False),
+        sa.Column("requester_id", sa.BigInteger(), sa.ForeignKey("staff.id", ondelete="CASCADE",
+                                                     name="fk_nurse_requests_requester_id_staff"), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_nurse_requests"),
+        sa.UniqueConstraint("requester_id", "idempotency_key", name="uq_nurse_requests_requester_key"),
+    )
+    op.create_table(
+        "nurse_deliveries",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("request_id", sa.BigInteger(), sa.ForeignKey("nurse_requests.id", ondelete="CASCADE",
+                                                   name="fk_nurse_deliveries_request_id_nurse_requests"),
+                  nullable=False),
+        sa.Column("nurse_id", sa.BigInteger(), sa.ForeignKey("staff.id", ondelete="CASCADE",
+                                                 name="fk_nurse_deliveries_nurse_id_staff"), nullable=False),
+        sa.Column("status", sa.String(length=20), server_default="pending", nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_activity_id", sa.String(length=200), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_nurse_deliveries"),
+        sa.UniqueConstraint("request_id", "nurse_id", name="uq_nurse_deliveries_request_nurse"),
+    )
+    op.create_index("ix_nurse_deliveries_request_id", "nurse_deliveries", ["request_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_nurse_deliveries_request_id", table_name="nurse_deliveries")
+    op.drop_table("nurse_deliveries")
+    op.drop_table("nurse_requests")
     op.drop_table("brief_preferences")
     op.drop_table("school_temperatures")
     op.drop_index("ix_pre_class_briefs_due", table_name="pre_class_briefs")

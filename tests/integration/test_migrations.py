@@ -25,7 +25,7 @@ EXPECTED_TABLES = {
     "roster_imports", "roster_uploads",
     "emergencies", "emergency_classes", "emergency_marks", "emergency_deliveries",
     "record_submissions",
-    "pre_class_briefs", "school_temperatures", "brief_preferences",
+    "pre_class_briefs", "school_temperatures", "brief_preferences", "nurse_requests", "nurse_deliveries",
 }
 
 
