@@ -62,6 +62,7 @@ from domain.lessons import LessonService
 from domain.memory import ConversationMemory
 from domain.nurse import NurseRequests
 from domain.privacy import PrivacyService
+from domain.reach import Reachability
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
@@ -227,6 +228,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                                      default_temperature_f=settings.brief_temperature_f,
                                      clock=app.get(RELAY_CLOCK, utc_now)),
                 nurse_requests=NurseRequests(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
+                reach=Reachability(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),

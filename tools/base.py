@@ -36,6 +36,7 @@ from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
 from domain.nurse import NurseRequests
 from domain.privacy import PrivacyService
+from domain.reach import Reachability
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
@@ -84,6 +85,7 @@ class Services:
     roster_uploads: RosterUploads | None = None
     briefs: BriefSettings | None = None  # pre-class safety briefs: on/off, today's temperature
     nurse_requests: NurseRequests | None = None  # *Notify nurse*: confirmed requests to the school's nurses
+    reach: Reachability | None = None  # admins: staff Faraday cannot message
 
 
 # --- what a command or card verb needs of Services: one small Protocol per service group -------------------------
@@ -129,12 +131,17 @@ class NurseAccess(Protocol):
     def nurse_requests(self) -> NurseRequests | None: ...
 
 
+class ReachAccess(Protocol):
+    @property
+    def reach(self) -> Reachability | None: ...
+
+
 class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):
     """The admin commands: find a student, their access history, delete their records."""
 
 
 class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, BriefsAccess, NurseAccess,
-                    Protocol):
+                    ReachAccess, Protocol):
     """Everything the text commands read (``bot.commands.text_command``)."""
 
 

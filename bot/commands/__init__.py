@@ -20,6 +20,7 @@ from bot.commands.emergency import emergency_command
 from bot.commands.help import HELP_WORDS, help_text
 from bot.commands.knowledge import knowledge_command
 from bot.commands.nurse import nurse_command
+from bot.commands.reach import reach_command
 from bot.commands.roster import roster_command
 from domain.actor import Actor
 from tools.base import CommandAccess
@@ -43,5 +44,6 @@ async def text_command(text: str, actor: Actor, services: CommandAccess) -> Comm
     if text.lower() in HELP_WORDS:
         return CommandAnswer(open_text=help_text(actor))
     outcome = (await admin_command(text, actor, services) or await knowledge_command(text, actor, services.uploads)
-               or await roster_command(text, actor, services) or await nurse_command(text, actor, services))
+               or await roster_command(text, actor, services) or await nurse_command(text, actor, services)
+               or await reach_command(text, actor, services))
     return CommandAnswer(outcome) if outcome is not None else None
