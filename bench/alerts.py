@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -25,6 +23,7 @@ from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import HttpOperationError
 from sqlalchemy import text
 
+from bench.harness import migrated_postgres
 from bot.cards.alert import alert_card
 from bot.cards.elements import attachment
 from bot.channel.auth import BotFrameworkConfig
@@ -147,16 +146,8 @@ def main() -> None:
     parser.add_argument("--admins", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
-    from devtools.embedded_servers import EmbeddedPostgres
-    from domain import migrate
-
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database="bench")
-    url = server.start()
-    try:
-        migrate.upgrade(url)
+    with migrated_postgres() as url:
         asyncio.run(run(url, args.admins, args.latency_ms / 1000))
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

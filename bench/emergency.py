@@ -19,10 +19,8 @@ import argparse
 import asyncio
 import json
 import re
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -31,6 +29,7 @@ from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from sqlalchemy import text
 
+from bench.harness import migrated_postgres
 from bot.cards.elements import attachment
 from bot.cards.emergency import emergency_card
 from bot.channel.auth import BotFrameworkConfig
@@ -215,16 +214,8 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=60)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
-    from devtools.embedded_servers import EmbeddedPostgres
-    from domain import migrate
-
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database="bench")
-    url = server.start()
-    try:
-        migrate.upgrade(url)
+    with migrated_postgres() as url:
         asyncio.run(run(url, args.classes, args.latency_ms / 1000))
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ demo database, a lean fake Bot Connector, and a stateless scripted OpenAI-compat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,21 @@ TEXTS = {
     "knowledge": "what's the lightning rule",
     "widget": "who's been missing class in period 3",
 }
+
+
+@contextlib.contextmanager
+def migrated_postgres(database: str = "bench") -> Iterator[str]:
+    """An embedded PostgreSQL in a fresh temporary folder, migrated to head; yields its URL, stops it after."""
+    from devtools.embedded_servers import EmbeddedPostgres
+    from domain import migrate
+
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="faraday-bench-")) / "pg", database=database)
+    url = server.start()
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        server.stop()
 
 
 # --- a lean fake Bot Connector (counts, keeps the last reply per conversation) ----------------------------------------

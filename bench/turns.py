@@ -188,6 +188,8 @@ class BotProcess:
             cmd.append("--stock-auth")
         if quiet:
             cmd.append("--quiet")
+        if os.environ.get("BENCH_PROFILE_DIR"):  # a cProfile of each server
+            cmd += ["--profile", os.path.join(os.environ["BENCH_PROFILE_DIR"], f"{kind}-{self.port}.prof")]
         # stays open as the server's stderr until the process is stopped, so no context manager here
         self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
         # our own server: the command is this interpreter, a module of this repo and arguments built here

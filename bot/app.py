@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -56,6 +57,7 @@ from domain.conversations import ConversationService
 from domain.db import make_engine, make_sessionmaker
 from domain.emergencies import EmergencyService
 from domain.feedback import FeedbackService
+from domain.graph_client import GraphClient, graph_config
 from domain.identity import IdentityService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService
@@ -81,6 +83,9 @@ from knowledge.lesson_planning import LessonPlanner
 from knowledge.lesson_writers import OpenAILessonWriter
 from knowledge.parsers import Limits
 from knowledge.retriever import Retriever
+from knowledge.sharepoint import PERMISSION as SHAREPOINT_PERMISSION
+from knowledge.sharepoint import SharePointSync
+from knowledge.sharepoint_schedule import scheduled_sharepoint_sync
 from knowledge.uploads import KnowledgeUploads
 from tools.base import Services
 from tools.registry import TOOLS
@@ -178,6 +183,14 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         files = app[KNOWLEDGE_FILES] = build_knowledge_files(settings, sessions)
         limits = Limits(max_bytes=settings.knowledge_upload_max_mb * 1024 * 1024,
                         max_pages=settings.knowledge_upload_max_pages)
+        sharepoint_graph = (GraphClient(graph_config(settings), permission=SHAREPOINT_PERMISSION)
+                            if settings.graph_configured else None)
+        sharepoint = (SharePointSync(sessions, embedder, sharepoint_graph, limits=limits,
+                                     parse_timeout_s=settings.knowledge_parse_timeout_s)
+                      if sharepoint_graph is not None else None)
+        scheduled = (asyncio.create_task(scheduled_sharepoint_sync(sharepoint,
+                                                                   settings.knowledge_sharepoint_sync_minutes))
+                     if sharepoint is not None and settings.knowledge_sharepoint_sync_minutes > 0 else None)
         warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
@@ -229,6 +242,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                                      clock=app.get(RELAY_CLOCK, utc_now)),
                 nurse_requests=NurseRequests(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
                 reach=Reachability(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
+                sharepoint=sharepoint,
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
@@ -244,8 +258,14 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         log.info("faraday ready", extra={"model": model.name})
         yield
         warm.cancel()
+        if scheduled is not None:
+            scheduled.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduled
         await adapter.close()
         await close_embedder(embedder)
+        if sharepoint_graph is not None:
+            await sharepoint_graph.close()
         await events.close()
         if isinstance(lesson_writer, OpenAILessonWriter):
             await lesson_writer.close()

@@ -64,3 +64,28 @@ async def record_refusal(
             session, actor, action=action, subject_type=subject_type, subject_ids=subject_ids, via=via,
             allowed=False, reason=reason,
         )
+
+
+async def record_unattended(
+    session: AsyncSession,
+    process: str,
+    *,
+    action: str,
+    subject_type: str,
+    subject_ids: list[int],
+    via: str,
+    reason: str | None = None,
+) -> None:
+    """A write no person started in that moment (a scheduled sync, the operator's command line): no staff id, the
+    process named in place of the AAD object id. In the caller's transaction, like ``record``."""
+    if not subject_ids:
+        return
+    await session.execute(
+        insert(AUDIT_TABLE),
+        [
+            {"actor_staff_id": None, "actor_tenant_id": "", "actor_aad_object_id": process[:64], "action": action,
+             "subject_type": subject_type, "subject_id": subject_id, "via": via, "allowed": True, "reason": reason,
+             "conversation_type": None}
+            for subject_id in subject_ids
+        ],
+    )

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
                                              description="A file's parser (a child process) is stopped after this")
     knowledge_link_ttl_hours: int = Field(default=24, ge=1, le=24 * 30,
                                           description="How long a citation's link to the original file works")
+    knowledge_sharepoint_sync_minutes: float = Field(
+        default=0.0, ge=0.0,
+        description="Sync the approved SharePoint folders this often, when Graph is configured (0: only on demand)")
 
     # --- School defaults -----------------------------------------------------------------------
     default_time_zone: str = "America/Chicago"

@@ -1,4 +1,5 @@
-"""``python -m knowledge ingest [PATH] | search "query" [--kind K] [--k N] [--json] | evaluate [--json]``.
+"""``python -m knowledge ingest [PATH] | search "query" [--kind K] [--k N] [--json] | evaluate [--json] |
+sync-sharepoint [SITE FOLDER] [--json]``.
 
 The database comes from ``DATABASE_URL``; when it is empty the embedded PostgreSQL under ``data_dir`` is started
 (and migrated), as the bot does. The embedder is OpenAI's when ``OPENAI_API_KEY`` is set, else local MiniLM.
@@ -51,6 +52,11 @@ def _embedder(settings: Settings) -> Embedder:
     return make_embedder(settings.openai_api_key.get_secret_value(), settings.openai_base_url)
 
 
+def _bundled(path: Path) -> bool:
+    """Whether ``path`` is (inside) the bundled corpus, which ships with the code and keeps no originals."""
+    return path.resolve().is_relative_to(CORPUS.resolve())
+
+
 async def _ingest(url: str, settings: Settings, root: Path, overrides: dict[str, str]) -> int:
     from tqdm import tqdm
 
@@ -64,7 +70,7 @@ async def _ingest(url: str, settings: Settings, root: Path, overrides: dict[str,
     try:
         with tqdm(total=len(corpus_files(root)), unit="doc", desc="ingest") as bar:
             report = await ingest(make_sessionmaker(engine), embedder, root, lambda _slug: bar.update(1),
-                                  overrides=overrides)
+                                  overrides=overrides, keep_originals=not _bundled(root))
     finally:
         await close_embedder(embedder)
         await engine.dispose()
@@ -106,6 +112,49 @@ async def _search(url: str, settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
+async def _sync_sharepoint(url: str, settings: Settings, args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    from domain.db import make_engine, make_sessionmaker
+    from domain.errors import DomainError
+    from domain.graph_client import GraphClient, graph_config
+    from knowledge.embedders import close_embedder
+    from knowledge.parsers import Limits
+    from knowledge.sharepoint import PERMISSION, SharePointSync
+
+    if not settings.graph_configured:
+        print("Graph is not configured: set MS_TENANT_ID, MS_CLIENT_ID and a secret or certificate (application "
+              "permission Sites.Selected, with read access granted on the site)", file=sys.stderr)
+        return 2
+    engine = make_engine(url, pool_size=3)
+    embedder = _embedder(settings)
+    graph = GraphClient(graph_config(settings), permission=PERMISSION)
+    limits = Limits(max_bytes=settings.knowledge_upload_max_mb * 1024 * 1024,
+                    max_pages=settings.knowledge_upload_max_pages)
+    try:
+        sync = SharePointSync(make_sessionmaker(engine), embedder, graph, limits=limits,
+                              parse_timeout_s=settings.knowledge_parse_timeout_s)
+        if args.site:
+            folder_id = await sync.approve(args.site, args.folder, overrides=overrides)
+            reports = [await sync.sync(folder_id)]
+        else:
+            reports = await sync.sync_all()
+            if not reports:
+                print("No SharePoint folder is approved yet: python -m knowledge sync-sharepoint SITE FOLDER "
+                      "(e.g. contoso.sharepoint.com/sites/PE \"Safety Protocols\")", file=sys.stderr)
+                return 1
+    except DomainError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        await graph.close()
+        await close_embedder(embedder)
+        await engine.dispose()
+    if args.json:
+        print(json.dumps([r.as_dict() for r in reports], indent=1))
+    else:
+        print("\n".join(str(r) for r in reports))
+    return 1 if any(r.errors or r.failed for r in reports) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +175,16 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--audience", help="e.g. coaches, nurses, pe-teachers")
     search.add_argument("--k", type=int, default=5)
     search.add_argument("--json", action="store_true")
+    sharepoint = commands.add_parser(
+        "sync-sharepoint", help="approve a SharePoint document library folder (SITE FOLDER) and sync it, or sync "
+        "every approved folder: new and changed files are read and ingested, deleted ones retired (Graph delta)")
+    sharepoint.add_argument("site", nargs="?", help="e.g. contoso.sharepoint.com/sites/PE")
+    sharepoint.add_argument("folder", nargs="?", default="", help="inside the site's library, e.g. Safety/Protocols")
+    sharepoint.add_argument("--kind", choices=("safety", "curriculum", "policy"),
+                            help="for every file of the folder (default: guessed from each file)")
+    sharepoint.add_argument("--audience", help="e.g. all-staff (default: guessed)")
+    sharepoint.add_argument("--grade-band", help="e.g. K-12 (default: guessed)")
+    sharepoint.add_argument("--json", action="store_true")
     evaluate = commands.add_parser("evaluate", help="recall@5 / MRR@10 per arm and abstention on the labelled set")
     evaluate.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -140,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             keys = ("kind", "audience", "grade_band", "version", "reviewed_by", "reviewed_on")
             overrides = {k: getattr(args, k) for k in keys if getattr(args, k)}
             return asyncio.run(_ingest(url, settings, args.path, overrides))
+        if args.command == "sync-sharepoint":
+            overrides = {k: getattr(args, k) for k in ("kind", "audience", "grade_band") if getattr(args, k)}
+            return asyncio.run(_sync_sharepoint(url, settings, args, overrides))
         return asyncio.run(_search(url, settings, args))
 
 

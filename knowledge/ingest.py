@@ -21,6 +21,7 @@ from knowledge.chunking import Chunk, chunk_document, passages
 from knowledge.documents import Document, corpus_files
 from knowledge.embedders import Embedder
 from knowledge.loading import load_any
+from knowledge.originals import keep_original, retire_originals
 from knowledge.parsed import DocumentError
 
 log = logging.getLogger(__name__)
@@ -58,23 +59,31 @@ async def ingest(
     *,
     title_prefix: bool = True,
     overrides: dict[str, str] | None = None,
+    keep_originals: bool = False,
 ) -> IngestReport:
     """Bring the store in line with the documents under ``root`` (a directory, or one file) — markdown, PDF, Word
-    or text; ``overrides`` set metadata of files without front matter (kind, audience, grade_band...)."""
+    or text; ``overrides`` set metadata of files without front matter (kind, audience, grade_band...).
+    ``keep_originals``: each file is also kept as its document's original (``knowledge.originals``), for citation
+    links — what ``python -m knowledge ingest PATH`` does for files outside the bundled corpus."""
     report = IngestReport()
     files = corpus_files(root)
     if not files:
         raise DocumentError(f"no supported documents (PDF, Word, markdown, text) under {root}")
     documents: list[Document] = []
+    originals: dict[str, tuple[str, bytes]] = {}
     for path in files:
         try:
-            documents.append(load_any(path, overrides))
+            document = load_any(path, overrides)
         except DocumentError as exc:
             report.errors.append(str(exc))
+            continue
+        documents.append(document)
+        if keep_originals:
+            originals[document.slug] = (path.name, path.read_bytes())
     if report.errors:  # never delete or half-update on a corpus that does not parse
         return report
     return await ingest_documents(sessions, embedder, documents, progress, title_prefix=title_prefix,
-                                  remove_missing=root.is_dir(), report=report)
+                                  remove_missing=root.is_dir(), report=report, originals=originals)
 
 
 async def ingest_documents(
@@ -86,9 +95,10 @@ async def ingest_documents(
     title_prefix: bool = True,
     remove_missing: bool = False,
     report: IngestReport | None = None,
+    originals: dict[str, tuple[str, bytes]] | None = None,
 ) -> IngestReport:
     """Store already-loaded documents, one transaction each; ``remove_missing``: bundled documents not among them
-    are deleted (admins' uploads never are)."""
+    are deleted (admins' uploads never are); ``originals``: slug → (file name, bytes) kept with the document."""
     report = report or IngestReport()
     slugs = [d.slug for d in documents]
     if len(set(slugs)) != len(slugs):
@@ -98,7 +108,9 @@ async def ingest_documents(
     for document in documents:
         try:
             async with unit_of_work(sessions) as session:
-                await ingest_document(session, embedder, document, report, title_prefix=title_prefix)
+                document_id = await ingest_document(session, embedder, document, report, title_prefix=title_prefix)
+                if originals and document.slug in originals:
+                    await keep_original(session, document_id, document, *originals[document.slug], origin="cli")
         except DocumentError as exc:  # e.g. an admin's upload holds this name: that document is left as it is
             report.errors.append(str(exc))
             continue
@@ -109,6 +121,7 @@ async def ingest_documents(
     if remove_missing:  # bundled documents whose file is gone; admins' uploads are not the directory's to remove
         async with unit_of_work(sessions) as session:
             for slug in sorted(set(await store.document_slugs(session, "corpus")) - set(slugs)):
+                await retire_originals(session, slug)
                 report.chunks_deleted += await store.delete_document(session, slug)
                 report.documents_deleted += 1
                 log.info("knowledge document removed", extra={"slug": slug})

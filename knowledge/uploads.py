@@ -34,16 +34,13 @@ from knowledge.documents import REQUIRED, document_from_parsed, metadata_problem
 from knowledge.embedders import Embedder
 from knowledge.ingest import IngestReport, finish_ingest, ingest_document
 from knowledge.metadata import guess
+from knowledge.originals import MEDIA_TYPES
 from knowledge.parsed import DocumentError, ParsedFile
 from knowledge.parsers import Limits, check_size, file_format
 from knowledge.parsers.isolated import parse_isolated
 
 MAX_UPLOAD_BYTES = Limits().max_bytes  # the default cap of PDF and Word files (markdown and text: 2 MB)
 PENDING_FOR = timedelta(hours=24)
-MEDIA_TYPES = {
-    "pdf": "application/pdf", "markdown": "text/markdown; charset=utf-8", "text": "text/plain; charset=utf-8",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 CARD_FIELDS = ("title", "kind", "audience", "grade_band", "version", "reviewed_by", "reviewed_on")
 ADMINS_ONLY = "Only administrators can add documents to the knowledge base."
 SOURCE = "upload"

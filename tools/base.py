@@ -5,7 +5,7 @@ One way to declare a tool::
     class LookupStudentArgs(BaseModel): ...
 
     @tool(LookupStudentArgs)
-    async def lookup_student(args: LookupStudentArgs, deps: ToolDeps) -> ToolResult:
+    async def lookup_student(args: LookupStudentArgs, deps: ToolDeps[StudentsAccess]) -> ToolResult:
         \"\"\"The description the model reads.\"\"\"
 
 Identity and services come from ``ToolDeps`` (resolved by the server), never from model arguments.
@@ -19,10 +19,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 import openai
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
 
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
@@ -50,6 +51,7 @@ from knowledge.files import KnowledgeFiles
 from knowledge.lesson_builder import LessonWriter
 from knowledge.lesson_planning import LessonPlanner
 from knowledge.retriever import Retriever
+from knowledge.sharepoint import SharePointSync
 from knowledge.uploads import KnowledgeUploads
 
 log = logging.getLogger(__name__)
@@ -86,10 +88,12 @@ class Services:
     briefs: BriefSettings | None = None  # pre-class safety briefs: on/off, today's temperature
     nurse_requests: NurseRequests | None = None  # *Notify nurse*: confirmed requests to the school's nurses
     reach: Reachability | None = None  # admins: staff Faraday cannot message
+    sharepoint: SharePointSync | None = None  # approved SharePoint folders (Graph configured only)
 
 
-# --- what a command or card verb needs of Services: one small Protocol per service group -------------------------
-# ``Services`` satisfies all of them; a test passes an object with just the attributes the code under test reads.
+# --- what a tool, command or card verb needs of Services: one small Protocol per service --------------------------
+# ``Services`` satisfies all of them; a tool declares what it reads (``deps: ToolDeps[IncidentsAccess]``) and a test
+# passes an object with just those attributes: mypy checks the fake against the Protocol, no ``type: ignore``.
 # Optional services (not configured on every Faraday) are typed ``X | None`` and must be checked for None.
 class StudentsAccess(Protocol):
     @property
@@ -116,6 +120,75 @@ class UploadsAccess(Protocol):
     def uploads(self) -> KnowledgeUploads | None: ...
 
 
+class IncidentsAccess(Protocol):
+    @property
+    def incidents(self) -> IncidentService: ...
+
+
+class IncidentReportAccess(StudentsAccess, IncidentsAccess, Protocol):
+    """``log_incident``: find the student, then propose the report."""
+
+
+class KnowledgeAccess(Protocol):
+    @property
+    def knowledge(self) -> Retriever: ...
+
+    @property
+    def files(self) -> KnowledgeFiles | None: ...
+
+
+class WidgetsAccess(Protocol):
+    @property
+    def widgets(self) -> WidgetService: ...
+
+
+class LessonsAccess(Protocol):
+    @property
+    def lessons(self) -> LessonService: ...
+
+    @property
+    def lesson_planner(self) -> LessonPlanner: ...
+
+
+class EventProposalsAccess(Protocol):
+    @property
+    def event_proposals(self) -> EventProposer: ...
+
+
+class AttendanceAccess(Protocol):
+    @property
+    def attendance(self) -> AttendanceService | None: ...
+
+
+class FitnessAccess(Protocol):
+    @property
+    def fitness(self) -> FitnessService | None: ...
+
+
+class SkillsAccess(Protocol):
+    @property
+    def skills(self) -> SkillService | None: ...
+
+
+class EquipmentChecksAccess(Protocol):
+    @property
+    def equipment_checks(self) -> EquipmentCheckService | None: ...
+
+
+if TYPE_CHECKING:  # scripts/lint (mypy) proves the app's Services gives every tool and verb what it declares
+
+    def _services_satisfy_every_access(s: Services) -> list[object]:
+        checked: tuple[CommandAccess, IncidentReportAccess, KnowledgeAccess, WidgetsAccess, LessonsAccess,
+                       EventProposalsAccess, AttendanceAccess, FitnessAccess, SkillsAccess, EquipmentChecksAccess] = (
+            s, s, s, s, s, s, s, s, s, s)
+        return list(checked)
+
+
+class SharePointAccess(Protocol):
+    @property
+    def sharepoint(self) -> SharePointSync | None: ...
+
+
 class EmergenciesAccess(Protocol):
     @property
     def emergencies(self) -> EmergencyService | None: ...
@@ -140,8 +213,8 @@ class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):
     """The admin commands: find a student, their access history, delete their records."""
 
 
-class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, BriefsAccess, NurseAccess,
-                    ReachAccess, Protocol):
+class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, SharePointAccess, BriefsAccess,
+                    NurseAccess, ReachAccess, Protocol):
     """Everything the text commands read (``bot.commands.text_command``)."""
 
 
@@ -184,10 +257,16 @@ def citation_of(source: Source) -> Citation:
     return Citation(chunk_id=source.chunk_id, title=source.title, section=source.section, snippet=source.snippet)
 
 
+S_co = TypeVar("S_co", covariant=True, default=Any)
+
+
 @dataclass(frozen=True, slots=True)
-class ToolDeps:
+class ToolDeps(Generic[S_co]):
+    """What a tool or card verb receives for one turn. ``S_co`` is what it reads of the services: a tool names the
+    Protocol it needs (``ToolDeps[WidgetsAccess]``); the app passes its ``Services``, which satisfies every one."""
+
     actor: Actor
-    services: Services
+    services: S_co
     now: datetime  # aware, in the school's time zone
     citations: CitationBook = field(default_factory=lambda: CitationBook())
 

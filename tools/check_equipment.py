@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import EquipmentChecksAccess, ToolDeps, ToolResult, tool
 
 
 class ProblemArgs(BaseModel):
@@ -31,7 +31,7 @@ class CheckEquipmentArgs(BaseModel):
 
 
 @tool(CheckEquipmentArgs)
-async def check_equipment(args: CheckEquipmentArgs, deps: ToolDeps) -> ToolResult:
+async def check_equipment(args: CheckEquipmentArgs, deps: ToolDeps[EquipmentChecksAccess]) -> ToolResult:
     """Record an equipment check at the user's school: open a card with the item (found by name) and the problems the
     user reported per numbered piece (fail = out of service, repair = needs fixing). The user presses Save; nothing
     is recorded until then. If the name matches no equipment, the error lists the closest: ask which one."""

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.incidents import IncidentProposal, IncidentType, time_problem
 from domain.models import Severity
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import IncidentReportAccess, ToolDeps, ToolResult, tool
 
 
 class LogIncidentArgs(BaseModel):
@@ -28,7 +28,7 @@ class LogIncidentArgs(BaseModel):
 
 
 @tool(LogIncidentArgs)
-async def log_incident(args: LogIncidentArgs, deps: ToolDeps) -> ToolResult:
+async def log_incident(args: LogIncidentArgs, deps: ToolDeps[IncidentReportAccess]) -> ToolResult:
     """Propose an incident report (injury, illness, behaviour, near miss) for a student in the caller's classes.
     The user sees an editable card and must press Save; nothing is recorded until then, so never say it is saved.
     Use the student's name as written; if several students match, ask the user which one. For an injury or illness

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.students import StudentLookup, StudentProfile, StudentSummary
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import StudentsAccess, ToolDeps, ToolResult, tool
 
 
 class LookupStudentArgs(BaseModel):
@@ -24,7 +24,7 @@ class LookupStudentArgs(BaseModel):
 
 
 @tool(LookupStudentArgs)
-async def lookup_student(args: LookupStudentArgs, deps: ToolDeps) -> ToolResult:
+async def lookup_student(args: LookupStudentArgs, deps: ToolDeps[StudentsAccess]) -> ToolResult:
     """Look up one student in the caller's classes (or school, for nurses and admins) by name or student number.
     The user is shown the full profile card; you receive only name, grade and classes unless `details` asks for
     medical flags or the emergency contact. If several students match, ask the user which one they mean."""

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import IncidentsAccess, ToolDeps, ToolResult, tool
 
 FormKind = Literal["incident", "lesson", "event"]
 
@@ -27,7 +27,7 @@ class OpenFormArgs(BaseModel):
 
 
 @tool(OpenFormArgs)
-async def open_form(args: OpenFormArgs, deps: ToolDeps) -> ToolResult:
+async def open_form(args: OpenFormArgs, deps: ToolDeps[IncidentsAccess]) -> ToolResult:
     """Show the user a blank form: an incident report, a lesson request or an event. Use it when the user asks
     for a form, or asks to log an incident / plan a lesson / schedule an event without giving the details."""
     form = BlankForm(kind=args.form, key=deps.services.incidents.new_key(), now=deps.now)

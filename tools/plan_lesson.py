@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.lessons import DEFAULT_MINUTES, LABELS, TIMED, LessonPlanDraft, LessonPlanResult, LessonRequest
 from knowledge.lesson_planning import NoUnit
-from tools.base import Citation, ToolDeps, ToolResult, citation_of, tool
+from tools.base import Citation, LessonsAccess, ToolDeps, ToolResult, citation_of, tool
 
 
 class PlanLessonArgs(BaseModel):
@@ -23,7 +23,7 @@ class PlanLessonArgs(BaseModel):
 
 
 @tool(PlanLessonArgs)
-async def plan_lesson(args: PlanLessonArgs, deps: ToolDeps) -> ToolResult:
+async def plan_lesson(args: PlanLessonArgs, deps: ToolDeps[LessonsAccess]) -> ToolResult:
     """Write a lesson plan (objectives tied to grade-level outcomes, warm-up, skill development, game, cool-down,
     equipment, safety notes, adaptations, exit ticket) from the district's curriculum units, with minutes that add up
     to the duration. The user sees the plan on a card with Save / Regenerate / Adjust duration; it is saved only when

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import FitnessAccess, ToolDeps, ToolResult, tool
 
 TestName = Literal["pacer", "mile_run", "curl_ups", "push_ups", "trunk_lift", "sit_and_reach_left",
                    "sit_and_reach_right"]
@@ -36,7 +36,7 @@ class RecordFitnessArgs(BaseModel):
 
 
 @tool(RecordFitnessArgs)
-async def record_fitness(args: RecordFitnessArgs, deps: ToolDeps) -> ToolResult:
+async def record_fitness(args: RecordFitnessArgs, deps: ToolDeps[FitnessAccess]) -> ToolResult:
     """Open a fitness-test card: one test, one input per student, for a class (whole roster) or for the students the
     user named, with the results they gave prefilled. The user checks it and presses Save; nothing is recorded until
     then. Results are health information: you only get counts back, never repeat or compare students' results, and

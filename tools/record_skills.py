@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import SkillsAccess, ToolDeps, ToolResult, tool
 
 
 class SkillLevelArgs(BaseModel):
@@ -30,7 +30,7 @@ class RecordSkillsArgs(BaseModel):
 
 
 @tool(RecordSkillsArgs)
-async def record_skills(args: RecordSkillsArgs, deps: ToolDeps) -> ToolResult:
+async def record_skills(args: RecordSkillsArgs, deps: ToolDeps[SkillsAccess]) -> ToolResult:
     """Open a skill-assessment card: the class's roster with a rubric level (1–4) per student for one skill of the
     class's current unit, prefilled with the levels the user gave. The user presses Save; nothing is recorded until
     then. If the class is unknown or ambiguous, the error lists the user's classes: ask which one."""

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.widgets import WIDGET_NAMES, WIDGETS, WidgetResult
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import ToolDeps, ToolResult, WidgetsAccess, tool
 
 WidgetName = Literal[
     "attendance", "teams", "skill_gaps", "fitness_trends", "safety_risks", "equipment", "class_insights",
@@ -56,7 +56,7 @@ class RunWidgetArgs(BaseModel):
 
 
 @tool(RunWidgetArgs)
-async def run_widget(args: RunWidgetArgs, deps: ToolDeps) -> ToolResult:
+async def run_widget(args: RunWidgetArgs, deps: ToolDeps[WidgetsAccess]) -> ToolResult:
     """Run a class analytics widget on the user's own classes (admins and nurses: their school) and show it as a card
     with headline numbers, a chart and a short table. You receive only the headline numbers: summarise them in one or
     two sentences and never add figures that are not in the result. If the result says it is empty, say so plainly.

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.calendar.proposals import EventRequest
 from domain.calendar.times import describe
 from domain.errors import InvalidInput
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import EventProposalsAccess, ToolDeps, ToolResult, tool
 
 VIA = "tool:schedule_event"
 
@@ -31,7 +31,7 @@ class ScheduleEventArgs(BaseModel):
 
 
 @tool(ScheduleEventArgs)
-async def schedule_event(args: ScheduleEventArgs, deps: ToolDeps) -> ToolResult:
+async def schedule_event(args: ScheduleEventArgs, deps: ToolDeps[EventProposalsAccess]) -> ToolResult:
     """Propose a calendar event (parent meeting, fitness-testing day, make-up class, department meeting) in the
     caller's calendar. The user sees an editable card with any conflicts and must press Save; nothing is created
     until then, so never say it is scheduled. Guardians are invited only if the user ticks them on the card."""

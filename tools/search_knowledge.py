@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.action_answer import ProtocolAnswer, protocol_answer
 from knowledge.retriever import Hit
-from tools.base import Citation, ToolDeps, ToolResult, tool
+from tools.base import Citation, KnowledgeAccess, ToolDeps, ToolResult, tool
 
 NO_SOURCE = (
     "No district document covers this; say so and suggest asking the school nurse or an administrator."
@@ -35,7 +35,7 @@ class SearchKnowledgeArgs(BaseModel):
 
 
 @tool(SearchKnowledgeArgs)
-async def search_knowledge(args: SearchKnowledgeArgs, deps: ToolDeps) -> ToolResult:
+async def search_knowledge(args: SearchKnowledgeArgs, deps: ToolDeps[KnowledgeAccess]) -> ToolResult:
     """Search the district's safety protocols and PE curriculum; cite what you use. Call it first whenever the user
     describes a medical or safety situation, even when they name a student (also call log_incident if they report
     one). Answer only from the passages; if the status is "no_source", say the district's documents don't cover it

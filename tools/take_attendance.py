@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.records.attendance import Reason, Status
-from tools.base import ToolDeps, ToolResult, tool
+from tools.base import AttendanceAccess, ToolDeps, ToolResult, tool
 
 STUDENTS_PER_CARD = 45  # a card of 45 stays under Teams' 28 KB card limit with long names (tests/unit/test_card_schema)
 
@@ -37,7 +37,7 @@ class TakeAttendanceArgs(BaseModel):
 
 
 @tool(TakeAttendanceArgs)
-async def take_attendance(args: TakeAttendanceArgs, deps: ToolDeps) -> ToolResult:
+async def take_attendance(args: TakeAttendanceArgs, deps: ToolDeps[AttendanceAccess]) -> ToolResult:
     """Open the attendance card for one of the user's classes: today's roster with everyone present unless the user
     said otherwise (absent, tardy, excused, or sat out with a reason). Pass only the students the user named. The
     user checks the card and presses Save; nothing is recorded until then, so never say it is saved. If the class

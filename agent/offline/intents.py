@@ -117,42 +117,74 @@ SPLITS = re.compile(r"(?:\s*[.;!?]\s+|,\s*(?:and\s+)?(?:also|then|plus)\s+|\s+(?
 STRONG = {"schedule_event", "plan_lesson", "open_form"}
 
 
-class Situation:
-    """Lazily asks the nearest-example detector (``situations``) whether the message describes something happening
-    now; the MiniLM vector is computed once, or given by the caller (the planner embeds off the event loop)."""
+class NeedsVector(Exception):  # a request, not an error
+    """Raised by a deferring ``Vectors`` for a text it has no embedding of: the caller embeds it off the event loop
+    and plans again (planning is pure and takes about a millisecond)."""
 
-    def __init__(self, text: str, vector: Any | None = None) -> None:
-        self.text, self.vector = text, vector
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class Vectors:
+    """The MiniLM vectors of the texts a plan asked about: given, embedded on demand, or (``defer``) requested from
+    the caller with ``NeedsVector``."""
+
+    def __init__(self, known: dict[str, Any] | None = None, *, defer: bool = False) -> None:
+        self.known = {} if known is None else known
+        self.defer = defer
+
+    def __call__(self, text: str) -> Any:
+        vector = self.known.get(text)
+        if vector is None:
+            if self.defer:
+                raise NeedsVector(text)
+            from agent.offline import situations
+
+            vector = self.known[text] = situations.embed(text)
+        return vector
+
+
+class Situation:
+    """Lazily asks whether the message describes something happening now. A message made only of request words
+    (``situations.possible``) is not one, without the encoder; otherwise the nearest-example detector decides on the
+    text's MiniLM vector, asked for only when a rule needs the answer."""
+
+    def __init__(self, text: str, vectors: Vectors | None = None) -> None:
+        self.text = text
+        self.vectors = vectors if vectors is not None else Vectors()
         self._value: bool | None = None
+
+    def about(self, text: str) -> Situation:
+        """The same question about another text (a part of the message), sharing the vectors."""
+        return Situation(text, self.vectors)
 
     def __call__(self) -> bool:
         if self._value is None:
             from agent.offline import situations
 
-            if self.vector is None:
-                self.vector = situations.embed(self.text)
-            self._value = situations.is_situation(self.text, self.vector)
+            self._value = situations.possible(self.text) and situations.is_situation(
+                self.text, self.vectors(self.text))
         return self._value
 
     def maybe(self) -> bool:
-        """A looser reading, for messages no rule understood."""
+        """A looser reading, for messages no rule understood (the encoder is asked whatever the words)."""
         from agent.offline import situations
 
-        self()
-        return situations.might_be_situation(self.text, self.vector)
+        return self() or situations.might_be_situation(self.text, self.vectors(self.text))
 
 
-def classify(text: str, names: list[NameParts], now: datetime, vector: Any | None = None) -> Intent:
+def classify(text: str, names: list[NameParts], now: datetime, vectors: Vectors | None = None) -> Intent:
     """The message's main intent (the first of ``plan``)."""
-    return plan(text, names, now, vector)[0]
+    return plan(text, names, now, vectors)[0]
 
 
-def plan(text: str, names: list[NameParts], now: datetime, vector: Any | None = None) -> list[Intent]:
+def plan(text: str, names: list[NameParts], now: datetime, vectors: Vectors | None = None) -> list[Intent]:
     """Every intent of a message, in order: a safety situation gets the protocol search (with the incident when a
     named student's incident is reported), and two requests in one message get both tools."""
-    situation = Situation(text, vector)
+    situation = Situation(text, vectors)
     whole = _with_protocol(_classify(text, names, now, situation), text, situation)
-    parts = _split(text, names, now)
+    parts = _split(text, names, now, situation)
     if parts:
         known = {(i.name, i.arguments.get("widget")) for i in whole}
         extra = [i for i in parts if (i.name, i.arguments.get("widget")) not in known]
@@ -191,15 +223,15 @@ def _search(text: str, *, situation: bool, kind: str = "safety") -> Intent:
     return Intent("search_knowledge", args)
 
 
-def _split(text: str, names: list[NameParts], now: datetime) -> list[Intent]:
+def _split(text: str, names: list[NameParts], now: datetime, situation: Situation) -> list[Intent]:
     """Two requests joined by "and", "also", "then" or a full stop: each part must be a tool request on its own."""
     pieces = [m for m in SPLITS.finditer(text)]
     for m in pieces:
         left, right = text[: m.start()].strip(" ,.;"), text[m.end():].strip(" ,.;")
         if len(left.split()) < 2 or len(right.split()) < 2:
             continue
-        a = _classify(left, names, now, Situation(left))
-        b = _classify(right, names, now, Situation(right))
+        a = _classify(left, names, now, situation.about(left))
+        b = _classify(right, names, now, situation.about(right))
         if a.name in NO_TOOL or b.name in NO_TOOL:
             continue
         if any(i.arguments.get("situation") for i in (a, b)):  # a situation is one request: see _with_protocol
@@ -244,7 +276,7 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if _lesson_request(keyed):
         return _lesson(keyed)
     if student:
-        situation = Situation(_without(text, student))  # the name says nothing about what is happening
+        situation = situation.about(_without(text, student))  # the name says nothing about what is happening
         about = _about_student(text, keyed, student, question, now, situation)
         if about:
             return about

@@ -8,7 +8,8 @@ from typing import Any
 
 from agent.model import ModelReply, PlanningContext, TextSink, ToolCall
 from agent.offline import answers, situations
-from agent.offline.intents import plan
+from agent.offline.intents import Intent, NeedsVector, Vectors, plan
+from domain.names import NameParts
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
                "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment",
@@ -38,8 +39,7 @@ class OfflinePlanner:
         if last["role"] == "tool":
             return ModelReply(content=_answer_from_tools(messages))
         text = str(last.get("content") or "")
-        vector = await asyncio.get_running_loop().run_in_executor(None, situations.embed, text)
-        intents = plan(text, await ctx.roster(), ctx.now, vector)
+        intents = await _plan(text, await ctx.roster(), ctx)
         available = {t["function"]["name"] for t in tools}
         calls = [ToolCall(id=f"call_offline_{n}", name=i.name, arguments=json.dumps(i.arguments))
                  for n, i in enumerate((i for i in intents if i.name in available), start=1)]
@@ -51,6 +51,21 @@ class OfflinePlanner:
         if intent.name == "clarify":
             return ModelReply(content=intent.question)
         return ModelReply(content=FIXED_REPLIES.get(intent.name, answers.UNKNOWN_TEXT))
+
+
+MAX_EMBEDDINGS = 4  # the message, the message without a student's name, the two halves of a two-request message
+
+
+async def _plan(text: str, roster: list[NameParts], ctx: PlanningContext) -> list[Intent]:
+    """Plan with the rules; embed (MiniLM, off the event loop) only the texts a rule asks about, then plan again.
+    A look-up, a widget or a lesson request never waits for the encoder."""
+    known: dict[str, Any] = {}
+    for _ in range(MAX_EMBEDDINGS):
+        try:
+            return plan(text, roster, ctx.now, Vectors(known, defer=True))
+        except NeedsVector as need:
+            known[need.text] = await asyncio.get_running_loop().run_in_executor(None, situations.embed, need.text)
+    return plan(text, roster, ctx.now, Vectors(known))
 
 
 def _answer_from_tools(messages: list[dict[str, Any]]) -> str:

@@ -17,13 +17,13 @@ from domain.emergencies.service import EmergencyService
 from domain.emergencies.types import KINDS
 from domain.errors import InvalidInput
 from domain.models import Role
-from tools.base import ToolDeps
+from tools.base import AlertsAccess, ToolDeps
 
 VIA = "card:alert"
 NOT_CONFIRMED = "Nothing was started: press one of the Start buttons on the confirmation to start an emergency."
 
 
-async def acknowledge_alert(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def acknowledge_alert(value: dict[str, Any], deps: ToolDeps[AlertsAccess]) -> CardOutcome:
     alerts, alert_id = _service(deps), _alert_id(value)
     result = await alerts.acknowledge(deps.actor, alert_id, via=VIA)
     view = await alerts.view(deps.actor, alert_id, via=VIA)
@@ -35,7 +35,7 @@ async def acknowledge_alert(value: dict[str, Any], deps: ToolDeps) -> CardOutcom
     return CardOutcome(text=sentence, cards=[_card(view, deps.actor)])
 
 
-async def refresh_alert(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
+async def refresh_alert(value: dict[str, Any], deps: ToolDeps[AlertsAccess]) -> CardOutcome:
     alerts, alert_id = _service(deps), _alert_id(value)
     return CardOutcome(cards=[_card(await alerts.view(deps.actor, alert_id, via=VIA), deps.actor)])
 
@@ -68,7 +68,7 @@ def _card(view: AlertView, actor: Actor, notice: str | None = None) -> dict[str,
     return alert_card(view, can_start_emergency=actor.role is Role.admin, notice=notice)
 
 
-def _service(deps: ToolDeps) -> AlertService:
+def _service(deps: ToolDeps[AlertsAccess]) -> AlertService:
     alerts = deps.services.alerts
     if alerts is None:
         raise InvalidInput("Safety alerts aren't set up on this Faraday yet.")

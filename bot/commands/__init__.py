@@ -1,8 +1,8 @@
 """Text commands: the router the handler calls before the agent. A new command is a module here, tried below.
 
 Order: alerts (admins and nurses), emergencies (admins start and close them), pre-class briefs (briefs on/off,
-temperature), help, admin commands (access
-history, delete student), knowledge commands (uploaded documents, remove document), roster commands (set role,
+temperature), help, admin commands (access history, delete student), knowledge commands (uploaded documents,
+remove document, knowledge sync sharepoint), roster commands (set role,
 roster status). Each returns None when the text is not its own, and the model never sees a command. A markdown file
 sent to the bot is the upload command (``knowledge_upload``), a roster .zip the roster upload (``roster_upload``),
 both taken by the handler before any text. A command's card buttons are verbs in ``bot.actions``.
@@ -43,7 +43,8 @@ async def text_command(text: str, actor: Actor, services: CommandAccess) -> Comm
         return CommandAnswer(CardOutcome(text=answer))
     if text.lower() in HELP_WORDS:
         return CommandAnswer(open_text=help_text(actor))
-    outcome = (await admin_command(text, actor, services) or await knowledge_command(text, actor, services.uploads)
+    outcome = (await admin_command(text, actor, services)
+               or await knowledge_command(text, actor, services.uploads, services.sharepoint)
                or await roster_command(text, actor, services) or await nurse_command(text, actor, services)
                or await reach_command(text, actor, services))
     return CommandAnswer(outcome) if outcome is not None else None

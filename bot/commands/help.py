@@ -17,7 +17,8 @@ ROLE_HELP = {
         "- **access history Jamie Ortiz** — who opened a student's records\n"
         "- **delete student S109001** — remove a student's records (asks to confirm)\n"
         "- send a **PDF, Word or markdown file** — add a protocol, policy or curriculum document; "
-        "**uploaded documents**, **remove document** and its id\n"
+        "**uploaded documents**, **remove document** and its id; **knowledge sync sharepoint** site folder — "
+        "keep a SharePoint folder's documents in the knowledge base\n"
         "- **set role Jordan Okafor nurse** — a role the roster files don't carry (nurse, coach, admin); "
         "**roster status** — the last roster import; send the roster **.zip** — preview, then apply"
     ),

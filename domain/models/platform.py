@@ -19,8 +19,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -116,7 +118,8 @@ class KnowledgeDocument(IdMixin, Base):
     approved: Mapped[bool] = mapped_column(Boolean, default=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    # corpus: a bundled file under knowledge/corpus (the start-up sync owns it); upload: added by an admin in Teams
+    # corpus: a bundled file under knowledge/corpus (the start-up sync owns it) or one ingested from the command line;
+    # upload: added by an admin in Teams; sharepoint: synced from an approved SharePoint folder
     source: Mapped[str] = mapped_column(String(10), server_default="corpus")
     format: Mapped[str] = mapped_column(String(10), server_default="markdown")  # pdf | docx | markdown | text
     pages: Mapped[int | None] = mapped_column(Integer)  # None for formats without pages
@@ -126,10 +129,14 @@ class KnowledgeUpload(IdMixin, CreatedMixin, Base):
     """A document an admin sent in Teams: held here between the preview card and Add (or Cancel), then kept as the
     record of who added which version, with the original file (bytea: at most the upload cap, 20 MB; transactional
     and deleted with its row, which a large object is not) for signed download links from citations. A replaced
-    version keeps its row, status ``replaced``, and its file."""
+    version keeps its row, status ``replaced``, and its file. Documents ingested from the command line or synced from
+    SharePoint keep their original here too (``origin``), so their citations link to it as well; a retired one's row
+    stays, status ``removed``, without its file."""
 
     __tablename__ = "knowledge_uploads"
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    # The admin who sent it in Teams; None for a file ingested from the command line or synced from SharePoint.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    origin: Mapped[str] = mapped_column(String(12), server_default="teams")  # teams | cli | sharepoint
     file_name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text, server_default="")  # markdown text (empty for other formats)
@@ -142,6 +149,41 @@ class KnowledgeUpload(IdMixin, CreatedMixin, Base):
     version: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="SET NULL"))
+
+
+class KnowledgeSharePointFolder(IdMixin, CreatedMixin, Base):
+    """A SharePoint document library folder an admin approved for the knowledge base (``knowledge.sharepoint``)."""
+
+    __tablename__ = "knowledge_sharepoint_folders"
+    __table_args__ = (UniqueConstraint("drive_id", "folder_item_id", name="uq_knowledge_sharepoint_folders_drive_id"),)
+    site: Mapped[str] = mapped_column(String(300))  # as the admin gave it: host/sites/name
+    folder_path: Mapped[str] = mapped_column(String(400))  # inside the library, as given
+    site_id: Mapped[str] = mapped_column(String(300))
+    drive_id: Mapped[str] = mapped_column(String(200))
+    folder_item_id: Mapped[str] = mapped_column(String(200))
+    # the approved folder and the folders inside it (delta items carry no path: scope is tracked by id)
+    folder_ids: Mapped[list[str]] = mapped_column(JSONB, server_default=sql_text("'[]'::jsonb"))
+    overrides: Mapped[dict[str, str]] = mapped_column(JSONB, server_default=sql_text("'{}'::jsonb"))  # kind...
+    delta_link: Mapped[str | None] = mapped_column(Text)  # of the last complete sync; None: enumerate from scratch
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class KnowledgeSharePointItem(IdMixin, Base):
+    """A file seen in an approved folder: the version last read and the document it became (or why it could not)."""
+
+    __tablename__ = "knowledge_sharepoint_items"
+    __table_args__ = (UniqueConstraint("folder_id", "item_id", name="uq_knowledge_sharepoint_items_folder_id"),)
+    folder_id: Mapped[int] = mapped_column(
+        ForeignKey("knowledge_sharepoint_folders.id", ondelete="CASCADE",
+                   name="fk_knowledge_sharepoint_items_folder_id"))
+    item_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    version: Mapped[str] = mapped_column(String(200))  # Graph's content hash (quickXorHash / sha1) or cTag / eTag
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class KnowledgeChunk(CreatedMixin, Base):

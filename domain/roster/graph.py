@@ -1,27 +1,23 @@
 """The roster from the Microsoft Graph education API (v1.0), application permission ``EduRoster.Read.All``.
 
 Reads ``/education/schools``, ``/education/schools/{id}/classes``, ``/education/classes/{id}/members`` and
-``/education/users`` with msal client credentials (the calendar's ``TokenSource``: one msal app, never blocking the
-loop), follows ``@odata.nextLink``, honours ``Retry-After`` on 429/503 (and retries 502/504) within a per-call
-budget, and builds the same normalised ``Roster`` the CSV parsers build. Source ids are Graph object ids. In PE
-scope only the members of PE classes are fetched; students and teachers come in as members of a class (in every
-scope). Tokens and bodies are never logged."""
+``/education/users`` through the shared Graph client (``domain.graph_client``: msal client credentials,
+``@odata.nextLink``, ``Retry-After`` on 429/503 and retries of 502/504 within a per-call budget), and builds the
+same normalised ``Roster`` the CSV parsers build. Source ids are Graph object ids. In PE scope only the members of
+PE classes are fetched; students and teachers come in as members of a class (in every scope). Tokens and bodies are
+never logged."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
-import aiohttp
-
-from domain.calendar.backend import CalendarUnavailable
-from domain.calendar.graph import GraphConfig, TokenSource
+from domain.calendar.graph import GraphConfig
+from domain.graph_client import RETRY_BUDGET_S, GraphClient, GraphError, graph_config
 from domain.roster.model import (
     ClassRecord,
     GuardianRecord,
@@ -39,98 +35,24 @@ from domain.roster.sync import Progress
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
-RETRY_STATUSES = {429, 502, 503, 504}
-MAX_ATTEMPTS = 6
-RETRY_BUDGET_S = 120.0  # a batch sync may wait; the throttled caller is told when it gives up
 GUARDIAN_RELATIONSHIPS = {"parent", "guardian", "relative"}
-PERMISSION = ("Graph refused the request ({status}): grant the app the EduRoster.Read.All application permission "
-              "and admin consent")
+__all__ = ["GraphEducation", "graph_config", "read_graph_roster"]
+PERMISSION = "grant the app the EduRoster.Read.All application permission and admin consent"
 
 
-def graph_config(settings: Settings) -> GraphConfig:
-    return GraphConfig(
-        tenant_id=settings.ms_tenant_id, client_id=settings.ms_client_id,
-        client_secret=settings.ms_client_secret.get_secret_value(),
-        certificate_path=settings.ms_client_certificate_path,
-        certificate_thumbprint=settings.ms_client_certificate_thumbprint,
-        authority_host=settings.ms_authority_host, base_url=settings.graph_base_url.rstrip("/"),
-        ca_file=settings.graph_ca_file, timeout_s=settings.graph_timeout_s,
-    )
+class GraphEducation(GraphClient):
+    """The shared Graph client (``domain.graph_client``), its failures as the roster's ``RosterInvalid``."""
 
-
-class GraphEducation:
     def __init__(self, config: GraphConfig, *, retry_budget_s: float = RETRY_BUDGET_S,
-                 sleep: Any = asyncio.sleep) -> None:
-        self._config = config
-        self._tokens = TokenSource(config)
-        self._budget = retry_budget_s
-        self._sleep = sleep
-        self._session: aiohttp.ClientSession | None = None
-        self.requests = 0
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        super().__init__(config, permission=PERMISSION, retry_budget_s=retry_budget_s, sleep=sleep)
 
     async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[dict[str, Any]]:
-        """Every item of a collection, page after page (``@odata.nextLink`` is followed as given, same host only)."""
-        url: str | None = f"{self._config.base_url}{path}"
-        query = params
-        base_host = urlsplit(self._config.base_url).netloc
-        while url:
-            body = await self._get(url, query, resource=path)
-            for item in body.get("value", []):
+        try:
+            async for item in super().pages(path, params):
                 yield item
-            url, query = body.get("@odata.nextLink"), None
-            if url and urlsplit(url).netloc != base_host:
-                raise RosterInvalid("graph", [RosterError(path, None, "a nextLink pointed at another host")])
-
-    async def _get(self, url: str, params: dict[str, str] | None, *, resource: str) -> dict[str, Any]:
-        session = self._session or self._open()
-        waited = 0.0
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                token = await self._tokens.token()
-            except CalendarUnavailable as exc:
-                raise RosterInvalid("graph", [RosterError("sign-in", None, str(exc))]) from None
-            try:
-                self.requests += 1
-                async with session.get(url, params=params, headers={"Authorization": f"Bearer {token}"}) as response:
-                    if response.status == 200:
-                        return dict(await response.json())
-                    status, retry_after = response.status, _seconds(response.headers.get("Retry-After"))
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                status, retry_after = 0, None
-                log.info("graph call failed", extra={"resource": resource, "error": type(exc).__name__})
-            if status in (401, 403):
-                raise RosterInvalid("graph", [RosterError(resource, None, PERMISSION.format(status=status))])
-            if status and status not in RETRY_STATUSES:
-                raise RosterInvalid("graph", [RosterError(resource, None, f"Graph answered {status}")])
-            pause = retry_after if retry_after is not None else min(2.0 ** attempt, 30.0)
-            if attempt == MAX_ATTEMPTS or waited + pause > self._budget:
-                break
-            log.info("graph throttled, retrying", extra={"resource": resource, "status": status, "pause_s": pause})
-            await self._sleep(pause)
-            waited += pause
-        raise RosterInvalid("graph", [RosterError(resource, None, "Graph stayed busy or unreachable (throttled or "
-                                                  "5xx after retries); nothing was written, try again later")])
-
-    def _open(self) -> aiohttp.ClientSession:
-        context = ssl.create_default_context(cafile=self._config.ca_file or None)
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=self._config.timeout_s * 4),
-            connector=aiohttp.TCPConnector(ssl=context),
-        )
-        return self._session
-
-
-def _seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+        except GraphError as exc:
+            raise RosterInvalid("graph", [RosterError(exc.resource, None, exc.message)]) from None
 
 
 async def read_graph_roster(settings: Settings, *, pe_pattern: str | None, progress: Progress | None = None,

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from agent.offline.intents import plan
+from agent.offline.intents import NeedsVector, Vectors, plan
+from agent.offline.situations import possible
 from devtools.fakes.activities import ALEX, TENANT
 from domain.identity import IdentityService
 from domain.students import StudentService
@@ -64,3 +65,27 @@ async def test_a_lesson_without_the_word_lesson(roster) -> None:
     [(name, args)] = _calls("9th grade weight training intro, 60 minutes", roster)
     assert (name, args["grade"], args["duration_minutes"]) == ("plan_lesson", 9, 60)
     assert "weight training" in args["topic"].lower()
+
+
+@pytest.mark.parametrize("text", ["show me Jamie Ortiz", "pull up Kate Brooks's emergency contact",
+                                  "attendance for PE 8 this month", "make 4 balanced teams for PE 7",
+                                  "plan a 45 minute volleyball lesson for grade 7",
+                                  "schedule a parent meeting next Tuesday at 3:30pm"])
+async def test_requests_plan_without_asking_the_encoder(roster, text: str) -> None:
+    """Lazy embedding: a deferring vector source raises NeedsVector the moment a rule asks about a situation."""
+    intents = plan(text, roster, NOW, Vectors(defer=True))
+    assert intents[0].name in {"lookup_student", "run_widget", "plan_lesson", "schedule_event"}
+
+
+@pytest.mark.parametrize("text", ["kate brooks just collapsed and isnt breathing", "the field is flooding",
+                                  "a kid is down on the court", "what's the lightning rule"])
+async def test_what_may_be_a_situation_asks_the_encoder(roster, text: str) -> None:
+    with pytest.raises(NeedsVector):
+        plan(text, roster, NOW, Vectors(defer=True))
+
+
+def test_the_lexical_pre_filter_lets_through_any_word_it_does_not_know() -> None:
+    assert not possible("show me the attendance for period 3 this week")
+    assert possible("someone is down")
+    assert possible("call 911")
+    assert possible("there's an emergency in period 3")

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import text
 
 from bot.actions.alert import acknowledge_alert, refresh_alert
+from domain.actor import Actor
 from domain.alerts.escalation import escalate_due
+from domain.alerts.service import AlertService
 from domain.errors import NotAllowed
 from domain.seed.facts import DEMO
 from tests.support.alerts import World, make_relay, settle
-from tools.base import ToolDeps
+from tools.base import AlertsAccess, ToolDeps
 
 
-def deps(world: World, actor: object) -> ToolDeps:
-    return ToolDeps(actor=actor, services=SimpleNamespace(alerts=world.alerts()), now=world.clock())  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class _Alerts:
+    alerts: AlertService
+
+
+def deps(world: World, actor: Actor) -> ToolDeps[AlertsAccess]:
+    return ToolDeps(actor=actor, services=_Alerts(world.alerts()), now=world.clock())
 
 
 async def alert_id(world: World) -> int:

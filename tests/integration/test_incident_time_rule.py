@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,13 +21,21 @@ from tools.log_incident import log_incident
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
 
 
+@dataclass(frozen=True)
+class _IncidentServices:
+    """What ``log_incident`` reads (``tools.base.IncidentReportAccess``)."""
+
+    students: StudentService
+    incidents: IncidentService
+
+
 @pytest.mark.parametrize("offset", [timedelta(minutes=3), timedelta(minutes=10), timedelta(days=-29),
                                     timedelta(days=-31), timedelta(hours=-2)])
 async def test_the_chat_proposal_and_the_card_apply_the_same_time_rule(demo_sessions: Any, offset: timedelta) -> None:
     actor = await IdentityService(demo_sessions).resolve(TENANT, ALEX)
     assert actor is not None
-    services = SimpleNamespace(students=StudentService(demo_sessions), incidents=IncidentService(demo_sessions))
-    deps = ToolDeps(actor=actor, services=services, now=NOW)  # type: ignore[arg-type]
+    services = _IncidentServices(students=StudentService(demo_sessions), incidents=IncidentService(demo_sessions))
+    deps = ToolDeps(actor=actor, services=services, now=NOW)
     occurred = NOW + offset
     result = await log_incident({"student": "Jamie Ortiz", "description": "rolled her ankle", "severity": "minor",
                                  "incident_type": "injury", "activity": None, "location": None,

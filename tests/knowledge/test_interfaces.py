@@ -7,17 +7,20 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import openai
 import pytest
 
 from devtools.fakes.openai_embeddings import ScriptedEmbeddings
+from domain.actor import Actor
+from domain.models import Role
 from knowledge.embedders import OpenAIEmbedder
 from knowledge.evaluate import load_questions, recall_at
 from knowledge.retriever import Hit, Retrieval, Retriever
+from tools.base import ToolDeps
 from tools.search_knowledge import NO_SOURCE, search_knowledge
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,11 +60,15 @@ class FakeKnowledge:
         return [h for h in self.hits if h.slug == slug]
 
 
-def _deps(knowledge: Any) -> Any:
-    from tools.base import CitationBook
+@dataclass(frozen=True)
+class _Knowledge:
+    knowledge: Any  # FakeKnowledge: the retriever's search interface
+    files: None = None
 
-    return SimpleNamespace(services=SimpleNamespace(knowledge=knowledge, files=None), actor=None, now=None,
-                           citations=CitationBook())
+
+def _deps(knowledge: Any) -> ToolDeps[_Knowledge]:
+    teacher = Actor(1, 1, Role.teacher, "t", "a", "Test Teacher", "t@example.com", "Test School", "America/Chicago")
+    return ToolDeps(actor=teacher, services=_Knowledge(knowledge), now=datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
 
 
 async def test_the_tool_returns_passages_with_citations() -> None:

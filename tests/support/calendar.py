@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,9 +43,18 @@ def graph_config(fake: FakeMicrosoft, **overrides: Any) -> GraphConfig:
     return GraphConfig(**values)
 
 
-def deps_for(actor: Actor, sessions: Any, events: EventService, now: datetime = NOW) -> ToolDeps:
-    """ToolDeps with an ``events`` service (duck-typed until Services gets its ``events`` field)."""
+@dataclass(frozen=True)
+class CalendarServices:
+    """What ``schedule_event`` reads (``tools.base.EventProposalsAccess``) and the services the calendar tests check."""
+
+    students: StudentService
+    incidents: IncidentService
+    events: EventService
+    event_proposals: EventProposer
+
+
+def deps_for(actor: Actor, sessions: Any, events: EventService, now: datetime = NOW) -> ToolDeps[CalendarServices]:
     students = StudentService(sessions)
-    services = SimpleNamespace(students=students, incidents=IncidentService(sessions), events=events,
-                               event_proposals=EventProposer(events, students))
-    return ToolDeps(actor=actor, services=services, now=now)  # type: ignore[arg-type]
+    services = CalendarServices(students=students, incidents=IncidentService(sessions), events=events,
+                                event_proposals=EventProposer(events, students))
+    return ToolDeps(actor=actor, services=services, now=now)

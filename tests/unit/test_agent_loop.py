@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,7 +46,14 @@ class _Students:
         return []
 
 
-DEPS = ToolDeps(actor=ACTOR, services=SimpleNamespace(students=_Students()), now=NOW)  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class _Services:
+    """What the loop reads of the services (the offline planner's name parsing); the tools here read nothing."""
+
+    students: _Students
+
+
+DEPS = ToolDeps(actor=ACTOR, services=_Services(students=_Students()), now=NOW)
 
 
 @pytest.fixture

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import update
 
+from domain.actor import Actor
 from domain.models import Attendance, Student
 from domain.widgets import WIDGET_NAMES, WidgetService
 from tests.support.district import NOW, District_
-from tools.base import ToolDeps
+from tools.base import ToolDeps, WidgetsAccess
 from tools.run_widget import RunWidgetArgs, run_widget
 
 
-def _deps(district: District_, widgets: WidgetService, actor=None) -> ToolDeps:  # type: ignore[no-untyped-def]
-    services = SimpleNamespace(widgets=widgets)  # the app's Services gains a ``widgets`` field when wired
-    return ToolDeps(actor=actor or district.tess, services=services, now=NOW)  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class _Widgets:
+    widgets: WidgetService
+
+
+def _deps(district: District_, widgets: WidgetService, actor: Actor | None = None) -> ToolDeps[WidgetsAccess]:
+    return ToolDeps(actor=actor or district.tess, services=_Widgets(widgets), now=NOW)
 
 
 def test_the_schema_is_strict_with_the_widget_enum_and_the_architecture_argument_names() -> None:

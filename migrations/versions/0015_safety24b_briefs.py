@@ -1,7 +1,7 @@
 """pre-class safety briefs: the briefs outbox, entered temperatures, teachers' on/off choice; nurse requests
 
-Revision ID: 0014_safety24b
-Revises: 0013 (knowledge section roles)
+Revision ID: 0015_safety24b
+Revises: 0014_docs (knowledge from SharePoint)
 Create Date: 2026-12-05 10:40:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_safety24b"
-down_revision: str | None = "0013"
+revision: str = "0015_safety24b"
+down_revision: str | None = "0014_docs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
