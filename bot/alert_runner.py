@@ -22,19 +22,25 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channel.adapter import FaradayAdapter, make_adapter
+from bot.channel.brief_sender import BriefCardSender
 from bot.channel.emergency_sender import EmergencyCardSender
 from bot.channel.equipment_notice_sender import EquipmentNoticeSender
+from bot.channel.nurse_sender import NurseCardSender
 from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
 from domain.alerts.relay import Fault, Relay, RelayConfig
 from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import RedisJournal, wait_for_wakeups
+from domain.briefs import BriefConfig, BriefRelay
 from domain.emergencies.delivery import EmergencyRelay, RedisEmergencyJournal
+from domain.nurse import NurseRelay
 from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
+
+RELAY_CLOCK: web.AppKey[Clock] = web.AppKey("relay_clock")  # optional: relay and briefs time (UTC), tests
 
 
 class Job(Protocol):
@@ -49,6 +55,7 @@ class AlertConfig:
     tenant_share: float = 1.0  # of Teams' per-tenant budget, for this process (1 / number of relaying replicas)
     crash_at: str = ""  # fault injection for crash tests only
     emergency_escalate_after: timedelta = timedelta(minutes=3)
+    brief: BriefConfig = field(default_factory=BriefConfig)  # pre-class safety briefs (lead 0: none)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertConfig:
@@ -64,6 +71,8 @@ class AlertConfig:
             tenant_share=settings.alert_tenant_share,
             crash_at=settings.faraday_relay_crash_at,
             emergency_escalate_after=timedelta(minutes=settings.emergency_escalation_minutes),
+            brief=BriefConfig(lead=timedelta(minutes=settings.pre_class_brief_minutes), heat_f=settings.brief_heat_f,
+                              default_temperature_f=settings.brief_temperature_f),
         )
 
 
@@ -128,7 +137,10 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
                                  escalate_after=config.emergency_escalate_after, clock=clock,
                                  journal=RedisEmergencyJournal(redis) if redis is not None else None)
     notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock)
-    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, notices])
+    briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
+                        config=dataclasses.replace(config.brief, relay=config.relay))
+    nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock)
+    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, notices, briefs, nurses])
 
 
 def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_sessionmaker[AsyncSession],
@@ -140,7 +152,8 @@ def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_s
 
 
 async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: start the relay after the database and the adapter exist (append it after ``_bot``)."""
+    """cleanup_ctx: start the relay after the database and the adapter exist (append it after ``_bot``).
+    Its clock is ``app[RELAY_CLOCK]`` when set (tests inject a fixed time; briefs follow it), else the wall clock."""
     from bot.routes import ADAPTER, ENGINE, SETTINGS
     from domain.db import make_sessionmaker
 
@@ -148,7 +161,7 @@ async def alert_relay_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = (Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=0.5)
              if settings.redis_url else None)
     runner = build_runner(make_sessionmaker(app[ENGINE]), app[ADAPTER], settings.microsoft_app_id,
-                          AlertConfig.from_settings(settings), redis)
+                          AlertConfig.from_settings(settings), redis, clock=app.get(RELAY_CLOCK, utc_now))
     runner.start()
     yield
     await runner.stop()

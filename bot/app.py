@@ -19,7 +19,7 @@ from agent.model import ModelBackend
 from agent.offline.planner import OfflinePlanner
 from agent.openai_backend import OpenAIBackend
 from bot import actions as card_actions
-from bot.alert_runner import alert_relay_ctx
+from bot.alert_runner import RELAY_CLOCK, alert_relay_ctx
 from bot.channel.adapter import make_adapter
 from bot.channel.dedupe import Deduplicator
 from bot.channel.file_consent import FileConsent
@@ -27,6 +27,7 @@ from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
 from bot.channel.rate_limit import BudgetedBackend, RateLimiter
 from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
+from bot.commands.nurse import NURSE_ACTIONS
 from bot.export_routes import EXPORTS, export_routes
 from bot.handler import FaradayBot, welcome_once
 from bot.process.heap import freeze_startup_heap
@@ -51,7 +52,9 @@ from bot.routes import (
 )
 from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
+from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import RedisWaker
+from domain.briefs import BriefSettings
 from domain.calendar.factory import build_event_service
 from domain.calendar.proposals import EventProposer
 from domain.conversations import ConversationService
@@ -65,7 +68,9 @@ from domain.incidents import IncidentService
 from domain.lessons import LessonService
 from domain.memory import ConversationMemory
 from domain.messages_home.factory import build_message_home
+from domain.nurse import NurseRequests
 from domain.privacy import PrivacyService
+from domain.reach import Reachability
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
@@ -127,13 +132,19 @@ def create_app(
     *,
     backend: ModelBackend | None = None,
     clock: Callable[[str], datetime] | None = None,
+    relay_clock: Clock | None = None,
 ) -> web.Application:
+    """``clock`` is each turn's time (by time zone); ``relay_clock`` (UTC) drives the alert runner's jobs and what
+    "today" is for the briefs' commands, so tests of scheduled briefs need not follow the wall clock."""
     check_safe(settings)
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    if relay_clock is not None:
+        app[RELAY_CLOCK] = relay_clock
     hosts = tuple(settings.allowed_service_url_hosts) + (LOOPBACK_HOSTS if settings.faraday_dev_insecure else ())
     app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
     card_actions.ACTIONS.update(ADMIN_ACTIONS)
+    card_actions.ACTIONS.update(NURSE_ACTIONS)
     app[LINK_HOSTS] = tuple(settings.allowed_link_hosts)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
@@ -241,6 +252,11 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                 roster_uploads=RosterUploads(sessions, settings),
                 messages_home=messages_home,
                 exports=exports,
+                briefs=BriefSettings(sessions, minutes_before=settings.pre_class_brief_minutes,
+                                     default_temperature_f=settings.brief_temperature_f,
+                                     clock=app.get(RELAY_CLOCK, utc_now)),
+                nurse_requests=NurseRequests(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
+                reach=Reachability(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
                 sharepoint=sharepoint,
             ),
             agent=agent,

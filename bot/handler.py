@@ -14,11 +14,14 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import (
+    ActionTypes,
     Activity,
     ActivityTypes,
     AdaptiveCardInvokeResponse,
     AdaptiveCardInvokeValue,
+    CardAction,
     ChannelAccount,
+    SuggestedActions,
 )
 from redis.asyncio import Redis
 
@@ -363,8 +366,11 @@ class FaradayBot(ActivityHandler):
 
     async def _reply_activity(self, reply: AgentReply, actor: Actor) -> Activity:
         roster = await self._services.students.roster(actor) if any(map(needs_roster, reply.display)) else []
-        return reply_activity(reply, RenderContext(roster=roster, forms=actions.available_forms(),
-                                                   time_zone=actor.time_zone))
+        activity = reply_activity(reply, RenderContext(roster=roster, forms=actions.available_forms(),
+                                                       time_zone=actor.time_zone))
+        if not is_shared(actor.conversation_type):  # Teams shows suggested actions in 1:1 chats only
+            activity.suggested_actions = follow_ups(reply)
+        return activity
 
 
 class _MessageInvokeResponse(AdaptiveCardInvokeResponse):
@@ -384,6 +390,31 @@ def outcome_activity(outcome: CardOutcome) -> Activity:
     if outcome.cards or outcome.attachments:
         activity.attachments = [attachment(c) for c in outcome.cards] + list(outcome.attachments)
     return activity
+
+
+# After a safety protocol answer: the two things a teacher most often does next (each sends its text as the user's
+# message: "log incident" opens the incident form, "notify nurse" the nurse's confirmation card).
+PROTOCOL_FOLLOW_UPS = (("Log incident", "log incident"), ("Notify nurse", "notify nurse"))
+
+
+def follow_ups(reply: AgentReply) -> SuggestedActions | None:
+    """Suggested actions for an answer: after a safety protocol search, *Log incident* and *Notify nurse* (unless
+    the turn already proposed the incident, then only *Notify nurse*)."""
+    searched = proposed = False
+    for call in reply.tool_calls:
+        if call.name == "log_incident":
+            proposed = True
+        if call.name == "search_knowledge":
+            try:
+                kind = json.loads(call.arguments or "{}").get("kind")
+            except (ValueError, AttributeError):
+                kind = None
+            searched = searched or kind in (None, "safety")
+    if not searched:
+        return None
+    actions_ = [CardAction(type=ActionTypes.im_back, title=title, value=value) for title, value in PROTOCOL_FOLLOW_UPS
+                if not (proposed and value == "log incident")]
+    return SuggestedActions(actions=actions_)
 
 
 def reply_activity(reply: AgentReply, ctx: RenderContext | None = None) -> Activity:

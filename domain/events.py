@@ -34,7 +34,7 @@ DEFAULT_MINUTES = 60
 DEFAULT_REMINDER = 15
 HORIZON = timedelta(days=400)
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,80}$")
-Span = Literal["today", "week"]
+Span = Literal["today", "tomorrow", "week"]
 
 
 class EventDraft(BaseModel):

@@ -135,6 +135,17 @@ class Settings(BaseSettings):
         default=3.0, description="Emergency: unanswered teachers re-pinged after this; admins told after twice this")
     faraday_relay_crash_at: str = Field(default="", description="Fault injection for crash tests only")
 
+    # --- Pre-class safety briefs (domain.briefs) ---
+    pre_class_brief_minutes: float = Field(
+        default=15.0, ge=0.0, le=240.0,
+        description="Minutes before each scheduled PE class its teacher gets the safety brief (0: no briefs)")
+    brief_temperature_f: float | None = Field(
+        default=None, ge=-60.0, le=150.0,
+        description="Today's temperature (°F) for every school when staff entered none (a weather feed may set it)")
+    brief_heat_f: float = Field(
+        default=90.0, ge=50.0, le=130.0,
+        description="From this temperature (°F, heat index or WBGT) the brief's protocol is heat illness")
+
     # --- Calendar (Microsoft Graph) ---
     ms_tenant_id: str = Field(default="", description="Tenant whose Outlook calendars Faraday writes (Graph mode)")
     ms_client_id: str = Field(default="", description="App registration with the Calendars.ReadWrite application "

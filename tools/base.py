@@ -28,6 +28,7 @@ from typing_extensions import TypeVar
 from domain.access_history import AccessHistoryService
 from domain.actor import Actor
 from domain.alerts import AlertService
+from domain.briefs import BriefSettings
 from domain.calendar.proposals import EventProposer
 from domain.emergencies import EmergencyService
 from domain.errors import DomainError
@@ -36,7 +37,9 @@ from domain.exports import ExportService
 from domain.incidents import IncidentService
 from domain.lessons import LessonService, Source
 from domain.messages_home.service import MessageHomeService
+from domain.nurse import NurseRequests
 from domain.privacy import PrivacyService
+from domain.reach import Reachability
 from domain.records.attendance import AttendanceService
 from domain.records.equipment import EquipmentCheckService
 from domain.records.fitness import FitnessService
@@ -86,6 +89,9 @@ class Services:
     roster_uploads: RosterUploads | None = None
     messages_home: MessageHomeService | None = None  # notes to guardians, drafted from the record (#23)
     exports: ExportService | None = None  # files made of what the caller may read (widget tables, reports)
+    briefs: BriefSettings | None = None  # pre-class safety briefs: on/off, today's temperature
+    nurse_requests: NurseRequests | None = None  # *Notify nurse*: confirmed requests to the school's nurses
+    reach: Reachability | None = None  # admins: staff Faraday cannot message
     sharepoint: SharePointSync | None = None  # approved SharePoint folders (Graph configured only)
 
 
@@ -204,11 +210,27 @@ class EmergenciesAccess(Protocol):
     def emergencies(self) -> EmergencyService | None: ...
 
 
+class BriefsAccess(Protocol):
+    @property
+    def briefs(self) -> BriefSettings | None: ...
+
+
+class NurseAccess(Protocol):
+    @property
+    def nurse_requests(self) -> NurseRequests | None: ...
+
+
+class ReachAccess(Protocol):
+    @property
+    def reach(self) -> Reachability | None: ...
+
+
 class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):
     """The admin commands: find a student, their access history, delete their records."""
 
 
-class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, SharePointAccess, Protocol):
+class CommandAccess(AlertsAccess, EmergenciesAccess, AdminAccess, UploadsAccess, SharePointAccess, BriefsAccess,
+                    NurseAccess, ReachAccess, Protocol):
     """Everything the text commands read (``bot.commands.text_command``)."""
 
 

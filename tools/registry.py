@@ -12,6 +12,7 @@ from tools.lookup_student import lookup_student
 from tools.message_home import message_home
 from tools.open_form import open_form
 from tools.plan_lesson import plan_lesson
+from tools.read_calendar import read_calendar
 from tools.record_fitness import record_fitness
 from tools.record_skills import record_skills
 from tools.run_widget import run_widget
@@ -22,7 +23,8 @@ from tools.take_attendance import take_attendance
 TOOLS: dict[str, Tool[Any]] = {
     t.name: t
     for t in (lookup_student, log_incident, plan_lesson, run_widget, search_knowledge, schedule_event, open_form,
-              take_attendance, record_fitness, record_skills, check_equipment, message_home, export_data)
+              take_attendance, record_fitness, record_skills, check_equipment, message_home, export_data,
+              read_calendar)
 }
 
 
@@ -40,6 +42,7 @@ FOLLOW_UPS: dict[str, frozenset[str]] = {
     "export_data": frozenset({"export_data", "run_widget"}),
     "plan_lesson": frozenset({"plan_lesson", "schedule_event"}),
     "schedule_event": frozenset({"schedule_event", "lookup_student"}),
+    "read_calendar": frozenset({"read_calendar", "schedule_event"}),
     "open_form": frozenset({"open_form"}),
     "message_home": frozenset({"message_home"}),
 }

@@ -85,6 +85,18 @@ def event_answer(result: dict[str, Any]) -> str:
     return text + " Check it and press **Save** — nothing is added to your calendar until you do."
 
 
+def calendar_answer(result: dict[str, Any]) -> str:
+    if "error" in result:
+        return str(result["error"])
+    when = {"today": "today", "tomorrow": "tomorrow"}.get(str(result.get("span")), "this week")
+    events = result.get("events") or []
+    if not events:
+        return f"Nothing on your calendar {when}."
+    lines = [f"- {e['start']}–{e['end']} {e['title']}" + (f" ({e['location']})" if e.get("location") else "")
+             for e in events]
+    return f"On your calendar {when}:\n" + "\n".join(lines)
+
+
 def form_answer(result: dict[str, Any]) -> str:
     if "error" in result:
         return str(result["error"])
@@ -200,5 +212,6 @@ BY_TOOL: dict[str, Callable[[dict[str, Any]], str]] = {
     "open_form": form_answer,
     "schedule_event": event_answer,
     "message_home": message_home_answer,
+    "read_calendar": calendar_answer,
     **RECORD_ANSWERS,
 }

@@ -75,6 +75,13 @@ CONTACT = re.compile(r"\b(emergency contact|contact|parents?|guardians?|mom|dad|
 LESSON = re.compile(r"\blesson\b", re.I)
 SCHEDULE = re.compile(r"\b(schedule|book|set up (a|an)|set an? (meeting|call)|calendar|block off|remind me|arrange|"
                       r"reserve|mtg|meeting|conference|tryouts|orientation|night)\b", re.I)
+CALENDAR_READ = re.compile(
+    r"\b(on my (calendar|schedule|agenda)|my (calendar|schedule|agenda|meetings|events)|"
+    r"(do|have) i (have|got) (any(thing)?|a|\w+)? ?(meetings?|events?|on)\b|am i (free|busy))", re.I)
+CALENDAR_ASK = re.compile(r"^\s*(what|whats|what's|show|list|check|read|tell me|do|am|have|any|is there|"
+                          r"open|pull up|give me)\b|\?\s*$", re.I)
+CALENDAR_WRITE = re.compile(r"\b(schedule (a|an|the|my)|book|add|create|put|set up|block( off)?|make|new|invite|"
+                            r"move|cancel|reschedule)\b", re.I)
 INCIDENT_CUE = re.compile(
     r"\b(rolled|sprained|twisted|fell|hurt|injured|cut|scraped|bled|bleeding|collided|crashed|hit|broke|dropped|"
     r"fainted|passed out|threw up|vomited|got hit|banged|bumped|jammed|pulled|tripped|slipped|landed|dislocated|"
@@ -267,6 +274,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
+    if CALENDAR_READ.search(keyed) and CALENDAR_ASK.search(keyed) and not CALENDAR_WRITE.search(keyed):
+        return _calendar_read(keyed)
     student = find_student_name(text, names)
     question = bool(QUESTION.search(keyed))
     future = slots.when(keyed, now, prefer_future=True)
@@ -412,6 +421,17 @@ def _lesson(keyed: str) -> Intent:
                                           "For example: *plan a 45 minute volleyball lesson for grade 7*.")
     return Intent("plan_lesson", {"grade": grade, "topic": topic, "duration_minutes": slots.duration_minutes(keyed),
                                   "equipment": None, "class": slots.class_ref(keyed)})
+
+
+def _calendar_read(keyed: str) -> Intent:
+    """"What's on my calendar tomorrow?" reads the calendar (today, tomorrow or this week); it never proposes one."""
+    if re.search(r"\btomorrow\b", keyed, re.I):
+        span = "tomorrow"
+    elif re.search(r"\b(week|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", keyed, re.I):
+        span = "week"
+    else:
+        span = "today"
+    return Intent("read_calendar", {"span": span})
 
 
 def _schedule(text: str, keyed: str, now: datetime) -> Intent:

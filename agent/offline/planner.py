@@ -13,7 +13,7 @@ from knowledge.embedders import encode_cached_off_loop
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
                "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment",
-               "message_home", "export_data"}
+               "message_home", "export_data", "read_calendar"}
 
 FIXED_REPLIES = {
     "greeting": answers.GREETING_TEXT,

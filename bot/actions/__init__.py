@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.actions import emergency
-from bot.actions.alert import acknowledge_alert, refresh_alert
+from bot.actions.alert import acknowledge_alert, confirm_emergency, refresh_alert, start_from_alert
 from bot.actions.attendance import cancel_attendance, save_attendance
 from bot.actions.equipment import cancel_check, save_check
 from bot.actions.event import cancel_event_form, list_events, open_event_form, remove_event, save_event
@@ -67,6 +67,8 @@ ACTIONS: dict[str, Action] = {
     "skills.cancel": cancel_skills,
     "alert.ack": acknowledge_alert,
     "alert.refresh": refresh_alert,
+    "alert.emergency": confirm_emergency,
+    "alert.emergency.start": start_from_alert,
     "emergency.all_here": emergency.all_here,
     "emergency.report": emergency.report,
     "emergency.with_me": emergency.with_me,

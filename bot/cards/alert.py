@@ -3,6 +3,10 @@
 Acknowledge is an ``Action.Execute`` (verb ``alert.ack``; the answer replaces the card in place) with an
 ``Action.Submit`` fallback for clients without universal actions. ``refresh`` lists the recipients' Teams user ids,
 so every copy of the card fetches its current state ("Acknowledged by … at …") when shown.
+
+An admin's copy also has *Start evacuation / lockdown* (verb ``alert.emergency``): it shows a confirmation card
+(``emergency_confirm_card``) whose buttons (verb ``alert.emergency.start``) run the same start as the
+``emergency …`` command. The nurse's copy has no such button (and the service refuses anyone but an admin).
 """
 
 from __future__ import annotations
@@ -11,17 +15,25 @@ from typing import Any
 
 from bot.cards.elements import card, facts, grade_label, heading, section, submit, text
 from domain.alerts.types import KIND_ESCALATION, KIND_REPORTER, AlertView
+from domain.emergencies.types import KINDS
 
 ACK = "alert.ack"
 REFRESH = "alert.refresh"
+START_EMERGENCY = "alert.emergency"
+CONFIRM_EMERGENCY = "alert.emergency.start"
+START_TITLE = "Start evacuation / lockdown"
 TIME = "%H:%M"
 WHEN = "%a %d %b, %H:%M"
 
 
-def alert_card(view: AlertView) -> dict[str, Any]:
+def alert_card(view: AlertView, *, can_start_emergency: bool = False, notice: str | None = None) -> dict[str, Any]:
+    """``can_start_emergency``: the viewer is an admin (the button is shown); ``notice``: a line on top saying what
+    the viewer's last press did (an Action.Execute answer is the card alone)."""
     if view.kind == KIND_REPORTER:
         return reporter_card(view)
     body: list[dict[str, Any]] = [heading(f"{view.severity.capitalize()} incident — {view.school_name}")]
+    if notice:
+        body.append(_banner(notice, "accent"))
     if view.kind == KIND_ESCALATION and not view.acknowledged:
         body.append(_banner("Escalated to you: nobody acknowledged this alert in time.", "attention"))
     body.append(facts(_facts(view)))
@@ -42,6 +54,8 @@ def alert_card(view: AlertView) -> dict[str, Any]:
         actions.append(acknowledge_action(view.alert_id))
     if view.student_number:
         actions.append(submit("View student", "lookup_student", query=view.student_number))
+    if can_start_emergency:
+        actions.append(_execute(START_TITLE, START_EMERGENCY, {"alert_id": view.alert_id}, style="destructive"))
     content = card(body, actions)
     content["refresh"] = {
         "action": {"type": "Action.Execute", "verb": REFRESH, "data": {"action": REFRESH, "alert_id": view.alert_id}},
@@ -52,15 +66,33 @@ def alert_card(view: AlertView) -> dict[str, Any]:
 
 
 def acknowledge_action(alert_id: int) -> dict[str, Any]:
-    data = {"action": ACK, "alert_id": alert_id}
-    return {
-        "type": "Action.Execute",
-        "title": "Acknowledge",
-        "verb": ACK,
-        "data": data,
-        "style": "positive",
-        "fallback": {"type": "Action.Submit", "title": "Acknowledge", "data": data},
-    }
+    return _execute("Acknowledge", ACK, {"alert_id": alert_id}, style="positive")
+
+
+def emergency_confirm_card(view: AlertView) -> dict[str, Any]:
+    """The confirmation before an admin starts a real emergency from an alert card: one button per kind, and Back."""
+    body = [
+        heading(f"Start an emergency at {view.school_name}?"),
+        text("This starts a real emergency, not a drill. Every teacher with a class in session now gets a card to "
+             "account for their students, and every administrator gets the roll-up. Give the all clear to end it."),
+        facts([("From", f"{view.severity.capitalize()} incident #{view.incident_id} — {view.location}")]),
+        text("Drills are started by command, e.g. evacuation drill for period 3.", subtle=True),
+    ]
+    actions = [_execute(f"Start {KINDS[kind].lower()} now", CONFIRM_EMERGENCY,
+                        {"alert_id": view.alert_id, "kind": kind, "confirmed": "yes"}, style="destructive")
+               for kind in KINDS]
+    actions.append(_execute("Back to the alert", REFRESH, {"alert_id": view.alert_id}))
+    return card(body, actions)
+
+
+def _execute(title: str, verb: str, data: dict[str, Any], *, style: str | None = None) -> dict[str, Any]:
+    """An Action.Execute with an Action.Submit fallback carrying the same data (clients without universal actions)."""
+    payload = {"action": verb, **data}
+    action: dict[str, Any] = {"type": "Action.Execute", "title": title, "verb": verb, "data": payload,
+                              "fallback": {"type": "Action.Submit", "title": title, "data": payload}}
+    if style:
+        action["style"] = style
+    return action
 
 
 def reporter_card(view: AlertView) -> dict[str, Any]:

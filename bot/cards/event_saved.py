@@ -39,7 +39,7 @@ def event_saved_card(saved: SavedEvent) -> dict[str, Any]:
 
 
 def event_list_card(span: str, items: list[Busy]) -> dict[str, Any]:
-    title = "Today" if span == "today" else "This week"
+    title = {"today": "Today", "tomorrow": "Tomorrow"}.get(span, "This week")
     body: list[dict[str, Any]] = [heading(f"{title}'s events")]
     if not items:
         body.append(text("Nothing scheduled."))

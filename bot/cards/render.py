@@ -9,6 +9,7 @@ from bot.cards.attendance_form import AttendanceFormState, attendance_form_card
 from bot.cards.elements import attachment
 from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
+from bot.cards.event_saved import event_list_card
 from bot.cards.export_ready import export_ready_card
 from bot.cards.fitness_form import FitnessFormState, fitness_form_card
 from bot.cards.forms_menu import forms_menu_card
@@ -32,6 +33,7 @@ from domain.records.skills import SkillSheet
 from domain.students import StudentLookup, StudentProfile
 from domain.widgets import WidgetResult
 from tools.open_form import BlankForm
+from tools.read_calendar import Agenda
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return message_draft_card(item)
     if isinstance(item, ExportReady):
         return export_ready_card(item, ctx.time_zone)
+    if isinstance(item, Agenda):
+        return event_list_card(item.span, list(item.items))
     return None
 
 

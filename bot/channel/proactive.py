@@ -43,10 +43,11 @@ class BotSender:
         self._channel_id = channel_id
 
     async def send(self, target: Target, view: AlertView) -> Sent:
-        return await self.send_card(target, alert_card(view), summary(view))
+        return await self.send_card(target, alert_card(view, can_start_emergency=target.role == "admin"),
+                                    summary(view))
 
     async def update(self, target: Target, activity_id: str, view: AlertView) -> None:
-        await self.update_card(target, activity_id, alert_card(view))
+        await self.update_card(target, activity_id, alert_card(view, can_start_emergency=target.role == "admin"))
 
     async def send_card(self, target: Target, content: dict[str, Any], preview: str) -> Sent:
         """Send one card (opening the 1:1 chat when none is stored), within Teams' rate limits."""

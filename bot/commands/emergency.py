@@ -43,7 +43,8 @@ async def emergency_command(text: str, actor: Actor, services: EmergenciesAccess
         if real or drill:
             match = real or drill
             assert match is not None
-            return await _start(service, actor, match.group(1), drill=drill is not None, period=match.group(2))
+            return await start_emergency(service, actor, match.group(1), drill=drill is not None,
+                                         period=match.group(2), via=VIA)
         if clear:
             return await _all_clear(service, actor)
         return await _status(service, actor)
@@ -51,8 +52,10 @@ async def emergency_command(text: str, actor: Actor, services: EmergenciesAccess
         return str(exc)
 
 
-async def _start(service: EmergencyService, actor: Actor, kind: str, *, drill: bool, period: str | None) -> str:
-    started = await service.start(actor, kind.replace("-", " "), drill=drill, period=period, via=VIA)
+async def start_emergency(service: EmergencyService, actor: Actor, kind: str, *, drill: bool, period: str | None,
+                          via: str, reason: str | None = None) -> str:
+    """Start one (the command's and the alert card's way alike) and say what happened."""
+    started = await service.start(actor, kind.replace("-", " "), drill=drill, period=period, via=via, reason=reason)
     name = KINDS[started.kind] + (" drill" if started.drill else "")
     where = f" for period {escape(started.period)}" if started.period else ""
     if not started.created:

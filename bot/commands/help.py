@@ -22,6 +22,10 @@ ROLE_HELP = {
         "- **set role Jordan Okafor nurse** — a role the roster files don't carry (nurse, coach, admin); "
         "**roster status** — the last roster import; send the roster **.zip** — preview, then apply"
     ),
+    Role.teacher: ("\n\nBefore each scheduled class you get a short safety brief here: **briefs off** / **briefs on**, "
+                   "**briefs** (status), **temperature 94** (today's temperature, for the heat rule)."),
+    Role.coach: ("\n\nBefore each scheduled class you get a short safety brief here: **briefs off** / **briefs on**, "
+                 "**briefs** (status), **temperature 94** (today's temperature, for the heat rule)."),
     Role.nurse: ("\n\nAs the school nurse you can also use **alerts today**, **alerts status**, **alerts on** / "
                  "**alerts off**."),
 }

@@ -70,6 +70,7 @@ class Target:
     reference: dict[str, Any] | None
     service_url: str | None = None  # for creating a conversation: the tenant's service URL (from any reference)
     bot_id: str | None = None
+    role: str | None = None  # the recipient's staff role: an admin's alert card can start an emergency
 
     @property
     def conversation_id(self) -> str | None:

@@ -40,7 +40,8 @@ _DELIVERIES = text(
 )
 _TARGETS = text(
     """
-    SELECT DISTINCT ON (s.id) s.id AS staff_id, s.display_name, s.tenant_id, s.aad_object_id, c.reference,
+    SELECT DISTINCT ON (s.id) s.id AS staff_id, s.display_name, s.role::text AS role, s.tenant_id, s.aad_object_id,
+           c.reference,
            EXISTS (SELECT 1 FROM conversation_references x WHERE x.staff_id = s.id) AS has_any
     FROM staff s
     LEFT JOIN conversation_references c
@@ -102,7 +103,7 @@ async def targets(session: AsyncSession, staff_ids: Iterable[int]) -> dict[int, 
         service_url, bot_id = routes.get(r["tenant_id"], (None, None))
         target = Target(staff_id=r["staff_id"], display_name=r["display_name"], tenant_id=r["tenant_id"],
                         aad_object_id=r["aad_object_id"], reference=r["reference"], service_url=service_url,
-                        bot_id=bot_id)
+                        bot_id=bot_id, role=r["role"])
         out[r["staff_id"]] = (target, r["reference"] is None and bool(r["has_any"]))
     return out
 

@@ -97,8 +97,12 @@ def wall_clock(at: datetime) -> tuple[str, str]:
 
 
 def day_bounds(now: datetime, span: str) -> tuple[datetime, datetime]:
-    """[start, end) of 'today' or 'week' (Monday to Monday) in ``now``'s zone, DST aware."""
+    """[start, end) of 'today', 'tomorrow' or 'week' (Monday to Monday) in ``now``'s zone, DST aware."""
     tz = now.tzinfo
-    first = now.date() if span == "today" else now.date() - timedelta(days=now.weekday())
-    last = first + timedelta(days=1 if span == "today" else 7)
+    if span in ("today", "tomorrow"):
+        first = now.date() + timedelta(days=1 if span == "tomorrow" else 0)
+        last = first + timedelta(days=1)
+    else:
+        first = now.date() - timedelta(days=now.weekday())
+        last = first + timedelta(days=7)
     return datetime.combine(first, time(), tz), datetime.combine(last, time(), tz)

@@ -144,12 +144,19 @@ class EmergencyService:
 
     # --- admins ---
 
-    async def start(self, actor: Actor, kind: str, *, drill: bool, period: str | None, via: str) -> Started:
-        kind, period = parse_kind(kind), parse_period(period)
+    async def may_start(self, actor: Actor, *, via: str) -> None:
+        """Raise ``NotAllowed`` (the refusal audited) unless this actor may start an emergency: before showing them
+        a confirmation to start one."""
         if actor.role is not Role.admin:
             await audit.record_refusal(self._sessions, actor, action="emergency.start", subject_type="school",
                                        subject_ids=[actor.school_id], via=via, reason="not an administrator")
             raise NotAllowed(START_REFUSED)
+
+    async def start(self, actor: Actor, kind: str, *, drill: bool, period: str | None, via: str,
+                    reason: str | None = None) -> Started:
+        """``reason`` is kept on the audit row (e.g. "from alert 12" when started from an alert card)."""
+        kind, period = parse_kind(kind), parse_period(period)
+        await self.may_start(actor, via=via)
         now = self._clock()
         async with unit_of_work(self._sessions) as session:
             emergency_id = await session.scalar(_INSERT, {
@@ -175,7 +182,7 @@ class EmergencyService:
                 await session.execute(text("UPDATE emergencies SET escalate_after = NULL WHERE id = :id"),
                                       {"id": emergency_id})
             await audit.record(session, actor, action="emergency.start", subject_type="emergency",
-                               subject_ids=[emergency_id], via=via, allowed=True)
+                               subject_ids=[emergency_id], via=via, allowed=True, reason=reason)
             self._poke_after_commit(session)
         log.info("emergency started", extra={"emergency_id": emergency_id, "kind": kind, "drill": drill,
                                              "classes": len(classes), "deliveries": len(rows)})

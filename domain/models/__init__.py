@@ -1,9 +1,11 @@
 """All ORM models, importable from one place (Alembic reads ``Base.metadata`` from here)."""
 
 from domain.models.base import Base
+from domain.models.briefs import BriefPreference, PreClassBrief, SchoolTemperature
 from domain.models.emergency import Emergency, EmergencyClass, EmergencyDelivery, EmergencyMark
 from domain.models.exports import ExportFile
 from domain.models.messages import HomeMessage, HomeMessageRecipient
+from domain.models.nurse import NurseDelivery, NurseRequest
 from domain.models.org import District, Enrollment, Guardian, Role, School, SchoolClass, Staff, Student
 from domain.models.planning import CalendarEvent, LessonPlan
 from domain.models.platform import (
@@ -52,6 +54,7 @@ __all__ = [
     "Attendance",
     "AuditLog",
     "Base",
+    "BriefPreference",
     "CalendarEvent",
     "ConversationReference",
     "ConversationTurn",
@@ -82,12 +85,16 @@ __all__ = [
     "KnowledgeUpload",
     "LessonPlan",
     "MessageFeedback",
+    "NurseDelivery",
+    "NurseRequest",
+    "PreClassBrief",
     "RecordSubmission",
     "Role",
     "RosterImport",
     "RosterUpload",
     "School",
     "SchoolClass",
+    "SchoolTemperature",
     "Severity",
     "SkillAssessment",
     "Staff",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.actor import Actor
 from domain.authorization import field_access
 from domain.models import Incident, School, Severity, Student
 from domain.widgets.common import audit_classes, audit_students, table, week_label, week_start
@@ -24,6 +26,15 @@ from domain.widgets.result import ChartData, Metric, Series, WidgetResult
 from domain.widgets.scope import WidgetScope
 
 SEVERITIES = tuple(s.value for s in Severity)
+
+
+def flags_shown(actor: Actor, students: Iterable[tuple[int, str, Sequence[str]]]) -> list[tuple[str, str, int]]:
+    """(name, flag, student id) for every short medical flag of the students a supervising adult is about to lead in
+    activity, when the viewer may see safety fields (``field_access``): the rule safety_risks and the pre-class
+    brief share. Health notes are never part of it."""
+    if not field_access(actor).safety_fields:
+        return []
+    return [(name, flag, sid) for sid, name, flags in students for flag in flags]
 
 
 def _window(scope: WidgetScope) -> tuple[datetime, datetime]:
@@ -49,7 +60,7 @@ async def safety_risks(session: AsyncSession, scope: WidgetScope) -> WidgetResul
     units = {cls.current_unit} if cls.current_unit else set()
     _considered, gear = await equipment_issues(session, cls.school_id, scope.today, units)
     access = field_access(scope.actor)
-    flagged = [(e.name, flag, e.id) for e in entries for flag in e.medical_flags] if access.safety_fields else []
+    flagged = flags_shown(scope.actor, ((e.id, e.name, e.medical_flags) for e in entries))
     await audit_classes(session, scope)
     await audit_students(session, scope, [sid for _, _, sid in flagged] + [r[4] for r in incidents if r[4]])
     adults = math.ceil(len(entries) / ratio) if entries else 0

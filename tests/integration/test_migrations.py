@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "roster_imports", "roster_uploads",
     "emergencies", "emergency_classes", "emergency_marks", "emergency_deliveries",
     "record_submissions", "equipment_notices", "home_messages", "home_message_recipients", "export_files",
+    "pre_class_briefs", "school_temperatures", "brief_preferences", "nurse_requests", "nurse_deliveries",
 }
 
 

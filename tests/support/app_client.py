@@ -30,6 +30,7 @@ def bot_settings(database_url: str, redis_url: str, **overrides: Any) -> Setting
         "faraday_dev_insecure": True,
         "host": "127.0.0.1",
         "freeze_startup_heap": False,  # the test process's heap is not the bot's (tested in tests/unit/test_heap.py)
+        "pre_class_brief_minutes": 0,  # briefs follow the wall clock: only the tests that drive them turn them on
     }
     values.update(overrides)
     return Settings(**values)

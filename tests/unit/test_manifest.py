@@ -98,8 +98,59 @@ def test_rendered_manifest_validates_against_official_schema(manifest: dict[str,
     }  # fmt: skip
     assert sorted(scope for cl in bot["commandLists"] for scope in cl["scopes"]) == ["groupChat", "personal", "team"]
     for command_list in bot["commandLists"]:
-        assert {c["title"] for c in command_list["commands"]} == expected
+        if command_list["scopes"] != ["personal"]:
+            assert {c["title"] for c in command_list["commands"]} == expected
         assert all(len(c["title"]) <= 32 and c["description"] for c in command_list["commands"])
+
+
+def _command_limit() -> int:
+    schema = json.loads(schema_path(MANIFEST_VERSION).read_text(encoding="utf-8-sig"))
+    return int(schema["properties"]["bots"]["items"]["properties"]["commandLists"]["items"]["properties"]
+               ["commands"]["maxItems"])
+
+
+@needs_schemas
+def test_the_personal_chat_offers_as_many_prompt_starters_as_teams_allows(manifest: dict[str, Any]) -> None:
+    [personal] = [cl for cl in manifest["bots"][0]["commandLists"] if cl["scopes"] == ["personal"]]
+    starters = personal["commands"]
+    assert len(starters) == _command_limit() == 12  # v1.29's schema (10 before v1.25)
+    assert all(c["type"] == "prompt" and c["prompt"] for c in starters)
+    assert len({c["title"] for c in starters}) == len(starters)
+    broken = copy.deepcopy(manifest)
+    broken["bots"][0]["commandLists"][0]["commands"].append({"title": "one more", "description": "x"})
+    assert any("commands" in e for e in validate_manifest(broken))
+
+
+@needs_schemas
+async def test_every_prompt_starter_is_understood_without_a_model(manifest: dict[str, Any]) -> None:
+    """Each starter is a text command or planned to a tool by the offline planner (never "I don't know")."""
+    from dataclasses import dataclass
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from agent.offline.intents import classify
+    from bot.commands.briefs import briefs_command
+
+    @dataclass
+    class NoBriefs:
+        briefs: None = None
+
+    [personal] = [cl for cl in manifest["bots"][0]["commandLists"] if cl["scopes"] == ["personal"]]
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
+    planned = {c["prompt"]: classify(c["prompt"], [], now).name for c in personal["commands"]}
+    del planned["briefs"]
+    assert await briefs_command("briefs", None, NoBriefs()) is not None  # type: ignore[arg-type]
+    assert planned.pop("What can you do?") == "help"
+    assert planned == {
+        "Log an incident": "open_form", "What is the concussion protocol?": "search_knowledge",
+        "What should we change at a WBGT of 88?": "search_knowledge",
+        "What are the safety risks for period 3 today?": "run_widget", "How is my period 3 class doing?": "run_widget",
+        "Make 4 balanced teams for period 3": "run_widget",
+        "Plan a 45 minute volleyball lesson for grade 7": "plan_lesson",
+        "What's on my calendar tomorrow?": "read_calendar", "Schedule an event": "open_form",
+        "Take attendance for period 3": "take_attendance",
+    }
+    assert planned["What's on my calendar tomorrow?"] == "read_calendar"
 
 
 def test_default_app_id_is_a_deterministic_guid_of_the_bot_id() -> None:

@@ -1,7 +1,7 @@
 """messages home (#23): guardians' preferred language and contact permission; home messages and their recipients
 
-Revision ID: 0014_messages23
-Revises: 0014_docs (knowledge originals and SharePoint folders)
+Revision ID: 0016_messages23
+Revises: 0015_rosterrec
 Create Date: 2026-12-05 10:40:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0014_messages23"
-down_revision: str | None = "0014_rosterrec"
+revision: str = "0016_messages23"
+down_revision: str | None = "0015_rosterrec"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

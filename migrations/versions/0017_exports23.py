@@ -1,8 +1,8 @@
 """export files: what a member of staff downloaded (widget tables and cards, incident reports, fitness results),
 kept until the link expires
 
-Revision ID: 0015_exports23
-Revises: 0014_docs (main's head at the merge)
+Revision ID: 0017_exports23
+Revises: 0016_messages23
 Create Date: 2026-12-05 10:20:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015_exports23"
-down_revision: str | None = "0014_messages23"
+revision: str = "0017_exports23"
+down_revision: str | None = "0016_messages23"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """roster and records follow-ups: schools deactivated when they leave the roster; each class's term from the roster
 (recordings outside it are refused); the equipment notice outbox (teachers told when gear their classes use fails)
 
-Revision ID: 0014_rosterrec
+Revision ID: 0015_rosterrec
 Revises: 0014_docs
 Create Date: 2026-12-05 10:30:00
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0014_rosterrec"
+revision: str = "0015_rosterrec"
 down_revision: str | None = "0014_docs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
