@@ -57,6 +57,15 @@ CUES: dict[str, re.Pattern[str]] = {
         r"(?=.*\b([1-4]|record\w*|enter\w*|log\w*|input|put in|rate|grade)\b)"
         r"(?=.*\b(levels?|skills?|dribbl\w*|pass\w*|shoot\w*|shot|serv\w*|throw\w*|catch\w*|kick\w*|"
         r"layups?|volley\w*|form|stance|pivot\w*|defen[sc]e)\b)", re.I),
+    "export_data": re.compile(
+        r"\b(export\w*|download\w*|spreadsheets?|excel|xlsx|csv|pdfs?|print\w*|files?|sheets?|state report|"
+        r"send (it|this|that|them) to me|save (it|this|that) as)\b", re.I),
+    "message_home": re.compile(
+        r"\b(parents?|guardians?|mom|dad|mother|father|famil(y|ies)|home|e-?mails?|letters?|notes?|messages?|"
+        r"let \w+ know|tell|inform|notify|contact|write|draft|reminder|spanish|english|translat\w*|language)\b", re.I),
+    "read_calendar": re.compile(
+        rf"\b(calendar|agenda|schedule|free|busy|booked|what'?s on|whats on|am i|do i have|today|tomorrow|this week|"
+        rf"next week|{_DAYS})\b", re.I),
     "check_equipment": re.compile(
         r"(\b(equipment|inspect\w*|checked|broken|damaged|worn|frayed|cracked|loose|snapped|torn|ripped|flat|"
         r"leak\w*|missing|lost|replace\w*|repair\w*|fix\w*|doesn'?t work|not working|out of order|inventory|"

@@ -19,8 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 DATA = Path(__file__).resolve().parent.parent / "agent_data"
-LABELLED = ["utterances.json", "routing_dev.json", "records_utterances.json"]
-HELDOUT = ["utterances_heldout.json", "routing_heldout2.json", "records_utterances_heldout.json"]
+LABELLED = ["utterances.json", "routing_dev.json", "records_utterances.json", "exports_utterances.json",
+            "message_home_utterances.json"]
+HELDOUT = ["utterances_heldout.json", "routing_heldout2.json", "records_utterances_heldout.json",
+           "exports_utterances_heldout.json", "message_home_heldout.json"]
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
 
 
