@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.exports import FORMAT_NAMES, ExportReady
 from domain.widgets import WIDGET_NAMES, WidgetRequest
 from tools.base import ExportsAccess, ToolDeps, ToolResult, tool
-from tools.run_widget import HINTS
 
 Report = Literal[
     "attendance", "teams", "skill_gaps", "fitness_trends", "safety_risks", "equipment", "class_insights",
@@ -27,11 +26,10 @@ EXTRA_REPORTS = {
 class ExportDataArgs(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    report: Report = Field(description="What to export: a widget's data (" + "; ".join(
-        f"{n}: {HINTS[n]}" for n in WIDGET_NAMES) + "); " + "; ".join(f"{k}: {v}" for k, v in EXTRA_REPORTS.items()))
+    report: Report = Field(description="A widget's name as in run_widget (its table as CSV/Excel, its card as PDF), or "
+                                       + "; ".join(f"{k}: {v}" for k, v in EXTRA_REPORTS.items()))
     format: Literal["csv", "xlsx", "pdf"] | None = Field(
-        default=None, description='csv; xlsx for "spreadsheet"/"Excel"; pdf for a printable copy of the card. '
-                                  "null: csv (pdf for incident_report)")
+        default=None, description='xlsx for "spreadsheet"/"Excel"; pdf for a printable copy; null: csv')
     class_: str | None = Field(default=None, alias="class", max_length=80,
                                description='The class as the user said it ("period 3", "PE 7"); null for all')
     student: str | None = Field(default=None, max_length=120, description="A student's name, if about one student")
@@ -41,10 +39,8 @@ class ExportDataArgs(BaseModel):
 
 @tool(ExportDataArgs)
 async def export_data(args: ExportDataArgs, deps: ToolDeps[ExportsAccess]) -> ToolResult:
-    """Export data the user may read as a file when they ask to export, download, get a spreadsheet/CSV/Excel/PDF
-    of something, or want the state report's fitness results: a widget's table or card, a class's fitness results,
-    or an incident report. The file is offered on a card with a download link (it expires); you receive only its
-    name and size: say it is ready on the card. Never paste data into the reply. Errors name the user's classes."""
+    """A file of data the user may read, when they ask to export or download something or for a spreadsheet, CSV,
+    Excel or PDF of it. You get its name and size only: say it is ready on the card; never paste data."""
     exports = deps.services.exports
     if exports is None:
         return ToolResult.error("Exports are not available on this Faraday.")

@@ -22,6 +22,12 @@ from collections.abc import Iterable
 
 ALWAYS = frozenset({"search_knowledge", "log_incident", "lookup_student", "open_form"})
 FALLBACK = frozenset({"run_widget"})  # "how is my class doing" comes in any words
+# An export reads what is recorded ("export the period 3 attendance") and a message home writes about it ("email
+# Eva's mom about her attendance"): their words make the recording tools' words no reason to offer them.
+RECORDING = frozenset({"take_attendance", "record_fitness", "record_skills", "check_equipment"})
+# a request to write to a family: a writing verb first ("email Eva's mom …"), not a report ("her mom emailed")
+TO_FAMILIES = re.compile(r"^\W*(please\s+|can you\s+|could you\s+)*(e-?mail|message|write|let|tell|notify|inform|"
+                         r"send|draft|contact)\b.*\b(parents?|guardians?|mom|dad|mother|father|famil(y|ies))\b", re.I)
 
 _DAYS = r"mon|tues?|wed|thu|thurs|fri|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend"
 _MONTHS = r"january|february|march|april|june|july|august|september|october|november|december|sept|aug|oct|nov|dec"
@@ -63,9 +69,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "message_home": re.compile(
         r"\b(parents?|guardians?|mom|dad|mother|father|famil(y|ies)|home|e-?mails?|letters?|notes?|messages?|"
         r"let \w+ know|tell|inform|notify|contact|write|draft|reminder|spanish|english|translat\w*|language)\b", re.I),
-    "read_calendar": re.compile(
-        rf"\b(calendar|agenda|schedule|free|busy|booked|what'?s on|whats on|am i|do i have|today|tomorrow|this week|"
-        rf"next week|{_DAYS})\b", re.I),
+    "read_calendar": re.compile(  # a calendar word: "tomorrow" alone is no reason to read the calendar
+        r"\b(calendar|agenda|schedule|free|busy|booked|what'?s on|whats on|am i|do i have|anything on)\b", re.I),
     "check_equipment": re.compile(
         r"(\b(equipment|inspect\w*|checked|broken|damaged|worn|frayed|cracked|loose|snapped|torn|ripped|flat|"
         r"leak\w*|missing|lost|replace\w*|repair\w*|fix\w*|doesn'?t work|not working|out of order|inventory|"
@@ -78,5 +83,7 @@ def first_step_tools(texts: Iterable[str], available: Iterable[str] = ()) -> set
     ``available`` this module has no vocabulary for (one added later) is always offered: never hidden by default."""
     joined = " ".join(t for t in texts if t)
     cued = {name for name, cue in CUES.items() if cue.search(joined)}
+    if "export_data" in cued or ("message_home" in cued and TO_FAMILIES.search(joined)):
+        cued -= RECORDING
     unknown = set(available) - ALWAYS - set(CUES) - FALLBACK
     return set(ALWAYS) | (cued or set(FALLBACK)) | unknown
