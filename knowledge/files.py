@@ -10,22 +10,17 @@ The file itself is the ``knowledge_uploads.original`` bytea of that upload.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
 from domain.settings import Settings
-
-TOKEN = re.compile(r"^d(\d{1,18})\.(\d{1,18})\.(\d{1,12})\.([A-Za-z0-9_-]{8,32})\.([A-Za-z0-9_-]{43})$")
+from domain.signed_tokens import SignedTokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,36 +33,21 @@ class StoredFile:
 class FileLinks:
     def __init__(self, secret: bytes, ttl: timedelta, base_url: str,
                  clock: Callable[[], datetime] | None = None) -> None:
-        if len(secret) < 16:
-            raise ValueError("the link secret must be at least 16 bytes")
-        self._key = hmac.new(secret, b"faraday knowledge file links", hashlib.sha256).digest()
+        self._tokens = SignedTokens(secret, prefix="d", purpose=b"faraday knowledge file links", nonce_bytes=9,
+                                    clock=clock)
         self._ttl = ttl
         self._base = base_url.rstrip("/")
-        self._clock = clock or (lambda: datetime.now(UTC))
 
     def issue(self, upload_id: int, staff_id: int) -> str:
-        expires = int((self._clock() + self._ttl).timestamp())
-        payload = f"d{upload_id}.{staff_id}.{expires}.{secrets.token_urlsafe(9)}"
-        return f"{payload}.{self._mac(payload)}"
+        return self._tokens.issue(upload_id, staff_id, ttl=self._ttl)
 
     def url(self, token: str) -> str:
         return f"{self._base}/knowledge/files/{token}"
 
     def verify(self, token: str) -> tuple[int, int] | None:
         """(upload id, staff id) of a genuine, unexpired token, else None."""
-        match = TOKEN.match(token or "")
-        if match is None:
-            return None
-        payload = token.rsplit(".", 1)[0]
-        if not hmac.compare_digest(match.group(5), self._mac(payload)):
-            return None
-        if self._clock().timestamp() >= int(match.group(3)):
-            return None
-        return int(match.group(1)), int(match.group(2))
-
-    def _mac(self, payload: str) -> str:
-        return base64.urlsafe_b64encode(hmac.new(self._key, payload.encode(), hashlib.sha256).digest()).decode() \
-            .rstrip("=")
+        signed = self._tokens.verify(token)
+        return (signed.subject, signed.holder) if signed is not None else None
 
 
 class KnowledgeFiles:
