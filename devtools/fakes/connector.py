@@ -18,6 +18,7 @@ class Fault:
     remaining: int
     retry_after: float | None = None
     delay_s: float = 0.0  # answer (with ``status``, nothing recorded) only after this long: a hung connector
+    where: Callable[[str], bool] | None = None  # only requests whose path this accepts (None: any request)
 
 
 @dataclass
@@ -51,8 +52,10 @@ class FakeConnector:
         if self._server is not None:
             await self._server.close()
 
-    def fail_next(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
-        self._faults.append(Fault(status, count, retry_after))
+    def fail_next(self, status: int, count: int = 1, retry_after: float | None = None,
+                  where: Callable[[str], bool] | None = None) -> None:
+        """The next ``count`` sends (only those whose path ``where`` accepts, if given) answer ``status``."""
+        self._faults.append(Fault(status, count, retry_after, where=where))
 
     def hang_next(self, seconds: float, count: int = 1) -> None:
         """The next ``count`` sends get no answer for ``seconds`` (then a 504), and post nothing."""
@@ -73,9 +76,9 @@ class FakeConnector:
 
         await asyncio.wait_for(until(), timeout)
 
-    def _fault(self) -> Fault | None:
+    def _fault(self, path: str) -> Fault | None:
         for fault in self._faults:
-            if fault.remaining > 0:
+            if fault.remaining > 0 and (fault.where is None or fault.where(path)):
                 fault.remaining -= 1
                 return fault
         return None
@@ -90,7 +93,7 @@ class FakeConnector:
 
     async def _send(self, request: web.Request) -> web.Response:
         self.requests.append((request.method, request.path))
-        fault = self._fault()
+        fault = self._fault(request.path)
         if fault is not None:
             return await self._answer(fault)
         body = await request.json()
@@ -121,7 +124,7 @@ class FakeConnector:
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         self.requests.append((request.method, request.path))
-        fault = self._fault()
+        fault = self._fault(request.path)
         if fault is not None:
             return await self._answer(fault)
         return web.json_response({"id": f"conversation-{next(self._ids)}"})

@@ -73,9 +73,9 @@ class RateLimitedConnector(FakeConnector):
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         self.requests.append((request.method, request.path))
-        fault = self._fault()
+        fault = self._fault(request.path)
         if fault is not None:
-            return fault
+            return await self._answer(fault)
         body = await request.json()
         self.created.append(body)
         member = (body.get("members") or [{}])[0].get("id", "unknown")
