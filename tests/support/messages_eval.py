@@ -6,8 +6,6 @@ Near misses (a message that is not a message home) score on the tool and the stu
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 from agent.offline.intents import classify
 from domain.messages_home import languages
 from domain.names import NameParts, normalize
-from tests.support.planner_eval import NO_TOOL, _class_matches
+from tests.support.planner_eval import NO_TOOL, Score, _class_matches
 
 DATA = Path(__file__).resolve().parent.parent / "agent_data" / "message_home_utterances.json"
 HELD_OUT = DATA.with_name("message_home_heldout.json")
@@ -42,29 +40,6 @@ def args_match(tool: str | None, label: dict[str, Any], got: dict[str, Any]) -> 
     if "query" in label:
         return _same_name(label["query"], got.get("query"))
     return True
-
-
-@dataclass
-class Score:
-    total: Counter[str] = field(default_factory=Counter)
-    tool_ok: Counter[str] = field(default_factory=Counter)
-    full_ok: Counter[str] = field(default_factory=Counter)
-    misses: list[str] = field(default_factory=list)
-
-    def accuracy(self, group: str | None = None, *, full: bool = True) -> float:
-        ok = self.full_ok if full else self.tool_ok
-        if group is None:
-            return sum(ok.values()) / max(1, sum(self.total.values()))
-        return ok[group] / max(1, self.total[group])
-
-    def table(self) -> str:
-        lines = [f"{'group':<16}{'n':>4}{'tool':>8}{'tool+args':>11}"]
-        for group in sorted(self.total):
-            lines.append(f"{group:<16}{self.total[group]:>4}{self.accuracy(group, full=False):>8.0%}"
-                         f"{self.accuracy(group):>11.0%}")
-        lines.append(f"{'all':<16}{sum(self.total.values()):>4}{self.accuracy(full=False):>8.0%}"
-                     f"{self.accuracy():>11.0%}")
-        return "\n".join(lines)
 
 
 def score(items: list[dict[str, Any]], roster: list[NameParts], now: datetime) -> Score:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from agent.offline.intents import classify
 from domain.names import NameParts, normalize
-from tests.support.planner_eval import _class_matches
+from tests.support.planner_eval import Score, _class_matches
 
 DATA = Path(__file__).resolve().parent.parent / "agent_data" / "records_utterances.json"
 HELD_OUT = DATA.with_name("records_utterances_heldout.json")
@@ -66,28 +64,6 @@ def args_match(tool: str, label: dict[str, Any], got: dict[str, Any]) -> bool:
         have = sorted((p.get("item") or "", p.get("result")) for p in got.get("problems", []))
         return _loose(label.get("equipment"), got.get("equipment")) and want == have
     return False
-
-
-@dataclass
-class Score:
-    total: Counter[str] = field(default_factory=Counter)
-    tool_ok: Counter[str] = field(default_factory=Counter)
-    full_ok: Counter[str] = field(default_factory=Counter)
-    misses: list[str] = field(default_factory=list)
-
-    def accuracy(self, kind: str | None = None, *, full: bool = True) -> float:
-        ok = self.full_ok if full else self.tool_ok
-        if kind is None:
-            return sum(ok.values()) / max(1, sum(self.total.values()))
-        return ok[kind] / max(1, self.total[kind])
-
-    def table(self) -> str:
-        lines = [f"{'kind':<18}{'n':>4}{'tool':>8}{'tool+args':>11}"]
-        for kind in sorted(self.total):
-            lines.append(f"{kind:<18}{self.total[kind]:>4}{self.accuracy(kind, full=False):>8.0%}"
-                         f"{self.accuracy(kind):>11.0%}")
-        lines.append(f"{'all':<18}{sum(self.total.values()):>4}{self.accuracy(full=False):>8.0%}{self.accuracy():>11.0%}")
-        return "\n".join(lines)
 
 
 def score(items: list[dict[str, Any]], roster: list[NameParts], now: datetime) -> Score:
