@@ -14,7 +14,7 @@ import re
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -101,17 +101,13 @@ class FakeMicrosoft:
         self.ca_file = Path()
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
-    async def start(self) -> FakeMicrosoft:
+    async def start(self) -> Self:
+        """Serve the identity platform's metadata and token endpoints, and ``_routes``, over TLS on a free port."""
         context, self.ca_file = make_tls(self.directory)
         app = web.Application()
         app.router.add_get(f"/{TENANT}/v2.0/.well-known/openid-configuration", self._metadata)
         app.router.add_post(f"/{TENANT}/oauth2/v2.0/token", self._token)
-        app.router.add_post("/v1.0/users/{user}/events", self._create)
-        app.router.add_get("/v1.0/users/{user}/events", self._find)
-        app.router.add_get("/v1.0/users/{user}/calendarView", self._view)
-        app.router.add_delete("/v1.0/users/{user}/events/{id}", self._delete)
-        app.router.add_post("/v1.0/users/{user}/sendMail", self._send_mail)
-        app.router.add_post("/v1.0/users/{user}/messages", self._create_message)
+        self._routes(app)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
@@ -119,6 +115,15 @@ class FakeMicrosoft:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"https://127.0.0.1:{port}"
         return self
+
+    def _routes(self, app: web.Application) -> None:
+        """This fake's Graph routes (calendar and mail); the other fakes of Graph serve theirs instead."""
+        app.router.add_post("/v1.0/users/{user}/events", self._create)
+        app.router.add_get("/v1.0/users/{user}/events", self._find)
+        app.router.add_get("/v1.0/users/{user}/calendarView", self._view)
+        app.router.add_delete("/v1.0/users/{user}/events/{id}", self._delete)
+        app.router.add_post("/v1.0/users/{user}/sendMail", self._send_mail)
+        app.router.add_post("/v1.0/users/{user}/messages", self._create_message)
 
     async def close(self) -> None:
         if self._runner is not None:

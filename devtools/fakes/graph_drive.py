@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from devtools.fakes.graph import TENANT, FakeMicrosoft, make_tls
+from devtools.fakes.graph import FakeMicrosoft
 
 SITE_ID = "contoso.sharepoint.com,5a58bb09-1fba-41c1-8125-69da264370a0,9f2ec1da-0be4-4a74-9254-973f0add78fd"
 DRIVE_ID = "b!CbtYWrofwUGBJWnaJkNwoNrBLp_kC3RKklSXPwrdeP3yH8_qmH9xT5Y6RODPNfYu"
@@ -69,21 +69,10 @@ class FakeDriveGraph(FakeMicrosoft):
         self.library.items["root"] = Item("root", "root", None)
         self._item_ids = itertools.count(1)
 
-    async def start(self) -> FakeDriveGraph:
-        context, self.ca_file = make_tls(self.directory)
-        app = web.Application()
-        app.router.add_get(f"/{TENANT}/v2.0/.well-known/openid-configuration", self._metadata)
-        app.router.add_post(f"/{TENANT}/oauth2/v2.0/token", self._token)
+    def _routes(self, app: web.Application) -> None:
         app.router.add_get("/v1.0/sites/{rest:.*}", self._sites)
         app.router.add_get("/v1.0/drives/{drive}/{rest:.*}", self._drive)
         app.router.add_get("/download/{item}", self._download)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"https://127.0.0.1:{port}"
-        return self
 
     # --- test controls -------------------------------------------------------------------------------------------
     def put(self, path: str, data: bytes | None = None) -> str:

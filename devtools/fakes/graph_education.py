@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from devtools.fakes.graph import TENANT, FakeMicrosoft, make_tls
+from devtools.fakes.graph import FakeMicrosoft
 
 
 class FakeEducationGraph(FakeMicrosoft):
@@ -21,22 +21,11 @@ class FakeEducationGraph(FakeMicrosoft):
         self.members: dict[str, list[str]] = {}  # class id -> user ids
         self.users: dict[str, dict[str, Any]] = {}
 
-    async def start(self) -> FakeEducationGraph:
-        context, self.ca_file = make_tls(self.directory)
-        app = web.Application()
-        app.router.add_get(f"/{TENANT}/v2.0/.well-known/openid-configuration", self._metadata)
-        app.router.add_post(f"/{TENANT}/oauth2/v2.0/token", self._token)
+    def _routes(self, app: web.Application) -> None:
         app.router.add_get("/v1.0/education/schools", self._schools)
         app.router.add_get("/v1.0/education/schools/{school}/classes", self._classes)
         app.router.add_get("/v1.0/education/classes/{cls}/members", self._members)
         app.router.add_get("/v1.0/education/users", self._users)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"https://127.0.0.1:{port}"
-        return self
 
     # --- data ----------------------------------------------------------------------------------------------------
     def add_user(self, user_id: str, role: str, given: str, surname: str, upn: str, **extra: Any) -> None:
