@@ -25,7 +25,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
-from domain.alerts.store import _store_reference
 from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
 from domain.briefs.content import build_brief
 from domain.briefs.preferences import temperature_today
@@ -33,6 +32,7 @@ from domain.briefs.types import Brief, BriefSender
 from domain.db import unit_of_work
 from domain.identity import actor_from_row, staff_actor_columns
 from domain.models import Staff
+from domain.outbox import store_reference
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class BriefRelay:
     async def _mark_sent(self, claim: Claim, sent: Sent, brief: Brief) -> None:
         async with unit_of_work(self._sessions) as session:
             if sent.new_reference is not None:
-                await _store_reference(session, claim.teacher_id, sent.new_reference)
+                await store_reference(session, claim.teacher_id, sent.new_reference)
             await session.execute(_FINISH, {"new": "sent", "error": None, "at": None, "id": claim.id,
                                             "attempts": claim.attempts, "activity_id": sent.activity_id[:200],
                                             "conversation_id": sent.conversation_id[:400], "sent_at": self._clock()})

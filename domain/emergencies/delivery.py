@@ -23,12 +23,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
-from domain.alerts.store import _store_reference  # the same conversation_references upsert as alerts
 from domain.alerts.types import Clock, DeliveryError, Journal, Sent, Target, utc_now
 from domain.db import unit_of_work
 from domain.emergencies.escalation import escalate_due
 from domain.emergencies.types import ADMIN_KINDS, KIND_ESCALATION, KIND_REMINDER, EmergencyView, TeacherView
 from domain.emergencies.views import refresh_user_ids, roll_up, teacher_view
+from domain.outbox import store_reference
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ class EmergencyRelay:
             else:
                 stale = view.header.closed != state.closed
             if sent.new_reference is not None:
-                await _store_reference(session, claim.recipient_id, sent.new_reference)
+                await store_reference(session, claim.recipient_id, sent.new_reference)
             result = await session.execute(
                 text("UPDATE emergency_deliveries SET status = :status, sent_activity_id = :activity_id,"
                      " conversation_id = :conversation_id, next_attempt_at = :now, last_error = NULL,"

@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import audit
 from domain.actor import Actor
 from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
-from domain.alerts.store import _store_reference
 from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotFound
+from domain.outbox import store_reference
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class NurseRelay:
         sent = await self._sender.send(target, NurseNotice(row["requester"], row["note"]))
         async with unit_of_work(self._sessions) as session:
             if sent.new_reference is not None:
-                await _store_reference(session, row["staff_id"], sent.new_reference)
+                await store_reference(session, row["staff_id"], sent.new_reference)
             await session.execute(_FINISH, {"new": "sent", "error": None, "at": None, "id": delivery_id,
                                             "attempts": attempts, "activity_id": sent.activity_id[:200]})
 

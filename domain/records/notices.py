@@ -33,10 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import audit
 from domain.actor import Actor
 from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
-from domain.alerts.store import _store_reference  # the conversation_references upsert the alert relay uses
 from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
 from domain.db import unit_of_work
 from domain.emergencies.delivery import _target  # a recipient's 1:1 chat (or what is needed to open one)
+from domain.outbox import store_reference
 
 log = logging.getLogger(__name__)
 VIA_RELAY = "relay:equipment_notice"
@@ -208,7 +208,7 @@ class EquipmentNoticeRelay:
     async def _mark_sent(self, claim: _Claim, sent: Sent) -> None:
         async with unit_of_work(self._sessions) as session:
             if sent.new_reference is not None:
-                await _store_reference(session, claim.recipient_id, sent.new_reference)
+                await store_reference(session, claim.recipient_id, sent.new_reference)
             result = await session.execute(
                 text("UPDATE equipment_notices SET status = 'sent', sent_activity_id = :activity_id,"
                      " conversation_id = :conversation_id, last_error = NULL"
