@@ -33,7 +33,8 @@ from domain.alerts.relay import JOURNAL_KEY, Fault, Relay, RelayConfig
 from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import wait_for_wakeups
 from domain.briefs import BriefConfig, BriefRelay
-from domain.emergencies.delivery import EmergencyRelay, RedisEmergencyJournal
+from domain.emergencies.delivery import JOURNAL_KEY as EMERGENCY_JOURNAL_KEY
+from domain.emergencies.delivery import EmergencyRelay
 from domain.nurse import NurseRelay
 from domain.outbox import journal_for
 from domain.records.notices import EquipmentNoticeRelay
@@ -136,7 +137,7 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
                   fault=kill_at(config.crash_at) if config.crash_at else None)
     emergencies = EmergencyRelay(sessions, EmergencyCardSender(sender), config=config.relay,  # one rate limiter
                                  escalate_after=config.emergency_escalate_after, clock=clock,
-                                 journal=RedisEmergencyJournal(redis) if redis is not None else None)
+                                 journal=journal_for(redis, EMERGENCY_JOURNAL_KEY))
     notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock)
     briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
                         config=dataclasses.replace(config.brief, relay=config.relay))

@@ -35,8 +35,7 @@ from domain.actor import Actor
 from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
 from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
 from domain.db import unit_of_work
-from domain.emergencies.delivery import _target  # a recipient's 1:1 chat (or what is needed to open one)
-from domain.outbox import store_reference
+from domain.outbox import load_target, store_reference
 
 log = logging.getLogger(__name__)
 VIA_RELAY = "relay:equipment_notice"
@@ -190,7 +189,7 @@ class EquipmentNoticeRelay:
         async with self._gate:
             try:
                 async with self._sessions() as session:
-                    target = await _target(session, claim.recipient_id)
+                    target = await load_target(session, claim.recipient_id)
                     row = (await session.execute(_VIEW, {"id": claim.id})).mappings().first()
                 if target is None or row is None:
                     await self._finish(claim, "cancelled", "notice or recipient no longer exists")
