@@ -37,6 +37,7 @@ from domain.emergencies.delivery import JOURNAL_KEY as EMERGENCY_JOURNAL_KEY
 from domain.emergencies.delivery import EmergencyRelay
 from domain.nurse import NurseRelay
 from domain.outbox import journal_for
+from domain.records.notices import JOURNAL_KEY as NOTICE_JOURNAL_KEY
 from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
 
@@ -138,7 +139,8 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
     emergencies = EmergencyRelay(sessions, EmergencyCardSender(sender), config=config.relay,  # one rate limiter
                                  escalate_after=config.emergency_escalate_after, clock=clock,
                                  journal=journal_for(redis, EMERGENCY_JOURNAL_KEY))
-    notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock)
+    notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock,
+                                   journal=journal_for(redis, NOTICE_JOURNAL_KEY))
     briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
                         config=dataclasses.replace(config.brief, relay=config.relay))
     nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock)
