@@ -33,6 +33,7 @@ from domain.alerts.relay import JOURNAL_KEY, Fault, Relay, RelayConfig
 from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import wait_for_wakeups
 from domain.briefs import BriefConfig, BriefRelay
+from domain.briefs.relay import JOURNAL_KEY as BRIEF_JOURNAL_KEY
 from domain.emergencies.delivery import JOURNAL_KEY as EMERGENCY_JOURNAL_KEY
 from domain.emergencies.delivery import EmergencyRelay
 from domain.nurse import NurseRelay
@@ -142,7 +143,8 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
     notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock,
                                    journal=journal_for(redis, NOTICE_JOURNAL_KEY))
     briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
-                        config=dataclasses.replace(config.brief, relay=config.relay))
+                        config=dataclasses.replace(config.brief, relay=config.relay),
+                        journal=journal_for(redis, BRIEF_JOURNAL_KEY))
     nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock)
     return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, notices, briefs, nurses])
 
