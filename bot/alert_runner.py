@@ -36,6 +36,7 @@ from domain.briefs import BriefConfig, BriefRelay
 from domain.briefs.relay import JOURNAL_KEY as BRIEF_JOURNAL_KEY
 from domain.emergencies.delivery import JOURNAL_KEY as EMERGENCY_JOURNAL_KEY
 from domain.emergencies.delivery import EmergencyRelay
+from domain.nurse import JOURNAL_KEY as NURSE_JOURNAL_KEY
 from domain.nurse import NurseRelay
 from domain.outbox import journal_for
 from domain.records.notices import JOURNAL_KEY as NOTICE_JOURNAL_KEY
@@ -145,7 +146,8 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
     briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
                         config=dataclasses.replace(config.brief, relay=config.relay),
                         journal=journal_for(redis, BRIEF_JOURNAL_KEY))
-    nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock)
+    nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock,
+                        journal=journal_for(redis, NURSE_JOURNAL_KEY))
     return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, notices, briefs, nurses])
 
 
