@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy import text as sql_text
@@ -191,6 +192,10 @@ class KnowledgeChunk(CreatedMixin, Base):
     __table_args__ = (
         Index("ix_knowledge_chunks_tsv", "tsv", postgresql_using="gin"),
         Index("ix_knowledge_chunks_model", "embedding_model", "embedding_dim"),
+        Index("ix_knowledge_chunks_filter_kind", "embedding_model", "embedding_dim", "doc_kind", "grade_low",
+              "grade_high", "doc_audience", postgresql_where=sql_text("doc_approved")),
+        Index("ix_knowledge_chunks_filter_audience", "embedding_model", "embedding_dim", "doc_audience", "grade_low",
+              "grade_high", postgresql_where=sql_text("doc_approved")),
     )
     id: Mapped[str] = mapped_column(String(300), primary_key=True)  # "doc-slug#section-slug"
     document_id: Mapped[int] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="CASCADE"), index=True)
@@ -206,6 +211,13 @@ class KnowledgeChunk(CreatedMixin, Base):
     page_start: Mapped[int | None] = mapped_column(Integer)  # pages the chunk's text came from (None: no pages)
     page_end: Mapped[int | None] = mapped_column(Integer)
     tsv = mapped_column(TSVECTOR, Computed("to_tsvector('english', content)", persisted=True))
+    # The document's filter fields, copied by triggers (migration 0019_h22) in the writing transaction, so searches
+    # filter chunks without a join and partial HNSW indexes can hold one filter's chunks (knowledge.store).
+    doc_kind: Mapped[str | None] = mapped_column(String(20))
+    doc_audience: Mapped[str | None] = mapped_column(String(40))
+    grade_low: Mapped[int | None] = mapped_column(Integer)  # the document's grade band; K = 0
+    grade_high: Mapped[int | None] = mapped_column(Integer)
+    doc_approved: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class KnowledgePassage(Base):
