@@ -27,6 +27,7 @@ from bot.channel.emergency_sender import EmergencyCardSender
 from bot.channel.equipment_notice_sender import EquipmentNoticeSender
 from bot.channel.nurse_sender import NurseCardSender
 from bot.channel.proactive import BotSender
+from bot.channel.sharepoint_notice_sender import SyncNoticeCardSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
 from domain.alerts.relay import Fault, Relay, RelayConfig
@@ -37,6 +38,7 @@ from domain.emergencies.delivery import EmergencyRelay, RedisEmergencyJournal
 from domain.nurse import NurseRelay
 from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
+from knowledge.sharepoint_jobs import SyncNoticeRelay
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +142,9 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
     briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
                         config=dataclasses.replace(config.brief, relay=config.relay))
     nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock)
-    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, notices, briefs, nurses])
+    sharepoint = SyncNoticeRelay(sessions, SyncNoticeCardSender(sender), config=config.relay, clock=clock)
+    return AlertRunner(sessions, relay, config, redis=redis, clock=clock,
+                       jobs=[emergencies, notices, briefs, nurses, sharepoint])
 
 
 def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_sessionmaker[AsyncSession],

@@ -1,9 +1,14 @@
-"""knowledge chunks carry their document's filter fields (kind, audience, grade band as two ints, approved)
+"""knowledge chunks carry their document's filter fields (kind, audience, grade band as two ints, approved);
+SharePoint syncs an admin starts in Teams run as claimed background jobs
+
 
 Copied from the document by triggers, in the same transaction as the write: on a chunk's insert (and when it moves to
 another document), and onto every chunk of a document whose kind, audience, grade band or approval changes. With the
 filter on the chunk row, an HNSW scan filters before any join and a partial HNSW index can hold one filter's chunks
 (``knowledge.store``); the B-tree indexes find the few chunks a very selective filter passes.
+
+``knowledge_sharepoint_jobs``: a sync an admin asked for in Teams, run by whichever replica claims it (a lease, so a
+crashed replica's job is taken over), then the result sent to the admin's 1:1 chat (an outbox: the notice columns).
 
 Revision ID: 0019_h22
 Revises: 0018_safety24b
@@ -16,6 +21,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0019_h22"
 down_revision: str | None = "0018_safety24b"
@@ -97,9 +103,43 @@ def upgrade() -> None:
     op.create_index("ix_knowledge_chunks_filter_audience", "knowledge_chunks",
                     ["embedding_model", "embedding_dim", "doc_audience", "grade_low", "grade_high"],
                     postgresql_where=sa.text("doc_approved"))
+    _jobs_table()
+
+
+def _jobs_table() -> None:
+    op.create_table(
+        "knowledge_sharepoint_jobs",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("folder_id", sa.BigInteger(), sa.ForeignKey(
+            "knowledge_sharepoint_folders.id", ondelete="CASCADE",
+            name="fk_knowledge_sharepoint_jobs_folder_id"), nullable=True),
+        sa.Column("requested_by", sa.BigInteger(), sa.ForeignKey(
+            "staff.id", ondelete="CASCADE", name="fk_knowledge_sharepoint_jobs_requested_by"), nullable=False),
+        sa.Column("folder_label", sa.String(length=700), nullable=False),
+        sa.Column("status", sa.String(length=12), server_default="pending", nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("result", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("notice_status", sa.String(length=12), nullable=True),
+        sa.Column("notice_attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("notice_next_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("notice_error", sa.String(length=300), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_knowledge_sharepoint_jobs"),
+    )
+    # one queued or running job per folder (0: every approved folder)
+    op.create_index("ix_knowledge_sharepoint_jobs_active", "knowledge_sharepoint_jobs",
+                    [sa.text("coalesce(folder_id, 0)")], unique=True,
+                    postgresql_where=sa.text("status IN ('pending', 'running')"))
+    op.create_index("ix_knowledge_sharepoint_jobs_notice", "knowledge_sharepoint_jobs", ["notice_next_at"],
+                    postgresql_where=sa.text("notice_status IN ('pending', 'sending')"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_knowledge_sharepoint_jobs_notice", table_name="knowledge_sharepoint_jobs")
+    op.drop_index("ix_knowledge_sharepoint_jobs_active", table_name="knowledge_sharepoint_jobs")
+    op.drop_table("knowledge_sharepoint_jobs")
     op.drop_index("ix_knowledge_chunks_filter_audience", table_name="knowledge_chunks")
     op.drop_index("ix_knowledge_chunks_filter_kind", table_name="knowledge_chunks")
     op.execute("DROP TRIGGER knowledge_documents_fields_to_chunks ON knowledge_documents")

@@ -94,9 +94,10 @@ async def test_scan_settings_and_the_passing_count_do_not_outlive_the_transactio
                 "WHERE d.approved AND d.audience IN ('nurses', 'all-staff') AND c.embedding_model = :m"),
                 {"m": MINILM_NAME})).scalar_one()
             assert passing == counted > 0
-            assert await store._hnsw_settings(session, nurses, 60, MINILM_NAME, MINILM_DIM) == counted
-            assert int((await session.execute(text("SHOW hnsw.ef_search"))).scalar_one()) == max(
-                store.HNSW_EF_SEARCH, 120)
+            assert int((await session.execute(text("SHOW hnsw.ef_search"))).scalar_one()) == (
+                store.HNSW_EF_SEARCH_FILTERED)
+            assert await store._hnsw_settings(session, nurses, 200, MINILM_NAME, MINILM_DIM) == counted
+            assert int((await session.execute(text("SHOW hnsw.ef_search"))).scalar_one()) == 400  # 2k
         connection = await session.connection()
         assert (await connection.execute(text("SHOW hnsw.iterative_scan"))).scalar_one() in ("off", "")
 
