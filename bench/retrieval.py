@@ -1,6 +1,10 @@
 """Vector retrieval latency at 1k / 10k / 100k chunks: HNSW (ours) against the exact scan (the peer), same run.
 
-``.venv/bin/python -m bench.retrieval [--sizes 1000,10000,100000] [--queries 132] [--repeats 3] [--no-stress]``
+``.venv/bin/python -m bench.retrieval [--sizes 1000,10000,100000] [--queries 132] [--repeats 3] [--no-stress]
+[--before]``
+
+``--before`` also times the search as it was before migration 0019_h22 (filters on the joined document, one HNSW
+index per model: ``bench/retrieval_filters.py``) as a third path, query by query, with its recall.
 
 What is timed: the labelled questions (``knowledge/evaluate``) embedded by MiniLM *inside* the timed loop, then a
 pooled session, a transaction and ``knowledge.store.vector_search`` with the retriever's candidate count (k=20), exact
