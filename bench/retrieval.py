@@ -1,6 +1,10 @@
 """Vector retrieval latency at 1k / 10k / 100k chunks: HNSW (ours) against the exact scan (the peer), same run.
 
-``.venv/bin/python -m bench.retrieval [--sizes 1000,10000,100000] [--queries 132] [--repeats 3] [--no-stress]``
+``.venv/bin/python -m bench.retrieval [--sizes 1000,10000,100000] [--queries 132] [--repeats 3] [--no-stress]
+[--before]``
+
+``--before`` also times the search as it was before migration 0019_h22 (filters on the joined document, one HNSW
+index per model: ``bench/retrieval_filters.py``) as a third path, query by query, with its recall.
 
 What is timed: the labelled questions (``knowledge/evaluate``) embedded by MiniLM *inside* the timed loop, then a
 pooled session, a transaction and ``knowledge.store.vector_search`` with the retriever's candidate count (k=20), exact
@@ -145,46 +149,58 @@ def filter_sets(kinds: list[str | None]) -> dict[str, FilterFor]:
     }
 
 
+PATHS = ("exact", "hnsw", "before")  # before: the search before migration 0019_h22 (bench.retrieval_filters)
+
+
 async def measure(url: str, name: str, queries: list[tuple[int, str]], embedder: MiniLMEmbedder, filters: FilterFor,
-                  repeats: int) -> dict[str, float]:
-    """Median over repeats of each p50/p95 (ms), and recall of HNSW against exact on the same queries."""
+                  repeats: int, before: bool = False) -> dict[str, float]:
+    """Median over repeats of each p50/p95 (ms), and recall of HNSW (and of the earlier path) against exact on the
+    same queries."""
+    from bench.retrieval_filters import before_search
+
     engine = make_engine(url, pool_size=2)
     sessions = make_sessionmaker(engine)
-    stats: dict[str, list[float]] = {"exact p50": [], "exact p95": [], "hnsw p50": [], "hnsw p95": []}
-    recall5: list[float] = []
-    recall20: list[float] = []
+    paths = PATHS if before else PATHS[:2]
+    stats: dict[str, list[float]] = {f"{p} p{q}": [] for p in paths for q in (50, 95)}
+    recall: dict[str, list[float]] = {f"{p} recall@{at}": [] for p in paths[1:] for at in (5, 20)}
     try:
-        async def one(i: int, q: str, hnsw: bool) -> tuple[float, list[str]]:
+        async def one(i: int, q: str, path: str) -> tuple[float, list[str]]:
             started = time.perf_counter()
             vector = await embedder.embed_query(q)
             async with sessions() as session, session.begin():
-                rows = await store.vector_search(session, vector, name, DIM, filters(i), K, hnsw=hnsw)
+                if path == "before":
+                    rows = await before_search(session, vector, name, DIM, filters(i), K)
+                else:
+                    rows = await store.vector_search(session, vector, name, DIM, filters(i), K, hnsw=path == "hnsw")
             return (time.perf_counter() - started) * 1000, [r.id for r in rows]
 
         for i, q in queries[:3]:  # warm-up: pool, caches, plans
-            await one(i, q, False)
-            await one(i, q, True)
+            for path in paths:
+                await one(i, q, path)
         for rep in range(repeats):
-            lat: dict[bool, list[float]] = {False: [], True: []}
+            lat: dict[str, list[float]] = {p: [] for p in paths}
             for n, (i, q) in enumerate(queries):
-                order = (False, True) if (n + rep) % 2 == 0 else (True, False)
+                shift = (n + rep) % len(paths)  # each path goes first as often as the others
                 got = {}
-                for hnsw in order:
-                    ms, ids = await one(i, q, hnsw)
-                    lat[hnsw].append(ms)
-                    got[hnsw] = ids
+                for path in paths[shift:] + paths[:shift]:
+                    ms, ids = await one(i, q, path)
+                    lat[path].append(ms)
+                    got[path] = ids
                 if rep == 0:
-                    for at, out in ((5, recall5), (20, recall20)):
-                        exact, approx = set(got[False][:at]), set(got[True][:at])
-                        out.append(len(exact & approx) / len(exact) if exact else float(not approx))
-            for hnsw, label in ((False, "exact"), (True, "hnsw")):
-                stats[f"{label} p50"].append(pct(lat[hnsw], 50))
-                stats[f"{label} p95"].append(pct(lat[hnsw], 95))
+                    for path in paths[1:]:
+                        for at in (5, 20):
+                            exact, approx = set(got["exact"][:at]), set(got[path][:at])
+                            recall[f"{path} recall@{at}"].append(
+                                len(exact & approx) / len(exact) if exact else float(not approx))
+            for path in paths:
+                stats[f"{path} p50"].append(pct(lat[path], 50))
+                stats[f"{path} p95"].append(pct(lat[path], 95))
     finally:
         await engine.dispose()
     out = {key: statistics.median(values) for key, values in stats.items()}
-    out["recall@5"] = statistics.mean(recall5)
-    out["recall@20"] = statistics.mean(recall20)
+    out |= {key: statistics.mean(values) for key, values in recall.items()}
+    out["recall@5"] = out["hnsw recall@5"]
+    out["recall@20"] = out["hnsw recall@20"]
     return out
 
 
@@ -204,7 +220,7 @@ async def components(url: str, name: str, vectors: list[list[float]], texts: lis
                 await session.begin()
                 await session.execute(text("SELECT 1"))  # BEGIN is sent with the first statement
                 t2 = time.perf_counter()
-                await store._hnsw_settings(session, store.Filters(), K)
+                await store._hnsw_settings(session, store.Filters(), K, name, DIM)
                 t3 = time.perf_counter()
                 list(await session.execute(*store._vector_sql(v, name, DIM, store.Filters(), K, hnsw=True)))
                 t4 = time.perf_counter()
@@ -301,7 +317,7 @@ def load_avg() -> str:
 
 
 async def run(url: str, sizes: list[int], n_queries: int, repeats: int, stress: bool,
-              cross: list[int] | None) -> None:
+              cross: list[int] | None, before: bool = False) -> None:
     docs = [load_document(p) for p in corpus_files(CORPUS_DIR)]
     chunks = [(j, c) for j, d in enumerate(docs) for c in chunk_document(d)]
     model = load_minilm()
@@ -342,12 +358,17 @@ async def run(url: str, sizes: list[int], n_queries: int, repeats: int, stress: 
           f"medians of {repeats} repeats x {n_queries} queries; load average before: {load_avg()}")
     header = (f"{'data set':>15} {'filter':>10} {'exact p50':>10} {'exact p95':>10} {'HNSW p50':>9} {'HNSW p95':>9} "
               f"{'p95 HNSW/exact':>15} {'recall@5':>9} {'recall@20':>10}")
+    if before:
+        header += f" {'before p50':>11} {'before p95':>11} {'before r@5':>11}"
     print(header)
     for name, fname in plan:
-        r = await measure(url, name, queries, embedder, filters[fname], repeats)
-        print(f"{name:>15} {fname:>10} {r['exact p50']:8.1f}ms {r['exact p95']:8.1f}ms {r['hnsw p50']:7.1f}ms "
-              f"{r['hnsw p95']:7.1f}ms {r['hnsw p95'] / r['exact p95']:14.2f}x {r['recall@5']:9.3f} "
-              f"{r['recall@20']:10.3f}", flush=True)
+        r = await measure(url, name, queries, embedder, filters[fname], repeats, before)
+        line = (f"{name:>15} {fname:>10} {r['exact p50']:8.1f}ms {r['exact p95']:8.1f}ms {r['hnsw p50']:7.1f}ms "
+                f"{r['hnsw p95']:7.1f}ms {r['hnsw p95'] / r['exact p95']:14.2f}x {r['recall@5']:9.3f} "
+                f"{r['recall@20']:10.3f}")
+        if before:
+            line += f" {r['before p50']:9.1f}ms {r['before p95']:9.1f}ms {r['before recall@5']:11.3f}"
+        print(line, flush=True)
     print(f"load average after: {load_avg()}")
     texts = [q for _, q in queries[:100]]
     vectors = [list(map(float, v)) for v in model.encode(texts, normalize_embeddings=True)]
@@ -362,6 +383,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=132, help="labelled questions, cycled (132 = each once)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-stress", action="store_true", help="skip the mix and uniform stress rows")
+    parser.add_argument("--before", action="store_true", help="also time the search before migration 0019_h22 "
+                        "(filters on the joined document, one index per model) as a peer, query by query")
     parser.add_argument("--crossover", default="", help="instead: exact (with passages) vs HNSW at these sizes, "
                         "e.g. 300,1000,2000,5000,10000,20000 (how RetrievalConfig.hnsw_threshold was chosen)")
     args = parser.parse_args()
@@ -374,7 +397,7 @@ def main() -> None:
         migrate.upgrade(url)
         cross = [int(s) for s in args.crossover.split(",")] if args.crossover else None
         asyncio.run(run(url, [int(s) for s in args.sizes.split(",")], args.queries, args.repeats,
-                        not args.no_stress, cross))
+                        not args.no_stress, cross, args.before))
     finally:
         server.stop()
 

@@ -27,6 +27,7 @@ from bot.channel.emergency_sender import EmergencyCardSender
 from bot.channel.equipment_notice_sender import EquipmentNoticeSender
 from bot.channel.nurse_sender import NurseCardSender
 from bot.channel.proactive import BotSender
+from bot.channel.sharepoint_notice_sender import SyncNoticeCardSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
 from domain.alerts.relay import JOURNAL_KEY, Fault, Relay, RelayConfig
@@ -42,6 +43,7 @@ from domain.outbox import journal_for
 from domain.records.notices import JOURNAL_KEY as NOTICE_JOURNAL_KEY
 from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
+from knowledge.sharepoint_jobs import SyncNoticeRelay
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +150,9 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
                         journal=journal_for(redis, BRIEF_JOURNAL_KEY))
     nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock,
                         journal=journal_for(redis, NURSE_JOURNAL_KEY))
-    return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, notices, briefs, nurses])
+    sharepoint = SyncNoticeRelay(sessions, SyncNoticeCardSender(sender), config=config.relay, clock=clock)
+    return AlertRunner(sessions, relay, config, redis=redis, clock=clock,
+                       jobs=[emergencies, notices, briefs, nurses, sharepoint])
 
 
 def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_sessionmaker[AsyncSession],

@@ -92,6 +92,7 @@ from knowledge.parsers import Limits
 from knowledge.retriever import Retriever
 from knowledge.sharepoint import PERMISSION as SHAREPOINT_PERMISSION
 from knowledge.sharepoint import SharePointSync
+from knowledge.sharepoint_jobs import SharePointJobs, run_jobs
 from knowledge.sharepoint_schedule import scheduled_sharepoint_sync
 from knowledge.uploads import KnowledgeUploads
 from tools.base import Services
@@ -202,6 +203,9 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         scheduled = (asyncio.create_task(scheduled_sharepoint_sync(sharepoint,
                                                                    settings.knowledge_sharepoint_sync_minutes))
                      if sharepoint is not None and settings.knowledge_sharepoint_sync_minutes > 0 else None)
+        # syncs admins start in Teams run here, never in the turn; their results go out through the alert runner
+        sharepoint_jobs = SharePointJobs(sessions, sharepoint) if sharepoint is not None else None
+        jobs_loop = asyncio.create_task(run_jobs(sharepoint_jobs)) if sharepoint_jobs is not None else None
         warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
@@ -257,7 +261,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                                      clock=app.get(RELAY_CLOCK, utc_now)),
                 nurse_requests=NurseRequests(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
                 reach=Reachability(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
-                sharepoint=sharepoint,
+                sharepoint=sharepoint_jobs,
             ),
             agent=agent,
             dedupe=Deduplicator(redis, settings.dedupe_ttl_s),
@@ -275,10 +279,11 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         log.info("faraday ready", extra={"model": model.name})
         yield
         warm.cancel()
-        if scheduled is not None:
-            scheduled.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await scheduled
+        for task in (scheduled, jobs_loop):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await adapter.close()
         await close_embedder(embedder)
         if sharepoint_graph is not None:

@@ -53,7 +53,7 @@ from knowledge.files import KnowledgeFiles
 from knowledge.lesson_builder import LessonWriter
 from knowledge.lesson_planning import LessonPlanner
 from knowledge.retriever import Retriever
-from knowledge.sharepoint import SharePointSync
+from knowledge.sharepoint_jobs import SharePointJobs
 from knowledge.uploads import KnowledgeUploads
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class Services:
     briefs: BriefSettings | None = None  # pre-class safety briefs: on/off, today's temperature
     nurse_requests: NurseRequests | None = None  # *Notify nurse*: confirmed requests to the school's nurses
     reach: Reachability | None = None  # admins: staff Faraday cannot message
-    sharepoint: SharePointSync | None = None  # approved SharePoint folders (Graph configured only)
+    sharepoint: SharePointJobs | None = None  # SharePoint folder syncs admins start (Graph configured only)
 
 
 # --- what a tool, command or card verb needs of Services: one small Protocol per service --------------------------
@@ -202,7 +202,7 @@ if TYPE_CHECKING:  # scripts/lint (mypy) proves the app's Services gives every t
 
 class SharePointAccess(Protocol):
     @property
-    def sharepoint(self) -> SharePointSync | None: ...
+    def sharepoint(self) -> SharePointJobs | None: ...
 
 
 class EmergenciesAccess(Protocol):

@@ -1,7 +1,8 @@
 """Admin text commands for documents added in Teams: ``uploaded documents`` lists them, ``remove document <id>``
 asks for confirmation on a card (verbs in ``bot.actions.knowledge``); ``knowledge sync sharepoint <site> <folder>``
-approves a SharePoint folder and syncs it (alone: syncs every approved folder). The model is never involved; the
-services check the role."""
+approves a SharePoint folder and starts its sync in the background (alone: every approved folder), answering at once;
+the result comes to the admin's 1:1 chat when the sync ends (``knowledge.sharepoint_jobs``). The model is never
+involved; the services check the role."""
 
 from __future__ import annotations
 
@@ -14,20 +15,20 @@ from bot.cards.inputs import execute
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.models import Role
-from knowledge.sharepoint import ADMINS_ONLY, SharePointSync, SyncReport
+from knowledge.sharepoint import ADMINS_ONLY
+from knowledge.sharepoint_jobs import SharePointJobs
 from knowledge.uploads import KnowledgeUploads
 
 _LIST = re.compile(r"^/?(?:list\s+)?uploaded\s+documents$", re.I)
 _REMOVE = re.compile(r"^/?remove\s+document\s+([a-z0-9-]{1,200})$", re.I)
 _SHAREPOINT = re.compile(r"^/?knowledge\s+sync\s+sharepoint(?:\s+(\S+)(?:\s+(.+))?)?$", re.I)
-TEAMS = "teams"  # audit rows: via sharepoint:teams
 HOW_TO_ADD = "To add one, send me the PDF, Word (.docx), markdown or text file in this chat."
 NO_GRAPH = ("SharePoint folders need Microsoft Graph: ask IT to set MS_TENANT_ID, MS_CLIENT_ID and a secret or "
             "certificate, with the Sites.Selected permission granted on the site.")
 
 
 async def knowledge_command(text_in: str, actor: Actor, uploads: KnowledgeUploads | None,
-                            sharepoint: SharePointSync | None = None) -> CardOutcome | None:
+                            sharepoint: SharePointJobs | None = None) -> CardOutcome | None:
     """Run a document command, or return None when ``text_in`` is not one."""
     command = " ".join(text_in.split())
     folder = _SHAREPOINT.match(command)
@@ -69,31 +70,16 @@ async def _confirm_removal(slug: str, actor: Actor, uploads: KnowledgeUploads) -
     return CardOutcome(text="Please confirm on the card.", cards=[card(body, actions)])
 
 
-async def _sync_sharepoint(actor: Actor, sharepoint: SharePointSync | None, site: str | None,
+async def _sync_sharepoint(actor: Actor, sharepoint: SharePointJobs | None, site: str | None,
                            folder: str | None) -> CardOutcome:
     if sharepoint is None:
         return CardOutcome(text=NO_GRAPH if actor.role == Role.admin else ADMINS_ONLY)
     try:
-        if site is not None:
-            folder_id = await sharepoint.approve(site, (folder or "").strip().strip("\"“”'"), actor=actor, via=TEAMS)
-            reports = [await sharepoint.sync(folder_id, actor=actor, via=TEAMS)]
-        else:
-            await sharepoint.check_allowed(actor, action="knowledge.sharepoint.sync", via=TEAMS)
-            reports = await sharepoint.sync_all(actor=actor, via=TEAMS)
+        started = await sharepoint.start(actor, site, (folder or "").strip().strip("\"“”'") if site else None)
     except DomainError as exc:
         return CardOutcome(text=str(exc))
-    if not reports:
-        return CardOutcome(text="No SharePoint folder is connected yet: **knowledge sync sharepoint** "
-                                "contoso.sharepoint.com/sites/PE Safety")
-    return CardOutcome(text="\n\n".join(_report_text(r) for r in reports))
-
-
-def _report_text(report: SyncReport) -> str:
-    if report.failed:
-        return f"**{report.folder}**: the sync stopped — {report.failed}."
-    lines = [f"**{report.folder}**: {len(report.added)} added, {len(report.updated)} updated, "
-             f"{len(report.retired)} retired, {report.unchanged} unchanged."]
-    lines += [f"- not read: {e}" for e in report.errors[:10]]
-    if len(report.errors) > 10:
-        lines.append(f"- and {len(report.errors) - 10} more files not read")
-    return "\n".join(lines)
+    if started.job_id is None:
+        return CardOutcome(text=f"A sync of **{started.label}** is already under way; whoever started it gets the "
+                                "result in their chat with me. Nothing more was started.")
+    return CardOutcome(text=f"Started syncing **{started.label}**. I'll message you in our chat when it finishes, with "
+                            "what was added, updated or retired and any file I could not read.")

@@ -7,6 +7,7 @@ delta, a deleted item comes back with a ``deleted`` facet and no name. The files
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import itertools
@@ -68,6 +69,13 @@ class FakeDriveGraph(FakeMicrosoft):
         self.library = Library()
         self.library.items["root"] = Item("root", "root", None)
         self._item_ids = itertools.count(1)
+        # a slow library: while set and not released, every download waits (``hold_downloads``)
+        self.download_gate: asyncio.Event | None = None
+
+    def hold_downloads(self) -> asyncio.Event:
+        """Downloads wait until the returned event is set (a library slow to serve its files)."""
+        self.download_gate = asyncio.Event()
+        return self.download_gate
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_get("/v1.0/sites/{rest:.*}", self._sites)
@@ -140,6 +148,8 @@ class FakeDriveGraph(FakeMicrosoft):
 
     async def _download(self, request: web.Request) -> web.Response:
         await self._record(request)
+        if self.download_gate is not None:
+            await self.download_gate.wait()
         fault = await self._maybe_fault(request)
         if fault is not None:
             return fault

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy import text as sql_text
@@ -186,11 +187,46 @@ class KnowledgeSharePointItem(IdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class KnowledgeSharePointJob(IdMixin, CreatedMixin, Base):
+    """A SharePoint sync an admin asked for in Teams (``knowledge.sharepoint_jobs``): queued by the command, run by the
+    replica that claims it (``claimed_until`` is its lease), then its result sent to the admin's 1:1 chat (the
+    ``notice_*`` columns are that outbox row)."""
+
+    __tablename__ = "knowledge_sharepoint_jobs"
+    __table_args__ = (
+        Index("ix_knowledge_sharepoint_jobs_active", sql_text("coalesce(folder_id, 0)"), unique=True,
+              postgresql_where=sql_text("status IN ('pending', 'running')")),
+        Index("ix_knowledge_sharepoint_jobs_notice", "notice_next_at",
+              postgresql_where=sql_text("notice_status IN ('pending', 'sending')")),
+    )
+    # None: every approved folder
+    folder_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "knowledge_sharepoint_folders.id", ondelete="CASCADE",
+        name="fk_knowledge_sharepoint_jobs_folder_id"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey(
+        "staff.id", ondelete="CASCADE", name="fk_knowledge_sharepoint_jobs_requested_by"))
+    folder_label: Mapped[str] = mapped_column(String(700))  # site/folder as the admin gave it, for the notice
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending | running | done
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # {"problem": why it could not run or None, "reports": [knowledge.sharepoint.SyncReport.as_dict(), ...]}
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notice_status: Mapped[str | None] = mapped_column(String(12))  # pending | sending | sent | failed
+    notice_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    notice_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notice_error: Mapped[str | None] = mapped_column(String(300))
+
+
 class KnowledgeChunk(CreatedMixin, Base):
     __tablename__ = "knowledge_chunks"
     __table_args__ = (
         Index("ix_knowledge_chunks_tsv", "tsv", postgresql_using="gin"),
         Index("ix_knowledge_chunks_model", "embedding_model", "embedding_dim"),
+        Index("ix_knowledge_chunks_filter_kind", "embedding_model", "embedding_dim", "doc_kind", "grade_low",
+              "grade_high", "doc_audience", postgresql_where=sql_text("doc_approved")),
+        Index("ix_knowledge_chunks_filter_audience", "embedding_model", "embedding_dim", "doc_audience", "grade_low",
+              "grade_high", postgresql_where=sql_text("doc_approved")),
     )
     id: Mapped[str] = mapped_column(String(300), primary_key=True)  # "doc-slug#section-slug"
     document_id: Mapped[int] = mapped_column(ForeignKey("knowledge_documents.id", ondelete="CASCADE"), index=True)
@@ -206,6 +242,13 @@ class KnowledgeChunk(CreatedMixin, Base):
     page_start: Mapped[int | None] = mapped_column(Integer)  # pages the chunk's text came from (None: no pages)
     page_end: Mapped[int | None] = mapped_column(Integer)
     tsv = mapped_column(TSVECTOR, Computed("to_tsvector('english', content)", persisted=True))
+    # The document's filter fields, copied by triggers (migration 0019_h22) in the writing transaction, so searches
+    # filter chunks without a join and partial HNSW indexes can hold one filter's chunks (knowledge.store).
+    doc_kind: Mapped[str | None] = mapped_column(String(20))
+    doc_audience: Mapped[str | None] = mapped_column(String(40))
+    grade_low: Mapped[int | None] = mapped_column(Integer)  # the document's grade band; K = 0
+    grade_high: Mapped[int | None] = mapped_column(Integer)
+    doc_approved: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class KnowledgePassage(Base):

@@ -22,7 +22,7 @@ EXPECTED_TABLES = {
     "alert_rules", "alerts", "alert_deliveries", "equipment", "equipment_inspections", "lesson_plans",
     "calendar_events", "drivers_ed_progress", "conversation_references", "conversation_turns", "audit_log",
     "message_feedback", "knowledge_documents", "knowledge_chunks", "knowledge_passages", "knowledge_lexemes", "knowledge_uploads",
-    "knowledge_sharepoint_folders", "knowledge_sharepoint_items",
+    "knowledge_sharepoint_folders", "knowledge_sharepoint_items", "knowledge_sharepoint_jobs",
     "roster_imports", "roster_uploads",
     "emergencies", "emergency_classes", "emergency_marks", "emergency_deliveries",
     "record_submissions", "equipment_notices", "home_messages", "home_message_recipients", "export_files",
