@@ -12,6 +12,7 @@ from bot.cards.emergency import emergency_card
 from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card, event_saved_card
+from bot.cards.export_ready import export_confirm_card
 from bot.cards.fitness_form import FitnessFormState, fitness_form_card, fitness_saved_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
@@ -29,6 +30,7 @@ from domain.alerts.types import AlertView
 from domain.calendar.backend import Busy
 from domain.calendar.records import EventChoices, EventProposal, SavedEvent
 from domain.emergencies.types import ClassCard, ClassTally, Header, MissingStudent, RollUp, RosterStudent, TeacherView
+from domain.exports import ExportPending
 from domain.incidents import IncidentProposal, IncidentSummary, SavedIncident
 from domain.lessons import (
     LessonPlanDraft,
@@ -261,6 +263,10 @@ def all_cards() -> dict[str, dict[str, Any]]:
         "emergency roll-up (all clear)": emergency_card(_roll_up(closed=True)),
         **record_cards(),
         **message_home_cards(),
+        "export confirmation (large)": export_confirm_card(ExportPending(
+            "Skill gaps — Ridgeview Middle (school-wide)", "skill-gaps.csv", "csv", 180, 412,
+            tuple(f"Column {i}" for i in range(40)), 100, "Ridgeview Middle (school-wide)",
+            {"report": "widget", "widget": "skill_gaps", "class": None, "on": "2026-11-20", "format": "csv"})),
         "widget attendance (native chart, png fallback)": widget_card(_widget()),
         "widget attendance (png chart only)": widget_card(_widget(), fallback_only=True),
         "widget participation (bar, no table)": widget_card(_widget(
