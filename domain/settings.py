@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     export_link_ttl_hours: int = Field(default=24, ge=1, le=24 * 7,
                                        description="How long an export's download link works (the file is then "
                                        "deleted); signed with ICS_LINK_SECRET")
+    export_confirm_students: int = Field(
+        default=100, ge=1, le=100_000,
+        description="An export naming more students than this (more than three or four classes: a grade, a school) "
+        "first shows its count and fields and is made only when the user confirms")
     export_upload_hosts: list[str] = Field(
         default_factory=lambda: ["*.sharepoint.com", "*.sharepoint.us", "*.microsoftpersonalcontent.com"],
         description="Hosts a Teams file-consent upload URL may point to (the user's OneDrive); loopback is added in "

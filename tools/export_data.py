@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.exports import FORMAT_NAMES, ExportReady
+from domain.exports import FORMAT_NAMES, ExportPending, ExportReady
 from domain.widgets import WIDGET_NAMES, WidgetRequest
 from tools.base import ExportsAccess, ToolDeps, ToolResult, tool
 
@@ -44,6 +44,7 @@ async def export_data(args: ExportDataArgs, deps: ToolDeps[ExportsAccess]) -> To
     exports = deps.services.exports
     if exports is None:
         return ToolResult.error("Exports are not available on this Faraday.")
+    ready: ExportReady | ExportPending
     if args.report == "incident_report":
         if args.incident_id is None:
             return ToolResult.error("Which incident? Give its number (e.g. incident 12).")
@@ -57,8 +58,14 @@ async def export_data(args: ExportDataArgs, deps: ToolDeps[ExportsAccess]) -> To
     return ToolResult(for_model=for_model(ready), display=[ready])
 
 
-def for_model(ready: ExportReady) -> dict[str, Any]:
-    """Name, format, size and expiry: no data, no link (the card carries it)."""
+def for_model(ready: ExportReady | ExportPending) -> dict[str, Any]:
+    """Name, format, size and expiry: no data, no link (the card carries it). A large export is not made yet: the
+    card asks the user to confirm its count (only their press on the card makes it)."""
+    if isinstance(ready, ExportPending):
+        return {"file": ready.file_name, "format": ready.fmt, "made": False, "students_named": ready.student_count,
+                "rows": ready.rows,
+                "summary": f"{ready.title}: this file would name {ready.student_count} students, so nothing has been "
+                           "made yet. Check the count and fields on the card, then confirm or cancel there."}
     kind = FORMAT_NAMES.get(ready.fmt, ready.fmt)
     rows = f", {ready.rows} rows" if ready.rows is not None else ""
     return {"file": ready.file_name, "format": ready.fmt, "rows": ready.rows, "bytes": ready.size_bytes,

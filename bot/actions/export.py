@@ -13,8 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.actions.outcome import CardOutcome
-from bot.cards.export_ready import export_ready_card, file_consent_attachment
-from domain.exports import ExportReady
+from bot.cards.elements import card, text
+from bot.cards.export_ready import export_confirm_card, export_ready_card, file_consent_attachment
+from domain.exports import ExportPending, ExportReady
 from domain.widgets import WIDGET_NAMES, WidgetRequest
 from tools.base import ExportsAccess, ToolDeps
 
@@ -32,6 +33,7 @@ class _WidgetPress(BaseModel):
     team_count: int | None = Field(default=None, ge=2, le=8)
     on: date
     format: str = Field(max_length=10)
+    confirmed: int | None = Field(default=None, ge=0, le=10_000_000)  # a large export's count, as confirmed
 
 
 async def export_widget(value: dict[str, Any], deps: ToolDeps[ExportsAccess]) -> CardOutcome:
@@ -45,7 +47,7 @@ async def export_widget(value: dict[str, Any], deps: ToolDeps[ExportsAccess]) ->
     if press.widget not in WIDGET_NAMES:
         return CardOutcome(text=STALE)
     request = WidgetRequest(press.widget, press.class_, press.student, press.period_days, press.team_count, press.on)
-    ready = await exports.widget(deps.actor, request, press.format, now=deps.now)
+    ready = await exports.widget(deps.actor, request, press.format, now=deps.now, confirmed=press.confirmed)
     return delivered(ready, deps)
 
 
@@ -65,19 +67,46 @@ async def export_fitness(value: dict[str, Any], deps: ToolDeps[ExportsAccess]) -
         return CardOutcome(text=UNAVAILABLE)
     class_text = value.get("class")
     fmt = value.get("format") or "csv"
-    if not (class_text is None or isinstance(class_text, str)) or not isinstance(fmt, str):
+    period, confirmed = _number(value.get("period_days")), _number(value.get("confirmed"))
+    if not (class_text is None or isinstance(class_text, str)) or not isinstance(fmt, str) or period is False \
+            or confirmed is False or (isinstance(period, int) and not 1 <= period <= 365):
         return CardOutcome(text=STALE)
     ready = await exports.fitness_results(deps.actor, (class_text or None) and class_text[:120], now=deps.now,
-                                          fmt=fmt[:10])
+                                          fmt=fmt[:10], period_days=period or None, confirmed=confirmed or None)
     return delivered(ready, deps)
 
 
-def delivered(ready: ExportReady, deps: ToolDeps[ExportsAccess]) -> CardOutcome:
-    """The link card, and the file-consent card (OneDrive) after it."""
+async def cancel_export(value: dict[str, Any], deps: ToolDeps[ExportsAccess]) -> CardOutcome:
+    """*Cancel* on a large export's confirmation: nothing is made; the cancel is audited."""
+    exports = deps.services.exports
+    if exports is not None:
+        await exports.cancel(deps.actor, {k: str(value.get(k) or "")[:120] for k in ("title", "format", "students")},
+                             via="card:export")
+    return CardOutcome(text="Cancelled: no file was made.", cards=[card([text("Export cancelled. No file was made.")])])
+
+
+def _number(raw: Any) -> int | None | bool:
+    """A card's whole number; None when absent; False when malformed."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit() or len(str(raw)) > 9:
+        return False
+    return int(raw)
+
+
+def delivered(ready: ExportReady | ExportPending, deps: ToolDeps[ExportsAccess]) -> CardOutcome:
+    """The link card, and the file-consent card (OneDrive) after it; for a large export, the confirmation card."""
+    if isinstance(ready, ExportPending):
+        return CardOutcome(text=pending_sentence(ready), cards=[export_confirm_card(ready)])
     sentence = f"Here is {ready.file_name}."
     return CardOutcome(text=sentence, cards=[export_ready_card(ready, deps.actor.time_zone)],
                        attachments=[file_consent_attachment(ready)])
 
 
+def pending_sentence(pending: ExportPending) -> str:
+    return (f"That file would name {pending.student_count} students: check the count and fields on the card, then "
+            "confirm to make it. Nothing has been made yet.")
+
+
 EXPORT_ACTIONS = {"export.widget": export_widget, "export.incident": export_incident,
-                  "export.fitness": export_fitness}
+                  "export.fitness": export_fitness, "export.cancel": cancel_export}

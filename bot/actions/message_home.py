@@ -19,7 +19,7 @@ async def send_message(value: dict[str, Any], deps: ToolDeps[MessagesHomeAccess]
     service = deps.services.messages_home
     if service is None:
         return CardOutcome(text="Messages home are not available on this Faraday.")
-    key = str(value.get("key") or "")
+    key = _key(value)
     confirmed = value.get("confirmed")
     count = int(confirmed) if isinstance(confirmed, int | str) and str(confirmed).isdigit() else None
     include_health = str(value.get("include_health") or "").lower() == "true"
@@ -35,6 +35,12 @@ async def send_message(value: dict[str, Any], deps: ToolDeps[MessagesHomeAccess]
 async def cancel_message(value: dict[str, Any], deps: ToolDeps[MessagesHomeAccess]) -> CardOutcome:
     service = deps.services.messages_home
     if service is not None:
-        await service.cancel(deps.actor, str(value.get("key") or ""))
+        await service.cancel(deps.actor, _key(value))
     return CardOutcome(text="Discarded: nothing was sent.",
                        cards=[card([text("Message discarded. Nothing was sent.")])])
+
+
+def _key(value: dict[str, Any]) -> str:
+    """The draft's key: ``form_key`` (the Agents Playground cannot submit a card whose data has a field named
+    ``key``), or ``key`` from cards posted before the rename."""
+    return str(value.get("form_key") or value.get("key") or "")

@@ -14,11 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards.elements import card, facts, heading, text
-from domain.exports import FORMAT_NAMES, ExportReady
+from bot.cards.inputs import execute
+from domain.exports import FORMAT_NAMES, ExportPending, ExportReady
 
 FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 CONTEXT_KEY = "export"  # in the consent card's accept/decline context: the export's signed token
+CONFIRM_VERBS = {"widget": "export.widget", "fitness_results": "export.fitness"}
+CANCEL = "export.cancel"
+MAX_FIELDS = 30
 
 
 def export_ready_card(ready: ExportReady, time_zone: str = "UTC") -> dict[str, Any]:
@@ -34,6 +38,30 @@ def export_ready_card(ready: ExportReady, time_zone: str = "UTC") -> dict[str, A
               "file until then. It contains student records: keep it confidential and don't forward it.",
               subtle=True)],
         [{"type": "Action.OpenUrl", "title": f"Download {kind}", "url": ready.url}],
+    )
+
+
+def export_confirm_card(pending: ExportPending) -> dict[str, Any]:
+    """A large export, before it is made: how many students and rows, which fields; *Make the file* repeats the
+    request with the count (the service makes it only if the count is still the same), *Cancel* makes nothing."""
+    kind = FORMAT_NAMES.get(pending.fmt, pending.fmt.upper())
+    shown = list(pending.fields[:MAX_FIELDS]) + ([f"and {len(pending.fields) - MAX_FIELDS} more"]
+                                                 if len(pending.fields) > MAX_FIELDS else [])
+    details = [("File", pending.file_name), ("Students named", str(pending.student_count))]
+    if pending.rows is not None:
+        details.append(("Rows", str(pending.rows)))
+    details.append(("Fields", ", ".join(shown) or "the card's figures"))
+    again = {k: v for k, v in pending.again.items() if k != "report" and v is not None}
+    confirm = execute(f"Make the file ({pending.student_count} students)",
+                      CONFIRM_VERBS.get(str(pending.again.get("report")), "export.widget"),
+                      {**again, "confirmed": pending.student_count}, inputs="none", style="positive")
+    cancel = execute("Cancel", CANCEL, {"title": pending.title[:120], "format": pending.fmt,
+                                        "students": pending.student_count}, inputs="none")
+    return card(
+        [heading(f"Confirm a large export: {pending.title}"), facts(details),
+         text(f"This {kind} file would name {pending.student_count} students (more than {pending.threshold}). "
+              "Nothing has been made yet: check that you need all of them before you confirm.", subtle=True)],
+        [confirm, cancel],
     )
 
 

@@ -52,15 +52,15 @@ def message_draft_card(draft: MessageDraft) -> dict[str, Any]:
                          "you'll be asked to confirm the count.", subtle=True))
     title = f"Send to {_guardians(draft.recipients)}…" if draft.bulk else (
         "Save drafts in Outlook" if draft.delivery == "graph_draft" else "Send")
-    return card(body, [execute(title, SEND, {"key": draft.key}, style="positive"),
-                       execute("Discard", CANCEL, {"key": draft.key}, inputs="none")])
+    return card(body, [execute(title, SEND, {"form_key": draft.key}, style="positive"),
+                       execute("Discard", CANCEL, {"form_key": draft.key}, inputs="none")])
 
 
 def confirm_card(key: str, outcome: SendOutcome) -> dict[str, Any]:
     return card([heading("Confirm the class notice"), text(outcome.sentence)],
                 [execute(f"Yes, send to {_guardians(outcome.recipients)}", SEND,
-                         {"key": key, "confirmed": outcome.recipients}, inputs="none", style="positive"),
-                 execute("Discard", CANCEL, {"key": key}, inputs="none")])
+                         {"form_key": key, "confirmed": outcome.recipients}, inputs="none", style="positive"),
+                 execute("Discard", CANCEL, {"form_key": key}, inputs="none")])
 
 
 def sent_card(outcome: SendOutcome) -> dict[str, Any]:

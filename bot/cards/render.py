@@ -10,7 +10,7 @@ from bot.cards.elements import attachment
 from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card
-from bot.cards.export_ready import export_ready_card
+from bot.cards.export_ready import export_confirm_card, export_ready_card
 from bot.cards.fitness_form import FitnessFormState, fitness_form_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
@@ -22,7 +22,7 @@ from bot.cards.student_choice import student_choice_card
 from bot.cards.student_profile import student_profile_card
 from bot.cards.widgets import widget_card
 from domain.events import EventProposal
-from domain.exports import ExportReady
+from domain.exports import ExportPending, ExportReady
 from domain.incidents import IncidentProposal
 from domain.lessons import LessonPlanResult
 from domain.messages_home.service import MessageDraft
@@ -76,6 +76,8 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
         return message_draft_card(item)
     if isinstance(item, ExportReady):
         return export_ready_card(item, ctx.time_zone)
+    if isinstance(item, ExportPending):
+        return export_confirm_card(item)
     if isinstance(item, Agenda):
         return event_list_card(item.span, list(item.items))
     return None

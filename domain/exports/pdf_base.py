@@ -10,10 +10,17 @@ Fonts: DejaVu Sans (``fonts-dejavu-core`` on Debian, installed in the image) so 
 it is missing, the PDF core font Helvetica, with text reduced to Latin-1 (dashes and quotes mapped, anything else
 shown as "?"), rather than failing. Documents are drawn with a compact cut of DejaVu (``fonts``: 3× quicker) and drawn
 again with the full font when their text needs a glyph the cut lacks (``render``).
+
+Right-to-left names (Arabic, Hebrew, ...): the full-font drawing turns on fpdf2's text shaping (HarfBuzz through
+``uharfbuzz``, with fpdf2's Unicode bidi algorithm), so Arabic letters join and a right-to-left name reads in its own
+order inside an English line (each paragraph's base direction is left-to-right: the documents are English). The
+compact cut covers no right-to-left script, so such a document is always drawn with the full font. Without
+``uharfbuzz`` the names still print, unjoined and in stored order, and a warning says why.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +29,11 @@ from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.errors import FPDFException
 
 from domain.exports.fonts import CompactFonts, compact_fonts
 
+log = logging.getLogger(__name__)
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _LATIN1 = str.maketrans({"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "·": "-",
@@ -76,9 +85,17 @@ class Page(FPDF):
             for style, name in FONT_FILES.items():
                 self.add_font("DejaVu", style, str(folder / name))
             self.family = "DejaVu"
+            if self._compact is None:
+                self._shape()
         else:
             self.family = "Helvetica"
         self.set_text_color(*INK)
+
+    def _shape(self) -> None:
+        try:  # the documents are laid out in English: every paragraph is left-to-right, a name inside it may not be
+            self.set_text_shaping(True, direction="ltr")
+        except FPDFException:  # uharfbuzz missing: text prints unshaped, as before
+            log.warning("uharfbuzz is not installed: right-to-left names print unshaped in PDF exports")
 
     def style(self, size: float, bold: bool = False, colour: tuple[int, int, int] = INK) -> None:
         self.set_font(self.family, "B" if bold else "", size)

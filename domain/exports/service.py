@@ -8,6 +8,10 @@
 - **Every export is audited**: one ``export.create`` row (who, which file, how many students, what scope) in the
   same transaction as the stored file; its id is the file's *audit reference*, printed on PDFs. Every download (link
   or OneDrive upload) adds an ``export.download`` row.
+- **A large export is confirmed first**: when a file would name more students than ``EXPORT_CONFIRM_STUDENTS``,
+  nothing is made; the caller gets an ``ExportPending`` (how many students and rows, which fields) and only the same
+  request with ``confirmed`` equal to that count makes the file (a count that changed meanwhile asks again). The
+  confirmation is in the ``export.create`` row's reason; a cancel is audited as ``export.cancel``.
 - **Delivery**: a signed link bound to the staff member (``links.ExportLinks``), expiring after
   ``EXPORT_LINK_TTL_HOURS``; the row is deleted once expired. The same token rides in a Teams file-consent card,
   and only that staff member's *Allow* uploads it.
@@ -68,6 +72,22 @@ class ExportReady:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportPending:
+    """A large export not made yet: what it would hold, for the caller to confirm (or cancel). ``again`` is the request
+    to repeat with ``confirmed=student_count`` (``report``: "widget" or "fitness_results", and its parameters)."""
+
+    title: str
+    file_name: str
+    fmt: str
+    student_count: int
+    rows: int | None
+    fields: tuple[str, ...]
+    threshold: int
+    scope: str
+    again: dict[str, str | int | None]
+
+
+@dataclass(frozen=True, slots=True)
 class ExportedFile:
     file_name: str
     media_type: str
@@ -84,18 +104,24 @@ class _Made:
     student_ids: tuple[int, ...]
     rows: int | None
     scope: str
+    fields: tuple[str, ...] = ()
+    again: dict[str, str | int | None] | None = None  # how to ask for it again (large exports are confirmed first)
     audit_students: bool = False  # the file reads student records no earlier audit row covers
 
 
 class ExportService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], widgets: WidgetService, links: ExportLinks) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], widgets: WidgetService, links: ExportLinks, *,
+                 confirm_students: int = 100) -> None:
         self._sessions = sessions
         self._widgets = widgets
         self._links = links
+        self._confirm_students = confirm_students
 
     # --- making files ------------------------------------------------------------------------------------------------
-    async def widget(self, actor: Actor, request: WidgetRequest, fmt: str, *, now: datetime) -> ExportReady:
-        """A widget's table (CSV, XLSX: every row) or its card (PDF: figures, chart, table), as of the card's day."""
+    async def widget(self, actor: Actor, request: WidgetRequest, fmt: str, *, now: datetime,
+                     confirmed: int | None = None) -> ExportReady | ExportPending:
+        """A widget's table (CSV, XLSX: every row) or its card (PDF: figures, chart, table), as of the card's day; an
+        ``ExportPending`` instead when it names more students than the threshold and ``confirmed`` isn't their count."""
         fmt = _format(fmt)
         day = min(request.on, now.date())
         result = await self._widgets.run(
@@ -114,13 +140,18 @@ class ExportService:
             export = ExportTable(title, table[0], table[1], about)
             return csv_bytes(export) if fmt == "csv" else xlsx_bytes(export)
 
+        fields = (("headline figures", "chart") if fmt == "pdf" and result.table is not None else ()) + table[0]
+        again: dict[str, str | int | None] = {
+            "report": "widget", "widget": request.widget, "class": request.class_text, "student": request.student_text,
+            "period_days": request.period_days, "team_count": request.team_count, "on": day.isoformat(),
+            "format": fmt}
         return await self._store(actor, _Made(
             kind=f"widget:{result.widget}", title=title, file_name=_file_name(result.title, result.scope, day, fmt),
             fmt=fmt, render=render, student_ids=tuple(sorted(set(result.student_ids))),
-            rows=None if fmt == "pdf" else len(table[1]), scope=result.scope))
+            rows=len(table[1]), scope=result.scope, fields=fields, again=again), confirmed)
 
     async def incident_report(self, actor: Actor, incident_id: int, *, now: datetime) -> ExportReady:
-        """The one-page PDF incident report of an incident the caller may read."""
+        """The one-page PDF incident report of an incident the caller may read (one student: never confirmed first)."""
         via = "export:incident_report"
         async with self._sessions() as session:
             record = await load_incident(session, actor, incident_id)
@@ -131,7 +162,7 @@ class ExportService:
             await audit.record_refusal(self._sessions, actor, action="incident.read", subject_type="incident",
                                        subject_ids=[incident_id], via=via, reason="student not in caller's scope")
             raise NotAllowed(f"Incident #{incident_id} is not about a student in your classes, so I can't export it.")
-        return await self._store(actor, _Made(
+        return await self._made(actor, _Made(
             kind="incident_report", title=f"Incident report #{record.id}",
             file_name=f"incident-report-{record.id}-{record.occurred_at:%Y-%m-%d}.pdf", fmt="pdf",
             render=lambda provenance: incident_pdf(record, provenance),
@@ -139,7 +170,8 @@ class ExportService:
             scope=f"incident #{record.id}", audit_students=True))
 
     async def fitness_results(self, actor: Actor, class_text: str | None, *, now: datetime,
-                              period_days: int | None = None, fmt: str = "csv") -> ExportReady:
+                              period_days: int | None = None, fmt: str = "csv",
+                              confirmed: int | None = None) -> ExportReady | ExportPending:
         """A class's fitness-test results for the state report (CSV; XLSX on request)."""
         fmt = _format(fmt)
         if fmt == "pdf":
@@ -172,7 +204,22 @@ class ExportService:
         return await self._store(actor, _Made(
             kind="fitness_results", title=title, file_name=_file_name("fitness results", cls.name, now.date(), fmt),
             fmt=fmt, render=render, student_ids=found.student_ids, rows=len(found.rows), scope=cls.name,
-            audit_students=True))
+            fields=tuple(found.columns), audit_students=True,
+            again={"report": "fitness_results", "class": class_text, "period_days": period_days, "format": fmt}),
+            confirmed)
+
+    async def cancel(self, actor: Actor, pending: ExportPending | dict[str, object], *, via: str) -> None:
+        """The teacher cancelled a large export at its confirmation: nothing is made; the cancel is audited."""
+        if isinstance(pending, ExportPending):
+            what = f"{pending.fmt} {pending.file_name}; {pending.student_count} students; {pending.scope}"
+        else:  # from a card: its own words, cut short
+            what = " ".join(str(pending.get(k) or "") for k in ("format", "title", "students"))
+        async with unit_of_work(self._sessions) as session:  # no file exists: one row with no subject id
+            await session.execute(insert(AUDIT_TABLE).values(
+                actor_staff_id=actor.staff_id, actor_tenant_id=actor.tenant_id,
+                actor_aad_object_id=actor.aad_object_id, action="export.cancel", subject_type="export_file",
+                subject_id=None, via=via[:60], allowed=True, reason=f"cancelled at confirmation: {what}"[:200],
+                conversation_type=actor.conversation_type))
 
     # --- handing files out ----------------------------------------------------------------------------------------
     async def open(self, token: str) -> ExportedFile | None:
@@ -197,14 +244,22 @@ class ExportService:
                                  conversation_type=actor.conversation_type)
 
     # --- internals ----------------------------------------------------------------------------------------------------
-    async def _store(self, actor: Actor, made: _Made) -> ExportReady:
+    async def _store(self, actor: Actor, made: _Made, confirmed: int | None) -> ExportReady | ExportPending:
+        count = len(made.student_ids)
+        if count > self._confirm_students and confirmed != count:
+            return ExportPending(made.title, made.file_name, made.fmt, count, made.rows, made.fields,
+                                 self._confirm_students, made.scope, dict(made.again or {}))
+        return await self._made(actor, made, confirmed=count > self._confirm_students)
+
+    async def _made(self, actor: Actor, made: _Made, *, confirmed: bool = False) -> ExportReady:
         now = self._links.now()
         expires_at = now + self._links.ttl
         via = f"export:{made.kind}"[:60]
         async with unit_of_work(self._sessions) as session:
             await session.execute(delete(ExportFile).where(ExportFile.expires_at <= now))  # expired files go
             export_id = int(await session.scalar(text("SELECT nextval(pg_get_serial_sequence('export_files', 'id'))")))
-            reason = f"{made.fmt} {made.file_name}; {len(made.student_ids)} students; {made.scope}"[:200]
+            reason = (f"{made.fmt} {made.file_name}; {len(made.student_ids)} students; "
+                      f"{'confirmed; ' if confirmed else ''}{made.scope}")[:200]
             audit_id = int(await session.scalar(insert(AUDIT_TABLE).values(
                 actor_staff_id=actor.staff_id, actor_tenant_id=actor.tenant_id,
                 actor_aad_object_id=actor.aad_object_id, action="export.create", subject_type="export_file",
@@ -225,7 +280,8 @@ class ExportService:
         token = self._links.issue(export_id, actor.staff_id, expires_at)
         return ExportReady(export_id=export_id, title=made.title, file_name=made.file_name, fmt=made.fmt,
                            media_type=MEDIA_TYPES[made.fmt], size_bytes=len(data), url=self._links.url(token),
-                           token=token, expires_at=expires_at, student_count=len(made.student_ids), rows=made.rows,
+                           token=token, expires_at=expires_at, student_count=len(made.student_ids),
+                           rows=None if made.fmt == "pdf" else made.rows,
                            audit_ref=audit_ref)
 
     async def _fetch(self, export_id: int, staff_id: int, *, via: str, conversation_type: str) -> ExportedFile | None:

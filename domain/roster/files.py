@@ -75,9 +75,10 @@ class Table:
         return iter(self.rows)
 
 
-# Extension columns Faraday reads (a guardian's preferred language, for messages home: see oneroster.LANGUAGE_COLUMNS);
-# every other ``metadata.*`` / ``ext`` column is dropped as it is read.
-KEPT_EXTENSIONS = frozenset({"metadata.preferredlanguage", "metadata.language", "metadata.homelanguage"})
+# Extension columns Faraday reads (a guardian's preferred language and contact permission, for messages home: see
+# oneroster.LANGUAGE_COLUMNS and CONTACT_COLUMNS); every other ``metadata.*`` / ``ext`` column is dropped as it is read.
+KEPT_EXTENSIONS = frozenset({"metadata.preferredlanguage", "metadata.language", "metadata.homelanguage",
+                             "metadata.contactpermission", "metadata.contactallowed", "metadata.donotcontact"})
 
 
 def ignored_column(name: str) -> bool:

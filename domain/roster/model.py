@@ -108,6 +108,9 @@ class GuardianRecord:
     email: str | None = None
     # The family's language (BCP 47) when the export carries one; None leaves what Faraday has as it is.
     language: str | None = None
+    # Whether the school may write to this guardian (a SIS "do not contact" is False); None: the export doesn't say,
+    # Faraday keeps what it has (a new guardian: allowed).
+    contact_allowed: bool | None = None
 
 
 @dataclass(slots=True)

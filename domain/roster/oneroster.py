@@ -276,12 +276,17 @@ def parse(files: RosterFiles, errors: list[RosterError], *, sds: bool = False) -
                     errors.append(RosterError(relationships.file, line, f"user {value!r} is not in users.csv"))
             if student in student_ids and other in user_rows:
                 links.append((student, other, get(row, "relationshipRole").lower() or "guardian"))
+    permissions: dict[str, bool | None] = {}
     for student, guardian, relationship in links:
-        _, row = user_rows[guardian]
+        line, row = user_rows[guardian]
+        if guardian not in permissions:
+            permissions[guardian], problem = guardian_contact(row)
+            if problem:
+                errors.append(RosterError(users.file, line, problem))
         roster.guardians.setdefault((student, guardian), GuardianRecord(
             guardian, student, f"{get(row, 'givenName')} {get(row, 'familyName')}".strip() or guardian,
             relationship, phone=get(row, "phone") or get(row, "sms") or None, email=get(row, "email") or None,
-            language=guardian_language(row),
+            language=guardian_language(row), contact_allowed=permissions[guardian],
         ))
     for sid, (name, _kind) in org_rows.items():
         roster.schools[sid] = SchoolRecord(sid, name)
@@ -300,6 +305,33 @@ def guardian_language(row: dict[str, str]) -> str | None:
         if value:
             return value
     return None
+
+
+# Nor has either a column for whether the school may write to a guardian (OneRoster 1.2 users.csv and SDS v2.1's users
+# and relationships.csv carry none; Graph's relatedContact.accessConsent is about access to the student's data). SISs
+# that export it use extension columns: a permission (yes = may contact) or a "do not contact" flag (yes = may not).
+# These are the spellings Faraday reads, first found wins; a file without them keeps what Faraday has.
+CONTACT_COLUMNS = ("metadata.contactPermission", "metadata.contactAllowed")
+NO_CONTACT_COLUMNS = ("metadata.doNotContact",)
+YES = frozenset({"y", "yes", "true", "1", "allowed", "allow", "permitted", "granted"})
+NO = frozenset({"n", "no", "false", "0", "denied", "deny", "refused", "withdrawn", "not allowed"})
+
+
+def guardian_contact(row: dict[str, str]) -> tuple[bool | None, str | None]:
+    """(may the school write to this guardian?, a problem to report) from the users row; (None, None) when the row
+    says nothing. A value that is neither yes nor no is an error: guessing could write to a family that said no."""
+    for columns, yes_means in ((CONTACT_COLUMNS, True), (NO_CONTACT_COLUMNS, False)):
+        for column in columns:
+            raw = get(row, column)
+            if not raw:
+                continue
+            value = " ".join(raw.lower().split())
+            if value in YES:
+                return yes_means, None
+            if value in NO:
+                return not yes_means, None
+            return None, f"{column} is {raw[:40]!r}; expected yes or no (true/false, 1/0)"
+    return None, None
 
 
 def _present(table: Table, errors: list[RosterError]):  # type: ignore[no-untyped-def]

@@ -375,11 +375,12 @@ class _Apply:
 
     async def guardians(self) -> None:
         """Contacts follow the roster for its students (a contact the SIS dropped is removed: a stale phone number
-        is worse than none); a student who left keeps theirs."""
+        is worse than none); a student who left keeps theirs. Language and contact permission change only when the
+        export carries them."""
         counts = self.counts["guardians"]
         existing = {(r["student_id"], r["source_id"]): r for r in await self.db.fetch(
             "SELECT id, student_id, source_id, name, relationship_to_student, phone, email, priority, "
-            "preferred_language FROM guardians WHERE source_id IS NOT NULL")}
+            "preferred_language, contact_allowed FROM guardians WHERE source_id IS NOT NULL")}
         priority: Counter[int] = Counter()
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
@@ -391,24 +392,27 @@ class _Apply:
             wanted.add(key)
             want = (record.name[:160], record.relationship[:40], (record.phone or None) and record.phone[:40],
                     (record.email or None) and record.email.lower()[:254], priority[student_id],
-                    record.language and record.language[:35])
+                    record.language and record.language[:35], record.contact_allowed)
             row = existing.get(key)
             if row is None:
                 inserts.append((student_id, record.source_id, *want))
             elif (row["name"], row["relationship_to_student"], row["phone"], row["email"], row["priority"],
-                  record.language and row["preferred_language"]) == want:  # no language in the file: keep ours
+                  record.language and row["preferred_language"],  # no language in the file: keep ours
+                  None if record.contact_allowed is None else row["contact_allowed"]) == want:  # nor permission
                 counts.unchanged += 1
             else:
                 updates.append((row["id"], *want))
         if updates:
             await self.db.executemany(
                 "UPDATE guardians SET name = $2, relationship_to_student = $3, phone = $4, email = $5, priority = $6, "
-                "preferred_language = COALESCE($7, preferred_language) WHERE id = $1", updates)
+                "preferred_language = COALESCE($7, preferred_language), "
+                "contact_allowed = COALESCE($8::boolean, contact_allowed) WHERE id = $1", updates)
             counts.updated += len(updates)
         if inserts:
             await self.db.executemany(
                 "INSERT INTO guardians (student_id, source_id, name, relationship_to_student, phone, email, priority,"
-                " preferred_language, is_emergency_contact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, false)", inserts)
+                " preferred_language, contact_allowed, is_emergency_contact)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9::boolean, true), false)", inserts)
             counts.created += len(inserts)
         live_students = set(self.student_ids.values())
         gone = [r["id"] for key, r in existing.items() if key not in wanted and key[0] in live_students]

@@ -43,6 +43,8 @@
  *                                               result.downloads gets {url, status, contentType, saveAs}
  *   {"expectNoText": {"contains": "Error", "withinMs": 2000}}  no bot message contains it during withinMs
  *   {"screenshot": "/tmp/shot.png"}
+ *   {"waitForFile": {"path": "/tmp/go", "timeoutMs": 60000}}  wait until the test creates the file: a gate that
+ *                                               lets the test check the database between two steps
  *   {"sleep": 500}                              last resort
  */
 import fs from 'node:fs';
@@ -242,6 +244,11 @@ async function main() {
           const r = await page.request.get(url);
           if (o.saveAs) fs.writeFileSync(o.saveAs, await r.body());
           result.downloads.push({ url, status: r.status(), contentType: r.headers()['content-type'] ?? '', saveAs: o.saveAs ?? null });
+          break;
+        }
+        case 'waitForFile': {
+          const o = typeof arg === 'string' ? { path: arg } : arg;
+          await waitUntil(async () => fs.existsSync(o.path), stepTimeout(o), `file ${o.path}`);
           break;
         }
         case 'openChat': {

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -8,11 +8,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from devtools.fakes.activities import TENANT
+from devtools.fakes.connector import FakeConnector
 from domain.actor import Actor
-from domain.exports import ExportLinks, ExportService
+from domain.exports import ExportLinks, ExportPending, ExportReady, ExportService
 from domain.identity import IdentityService
 from domain.widgets import WidgetService
-from tests.support.app_client import connector, demo_sessions_for  # noqa: F401 - the fake Bot Connector, app sessions
+from tests.support.app_client import (  # noqa: F401 - the fake Bot Connector, app sessions
+    BotClient,
+    bot_settings,
+    connector,
+    demo_sessions_for,
+    serving,
+)
 
 SECRET = b"exports-test-link-secret-0123456789"
 TZ = ZoneInfo("America/Chicago")
@@ -30,6 +37,19 @@ class Clock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
+
+
+def _app_clock(tz: str) -> datetime:
+    return datetime.combine(date(2026, 11, 20), time(15), ZoneInfo(tz))
+
+
+@pytest.fixture
+async def app(demo_db_url: str, redis_url: str,
+              connector: FakeConnector) -> AsyncIterator[BotClient]:  # noqa: F811
+    """The running app (fake Bot Connector, offline planner) on the demo district, its clock on Nov 20, 2026."""
+    settings = bot_settings(demo_db_url, redis_url, rate_limit_per_minute=1000, rate_limit_per_hour=10000)
+    async with serving(settings, connector, clock=_app_clock) as client:
+        yield client
 
 
 @pytest.fixture
@@ -51,3 +71,12 @@ def actor_of(demo_sessions: Any) -> Callable[[str], Any]:
         return actor
 
     return resolve
+
+
+async def confirmed(make: Callable[..., Awaitable[ExportReady | ExportPending]], *args: Any, **kwargs: Any) -> ExportReady:
+    """The export, its count confirmed first when it is a large one (as the user's press on the card does)."""
+    ready = await make(*args, **kwargs)
+    if isinstance(ready, ExportPending):
+        ready = await make(*args, **kwargs, confirmed=ready.student_count)
+    assert isinstance(ready, ExportReady)
+    return ready

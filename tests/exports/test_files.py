@@ -17,7 +17,7 @@ from domain.errors import DomainError
 from domain.exports.tables import ExportTable, csv_bytes, safe_cell, xlsx_bytes
 from domain.models import AuditLog, Enrollment, ExportFile, FitnessTest, Incident, SchoolClass, Student
 from domain.widgets import WIDGET_NAMES, WidgetRequest, WidgetService
-from tests.exports.conftest import NOW
+from tests.exports.conftest import NOW, confirmed
 
 
 def rows_of_csv(data: bytes) -> list[list[str]]:
@@ -57,8 +57,8 @@ async def test_a_widget_table_as_csv_has_every_row_of_the_widget_and_its_header(
 
 async def test_a_widget_table_as_xlsx_reads_back_with_numbers_and_an_about_sheet(exports, actor_of, demo_sessions) -> None:  # type: ignore[no-untyped-def]
     megan = await actor_of(MEGAN)
-    ready = await exports.widget(megan, WidgetRequest("attendance", None, None, None, None, NOW.date()), "xlsx",
-                                 now=NOW)
+    ready = await confirmed(exports.widget, megan, WidgetRequest("attendance", None, None, None, None, NOW.date()),
+                            "xlsx", now=NOW)
     shown = await WidgetService(demo_sessions).run(megan, "attendance", now=NOW, full_tables=True)
     assert shown.table is not None
     book = openpyxl.load_workbook(io.BytesIO(await fetch(exports, ready)))
@@ -86,7 +86,8 @@ async def test_an_export_has_every_row_where_the_card_shows_ten(exports, actor_o
             continue
         if card.table is None:
             continue
-        ready = await exports.widget(megan, WidgetRequest(name, None, None, None, None, NOW.date()), "csv", now=NOW)
+        ready = await confirmed(exports.widget, megan, WidgetRequest(name, None, None, None, None, NOW.date()), "csv",
+                                now=NOW)
         rows = rows_of_csv(await fetch(exports, ready))[1:]
         assert rows[: len(card.table.rows)] == [list(r) for r in card.table.rows], name
         if card.table.truncated:

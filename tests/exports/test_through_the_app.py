@@ -8,10 +8,8 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import openpyxl
@@ -26,21 +24,10 @@ from devtools.fakes.activities import ALEX, BOT_ID, ISAIAH, TENANT, activity
 from devtools.fakes.connector import FakeConnector
 from devtools.fakes.onedrive_upload import FakeUploadSession
 from domain.models import AuditLog, Enrollment, Incident, SchoolClass, Staff, Student
-from tests.support.app_client import BotClient, bot_settings, serving
+from tests.support.app_client import BotClient
 
 CARD = "application/vnd.microsoft.card.adaptive"
 GROUP_CHAT = "19:5e1c0d2b7a9f4e3c@thread.v2"
-
-
-def _clock(tz: str) -> datetime:
-    return datetime.combine(date(2026, 11, 20), time(15), ZoneInfo(tz))
-
-
-@pytest.fixture
-async def app(demo_db_url: str, redis_url: str, connector: FakeConnector) -> AsyncIterator[BotClient]:
-    settings = bot_settings(demo_db_url, redis_url, rate_limit_per_minute=1000, rate_limit_per_hour=10000)
-    async with serving(settings, connector, clock=_clock) as client:
-        yield client
 
 
 @pytest.fixture

@@ -47,7 +47,8 @@ async def test_an_unreadable_language_is_left_unset(sessions, settings, sample):
 
 def test_every_language_column_read_is_kept_by_the_file_reader() -> None:
     from domain.roster.files import KEPT_EXTENSIONS, ignored_column
-    from domain.roster.oneroster import LANGUAGE_COLUMNS
+    from domain.roster.oneroster import CONTACT_COLUMNS, LANGUAGE_COLUMNS, NO_CONTACT_COLUMNS
 
-    assert {c.lower() for c in LANGUAGE_COLUMNS if c.lower().startswith("metadata.")} == KEPT_EXTENSIONS
+    read = LANGUAGE_COLUMNS + CONTACT_COLUMNS + NO_CONTACT_COLUMNS  # and nothing else is kept
+    assert {c.lower() for c in read if c.lower().startswith("metadata.")} == KEPT_EXTENSIONS
     assert not any(ignored_column(c) for c in LANGUAGE_COLUMNS) and ignored_column("metadata.house")

@@ -12,12 +12,14 @@ from bot.cards.emergency import emergency_card
 from bot.cards.equipment_check import CheckFormState, equipment_check_card
 from bot.cards.event_form import EventFormState, event_form_card
 from bot.cards.event_saved import event_list_card, event_saved_card
+from bot.cards.export_ready import export_confirm_card
 from bot.cards.fitness_form import FitnessFormState, fitness_form_card, fitness_saved_card
 from bot.cards.forms_menu import forms_menu_card
 from bot.cards.incident_form import IncidentFormState, incident_form_card
 from bot.cards.incident_saved import incident_saved_card
 from bot.cards.lesson_form import LessonFormState, lesson_form_card
 from bot.cards.lesson_plan import lesson_plan_card, lesson_saved_card
+from bot.cards.message_home import confirm_card, message_draft_card, sent_card
 from bot.cards.skills_form import SkillFormState, skills_form_card
 from bot.cards.student_choice import student_choice_card
 from bot.cards.student_incidents import student_incidents_card
@@ -28,6 +30,7 @@ from domain.alerts.types import AlertView
 from domain.calendar.backend import Busy
 from domain.calendar.records import EventChoices, EventProposal, SavedEvent
 from domain.emergencies.types import ClassCard, ClassTally, Header, MissingStudent, RollUp, RosterStudent, TeacherView
+from domain.exports import ExportPending
 from domain.incidents import IncidentProposal, IncidentSummary, SavedIncident
 from domain.lessons import (
     LessonPlanDraft,
@@ -38,6 +41,8 @@ from domain.lessons import (
     Source,
     TimedSection,
 )
+from domain.messages_home.service import Link, MessageDraft, SendOutcome
+from domain.messages_home.texts import MessageText
 from domain.models import Severity
 from domain.records.attendance import AttendanceSheet, SheetLine
 from domain.records.equipment import CheckSheet
@@ -257,10 +262,35 @@ def all_cards() -> dict[str, dict[str, Any]]:
         "emergency roll-up (escalated)": emergency_card(_roll_up(escalated=True)),
         "emergency roll-up (all clear)": emergency_card(_roll_up(closed=True)),
         **record_cards(),
+        **message_home_cards(),
+        "export confirmation (large)": export_confirm_card(ExportPending(
+            "Skill gaps — Ridgeview Middle (school-wide)", "skill-gaps.csv", "csv", 180, 412,
+            tuple(f"Column {i}" for i in range(40)), 100, "Ridgeview Middle (school-wide)",
+            {"report": "widget", "widget": "skill_gaps", "class": None, "on": "2026-11-20", "format": "csv"})),
         "widget attendance (native chart, png fallback)": widget_card(_widget()),
         "widget attendance (png chart only)": widget_card(_widget(), fallback_only=True),
         "widget participation (bar, no table)": widget_card(_widget(
             widget="participation", title="Participation", table=None,
             chart=ChartData("bar", "By class", ("P1", "P3"), (Series("Participation %", (91.0, 84.5)),), "%", 100)),
             fallback_only=True),
+    }
+
+
+def message_home_cards() -> dict[str, dict[str, Any]]:
+    english = MessageText("en", "A note from PE about Eli", "Dear {guardian},\n\nEli was hurt.\n{health}\nAlex",
+                          "He fell on his wrist.")
+    spanish = MessageText("es", "Nota de Educación Física sobre Eli", "Estimado/a {guardian}:\n\nEli.\n{health}",
+                          "Se cayó.")
+    draft = MessageDraft("k" * 32, "incident", "Eli Navarro", (english, spanish), 2, 1, 1, 0, {"es": 2}, True,
+                         "template", "eml")
+    notice = MessageDraft("n" * 32, "class_notice", "PE 7 — Period 3", (english,), 48, 27, 0, 3, {"en": 48},
+                          False, "template", "eml")
+    return {
+        "message home draft (incident, Spanish)": message_draft_card(draft),
+        "message home draft (class notice)": message_draft_card(notice),
+        "message home confirm": confirm_card("n" * 32, SendOutcome("confirm", "This notice goes to 48 guardians.",
+                                                                   recipients=48)),
+        "message home sent (.eml links)": sent_card(SendOutcome("packaged", "Ready for 2 guardians.", recipients=2,
+                                                                links=[Link(TRICKY, "https://f.test/messages/a.eml",
+                                                                            "https://f.test/messages/a/mailto")])),
     }
