@@ -28,6 +28,7 @@ from bot.channel.rate_limit import BudgetedBackend, RateLimiter
 from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
 from bot.commands.nurse import NURSE_ACTIONS
+from bot.commands.reach import REACH_ACTIONS
 from bot.export_routes import EXPORTS, export_routes
 from bot.handler import FaradayBot, welcome_once
 from bot.process.heap import freeze_startup_heap
@@ -81,6 +82,8 @@ from domain.roster.service import RosterStatus
 from domain.roster.uploads import RosterUploads
 from domain.settings import Settings
 from domain.students import StudentService
+from domain.teams_install import PERMISSION as TEAMS_INSTALL_PERMISSION
+from domain.teams_install import TeamsInstaller
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, close_embedder, make_embedder
@@ -145,6 +148,7 @@ def create_app(
     app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
     card_actions.ACTIONS.update(ADMIN_ACTIONS)
     card_actions.ACTIONS.update(NURSE_ACTIONS)
+    card_actions.ACTIONS.update(REACH_ACTIONS)
     app[LINK_HOSTS] = tuple(settings.allowed_link_hosts)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
@@ -202,6 +206,12 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         scheduled = (asyncio.create_task(scheduled_sharepoint_sync(sharepoint,
                                                                    settings.knowledge_sharepoint_sync_minutes))
                      if sharepoint is not None and settings.knowledge_sharepoint_sync_minutes > 0 else None)
+        reach = Reachability(sessions, clock=app.get(RELAY_CLOCK, utc_now))
+        install_graph = (GraphClient(graph_config(settings), permission=TEAMS_INSTALL_PERMISSION,
+                                     retry_budget_s=settings.graph_retry_budget_s)
+                         if settings.graph_configured and settings.teams_app_catalog_id else None)
+        teams_install = (TeamsInstaller(sessions, install_graph, settings.teams_app_catalog_id, reach=reach,
+                                        bot_app_id=settings.microsoft_app_id) if install_graph is not None else None)
         warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
@@ -256,7 +266,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                                      default_temperature_f=settings.brief_temperature_f,
                                      clock=app.get(RELAY_CLOCK, utc_now)),
                 nurse_requests=NurseRequests(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
-                reach=Reachability(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
+                reach=reach,
+                teams_install=teams_install,
                 sharepoint=sharepoint,
             ),
             agent=agent,
@@ -283,6 +294,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         await close_embedder(embedder)
         if sharepoint_graph is not None:
             await sharepoint_graph.close()
+        if install_graph is not None:
+            await install_graph.close()
         await events.close()
         await messages_home.close()
         if isinstance(lesson_writer, OpenAILessonWriter):

@@ -303,6 +303,9 @@ class FaradayBot(ActivityHandler):
             return
         try:
             actor = await self._actor(turn_context)
+            if actor is None:  # e.g. installed for them by an admin (domain.teams_install) before they ever wrote
+                actor = await self._known(await link_caller(turn_context, self._services.staff_links),
+                                          turn_context.activity)
             await turn_context.send_activity(WELCOME if actor else UNKNOWN_USER)
         except Exception:
             await self._welcomed.release(conversation)  # not shown: the next event or re-send welcomes
