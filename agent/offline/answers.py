@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from agent.offline.lesson_answer import lesson_answer
@@ -89,6 +90,9 @@ def calendar_answer(result: dict[str, Any]) -> str:
     if "error" in result:
         return str(result["error"])
     when = {"today": "today", "tomorrow": "tomorrow"}.get(str(result.get("span")), "this week")
+    if result.get("span") == "day" and result.get("day"):
+        named = date.fromisoformat(str(result["day"]))
+        when = f"on {named:%A, %b} {named.day}"
     events = result.get("events") or []
     if not events:
         return f"Nothing on your calendar {when}."

@@ -77,7 +77,7 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
     if isinstance(item, ExportReady):
         return export_ready_card(item, ctx.time_zone)
     if isinstance(item, Agenda):
-        return event_list_card(item.span, list(item.items))
+        return event_list_card(item.span, list(item.items), item.day)
     return None
 
 
