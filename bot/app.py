@@ -24,6 +24,7 @@ from bot.channel.adapter import make_adapter
 from bot.channel.dedupe import Deduplicator
 from bot.channel.file_consent import FileConsent
 from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
+from bot.channel.prompt_starters import prompt_starter_scopes
 from bot.channel.rate_limit import BudgetedBackend, RateLimiter
 from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
@@ -282,6 +283,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             card_secret=card_owner_secret(settings),
             file_consent=FileConsent(exports, tuple(settings.export_upload_hosts),
                                      allow_loopback_http=settings.faraday_dev_insecure),
+            prompt_starter_scopes=prompt_starter_scopes(),
         )
         log.info("faraday ready", extra={"model": model.name})
         yield

@@ -131,7 +131,7 @@ async def test_a_member_record_from_another_tenant_is_never_bound(demo_db_url, r
     assert second != UNKNOWN_USER
 
 
-async def test_staff_installed_for_by_an_admin_are_linked_by_the_install_event_and_welcomed(
+async def test_staff_installed_for_by_an_admin_are_linked_by_the_install_event(
         demo_db_url, redis_url, connector, sessions):
     """Faraday installed through Graph for someone who never wrote to it (domain.teams_install names them by UPN):
     Teams' install event in the new 1:1 chat links them by their member record and stores the chat."""
@@ -142,7 +142,7 @@ async def test_staff_installed_for_by_an_admin_are_linked_by_the_install_event_a
     async with serving(bot_settings(demo_db_url, redis_url), connector) as bot:
         await bot.post(activity(connector.url, type="installationUpdate", action="add", aad=NEW_AAD,
                                 conversation_id="19:installed-by-graph@unq.gbl.spaces"))
-    assert UNKNOWN_USER not in texts(connector) and "I'm **Faraday**" in texts(connector)[0]
+    assert texts(connector) == []  # no welcome in a 1:1 chat: the manifest's prompt starters introduce Faraday
     async with sessions() as session:
         isaiah = (await session.execute(select(Staff).where(Staff.email == DEMO.isaiah.email))).scalar_one()
         chats = (await session.execute(select(ConversationReference.conversation_id)
