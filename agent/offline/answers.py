@@ -24,7 +24,7 @@ HELP_TEXT = (
     "- **what's our lightning protocol?** — answers from the district's documents, with sources\n"
     "- **forms** — incident report, lesson request and event forms"
 )
-GREETING_TEXT = "Hi! What can I help you with?"  # short: the welcome on install introduced Faraday
+GREETING_TEXT = "Hi! What can I help you with?"  # short: the prompt starters introduce Faraday (no welcome)
 THANKS_TEXT = "You're welcome!"
 UNKNOWN_TEXT = "Sorry, I can't do that yet. Type **help** to see what I can do, or **forms** for the forms."
 OUT_OF_SCOPE_TEXT = "That's outside what I can help with: I'm here for PE, school safety and your classes."
