@@ -29,12 +29,17 @@ from bot.channel.nurse_sender import NurseCardSender
 from bot.channel.proactive import BotSender
 from domain.alerts.escalation import escalate_due
 from domain.alerts.ratelimit import RateLimiter
-from domain.alerts.relay import Fault, Relay, RelayConfig
+from domain.alerts.relay import JOURNAL_KEY, Fault, Relay, RelayConfig
 from domain.alerts.types import Clock, utc_now
-from domain.alerts.wakeup import RedisJournal, wait_for_wakeups
+from domain.alerts.wakeup import wait_for_wakeups
 from domain.briefs import BriefConfig, BriefRelay
-from domain.emergencies.delivery import EmergencyRelay, RedisEmergencyJournal
+from domain.briefs.relay import JOURNAL_KEY as BRIEF_JOURNAL_KEY
+from domain.emergencies.delivery import JOURNAL_KEY as EMERGENCY_JOURNAL_KEY
+from domain.emergencies.delivery import EmergencyRelay
+from domain.nurse import JOURNAL_KEY as NURSE_JOURNAL_KEY
 from domain.nurse import NurseRelay
+from domain.outbox import journal_for
+from domain.records.notices import JOURNAL_KEY as NOTICE_JOURNAL_KEY
 from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
 
@@ -131,15 +136,18 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
                  redis: Redis | None, clock: Clock = utc_now) -> AlertRunner:
     sender = BotSender(adapter, app_id, RateLimiter(tenant_share=config.tenant_share))
     relay = Relay(sessions, sender, config=config.relay, clock=clock,
-                  journal=RedisJournal(redis) if redis is not None else None,
+                  journal=journal_for(redis, JOURNAL_KEY),
                   fault=kill_at(config.crash_at) if config.crash_at else None)
     emergencies = EmergencyRelay(sessions, EmergencyCardSender(sender), config=config.relay,  # one rate limiter
                                  escalate_after=config.emergency_escalate_after, clock=clock,
-                                 journal=RedisEmergencyJournal(redis) if redis is not None else None)
-    notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock)
+                                 journal=journal_for(redis, EMERGENCY_JOURNAL_KEY))
+    notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock,
+                                   journal=journal_for(redis, NOTICE_JOURNAL_KEY))
     briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
-                        config=dataclasses.replace(config.brief, relay=config.relay))
-    nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock)
+                        config=dataclasses.replace(config.brief, relay=config.relay),
+                        journal=journal_for(redis, BRIEF_JOURNAL_KEY))
+    nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock,
+                        journal=journal_for(redis, NURSE_JOURNAL_KEY))
     return AlertRunner(sessions, relay, config, redis=redis, clock=clock, jobs=[emergencies, notices, briefs, nurses])
 
 

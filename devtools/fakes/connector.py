@@ -57,9 +57,10 @@ class FakeConnector:
         """The next ``count`` sends (only those whose path ``where`` accepts, if given) answer ``status``."""
         self._faults.append(Fault(status, count, retry_after, where=where))
 
-    def hang_next(self, seconds: float, count: int = 1) -> None:
-        """The next ``count`` sends get no answer for ``seconds`` (then a 504), and post nothing."""
-        self._faults.append(Fault(504, count, delay_s=seconds))
+    def hang_next(self, seconds: float, count: int = 1, where: Callable[[str], bool] | None = None) -> None:
+        """The next ``count`` sends (only those whose path ``where`` accepts, if given) get no answer for ``seconds``
+        (then a 504), and post nothing."""
+        self._faults.append(Fault(504, count, delay_s=seconds, where=where))
 
     def messages(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
         return [

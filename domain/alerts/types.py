@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
-Clock = Callable[[], datetime]
+from domain.outbox.types import Clock as Clock  # the outbox's shared types, re-exported for the alert modules
+from domain.outbox.types import DeliveryError as DeliveryError
+from domain.outbox.types import Journal as Journal
+from domain.outbox.types import Sent as Sent
+from domain.outbox.types import Target as Target
+from domain.outbox.types import utc_now as utc_now
 
 KIND_ALERT = "alert"  # the alert card, to each admin and the nurse
 KIND_ESCALATION = "escalation"  # the alert card again, marked escalated, to the next person on the escalation list
 KIND_REPORTER = "reporter"  # a short notice to the reporting teacher that the alert was escalated
 CARD_KINDS = (KIND_ALERT, KIND_ESCALATION)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,56 +59,10 @@ class AlertView:
         return self.acknowledged_at is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where one delivery goes. ``reference`` is None when the recipient has no stored 1:1 conversation yet."""
-
-    staff_id: int
-    display_name: str
-    tenant_id: str
-    aad_object_id: str
-    reference: dict[str, Any] | None
-    service_url: str | None = None  # for creating a conversation: the tenant's service URL (from any reference)
-    bot_id: str | None = None
-    role: str | None = None  # the recipient's staff role: an admin's alert card can start an emergency
-
-    @property
-    def conversation_id(self) -> str | None:
-        conversation = (self.reference or {}).get("conversation") or {}
-        return str(conversation.get("id")) if conversation.get("id") else None
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    activity_id: str
-    conversation_id: str
-    new_reference: dict[str, Any] | None = None  # set when the sender created the conversation
-
-
-class DeliveryError(Exception):
-    """A send failed. ``retryable`` errors are retried with backoff; the others are recorded as permanent."""
-
-    def __init__(self, message: str, *, retryable: bool, status: int | None = None, code: str | None = None,
-                 retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
-
-
 class Sender(Protocol):
     async def send(self, target: Target, view: AlertView) -> Sent: ...
 
     async def update(self, target: Target, activity_id: str, view: AlertView) -> None: ...
-
-
-class Journal(Protocol):
-    """A fast record of "the connector accepted delivery N as activity A", written before the database mark."""
-
-    async def record(self, delivery_id: int, activity_id: str, conversation_id: str) -> None: ...
-
-    async def lookup(self, delivery_id: int) -> tuple[str, str] | None: ...
 
 
 class Waker(Protocol):

@@ -1,7 +1,7 @@
-"""Redis helpers for the relay. Both are optimisations: with Redis down, relays still poll and deliver.
+"""Redis wake-ups for the relay, an optimisation: with Redis down, relays still poll and deliver.
 
-- ``RedisWaker``: publish a wake-up after a commit, so every replica's relay looks at once (not at its next poll).
-- ``RedisJournal``: "delivery N went out as activity A", written right after the connector answers (see relay.py).
+``RedisWaker`` publishes a wake-up after a commit, so every replica's relay looks at once (not at its next poll).
+(The send journal, Redis too, is the shared outbox's: ``domain/outbox/journal.py``.)
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 CHANNEL = "faraday:alerts:wake"
-JOURNAL_KEY = "faraday:alerts:sent:{}"
-JOURNAL_TTL_S = 7 * 24 * 3600
 
 
 class RedisWaker:
@@ -38,28 +36,6 @@ class RedisWaker:
             await self._redis.publish(CHANNEL, b"1")
         except (RedisError, OSError) as exc:
             log.info("alert wake-up not published", extra={"error": type(exc).__name__})
-
-
-class RedisJournal:
-    def __init__(self, redis: Redis) -> None:
-        self._redis = redis
-
-    async def record(self, delivery_id: int, activity_id: str, conversation_id: str) -> None:
-        try:
-            await self._redis.set(JOURNAL_KEY.format(delivery_id), f"{activity_id}\n{conversation_id}",
-                                  ex=JOURNAL_TTL_S)
-        except (RedisError, OSError) as exc:
-            log.info("alert journal not written", extra={"error": type(exc).__name__})
-
-    async def lookup(self, delivery_id: int) -> tuple[str, str] | None:
-        try:
-            value = await self._redis.get(JOURNAL_KEY.format(delivery_id))
-        except (RedisError, OSError):
-            return None
-        if not value:
-            return None
-        activity_id, _, conversation_id = (value.decode() if isinstance(value, bytes) else str(value)).partition("\n")
-        return activity_id, conversation_id
 
 
 async def wait_for_wakeups(redis: Redis, wake: asyncio.Event, stop: asyncio.Event) -> None:

@@ -5,38 +5,48 @@ zone) whose start is less than ``lead`` away, taught by active teaching staff wh
 row per (class, day), ``ON CONFLICT DO NOTHING``, so however many replicas see it due, one brief exists; (2) claims
 due rows with ``FOR UPDATE SKIP LOCKED`` (leased, like the alert outbox), builds each brief from the database at
 send time and sends it to the teacher's 1:1 chat only (a stored personal conversation, else one is opened; never a
-group chat or channel); (3) records the outcome fenced on (status, attempts): sent, retried with the alerts'
-backoff, failed, or skipped (briefs turned off since, class gone, class already started).
-
-A replica that crashes after the connector accepted a brief and before recording it may send it again once its
-lease expires (no send journal here, unlike alerts: a brief is not an alarm).
+group chat or channel); (3) records the outcome fenced on (status, attempts): sent, retried with the outbox's
+backoff, failed, or skipped (briefs turned off since, class gone, class already started). Claims, leases, retries
+and the Redis send journal are the shared outbox's (``domain/outbox``): a replica that crashes after the connector
+accepted a brief and before recording it does not send it again — the next claim finds the journal entry and only
+records the brief as sent (with Redis down, the brief is sent again once the lease expires).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
-from domain.alerts.store import _store_reference
-from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
 from domain.briefs.content import build_brief
 from domain.briefs.preferences import temperature_today
-from domain.briefs.types import Brief, BriefSender
+from domain.briefs.types import BriefSender
 from domain.db import unit_of_work
 from domain.identity import actor_from_row, staff_actor_columns
-from domain.models import Staff
+from domain.models import BriefPreference, PreClassBrief, Staff
+from domain.outbox import (
+    DEFAULT_CONFIG,
+    Clock,
+    DeliveryError,
+    Fault,
+    Journal,
+    Outbox,
+    OutboxTable,
+    RelayConfig,
+    Sent,
+    load_target,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 
 ENQUEUE_EVERY = timedelta(seconds=20)
+JOURNAL_KEY = "faraday:briefs:sent:{}"
 
 _CLASSES = text(
     """
@@ -53,40 +63,6 @@ _ENQUEUE = text(
     "INSERT INTO pre_class_briefs (class_id, teacher_id, day, starts_at, status, attempts, next_attempt_at)"
     " VALUES (:class_id, :teacher_id, :day, :starts_at, 'pending', 0, :now) ON CONFLICT (class_id, day) DO NOTHING"
 )
-_CLAIM = text(
-    """
-    WITH due AS (
-        SELECT id FROM pre_class_briefs
-        WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now
-        ORDER BY next_attempt_at, id
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    )
-    UPDATE pre_class_briefs b SET status = 'sending', attempts = b.attempts + 1, next_attempt_at = :lease_until
-    FROM due WHERE b.id = due.id
-    RETURNING b.id, b.class_id, b.teacher_id, b.day, b.starts_at, b.attempts
-    """
-)
-_TARGET = text(
-    """
-    SELECT s.id AS staff_id, s.display_name, s.tenant_id, s.aad_object_id, s.school_id, s.role::text AS role,
-           (SELECT c.reference FROM conversation_references c WHERE c.staff_id = s.id
-             AND c.conversation_type = 'personal' ORDER BY c.updated_at DESC LIMIT 1) AS reference,
-           (SELECT c.service_url FROM conversation_references c WHERE c.tenant_id = s.tenant_id
-             ORDER BY c.updated_at DESC LIMIT 1) AS service_url,
-           (SELECT c.bot_id FROM conversation_references c WHERE c.tenant_id = s.tenant_id
-             ORDER BY c.updated_at DESC LIMIT 1) AS bot_id,
-           (SELECT p.enabled FROM brief_preferences p WHERE p.staff_id = s.id) AS enabled
-    FROM staff s WHERE s.id = :id AND s.active
-    """
-)
-_FINISH = text(
-    "UPDATE pre_class_briefs SET status = :new, last_error = :error, next_attempt_at = COALESCE(:at, next_attempt_at),"
-    " sent_activity_id = COALESCE(:activity_id, sent_activity_id),"
-    " conversation_id = COALESCE(:conversation_id, conversation_id), sent_at = COALESCE(:sent_at, sent_at)"
-    " WHERE id = :id AND status = 'sending' AND attempts = :attempts"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class BriefConfig:
@@ -102,23 +78,28 @@ DEFAULT_BRIEFS = BriefConfig()
 @dataclass(frozen=True, slots=True)
 class Claim:
     id: int
+    status: str
+    previous: str
+    attempts: int
     class_id: int
     teacher_id: int
     day: date
     starts_at: datetime
-    attempts: int
+
+
+TABLE = OutboxTable(PreClassBrief, lambda row: Claim(**row), columns=("class_id", "teacher_id", "day", "starts_at"))
 
 
 class BriefRelay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: BriefSender, *,
-                 config: BriefConfig = DEFAULT_BRIEFS, clock: Clock = utc_now,
-                 rng: random.Random | None = None) -> None:
+                 config: BriefConfig = DEFAULT_BRIEFS, clock: Clock = utc_now, journal: Journal | None = None,
+                 fault: Fault | None = None, rng: random.Random | None = None) -> None:
         self._sessions = sessions
         self._sender = sender
         self._config = config
         self._clock = clock
-        self._rng = rng or random.Random()  # noqa: S311 - backoff jitter, not a secret
-        self._gate = asyncio.Semaphore(config.relay.concurrency)
+        self._outbox = Outbox(sessions, TABLE, name="brief", config=config.relay, clock=clock, journal=journal,
+                              fault=fault, rng=rng)
         self._enqueued_at: datetime | None = None
 
     async def tick(self) -> int:
@@ -151,36 +132,25 @@ class BriefRelay:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def run_once(self) -> int:
-        now = self._clock()
-        async with unit_of_work(self._sessions) as session:
-            rows = await session.execute(_CLAIM, {"now": now, "lease_until": now + self._config.relay.lease,
-                                                  "limit": self._config.relay.batch})
-            claims = [Claim(**r._mapping) for r in rows]
-        if claims:
-            await asyncio.gather(*(self._guarded(c) for c in claims))
-        return len(claims)
-
-    async def _guarded(self, claim: Claim) -> None:
-        async with self._gate:
-            try:
-                await self._deliver(claim)
-            except DeliveryError as exc:
-                await self._failed(claim, exc)
-            except Exception as exc:  # a bug or an unexpected library error: retry later, never lose the row
-                log.exception("brief delivery error", extra={"brief_id": claim.id})
-                await self._failed(claim, DeliveryError(type(exc).__name__, retryable=True))
+        return await self._outbox.run(self._deliver)
 
     async def _deliver(self, claim: Claim) -> None:
+        sent = await self._outbox.journaled(claim)
+        if sent is not None:  # an earlier attempt reached Teams: record it, don't build or send it again
+            await self._record(claim, sent, protocol=None)
+            return
         if self._clock() >= claim.starts_at:
-            await self._finish(claim, "skipped", "the class had started before it could be sent")
+            await self._outbox.finish(claim, "skipped", "the class had started before it could be sent")
             return
         async with unit_of_work(self._sessions) as session:
-            row = (await session.execute(_TARGET, {"id": claim.teacher_id})).mappings().first()
-            if row is None or row["enabled"] is False:
-                reason = "briefs turned off" if row is not None else "teacher no longer on staff"
-                await self._finish(claim, "skipped", reason)
+            target = await load_target(session, claim.teacher_id, active_only=True)
+            enabled = await session.scalar(select(BriefPreference.enabled)
+                                           .where(BriefPreference.staff_id == claim.teacher_id))
+            if target is None or enabled is False:
+                reason = "briefs turned off" if target is not None else "teacher no longer on staff"
+                await self._outbox.finish(claim, "skipped", reason)
                 return
-            if not (row["tenant_id"] and row["aad_object_id"]):
+            if not (target.tenant_id and target.aad_object_id):
                 raise DeliveryError("not linked to Teams yet (has never messaged Faraday)", retryable=False,
                                     code="NotLinked")
             teacher_row = (await session.execute(staff_actor_columns().where(Staff.id == claim.teacher_id))).first()
@@ -191,34 +161,11 @@ class BriefRelay:
             brief = await build_brief(session, teacher, claim.id, claim.class_id, claim.starts_at, temperature,
                                       self._config.heat_f)
         if brief is None:
-            await self._finish(claim, "skipped", "the class is no longer theirs")
+            await self._outbox.finish(claim, "skipped", "the class is no longer theirs")
             return
-        target = Target(staff_id=row["staff_id"], display_name=row["display_name"], tenant_id=row["tenant_id"],
-                        aad_object_id=row["aad_object_id"], reference=row["reference"],
-                        service_url=row["service_url"], bot_id=row["bot_id"], role=row["role"])
-        sent = await self._sender.send(target, brief)
-        await self._mark_sent(claim, sent, brief)
+        sent = await self._outbox.send_and_journal(claim, lambda: self._sender.send(target, brief))
+        await self._record(claim, sent, protocol=brief.protocol.key)
 
-    async def _mark_sent(self, claim: Claim, sent: Sent, brief: Brief) -> None:
-        async with unit_of_work(self._sessions) as session:
-            if sent.new_reference is not None:
-                await _store_reference(session, claim.teacher_id, sent.new_reference)
-            await session.execute(_FINISH, {"new": "sent", "error": None, "at": None, "id": claim.id,
-                                            "attempts": claim.attempts, "activity_id": sent.activity_id[:200],
-                                            "conversation_id": sent.conversation_id[:400], "sent_at": self._clock()})
-        log.info("brief sent", extra={"brief_id": claim.id, "protocol": brief.protocol.key})
-
-    async def _failed(self, claim: Claim, error: DeliveryError) -> None:
-        message = f"{error.code or error.status or 'error'}: {error}"
-        if error.retryable and claim.attempts < self._config.relay.max_attempts:
-            delay = backoff(claim.attempts, error.retry_after, self._config.relay, self._rng)
-            await self._finish(claim, "pending", message, at=self._clock() + timedelta(seconds=delay))
-        else:
-            await self._finish(claim, "failed", str(error))
-            log.warning("brief failed", extra={"brief_id": claim.id, "status": error.status, "code": error.code})
-
-    async def _finish(self, claim: Claim, status: str, error: str | None, *, at: datetime | None = None) -> None:
-        async with unit_of_work(self._sessions) as session:
-            await session.execute(_FINISH, {"new": status, "error": error[:300] if error else None, "at": at,
-                                            "id": claim.id, "attempts": claim.attempts, "activity_id": None,
-                                            "conversation_id": None, "sent_at": None})
+    async def _record(self, claim: Claim, sent: Sent, *, protocol: str | None) -> None:
+        if await self._outbox.record_sent(claim, sent, claim.teacher_id, sent_at=self._clock()):
+            log.info("brief sent", extra={"brief_id": claim.id, "protocol": protocol})

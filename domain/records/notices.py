@@ -1,9 +1,10 @@
 """Equipment notices: when a check fails a piece (or a whole item), the other teachers whose classes use that
 equipment are told privately, through an outbox (``equipment_notices``) written in the check's own transaction and
-delivered by a relay with the alert relay's discipline (``domain/alerts/relay.py``): rows claimed with ``FOR UPDATE
-SKIP LOCKED`` and leased, outcomes fenced on (status, attempts), retries with backoff and jitter honouring
-Retry-After, sent through the same ``BotSender`` and Teams rate limiter, in the same loop as alerts and emergency
-cards (``bot/alert_runner.py``).
+delivered by a relay on the shared outbox (``domain/outbox``): rows claimed with ``FOR UPDATE SKIP LOCKED`` and
+leased, outcomes fenced on (status, attempts), retries with backoff and jitter honouring Retry-After, the Redis send
+journal (a crash after Teams accepted a notice and before it was marked sent does not send it twice), sent through
+the same ``BotSender`` and Teams rate limiter, in the same loop as alerts and emergency cards
+(``bot/alert_runner.py``).
 
 Who "uses" a piece of equipment, from the schema: equipment carries the curriculum units that use it
 (``equipment.units``) and no location (it is stored per school, not per room), and a class carries its current unit
@@ -20,11 +21,10 @@ saved at once cannot both announce a piece. Each notice is audited (``equipment.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import text
@@ -32,11 +32,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
-from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
-from domain.alerts.store import _store_reference  # the conversation_references upsert the alert relay uses
-from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
-from domain.db import unit_of_work
-from domain.emergencies.delivery import _target  # a recipient's 1:1 chat (or what is needed to open one)
+from domain.models import EquipmentNotice
+from domain.outbox import (
+    DEFAULT_CONFIG,
+    Clock,
+    Fault,
+    Journal,
+    Outbox,
+    OutboxTable,
+    RelayConfig,
+    Sent,
+    Target,
+    load_target,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 VIA_RELAY = "relay:equipment_notice"
@@ -123,20 +132,6 @@ class NoticeSender(Protocol):
     async def send(self, target: Target, view: EquipmentNoticeView) -> Sent: ...
 
 
-_CLAIM = text(
-    """
-    WITH due AS (
-        SELECT id FROM equipment_notices
-        WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now
-        ORDER BY next_attempt_at, id
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    )
-    UPDATE equipment_notices n SET status = 'sending', attempts = n.attempts + 1, next_attempt_at = :lease_until
-    FROM due WHERE n.id = due.id
-    RETURNING n.id, n.recipient_id, n.attempts
-    """
-)
 _VIEW = text(
     """
     SELECT n.id, e.name AS equipment_name, n.details, n.inspected_on, coalesce(i.display_name, 'A colleague')
@@ -153,86 +148,45 @@ _VIEW = text(
 @dataclass(frozen=True, slots=True)
 class _Claim:
     id: int
-    recipient_id: int
+    status: str
+    previous: str
     attempts: int
+    recipient_id: int
+
+
+TABLE = OutboxTable(EquipmentNotice, lambda row: _Claim(**row), columns=("recipient_id",))
+JOURNAL_KEY = "faraday:equipment_notices:sent:{}"
 
 
 class EquipmentNoticeRelay:
     """One job of the alert runner: ``tick`` delivers one batch of due notices and returns how many it claimed."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: NoticeSender, *,
-                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now,
-                 rng: random.Random | None = None) -> None:
+                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now, journal: Journal | None = None,
+                 fault: Fault | None = None, rng: random.Random | None = None) -> None:
         self._sessions = sessions
         self._sender = sender
-        self._config = config
-        self._clock = clock
-        self._rng = rng or random.Random()  # noqa: S311 - backoff jitter, not a secret
-        self._gate = asyncio.Semaphore(config.concurrency)
-        self.claimed = 0
+        self._outbox = Outbox(sessions, TABLE, name="equipment notice", config=config, clock=clock, journal=journal,
+                              fault=fault, rng=rng)
+
+    @property
+    def claimed(self) -> int:
+        return self._outbox.claimed
 
     async def tick(self) -> int:
         return await self.run_once()
 
     async def run_once(self) -> int:
-        now = self._clock()
-        async with unit_of_work(self._sessions) as session:
-            rows = await session.execute(_CLAIM, {"now": now, "lease_until": now + self._config.lease,
-                                                  "limit": self._config.batch})
-            claims = [_Claim(int(r[0]), int(r[1]), int(r[2])) for r in rows]
-        if not claims:
-            return 0
-        self.claimed += len(claims)
-        await asyncio.gather(*(self._guarded(c) for c in claims))
-        return len(claims)
+        return await self._outbox.run(self._deliver)
 
-    async def _guarded(self, claim: _Claim) -> None:
-        async with self._gate:
-            try:
-                async with self._sessions() as session:
-                    target = await _target(session, claim.recipient_id)
-                    row = (await session.execute(_VIEW, {"id": claim.id})).mappings().first()
-                if target is None or row is None:
-                    await self._finish(claim, "cancelled", "notice or recipient no longer exists")
-                    return
-                view = EquipmentNoticeView(row["id"], row["equipment_name"], row["details"], row["inspected_on"],
-                                           row["inspector_name"], row["classes"], row["school_name"])
-                sent = await self._sender.send(target, view)
-                await self._mark_sent(claim, sent)
-            except DeliveryError as exc:
-                await self._failed(claim, exc)
-            except Exception as exc:  # a bug or an unexpected library error: retry later, never lose the row
-                log.exception("equipment notice error", extra={"notice_id": claim.id})
-                await self._failed(claim, DeliveryError(type(exc).__name__, retryable=True))
-
-    async def _mark_sent(self, claim: _Claim, sent: Sent) -> None:
-        async with unit_of_work(self._sessions) as session:
-            if sent.new_reference is not None:
-                await _store_reference(session, claim.recipient_id, sent.new_reference)
-            result = await session.execute(
-                text("UPDATE equipment_notices SET status = 'sent', sent_activity_id = :activity_id,"
-                     " conversation_id = :conversation_id, last_error = NULL"
-                     " WHERE id = :id AND status = 'sending' AND attempts = :attempts"),
-                {"activity_id": sent.activity_id[:200], "conversation_id": sent.conversation_id[:400],
-                 "id": claim.id, "attempts": claim.attempts})
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                log.warning("equipment notice sent after its lease expired", extra={"notice_id": claim.id})
-
-    async def _failed(self, claim: _Claim, error: DeliveryError) -> None:
-        if error.retryable and claim.attempts < self._config.max_attempts:
-            delay = backoff(claim.attempts, error.retry_after, self._config, self._rng)
-            await self._finish(claim, "pending", f"{error.code or error.status or 'error'}: {error}",
-                               at=self._clock() + timedelta(seconds=delay))
-        else:
-            await self._finish(claim, "failed", str(error))
-            log.warning("equipment notice failed", extra={"notice_id": claim.id, "status": error.status,
-                                                          "code": error.code})
-
-    async def _finish(self, claim: _Claim, status: str, error: str | None, *, at: datetime | None = None) -> None:
-        async with unit_of_work(self._sessions) as session:
-            await session.execute(
-                text("UPDATE equipment_notices SET status = :new, last_error = :error,"
-                     " next_attempt_at = COALESCE(:at, next_attempt_at)"
-                     " WHERE id = :id AND status = 'sending' AND attempts = :attempts"),
-                {"new": status, "error": error[:300] if error else None, "at": at, "id": claim.id,
-                 "attempts": claim.attempts})
+    async def _deliver(self, claim: _Claim) -> None:
+        async with self._sessions() as session:
+            target = await load_target(session, claim.recipient_id)
+            row = (await session.execute(_VIEW, {"id": claim.id})).mappings().first()
+        if target is None or row is None:
+            await self._outbox.finish(claim, "cancelled", "notice or recipient no longer exists")
+            return
+        view = EquipmentNoticeView(row["id"], row["equipment_name"], row["details"], row["inspected_on"],
+                                   row["inspector_name"], row["classes"], row["school_name"])
+        sent, _ = await self._outbox.send_once(claim, lambda: self._sender.send(target, view))
+        await self._outbox.record_sent(claim, sent, claim.recipient_id)

@@ -5,6 +5,7 @@ Send, a bad note changes nothing, Send reaches the nurse's 1:1 chat once even wh
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -37,6 +38,16 @@ async def _send(bot: BotClient, connector: RateLimitedConnector, **body: Any) ->
     assert status in (200, 201, 202)
     await connector.wait_for(lambda _: len(connector.messages(chat)) > before, WAIT_S)
     return connector.messages(chat)[-1]
+
+
+async def _settled(world: Briefs, sql: str) -> list[dict[str, Any]]:
+    """The rows once no delivery is still being sent (at most ``WAIT_S``)."""
+    for _ in range(int(WAIT_S / 0.05)):
+        rows = await world.rows(sql)
+        if all(r["status"] != "sending" for r in rows):
+            return rows
+        await asyncio.sleep(0.05)
+    return rows
 
 
 def _suggested(message: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -74,5 +85,6 @@ async def test_a_protocol_answer_offers_log_incident_and_notify_nurse_which_reac
     alex = await world.actor(DEMO.alex.email)
     audited = await world.rows("SELECT action, via, allowed, actor_staff_id FROM audit_log WHERE action = 'nurse.notify'")
     assert audited == [{"action": "nurse.notify", "via": "card:nurse", "allowed": True, "actor_staff_id": alex.staff_id}]
-    deliveries = await world.rows("SELECT status FROM nurse_deliveries")
+    # the relay records the send after Teams accepted it (and after its journal entry): wait for the mark
+    deliveries = await _settled(world, "SELECT status FROM nurse_deliveries")
     assert deliveries == [{"status": "sent"}]

@@ -4,35 +4,16 @@ chats, plain replies elsewhere, citations, feedback, conversation memory, and mo
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
 
-from agent.openai_backend import OpenAIBackend
 from bot.channel.shared_conversations import SENT_PRIVATELY
 from devtools.fakes.activities import activity
 from devtools.fakes.connector import FakeConnector
-from devtools.fakes.openai_server import ScriptedOpenAI, Step, call, say
+from devtools.fakes.openai_server import Step, call, say
 from domain.models import MessageFeedback
 from tests.support.app_client import BotClient, bot_settings, start_bot
-
-
-@pytest.fixture
-async def model() -> AsyncIterator[ScriptedOpenAI]:
-    server = await ScriptedOpenAI().start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def ai_bot(full_db_url: str, redis_url: str, connector: FakeConnector, model: ScriptedOpenAI) -> AsyncIterator[BotClient]:
-    backend = OpenAIBackend(api_key="test-key", base_url=model.base_url, model="test-model", timeout_s=5)
-    client = await start_bot(bot_settings(full_db_url, redis_url), connector, backend=backend)
-    yield client
-    await client.close()
-    await client.server.close()
-    await backend.close()
 
 
 def _stream_entities(a: dict) -> list[dict]:

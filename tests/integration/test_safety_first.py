@@ -5,34 +5,13 @@ incident card together; the offline planner does the same without a model."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import pytest
-
-from agent.openai_backend import OpenAIBackend
 from devtools.fakes.activities import activity
 from devtools.fakes.connector import FakeConnector
 from devtools.fakes.openai_server import ScriptedOpenAI, calls, say
-from tests.support.app_client import BotClient, bot_settings, start_bot
+from tests.support.app_client import BotClient
 
 CPR_FIRST_STEP = "Check responsiveness: tap and shout."
-
-
-@pytest.fixture
-async def model() -> AsyncIterator[ScriptedOpenAI]:
-    server = await ScriptedOpenAI().start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def ai_bot(full_db_url: str, redis_url: str, connector: FakeConnector, model: ScriptedOpenAI) -> AsyncIterator[BotClient]:
-    backend = OpenAIBackend(api_key="test-key", base_url=model.base_url, model="test-model", timeout_s=5)
-    client = await start_bot(bot_settings(full_db_url, redis_url), connector, backend=backend)
-    yield client
-    await client.close()
-    await client.server.close()
-    await backend.close()
 
 
 def _cards(message: dict) -> list[dict]:

@@ -11,19 +11,11 @@ import pytest
 
 from devtools.embedded_servers import EmbeddedPostgres
 from devtools.fakes.connector import FakeConnector
-from devtools.fakes.openai_server import ScriptedOpenAI
 from domain.settings import Settings
-from tests.support.app_client import BotClient, bot_settings, connector, start_bot  # noqa: F401 - fixture
+from tests.support.app_client import BotClient, bot_settings, connector, model, start_bot  # noqa: F401 - fixtures
 from tests.support.resilience import (
     StoppableValkey,
 )
-
-
-@pytest.fixture
-async def model() -> AsyncIterator[ScriptedOpenAI]:
-    server = await ScriptedOpenAI().start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from agent.openai_backend import OpenAIBackend
 from bot.app import create_app
 from devtools.fakes.connector import FakeConnector
+from devtools.fakes.openai_server import ScriptedOpenAI
 from domain.settings import Settings
 
 
@@ -104,3 +106,24 @@ async def full_bot(full_db_url: str, redis_url: str, connector: FakeConnector) -
     """The bot on a database with the demo district and the ingested knowledge corpus."""
     async with serving(bot_settings(full_db_url, redis_url), connector) as client:
         yield client
+
+
+@pytest.fixture
+async def model() -> AsyncIterator[ScriptedOpenAI]:
+    """The scripted OpenAI-compatible server the real openai SDK talks to; tests set ``model.script``."""
+    server = await ScriptedOpenAI().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def ai_bot(
+    full_db_url: str, redis_url: str, connector: FakeConnector, model: ScriptedOpenAI
+) -> AsyncIterator[BotClient]:
+    """The bot on the full database with the model path: the real openai SDK against the scripted ``model``."""
+    backend = OpenAIBackend(api_key="test-key", base_url=model.base_url, model="test-model", timeout_s=5)
+    try:
+        async with serving(bot_settings(full_db_url, redis_url), connector, backend=backend) as client:
+            yield client
+    finally:
+        await backend.close()

@@ -13,6 +13,7 @@ from bot.channel.brief_sender import BriefCardSender
 from bot.channel.proactive import BotSender
 from domain.alerts.ratelimit import RateLimiter
 from domain.briefs import BriefConfig, BriefRelay, BriefSettings
+from domain.outbox import Fault, Journal, RelayConfig
 from tests.support.alerts import FAST, World, adapter
 
 # Friday 20 Nov 2026 at 09:40 in Chicago (UTC-6): ten minutes before period 3 (09:50).
@@ -22,10 +23,11 @@ LEAD = timedelta(minutes=15)
 
 @dataclass
 class Briefs(World):
-    def relay(self, *, heat_f: float = 90.0, default_temperature_f: float | None = None) -> BriefRelay:
+    def relay(self, *, heat_f: float = 90.0, default_temperature_f: float | None = None,
+              relay: RelayConfig = FAST, journal: Journal | None = None, fault: Fault | None = None) -> BriefRelay:
         sender = BriefCardSender(BotSender(adapter(), "", RateLimiter()))
-        config = BriefConfig(lead=LEAD, heat_f=heat_f, default_temperature_f=default_temperature_f, relay=FAST)
-        return BriefRelay(self.sessions, sender, config=config, clock=self.clock)
+        config = BriefConfig(lead=LEAD, heat_f=heat_f, default_temperature_f=default_temperature_f, relay=relay)
+        return BriefRelay(self.sessions, sender, config=config, clock=self.clock, journal=journal, fault=fault)
 
     def settings(self) -> BriefSettings:
         return BriefSettings(self.sessions, minutes_before=LEAD.total_seconds() / 60, clock=self.clock)

@@ -6,7 +6,10 @@ import pytest
 
 from domain.db import make_engine, make_sessionmaker
 from domain.widgets import WidgetService
-from tests.support.app_client import connector  # noqa: F401 - the fake Bot Connector for the app-level tests
+from tests.support.app_client import (  # noqa: F401 - the fake Bot Connector and scripted model for app-level tests
+    connector,
+    model,
+)
 from tests.support.district import District_, build
 
 

@@ -25,13 +25,6 @@ def _clock(tz: str) -> datetime:
 
 
 @pytest.fixture
-async def model() -> AsyncIterator[ScriptedOpenAI]:
-    server = await ScriptedOpenAI().start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 async def start(demo_db_url: str, redis_url: str, connector: FakeConnector, model: ScriptedOpenAI) -> AsyncIterator[Any]:
     """The app with the real openai SDK talking to the scripted server: run_widget with the given arguments, then a
     final answer."""
