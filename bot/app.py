@@ -24,10 +24,12 @@ from bot.channel.adapter import make_adapter
 from bot.channel.dedupe import Deduplicator
 from bot.channel.file_consent import FileConsent
 from bot.channel.policy import LOOPBACK_HOSTS, ChannelPolicy
+from bot.channel.prompt_starters import prompt_starter_scopes
 from bot.channel.rate_limit import BudgetedBackend, RateLimiter
 from bot.commands.admin import ADMIN_ACTIONS
 from bot.commands.knowledge_upload import FileFetcher
 from bot.commands.nurse import NURSE_ACTIONS
+from bot.commands.reach import REACH_ACTIONS
 from bot.export_routes import EXPORTS, export_routes
 from bot.handler import FaradayBot, welcome_once
 from bot.process.heap import freeze_startup_heap
@@ -81,6 +83,8 @@ from domain.roster.service import RosterStatus
 from domain.roster.uploads import RosterUploads
 from domain.settings import Settings
 from domain.students import StudentService
+from domain.teams_install import PERMISSION as TEAMS_INSTALL_PERMISSION
+from domain.teams_install import TeamsInstaller
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, close_embedder, make_embedder
@@ -146,6 +150,7 @@ def create_app(
     app[POLICY] = ChannelPolicy(allowed_tenants=tuple(settings.allowed_tenants), allowed_service_url_hosts=hosts)
     card_actions.ACTIONS.update(ADMIN_ACTIONS)
     card_actions.ACTIONS.update(NURSE_ACTIONS)
+    card_actions.ACTIONS.update(REACH_ACTIONS)
     app[LINK_HOSTS] = tuple(settings.allowed_link_hosts)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot(backend, clock))
@@ -206,6 +211,12 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         # syncs admins start in Teams run here, never in the turn; their results go out through the alert runner
         sharepoint_jobs = SharePointJobs(sessions, sharepoint) if sharepoint is not None else None
         jobs_loop = asyncio.create_task(run_jobs(sharepoint_jobs)) if sharepoint_jobs is not None else None
+        reach = Reachability(sessions, clock=app.get(RELAY_CLOCK, utc_now))
+        install_graph = (GraphClient(graph_config(settings), permission=TEAMS_INSTALL_PERMISSION,
+                                     retry_budget_s=settings.graph_retry_budget_s)
+                         if settings.graph_configured and settings.teams_app_catalog_id else None)
+        teams_install = (TeamsInstaller(sessions, install_graph, settings.teams_app_catalog_id, reach=reach,
+                                        bot_app_id=settings.microsoft_app_id) if install_graph is not None else None)
         warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
@@ -260,7 +271,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
                                      default_temperature_f=settings.brief_temperature_f,
                                      clock=app.get(RELAY_CLOCK, utc_now)),
                 nurse_requests=NurseRequests(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
-                reach=Reachability(sessions, clock=app.get(RELAY_CLOCK, utc_now)),
+                reach=reach,
+                teams_install=teams_install,
                 sharepoint=sharepoint_jobs,
             ),
             agent=agent,
@@ -275,6 +287,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
             card_secret=card_owner_secret(settings),
             file_consent=FileConsent(exports, tuple(settings.export_upload_hosts),
                                      allow_loopback_http=settings.faraday_dev_insecure),
+            prompt_starter_scopes=prompt_starter_scopes(),
         )
         log.info("faraday ready", extra={"model": model.name})
         yield
@@ -288,6 +301,8 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         await close_embedder(embedder)
         if sharepoint_graph is not None:
             await sharepoint_graph.close()
+        if install_graph is not None:
+            await install_graph.close()
         await events.close()
         await messages_home.close()
         if isinstance(lesson_writer, OpenAILessonWriter):

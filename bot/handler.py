@@ -37,6 +37,7 @@ from bot.channel.dedupe import Deduplicator
 from bot.channel.file_consent import FileConsent
 from bot.channel.policy import tenant_id
 from bot.channel.private_chat import PrivateChat
+from bot.channel.prompt_starters import has_prompt_starters
 from bot.channel.shared_conversations import (
     NO_PRIVATE_CHAT,
     NOT_YOUR_CARD,
@@ -111,6 +112,7 @@ class FaradayBot(ActivityHandler):
         card_secret: bytes | None = None,
         welcomed: Deduplicator | None = None,
         file_consent: FileConsent | None = None,
+        prompt_starter_scopes: frozenset[str] = frozenset(),
     ) -> None:
         self._identity = identity
         self._turn_start = turn_start
@@ -128,6 +130,7 @@ class FaradayBot(ActivityHandler):
         self._owners = CardOwners(card_secret or os.urandom(32))
         self._welcomed = welcomed or welcome_once(None)
         self._file_consent = file_consent
+        self._prompt_starters = prompt_starter_scopes
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -297,13 +300,19 @@ class FaradayBot(ActivityHandler):
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         """Once per conversation: installing the app in a chat sends both installationUpdate (add) and
-        conversationUpdate (the bot in membersAdded), in either order, and either may be re-sent."""
+        conversationUpdate (the bot in membersAdded), in either order, and either may be re-sent. The caller is
+        resolved (or linked) and the chat remembered either way; the welcome text is sent only where the manifest
+        has no prompt starters (Microsoft: a bot uses prompt starters or a welcome message, not both)."""
         conversation = turn_context.activity.conversation.id
         if not await self._welcomed.first_time(conversation):
             return
         try:
             actor = await self._actor(turn_context)
-            await turn_context.send_activity(WELCOME if actor else UNKNOWN_USER)
+            if actor is None:  # e.g. installed for them by an admin (domain.teams_install) before they ever wrote
+                actor = await self._known(await link_caller(turn_context, self._services.staff_links),
+                                          turn_context.activity)
+            if not has_prompt_starters(self._prompt_starters, conversation_type(turn_context.activity)):
+                await turn_context.send_activity(WELCOME if actor else UNKNOWN_USER)
         except Exception:
             await self._welcomed.release(conversation)  # not shown: the next event or re-send welcomes
             raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -34,7 +34,7 @@ DEFAULT_MINUTES = 60
 DEFAULT_REMINDER = 15
 HORIZON = timedelta(days=400)
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,80}$")
-Span = Literal["today", "tomorrow", "week"]
+Span = Literal["today", "tomorrow", "week", "day"]
 
 
 class EventDraft(BaseModel):
@@ -157,8 +157,9 @@ class EventService:
         except CalendarUnavailable as exc:
             return [], f"I couldn't check your Outlook calendar for conflicts: {exc}"
 
-    async def upcoming(self, actor: Actor, span: Span, now: datetime) -> list[Busy]:
-        start, end = day_bounds(now, span)
+    async def upcoming(self, actor: Actor, span: Span, now: datetime, day: date | None = None) -> list[Busy]:
+        """The actor's own events of ``span`` (for 'day': of ``day``), in ``now``'s time zone."""
+        start, end = day_bounds(now, span, day)
         return await self._between(actor, start, end)
 
     async def create(self, actor: Actor, draft: EventDraft, key: str, *, via: str) -> SavedEvent:

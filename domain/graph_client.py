@@ -87,6 +87,15 @@ class GraphClient:
         """One JSON resource (``path`` under the base URL)."""
         return await self._json(self.url(path), params, resource=path)
 
+    async def post(self, path: str, body: dict[str, Any], *, conflict_ok: bool = False) -> int:
+        """POST a JSON body; the status (2xx). ``conflict_ok``: Graph's 409 (the thing exists already) is returned
+        as 409 instead of raised. A POST is retried on 429/5xx like a read, so it must be safe to repeat (as an
+        app installation is: a repeat that finds the first one done answers 409)."""
+        status = await self._request(self.url(path), None, resource=path, method="POST", body=body,
+                                     conflict_ok=conflict_ok)
+        assert isinstance(status, int)
+        return status
+
     async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[dict[str, Any]]:
         """Every item of a collection, page after page (``@odata.nextLink`` followed as given, Graph's host only)."""
         url: str | None = self.url(path)
@@ -134,8 +143,9 @@ class GraphClient:
         return body
 
     async def _request(self, url: str, params: dict[str, str] | None, *, resource: str, as_json: bool = False,
-                       redirects: bool = True, authorised: bool = True,
-                       max_bytes: int = 0) -> dict[str, Any] | bytes | str:
+                       redirects: bool = True, authorised: bool = True, max_bytes: int = 0, method: str = "GET",
+                       body: dict[str, Any] | None = None,
+                       conflict_ok: bool = False) -> dict[str, Any] | bytes | str | int:
         session = self._session or self._open()
         waited = 0.0
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -148,8 +158,11 @@ class GraphClient:
             retry_after: float | None = None
             try:
                 self.requests += 1
-                async with session.get(url, params=params, headers=headers, allow_redirects=False) as response:
+                async with session.request(method, url, params=params, headers=headers, json=body,
+                                           allow_redirects=False) as response:
                     status = response.status
+                    if method != "GET" and (200 <= status < 300 or (status == 409 and conflict_ok)):
+                        return status
                     if status == 200:
                         if as_json:
                             return dict(await response.json())
@@ -166,6 +179,8 @@ class GraphClient:
                 raise GraphError(resource, f"Graph refused the request ({status}): {self._permission}", status=status)
             if status == 404:
                 raise GraphError(resource, "not found (Graph answered 404)", status=404)
+            if status == 409:
+                raise GraphError(resource, "Graph answered 409 (it exists already)", status=409)
             if status and status not in RETRY_STATUSES:
                 raise GraphError(resource, f"Graph answered {status}", status=status)
             pause = retry_after if retry_after is not None else min(2.0 ** attempt, 30.0)

@@ -1,6 +1,7 @@
 """Who Faraday cannot reach (#24.3, the part that needs no Graph install): for an admin's school, every active staff
 member with a role that receives alerts, briefs or nurse requests, who is not linked to Teams, has no 1:1 chat with
-Faraday yet, or whose last proactive message failed in the past week (alert, pre-class brief or nurse request).
+Faraday yet, or whose last proactive message failed in the past week (alert, pre-class brief or nurse request) since
+their newest 1:1 chat was stored (a chat opened after a failure, e.g. by installing Faraday for them, clears it).
 Admins only; each look is audited (``staff.reachability``)."""
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ _UNREACHABLE = text(
         SELECT d.nurse_id, d.last_error, r.created_at FROM nurse_deliveries d JOIN nurse_requests r
           ON r.id = d.request_id WHERE d.status = 'failed' AND r.created_at >= :since
     )
-    SELECT s.id, s.display_name, s.role::text AS role,
-           (s.tenant_id IS NOT NULL AND s.aad_object_id IS NOT NULL) AS linked,
-           EXISTS (SELECT 1 FROM conversation_references c WHERE c.staff_id = s.id
-                   AND c.conversation_type = 'personal') AS chat,
-           (SELECT f.last_error FROM failures f WHERE f.staff_id = s.id ORDER BY f.at DESC LIMIT 1) AS failed
+    SELECT s.id, s.display_name, s.role::text AS role, s.email, s.tenant_id, s.aad_object_id,
+           (s.tenant_id IS NOT NULL AND s.aad_object_id IS NOT NULL) AS linked, r.at IS NOT NULL AS chat,
+           (SELECT f.last_error FROM failures f WHERE f.staff_id = s.id AND (r.at IS NULL OR f.at > r.at)
+             ORDER BY f.at DESC LIMIT 1) AS failed
     FROM staff s
+    LEFT JOIN LATERAL (SELECT max(c.updated_at) AS at FROM conversation_references c WHERE c.staff_id = s.id
+                       AND c.conversation_type = 'personal') r ON true
     WHERE s.school_id = :school AND s.active AND s.role IN ('teacher', 'coach', 'nurse', 'admin')
     ORDER BY s.display_name, s.id
     """
@@ -47,6 +49,9 @@ class Unreachable:
     name: str
     role: str
     reason: str
+    staff_id: int = 0
+    address: str | None = None  # how Graph can name them: the AAD object id, else the e-mail (UPN); None: neither
+    tenant_id: str | None = None
 
 
 class Reachability:
@@ -73,5 +78,6 @@ class Reachability:
                 reason = "no 1:1 chat with Faraday yet (the first alert or brief will try to open one)"
             else:
                 continue
-            found.append(Unreachable(row.display_name, row.role, reason))
+            found.append(Unreachable(row.display_name, row.role, reason, row.id, row.aad_object_id or row.email,
+                                     row.tenant_id))
         return found

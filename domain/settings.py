@@ -190,6 +190,11 @@ class Settings(BaseSettings):
     roster_graph_sync_minutes: float = Field(
         default=0.0, ge=0.0, description="Sync the roster from the Graph education API this often (0: only on demand)"
     )
+    teams_app_catalog_id: str = Field(
+        default="", description="Faraday's id in the organisation's Teams app catalog (GET /appCatalogs/teamsApps?"
+        "$filter=externalId eq '<manifest id>'); with Graph configured, admins can install Faraday for unreachable "
+        "staff (application permission TeamsAppInstallation.ReadWriteSelfForUser.All)"
+    )
     roster_upn_domain: str = Field(
         default="", description="Sign-in domain appended to SDS usernames (no domain in the files) for Teams linking"
     )

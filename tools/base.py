@@ -48,6 +48,7 @@ from domain.roster.linking import StaffLinks
 from domain.roster.service import RosterStatus
 from domain.roster.uploads import RosterUploads
 from domain.students import StudentService
+from domain.teams_install import TeamsInstaller
 from domain.widgets import WidgetService
 from knowledge.files import KnowledgeFiles
 from knowledge.lesson_builder import LessonWriter
@@ -92,6 +93,7 @@ class Services:
     briefs: BriefSettings | None = None  # pre-class safety briefs: on/off, today's temperature
     nurse_requests: NurseRequests | None = None  # *Notify nurse*: confirmed requests to the school's nurses
     reach: Reachability | None = None  # admins: staff Faraday cannot message
+    teams_install: TeamsInstaller | None = None  # admins: install Faraday for them through Graph (configured only)
     sharepoint: SharePointJobs | None = None  # SharePoint folder syncs admins start (Graph configured only)
 
 
@@ -223,6 +225,9 @@ class NurseAccess(Protocol):
 class ReachAccess(Protocol):
     @property
     def reach(self) -> Reachability | None: ...
+
+    @property
+    def teams_install(self) -> TeamsInstaller | None: ...
 
 
 class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from agent.offline.lesson_answer import lesson_answer
@@ -23,7 +24,7 @@ HELP_TEXT = (
     "- **what's our lightning protocol?** — answers from the district's documents, with sources\n"
     "- **forms** — incident report, lesson request and event forms"
 )
-GREETING_TEXT = "Hi! What can I help you with?"  # short: the welcome on install introduced Faraday
+GREETING_TEXT = "Hi! What can I help you with?"  # short: the prompt starters introduce Faraday (no welcome)
 THANKS_TEXT = "You're welcome!"
 UNKNOWN_TEXT = "Sorry, I can't do that yet. Type **help** to see what I can do, or **forms** for the forms."
 OUT_OF_SCOPE_TEXT = "That's outside what I can help with: I'm here for PE, school safety and your classes."
@@ -89,6 +90,9 @@ def calendar_answer(result: dict[str, Any]) -> str:
     if "error" in result:
         return str(result["error"])
     when = {"today": "today", "tomorrow": "tomorrow"}.get(str(result.get("span")), "this week")
+    if result.get("span") == "day" and result.get("day"):
+        named = date.fromisoformat(str(result["day"]))
+        when = f"on {named:%A, %b} {named.day}"
     events = result.get("events") or []
     if not events:
         return f"Nothing on your calendar {when}."

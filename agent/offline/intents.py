@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from agent.offline import messages, slots
@@ -275,7 +275,7 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
     if CALENDAR_READ.search(keyed) and CALENDAR_ASK.search(keyed) and not CALENDAR_WRITE.search(keyed):
-        return _calendar_read(keyed)
+        return _calendar_read(keyed, now)
     student = find_student_name(text, names)
     question = bool(QUESTION.search(keyed))
     future = slots.when(keyed, now, prefer_future=True)
@@ -423,15 +423,22 @@ def _lesson(keyed: str) -> Intent:
                                   "equipment": None, "class": slots.class_ref(keyed)})
 
 
-def _calendar_read(keyed: str) -> Intent:
-    """"What's on my calendar tomorrow?" reads the calendar (today, tomorrow or this week); it never proposes one."""
-    if re.search(r"\btomorrow\b", keyed, re.I):
+def _calendar_read(keyed: str, now: datetime) -> Intent:
+    """"What's on my calendar tomorrow?" reads the calendar; it never proposes an event. A named day ("on Thursday",
+    "next Tuesday", "Dec 12", "12/12") reads that day (``slots.day``: the coming one, or the past one after "last" /
+    "was" / "did"); else "tomorrow", "this week", or today."""
+    past = re.search(r"\b(last|was|were|did|had)\b", keyed, re.I) is not None
+    named = slots.day(keyed, now, prefer_future=not past)
+    today = now.date()
+    if named is not None and named not in (today, today + timedelta(days=1)):
+        return Intent("read_calendar", {"span": "day", "day": named.isoformat()})
+    if named == today + timedelta(days=1):
         span = "tomorrow"
-    elif re.search(r"\b(week|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", keyed, re.I):
+    elif named is None and re.search(r"\bweek\b", keyed, re.I):
         span = "week"
     else:
         span = "today"
-    return Intent("read_calendar", {"span": span})
+    return Intent("read_calendar", {"span": span, "day": None})
 
 
 def _schedule(text: str, keyed: str, now: datetime) -> Intent:

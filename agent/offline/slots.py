@@ -316,6 +316,12 @@ def _date(text: str, now: datetime, prefer_future: bool) -> date | None:
     return None
 
 
+def day(text: str, now: datetime, *, prefer_future: bool = True) -> date | None:
+    """The calendar day the utterance names ("on Thursday", "next Tuesday", "Dec 12", "12/12", "the 3rd", "in two
+    days", "tomorrow"), relative to ``now`` in the user's time zone; the same reading as ``when``'s date."""
+    return _date(text, now, prefer_future)
+
+
 def _clock(text: str) -> time | None:
     """A clock time: "3:30pm", "at 10" (1–6 o'clock read as afternoon), "10:15", "noon", or a range's start."""
     hour: int | None = None

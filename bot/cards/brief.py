@@ -21,8 +21,12 @@ def brief_card(brief: Brief) -> dict[str, Any]:
     if brief.flagged:
         body.append(section("Medical flags", [f"{s.name}: {'; '.join(s.flags)}" for s in brief.flagged],
                             style="warning"))
-    else:
+    elif not brief.other_flags:
         body.append(text("No medical flags in this class.", subtle=True))
+    if brief.other_flags:
+        count = "1 other medical flag" if brief.other_flags == 1 else f"{brief.other_flags} other medical flags"
+        body.append(text(f"{count} in this class {'is' if brief.other_flags == 1 else 'are'} not relevant to "
+                         f"{brief.unit or 'this unit'} (the safety risks widget lists every flag).", subtle=True))
     restricted = [i for i in brief.incidents if i.restriction]
     if restricted:
         body.append(section("Not cleared to play", [f"{i.student}: {i.restriction} — {i.incident_type} on "

@@ -3,6 +3,7 @@ shown after an event is cancelled, and the today / this-week list."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.cards.elements import card, escape, facts, heading, text
@@ -38,9 +39,12 @@ def event_saved_card(saved: SavedEvent) -> dict[str, Any]:
     return card(body, actions)
 
 
-def event_list_card(span: str, items: list[Busy]) -> dict[str, Any]:
-    title = {"today": "Today", "tomorrow": "Tomorrow"}.get(span, "This week")
-    body: list[dict[str, Any]] = [heading(f"{title}'s events")]
+def event_list_card(span: str, items: list[Busy], day: date | None = None) -> dict[str, Any]:
+    if span == "day" and day is not None:
+        heading_text = f"Events on {day:%A, %b} {day.day}"
+    else:
+        heading_text = f"{ {'today': 'Today', 'tomorrow': 'Tomorrow'}.get(span, 'This week')}'s events"
+    body: list[dict[str, Any]] = [heading(heading_text)]
     if not items:
         body.append(text("Nothing scheduled."))
     for item in items[:30]:

@@ -79,7 +79,7 @@ def render_content(item: Any, ctx: RenderContext | None = None) -> dict[str, Any
     if isinstance(item, ExportPending):
         return export_confirm_card(item)
     if isinstance(item, Agenda):
-        return event_list_card(item.span, list(item.items))
+        return event_list_card(item.span, list(item.items), item.day)
     return None
 
 

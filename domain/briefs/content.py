@@ -1,7 +1,8 @@
 """Build one class's pre-class safety brief for its teacher, from the database, at send time.
 
-- Medical flags: the safety_risks rule (``domain.widgets.safety.flags_shown``): every short flag of the class's
-  active students, for a viewer who may see safety fields; never health notes.
+- Medical flags: the safety_risks rule (``domain.widgets.safety.flags_shown``): the short flags of the class's
+  active students, for a viewer who may see safety fields; never health notes; only those relevant to the class's
+  current unit (``domain.briefs.relevance``: life-threatening conditions always), the others counted, not shown.
 - Open incidents (status open or follow-up, last ``INCIDENT_DAYS`` days) of the class's students, wherever they
   happened; a head injury not yet closed is a return-to-play restriction (no activity until cleared).
 - Equipment the class's current unit uses (or general equipment) that is out of service, damaged or overdue for
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
 from domain.actor import Actor
+from domain.briefs.relevance import relevant
 from domain.briefs.types import Brief, FlaggedStudent, GearIssue, OpenIncident, ReadyProtocol
 from domain.models import Enrollment, Incident, SchoolClass, Student
 from domain.widgets.equipment import equipment_issues
@@ -99,7 +101,8 @@ async def build_brief(session: AsyncSession, teacher: Actor, brief_id: int, clas
         .where(Enrollment.class_id == class_id, Student.active.is_(True))
         .order_by(Student.last_name, Student.first_name, Student.id)
     )).all()
-    shown = flags_shown(teacher, ((sid, name, tuple(flags or ())) for sid, name, flags in students))
+    allowed = flags_shown(teacher, ((sid, name, tuple(flags or ())) for sid, name, flags in students))
+    shown = [(name, flag, sid) for name, flag, sid in allowed if relevant(flag, cls.current_unit)]
     by_student: dict[int, tuple[str, list[str]]] = {}
     for name, flag, sid in shown:
         by_student.setdefault(sid, (name, []))[1].append(flag)
@@ -116,7 +119,7 @@ async def build_brief(session: AsyncSession, teacher: Actor, brief_id: int, clas
     return Brief(
         brief_id=brief_id, class_id=class_id, class_name=cls.name, location=cls.location, unit=cls.current_unit,
         starts_at=local, students=len(students), temperature_f=temperature_f, flagged=flagged[:MAX_LINES * 2],
-        incidents=tuple(i for _, i in incidents)[:MAX_LINES],
+        other_flags=len(allowed) - len(shown), incidents=tuple(i for _, i in incidents)[:MAX_LINES],
         equipment=tuple(GearIssue(g.name, g.issues) for g in gear)[:MAX_LINES], protocol=protocol,
     )
 

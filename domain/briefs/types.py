@@ -64,6 +64,7 @@ class Brief:
     incidents: tuple[OpenIncident, ...]
     equipment: tuple[GearIssue, ...]
     protocol: ReadyProtocol
+    other_flags: int = 0  # flags not relevant to the unit (domain.briefs.relevance): counted, not shown
 
 
 class BriefSender(Protocol):

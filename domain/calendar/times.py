@@ -96,10 +96,15 @@ def wall_clock(at: datetime) -> tuple[str, str]:
     return local.replace(tzinfo=None).isoformat(timespec="seconds"), name
 
 
-def day_bounds(now: datetime, span: str) -> tuple[datetime, datetime]:
-    """[start, end) of 'today', 'tomorrow' or 'week' (Monday to Monday) in ``now``'s zone, DST aware."""
+def day_bounds(now: datetime, span: str, day: date | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of 'today', 'tomorrow', 'week' (Monday to Monday) or 'day' (``day``, one named date) in
+    ``now``'s zone, DST aware."""
     tz = now.tzinfo
-    if span in ("today", "tomorrow"):
+    if span == "day":
+        if day is None:
+            raise ValueError("span 'day' needs the day")
+        first, last = day, day + timedelta(days=1)
+    elif span in ("today", "tomorrow"):
         first = now.date() + timedelta(days=1 if span == "tomorrow" else 0)
         last = first + timedelta(days=1)
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from devtools.playground import Playground
-from tests.support.playground_driver import drive_beside
+from tests.support.playground_driver import OPEN_CHAT, drive_beside
 
 
 def test_an_admin_starts_an_evacuation_drill_and_alex_marks_all_here(
@@ -25,7 +25,7 @@ def test_an_admin_starts_an_evacuation_drill_and_alex_marks_all_here(
         {
             "screenshotOnFailure": str(tmp_path / "admin-failure.png"),
             "steps": [
-                {"waitForText": "I'm Faraday"},
+                *OPEN_CHAT,
                 {"send": "evacuation drill for period 3"},
                 {"waitForText": {"contains": "1 class(es) in session", "new": True, "timeoutMs": 20000}},
                 {"waitForCard": {"contains": "Classes accounted for", "timeoutMs": 60000}},

@@ -4,7 +4,7 @@ shows only the neutral line; the student's profile arrives in the teacher's pers
 from __future__ import annotations
 
 from devtools.playground import Playground
-from tests.support.playground_driver import drive
+from tests.support.playground_driver import OPEN_CHAT, drive
 
 NEUTRAL = "I've sent you the answer in our private chat."
 
@@ -16,7 +16,7 @@ def test_a_question_about_a_student_in_a_group_chat_is_answered_in_the_personal_
         {
             "screenshotOnFailure": str(tmp_path / "failure.png"),
             "steps": [
-                {"waitForText": "I'm Faraday"},  # the personal chat is open: Faraday knows where to reach Alex
+                *OPEN_CHAT,  # the personal chat is open: Faraday knows where to reach Alex
                 {"openChat": "Group Chat"},
                 {"mention": "show me Zoe Muller"},
                 {"waitForText": {"contains": NEUTRAL, "new": True}},

@@ -15,7 +15,7 @@ import pytest
 
 from bench.documents import render_pdf
 from devtools.playground import Playground
-from tests.support.playground_driver import drive
+from tests.support.playground_driver import OPEN_CHAT, drive
 
 DOCUMENT = render_pdf("Rope Swing Closure", [
     ("Status", "Pool rope swings are closed until the anchor bolts are re-tested by the district's contractor."),
@@ -51,7 +51,7 @@ def test_an_admin_adds_a_protocol_from_a_file_and_a_teacher_gets_it_cited(
     result = drive(playground, {
         "screenshotOnFailure": str(tmp_path / "failure.png"),
         "steps": [
-            {"waitForText": "I'm Faraday"},
+            *OPEN_CHAT,
             {"switchUser": "Megan Bowen"},
             {"sendFile": {"name": "Rope Swing Closure.pdf", "url": file_url}},
             {"waitForCard": {"contains": "Add to the knowledge base?", "new": True}},

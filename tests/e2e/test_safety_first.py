@@ -4,7 +4,7 @@ CPR/AED steps first, numbered as in the protocol, with the protocol cited; no qu
 from __future__ import annotations
 
 from devtools.playground import Playground
-from tests.support.playground_driver import drive
+from tests.support.playground_driver import OPEN_CHAT, drive
 
 FIRST_STEP = "Check responsiveness: tap and shout."
 
@@ -17,7 +17,7 @@ def test_a_student_down_without_a_pulse_gets_the_cpr_and_aed_steps_with_the_cita
         {
             "screenshotOnFailure": str(tmp_path / "failure.png"),
             "steps": [
-                {"waitForText": "I'm Faraday"},
+                *OPEN_CHAT,
                 {"send": "a student dropped during the relay and has no pulse"},
                 {"waitForText": {"contains": FIRST_STEP, "new": True, "timeoutMs": 30000}},
                 {"screenshot": str(tmp_path / "cpr.png")},

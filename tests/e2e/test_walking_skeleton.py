@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devtools.playground import Playground
-from tests.support.playground_driver import drive
+from tests.support.playground_driver import OPEN_CHAT, drive
 
 
 def test_a_teacher_looks_up_a_student_and_picks_between_two_jamies(playground: Playground, tmp_path) -> None:
@@ -12,7 +12,7 @@ def test_a_teacher_looks_up_a_student_and_picks_between_two_jamies(playground: P
         {
             "screenshotOnFailure": str(tmp_path / "failure.png"),
             "steps": [
-                {"waitForText": "I'm Faraday"},
+                *OPEN_CHAT,
                 {"send": "show me Zoe Muller"},
                 {"waitForCard": {"contains": "Zoë Müller"}},
                 {"send": "show me Jamie"},

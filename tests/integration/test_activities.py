@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
+from bot import app as app_module
 from devtools.fakes.activities import ADELE, ALEX, MEGAN, STRANGER, activity
 from devtools.fakes.connector import FakeConnector
 from domain.models import AuditLog, ConversationReference, ConversationTurn
-from tests.support.app_client import BotClient
+from tests.support.app_client import BotClient, bot_settings, serving
 
 
 def _texts(connector: FakeConnector) -> list[str]:
@@ -96,11 +98,14 @@ async def test_an_unknown_user_gets_one_polite_sentence_and_no_data(
     assert await _count(demo_sessions, ConversationReference) == 0
 
 
-async def test_installing_faraday_sends_a_welcome_and_stores_the_conversation_reference(
+async def test_installing_faraday_sends_no_welcome_the_prompt_starters_do_and_the_chat_is_stored(
     bot: BotClient, connector: FakeConnector, demo_sessions
 ) -> None:
+    """Microsoft's guidance (Create prompt suggestions): a bot uses prompt starters or a welcome message, not both;
+    manifest/manifest.json has prompt starters in every scope (1:1, team, group chat)."""
+    await bot.post(activity(connector.url, type="installationUpdate", action="add",
+                            conversation_id="19:group@thread.v2", conversation_type="groupChat"))
     await bot.post(activity(connector.url, type="installationUpdate", action="add"))
-    assert "I'm **Faraday**" in _texts(connector)[0]
     await bot.post(
         activity(
             connector.url,
@@ -108,24 +113,40 @@ async def test_installing_faraday_sends_a_welcome_and_stores_the_conversation_re
             membersAdded=[{"id": "29:user"}, {"id": "28:00000000-0000-0000-0000-00000000000011"}],
         )
     )
-    assert len(connector.messages()) == 1, "installationUpdate and conversationUpdate arrive together: one welcome"
+    assert connector.messages() == []
     async with demo_sessions() as s:
-        refs = (await s.execute(select(ConversationReference))).scalars().all()
-    assert len(refs) == 1
+        refs = (await s.execute(select(ConversationReference).where(
+            ConversationReference.conversation_type == "personal"))).scalars().all()
+    assert len(refs) == 1, "the 1:1 chat is remembered for alerts and briefs all the same"
     assert refs[0].service_url == connector.url and refs[0].tenant_id.endswith("0001")
 
 
-async def test_opening_the_chat_greets_once_and_hi_gets_a_short_answer(bot: BotClient, connector: FakeConnector) -> None:
+async def test_without_prompt_starters_a_conversation_is_welcomed_once(
+        demo_db_url: str, redis_url: str, connector: FakeConnector, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "prompt_starter_scopes", lambda: frozenset())  # a manifest without them
+    async with serving(bot_settings(demo_db_url, redis_url), connector) as bot:
+        await _welcomed_once(bot, connector)
+
+
+async def _welcomed_once(bot: BotClient, connector: FakeConnector) -> None:
+    group = {"conversation_id": "19:group@thread.v2", "conversation_type": "groupChat"}
     bot_member = {"id": "28:00000000-0000-0000-0000-00000000000011"}
-    await bot.post(activity(connector.url, type="conversationUpdate", membersAdded=[{"id": "29:user"}, bot_member]))
+    await bot.post(activity(connector.url, type="conversationUpdate", membersAdded=[{"id": "29:user"}, bot_member],
+                            **group))
+    await bot.post(activity(connector.url, type="installationUpdate", action="add", **group))
+    await bot.post(activity(connector.url, type="installationUpdate", action="add", **group))  # re-sent
+    texts = _texts(connector)
+    assert len(texts) == 1 and "I'm **Faraday**" in texts[0], texts
+    await bot.post(activity(connector.url, type="installationUpdate", action="add",
+                            conversation_id="19:other-group@thread.v2", conversation_type="groupChat"))
+    assert "I'm **Faraday**" in _texts(connector)[-1], "another conversation is welcomed"
+
+
+async def test_hi_after_opening_the_chat_gets_a_short_answer(bot: BotClient, connector: FakeConnector) -> None:
     await bot.post(activity(connector.url, type="installationUpdate", action="add"))
-    await bot.post(activity(connector.url, type="installationUpdate", action="add"))  # re-sent
     await bot.post(activity(connector.url, text="hi"))
     texts = _texts(connector)
-    assert sum("I'm **Faraday**" in t for t in texts) == 1, texts
-    assert len(texts) == 2 and "Faraday" not in texts[-1] and len(texts[-1]) < 60, texts
-    await bot.post(activity(connector.url, type="installationUpdate", action="add", conversation_id="a:other-chat"))
-    assert "I'm **Faraday**" in _texts(connector)[-1], "another conversation is welcomed"
+    assert len(texts) == 1 and "Faraday" not in texts[-1] and len(texts[-1]) < 60, texts
 
 
 async def test_a_turn_is_remembered_by_the_time_its_request_returns(bot: BotClient, connector: FakeConnector,

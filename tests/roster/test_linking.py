@@ -4,12 +4,13 @@ Through the real app over HTTP on real PostgreSQL and Valkey."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.handler import UNKNOWN_USER
 from devtools.fakes.activities import TENANT, activity
-from domain.models import AuditLog, Role, Staff
+from domain.models import AuditLog, ConversationReference, Role, Staff
 from domain.roster.service import import_roster
+from domain.seed.facts import DEMO
 from tests.roster.conftest import FIXTURES
 from tests.support.app_client import bot_settings, serving
 
@@ -17,6 +18,7 @@ ROBIN = "11111111-0000-0000-0000-000000000001"  # teacher u-t1 in the hand-built
 DANA = "11111111-0000-0000-0000-000000000004"  # administrator u-a1
 CRAIG = "11111111-0000-0000-0000-000000000014"  # SDS teacher 14001 ... username only, no e-mail in the file
 NOBODY = "11111111-0000-0000-0000-000000000099"
+NEW_AAD = "11111111-0000-0000-0000-000000000023"
 
 
 def member(aad: str, upn: str, email: str | None = None) -> dict[str, object]:
@@ -127,3 +129,23 @@ async def test_a_member_record_from_another_tenant_is_never_bound(demo_db_url, r
     first, second = texts(connector)
     assert first == UNKNOWN_USER
     assert second != UNKNOWN_USER
+
+
+async def test_staff_installed_for_by_an_admin_are_linked_by_the_install_event(
+        demo_db_url, redis_url, connector, sessions):
+    """Faraday installed through Graph for someone who never wrote to it (domain.teams_install names them by UPN):
+    Teams' install event in the new 1:1 chat links them by their member record and stores the chat."""
+    async with sessions() as session, session.begin():
+        await session.execute(update(Staff).where(Staff.email == DEMO.isaiah.email)
+                              .values(tenant_id=None, aad_object_id=None))
+    connector.members[f"29:{NEW_AAD}"] = member(NEW_AAD, DEMO.isaiah.email)
+    async with serving(bot_settings(demo_db_url, redis_url), connector) as bot:
+        await bot.post(activity(connector.url, type="installationUpdate", action="add", aad=NEW_AAD,
+                                conversation_id="19:installed-by-graph@unq.gbl.spaces"))
+    assert texts(connector) == []  # no welcome in a 1:1 chat: the manifest's prompt starters introduce Faraday
+    async with sessions() as session:
+        isaiah = (await session.execute(select(Staff).where(Staff.email == DEMO.isaiah.email))).scalar_one()
+        chats = (await session.execute(select(ConversationReference.conversation_id)
+                                       .where(ConversationReference.staff_id == isaiah.id))).scalars().all()
+    assert (isaiah.tenant_id, isaiah.aad_object_id) == (TENANT, NEW_AAD)
+    assert chats == ["19:installed-by-graph@unq.gbl.spaces"]

@@ -38,6 +38,11 @@ def run_driver(script: dict, timeout: float = 300.0) -> dict:
         raise PlaygroundError(f"driver failed (rc={p.returncode}):\n{p.stdout}\n{p.stderr}") from None
 
 
+# Opening the 1:1 chat: Faraday sends no welcome (the manifest's prompt starters introduce it, as Microsoft's Teams
+# guidance asks), so a first message opens the chat and stores where to reach the person.
+OPEN_CHAT: list[dict[str, Any]] = [{"send": "hi"}, {"waitForText": "What can I help you with?"}]
+
+
 def drive_beside(
     listener: Playground, listener_steps: list[dict[str, Any]], actor: Playground, actor_script: dict[str, Any],
     *, folder: Path, listener_name: str,
@@ -47,7 +52,7 @@ def drive_beside(
     opened = folder / f"{listener_name}-opened.png"
     listener_script = {
         "screenshotOnFailure": str(folder / f"{listener_name}-failure.png"),
-        "steps": [{"waitForText": "I'm Faraday"}, {"screenshot": str(opened)}, *listener_steps],
+        "steps": [*OPEN_CHAT, {"screenshot": str(opened)}, *listener_steps],
     }
     with ThreadPoolExecutor(1) as pool:
         listening = pool.submit(drive, listener, listener_script)
