@@ -129,6 +129,7 @@ class TopicIndex:
         self.topics = list(topics)
         self._vectors = vectors
         self._owners = np.asarray(owners)
+        self._coverage: dict[str, list[bool]] = {}
 
     @staticmethod
     def texts(topics: Iterable[Topic]) -> tuple[list[str], list[int]]:
@@ -139,6 +140,17 @@ class TopicIndex:
                 texts.append(example)
                 owners.append(i)
         return texts, owners
+
+    def coverage(self, scope: str) -> list[bool]:
+        """Whether each topic is covered by ``scope``, remembered for the last few scopes (the retriever re-reads the
+        documents' scope every few minutes; the regular expressions over it cost ~100 ms)."""
+        found = self._coverage.get(scope)
+        if found is None:
+            found = [covered(t, scope) for t in self.topics]
+            if len(self._coverage) >= 8:
+                self._coverage.pop(next(iter(self._coverage)))
+            self._coverage[scope] = found
+        return found
 
     def similarities(self, vector: Any) -> list[float]:
         """Each topic's best example similarity to a unit query vector."""
@@ -153,7 +165,7 @@ class TopicIndex:
         """The message's nearest topic and whether a document covers it, when it is at least ``min_similarity`` close
         and beats every topic on the other side (covered vs not) by ``margin``; None when the topic is unclear."""
         sims = self.similarities(vector)
-        judged = [(s, t, covered(t, scope)) for s, t in zip(sims, self.topics, strict=True)]
+        judged = list(zip(sims, self.topics, self.coverage(scope), strict=True))
         best = max(judged, key=lambda x: x[0])
         other = max((s for s, _, c in judged if c != best[2]), default=-1.0)
         if best[0] < min_similarity or best[0] < other + margin:
