@@ -10,6 +10,7 @@ from datetime import date
 from typing import Literal
 
 from sqlalchemy import ColumnElement, Select, not_, or_, select
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
@@ -223,14 +224,14 @@ class StudentService:
             .where(class_visible(actor))
             .subquery()
         )
-        class_rows = await session.execute(
+        class_rows: Result[int, str | None] = await session.execute(
             select(Student.id, visible_classes.c.name)
             .outerjoin(visible_classes, visible_classes.c.student_id == Student.id)
             .where(Student.id.in_(ids), student_visible(actor))
             .order_by(visible_classes.c.period)
         )
         classes: dict[int, list[str]] = {}
-        for student_id, name in class_rows.tuples():
+        for student_id, name in class_rows:
             names = classes.setdefault(int(student_id), [])
             if name is not None:
                 names.append(str(name))

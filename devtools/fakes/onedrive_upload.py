@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from devtools.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -20,25 +21,16 @@ class Upload:
 
 
 @dataclass
-class FakeUploadSession:
+class FakeUploadSession(LoopbackServer):
+    client_max_size = 50 * 1024 * 1024
     uploads: list[Upload] = field(default_factory=list)
     fail_with: int | None = None
-    _server: TestServer | None = None
 
     def url(self, name: str) -> str:
-        assert self._server is not None
-        return str(self._server.make_url(f"/upload/{name}"))
+        return self._url(f"/upload/{name}")
 
-    async def start(self) -> FakeUploadSession:
-        app = web.Application(client_max_size=50 * 1024 * 1024)
+    def _routes(self, app: web.Application) -> None:
         app.router.add_put("/upload/{name}", self._put)
-        self._server = TestServer(app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def close(self) -> None:
-        if self._server is not None:
-            await self._server.close()
 
     async def _put(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from devtools.fakes.loopback import LoopbackServer
 
 
 def fake_vector(text: str, dim: int) -> list[float]:
@@ -21,27 +22,17 @@ def fake_vector(text: str, dim: int) -> list[float]:
 
 
 @dataclass
-class ScriptedEmbeddings:
+class ScriptedEmbeddings(LoopbackServer):
     dim: int = 1536
     failures: list[int] = field(default_factory=list)  # statuses for the next requests, then 200s
     received: list[dict[str, Any]] = field(default_factory=list)
-    _server: TestServer | None = None
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        return str(self._server.make_url("/v1"))
+        return self._url("/v1")
 
-    async def start(self) -> ScriptedEmbeddings:
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/embeddings", self._embed)
-        self._server = TestServer(app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def close(self) -> None:
-        if self._server is not None:
-            await self._server.close()
 
     async def _embed(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from devtools.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -44,27 +45,17 @@ def error(status: int, retry_after: float | None = None) -> Step:
 
 
 @dataclass
-class ScriptedOpenAI:
+class ScriptedOpenAI(LoopbackServer):
     script: list[Step] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
-    _server: TestServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        return str(self._server.make_url("/v1"))
+        return self._url("/v1")
 
-    async def start(self) -> ScriptedOpenAI:
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._complete)
-        self._server = TestServer(app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def close(self) -> None:
-        if self._server is not None:
-            await self._server.close()
 
     async def _complete(self, request: web.Request) -> web.Response:
         body = await request.json()

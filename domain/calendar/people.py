@@ -63,7 +63,7 @@ async def staff_emails(session: AsyncSession, actor: Actor, ids: list[int] | Non
     query = select(Staff.id, Staff.email).where(Staff.school_id == actor.school_id, Staff.active.is_(True))
     if ids is not None:
         query = query.where(Staff.id.in_(ids))
-    return {i: e for i, e in (await session.execute(query)).tuples() if e is not None}  # no e-mail: not invitable
+    return {i: e for i, e in (await session.execute(query)) if e is not None}  # no e-mail: not invitable
 
 
 async def staff_attendees(session: AsyncSession, actor: Actor, ids: list[int]) -> list[Attendee]:

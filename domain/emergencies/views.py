@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.emergencies.types import ClassCard, ClassTally, Header, MissingStudent, RollUp, RosterStudent, TeacherView
@@ -101,7 +102,8 @@ async def roll_up(session: AsyncSession, emergency_id: int, *, escalated: bool =
     tz = ZoneInfo(raw["time_zone"])
     classes, marks, by_class = await _classes_and_marks(session, emergency_id)
     enrolled_in = Counter[tuple[int, str]]()
-    for student_id, class_id in (await session.execute(_ENROLLED_IN, {"id": emergency_id})).tuples():
+    enrollments: Result[int, int] = await session.execute(_ENROLLED_IN, {"id": emergency_id})
+    for student_id, class_id in enrollments:
         m = marks.get(student_id)
         if m is not None and m["mark"] == "with_me" and m["class_id"] != class_id:
             enrolled_in[(class_id, "with_me")] += 1
@@ -135,7 +137,8 @@ async def teacher_view(session: AsyncSession, emergency_id: int, teacher_id: int
     ids = [c["class_id"] for c in mine]
     rosters: dict[int, list[RosterStudent]] = {i: [] for i in ids}
     if ids:
-        for class_id, student_id, name in (await session.execute(_ROSTER, {"class_ids": ids})).tuples():
+        roster: Result[int, int, str] = await session.execute(_ROSTER, {"class_ids": ids})
+        for class_id, student_id, name in roster:
             m = marks.get(student_id)
             rosters[class_id].append(RosterStudent(student_id, name, m["mark"] if m else None))
     cards = tuple(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Equipment, EquipmentInspection
@@ -44,7 +45,7 @@ async def equipment_issues(
         .subquery()
     )
     pieces = await _pieces_with_problems(session, school_id, today)
-    rows = await session.execute(
+    rows: Result[str, int, int, str, int, list[str] | None, date | None, bool, int] = await session.execute(
         select(Equipment.name, Equipment.quantity, Equipment.min_quantity, Equipment.condition,
                Equipment.inspection_interval_days, Equipment.units, last.c.last, Equipment.out_of_service,
                Equipment.id)
@@ -53,7 +54,7 @@ async def equipment_issues(
         .order_by(Equipment.name, Equipment.id)
     )
     considered, found = 0, list[EquipmentIssue]()
-    for name, qty, min_qty, condition, interval, unit_list, last_on, out_of_service, item_id in rows.tuples():
+    for name, qty, min_qty, condition, interval, unit_list, last_on, out_of_service, item_id in rows:
         item_units = tuple(unit_list or ())
         if units is not None and item_units and not units.intersection(item_units):
             continue

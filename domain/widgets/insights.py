@@ -6,9 +6,11 @@ Aggregates only (no student is named), so the read is audited per class.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, cast, func, select
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Activity, ActivityParticipation, Attendance, Incident, Severity, SkillAssessment
@@ -23,43 +25,35 @@ ATTENDED = ("present", "tardy")
 async def class_insights(session: AsyncSession, scope: WidgetScope) -> WidgetResult:
     ids, start, end = scope.class_ids, scope.period.start, scope.period.end
     attended = Attendance.status.in_(ATTENDED)
-    att = {
-        cid: (n, a)
-        for cid, n, a in (await session.execute(
-            select(Attendance.class_id, func.count(), func.count().filter(attended))
-            .where(Attendance.class_id.in_(ids), Attendance.day.between(start, end))
-            .group_by(Attendance.class_id)
-        )).tuples()
-    }
-    skills = {
-        cid: (n, float(mean), at_or_above)
-        for cid, n, mean, at_or_above in (await session.execute(
-            select(SkillAssessment.class_id, func.count(), func.avg(SkillAssessment.level),
-                   func.count().filter(SkillAssessment.level >= BENCHMARK_LEVEL))
-            .where(SkillAssessment.class_id.in_(ids), SkillAssessment.assessed_on.between(start, end))
-            .group_by(SkillAssessment.class_id)
-        )).tuples()
-    }
+    att_rows: Result[int, int, int] = await session.execute(
+        select(Attendance.class_id, func.count(), func.count().filter(attended))
+        .where(Attendance.class_id.in_(ids), Attendance.day.between(start, end))
+        .group_by(Attendance.class_id)
+    )
+    att = {cid: (n, a) for cid, n, a in att_rows}
+    skill_rows: Result[int, int, Decimal, int] = await session.execute(
+        select(SkillAssessment.class_id, func.count(), func.avg(SkillAssessment.level),
+               func.count().filter(SkillAssessment.level >= BENCHMARK_LEVEL))
+        .where(SkillAssessment.class_id.in_(ids), SkillAssessment.assessed_on.between(start, end))
+        .group_by(SkillAssessment.class_id)
+    )
+    skills = {cid: (n, float(mean), at_or_above) for cid, n, mean, at_or_above in skill_rows}
     tz = ZoneInfo(scope.actor.time_zone)
     lo, hi = datetime.combine(start, time(0), tz), datetime.combine(end + timedelta(days=1), time(0), tz)
     serious = Incident.severity.in_((Severity.serious, Severity.critical))
-    inc = {
-        cid: (n, s)
-        for cid, n, s in (await session.execute(
-            select(Incident.class_id, func.count(), func.count().filter(serious))
-            .where(Incident.class_id.in_(ids), Incident.occurred_at >= lo, Incident.occurred_at < hi)
-            .group_by(Incident.class_id)
-        )).tuples()
-    }
-    part = {
-        cid: float(avg)
-        for cid, avg in (await session.execute(
-            select(Activity.class_id, func.avg(ActivityParticipation.minutes_active))
-            .join(ActivityParticipation, ActivityParticipation.activity_id == Activity.id)
-            .where(Activity.class_id.in_(ids), Activity.day.between(start, end))
-            .group_by(Activity.class_id)
-        )).tuples()
-    }
+    inc_rows: Result[int, int, int] = await session.execute(
+        select(Incident.class_id, func.count(), func.count().filter(serious))
+        .where(Incident.class_id.in_(ids), Incident.occurred_at >= lo, Incident.occurred_at < hi)
+        .group_by(Incident.class_id)
+    )
+    inc = {cid: (n, s) for cid, n, s in inc_rows}
+    part_rows: Result[int, Decimal] = await session.execute(
+        select(Activity.class_id, func.avg(ActivityParticipation.minutes_active))
+        .join(ActivityParticipation, ActivityParticipation.activity_id == Activity.id)
+        .where(Activity.class_id.in_(ids), Activity.day.between(start, end))
+        .group_by(Activity.class_id)
+    )
+    part = {cid: float(avg) for cid, avg in part_rows}
     await audit_classes(session, scope)
     if not (att or skills or inc or part):
         return WidgetResult("class_insights", "Class insights", scope.label, scope.period,

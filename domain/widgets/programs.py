@@ -32,7 +32,7 @@ async def drivers_ed_progress(session: AsyncSession, scope: WidgetScope) -> Widg
                    DriversEdProgress.units_required, DriversEdProgress.updated_at)
             .where(DriversEdProgress.student_id.in_(list(entries)))
         )
-    ).tuples().all()
+    ).all()
     await audit_classes(session, scope)
     if not rows:
         return WidgetResult("drivers_ed_progress", "Drivers ed progress", scope.label, None,

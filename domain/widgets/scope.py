@@ -109,14 +109,14 @@ async def visible_classes(session: AsyncSession, actor: Actor) -> list[ClassRef]
     rows = await session.execute(
         _class_select().where(class_visible(actor)).order_by(SchoolClass.period, SchoolClass.name)
     )
-    return [ClassRef(*r) for r in rows.tuples()]
+    return [ClassRef(*r) for r in rows]
 
 
 async def school_classes_not_visible(session: AsyncSession, actor: Actor) -> list[ClassRef]:
     rows = await session.execute(
         _class_select().where(SchoolClass.school_id == actor.school_id, not_(class_visible(actor)))
     )
-    return [ClassRef(*r) for r in rows.tuples()]
+    return [ClassRef(*r) for r in rows]
 
 
 def _class_select() -> Select[int, str, int, int, str, int, str, str, str | None]:

@@ -4,56 +4,37 @@ admin's roll-up card, updated in place, shows his class accounted for."""
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from devtools.playground import Playground
-from tests.support.playground_driver import drive
-
-
-def _wait_for_file(path: Path, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.support.playground_driver import drive_beside
 
 
 def test_an_admin_starts_an_evacuation_drill_and_alex_marks_all_here(
     playground: Playground, admin_playground: Playground, bot_log: Path, tmp_path: Path
 ) -> None:
-    opened = tmp_path / "teacher-opened.png"
-    teacher_script = {
-        "screenshotOnFailure": str(tmp_path / "teacher-failure.png"),
-        "steps": [
-            {"waitForText": "I'm Faraday"},  # Alex's chat reference is stored by this visit
-            {"screenshot": str(opened)},  # tells the test the teacher's chat is open
+    teacher, admin = drive_beside(
+        playground,
+        [
             {"waitForCard": {"contains": "Evacuation drill — period 3", "timeoutMs": 60000}},
             {"screenshot": str(tmp_path / "teacher-card.png")},
             {"click": "All here"},
             {"waitForCard": {"contains": "all here at", "timeoutMs": 20000}},
         ],
-    }
-    with ThreadPoolExecutor(1) as pool:
-        teacher_run = pool.submit(drive, playground, teacher_script)
-        assert _wait_for_file(opened, 90), teacher_run.result() if teacher_run.done() else "Alex's chat never opened"
-        admin = drive(
-            admin_playground,
-            {
-                "screenshotOnFailure": str(tmp_path / "admin-failure.png"),
-                "steps": [
-                    {"waitForText": "I'm Faraday"},
-                    {"send": "evacuation drill for period 3"},
-                    {"waitForText": {"contains": "1 class(es) in session", "new": True, "timeoutMs": 20000}},
-                    {"waitForCard": {"contains": "Classes accounted for", "timeoutMs": 60000}},
-                    {"waitForCard": {"contains": "all here at", "timeoutMs": 60000}},
-                    {"screenshot": str(tmp_path / "admin-roll-up.png")},
-                ],
-            },
-        )
-        teacher = teacher_run.result()
+        admin_playground,
+        {
+            "screenshotOnFailure": str(tmp_path / "admin-failure.png"),
+            "steps": [
+                {"waitForText": "I'm Faraday"},
+                {"send": "evacuation drill for period 3"},
+                {"waitForText": {"contains": "1 class(es) in session", "new": True, "timeoutMs": 20000}},
+                {"waitForCard": {"contains": "Classes accounted for", "timeoutMs": 60000}},
+                {"waitForCard": {"contains": "all here at", "timeoutMs": 60000}},
+                {"screenshot": str(tmp_path / "admin-roll-up.png")},
+            ],
+        },
+        folder=tmp_path, listener_name="teacher",
+    )
     log_tail = bot_log.read_text()[-4000:] if bot_log.exists() else ""
     assert teacher["ok"], f"{teacher.get('error')}\nAlex's bot messages: {teacher.get('botMessages')}\n{log_tail}"
     assert admin["ok"], f"{admin.get('error')}\nadmin's bot messages: {admin.get('botMessages')}\n{log_tail}"

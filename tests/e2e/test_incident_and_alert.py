@@ -4,60 +4,39 @@ is sent and acknowledges it."""
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from devtools.playground import Playground
-from tests.support.playground_driver import drive
-
-
-def _wait_for_file(path: Path, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.support.playground_driver import drive_beside
 
 
 def test_a_teacher_saves_a_serious_incident_and_the_admin_acknowledges_the_alert(
     playground: Playground, admin_playground: Playground, bot_log: Path, tmp_path: Path
 ) -> None:
-    opened = tmp_path / "admin-opened.png"
-    admin_script = {
-        "screenshotOnFailure": str(tmp_path / "admin-failure.png"),
-        "steps": [
-            {"waitForText": "I'm Faraday"},  # Megan's chat reference is stored by this visit
-            {"screenshot": str(opened)},  # tells the test the admin's chat is open
+    admin, teacher = drive_beside(
+        admin_playground,
+        [
             {"waitForCard": {"contains": "Serious incident", "timeoutMs": 60000}},
             {"screenshot": str(tmp_path / "alert.png")},
             {"click": "Acknowledge"},
             {"waitForCard": {"contains": "Acknowledged by Megan Bowen", "timeoutMs": 20000}},
         ],
-    }
-    with ThreadPoolExecutor(1) as pool:
-        admin_run = pool.submit(drive, admin_playground, admin_script)
-        assert _wait_for_file(opened, 90), admin_run.result() if admin_run.done() else "the admin's chat never opened"
-
-        teacher = drive(
-            playground,
-            {
-                "screenshotOnFailure": str(tmp_path / "teacher-failure.png"),
-                "steps": [
-                    {"send": "Jamie Ortiz hit her head on the floor in basketball, she seems dazed, really bad"},
-                    {"waitForCard": {"contains": "Check and save this incident report", "new": True}},
-                    {"screenshot": str(tmp_path / "proposal.png")},
-                    {"click": "Save"},
-                    {"waitForCard": {"contains": "Reported by", "timeoutMs": 20000}},
-                ],
-            },
-        )
-        assert teacher["ok"], teacher
-        saved = [c for c in teacher["cards"] if "Reported by" in c and "Jamie Ortiz" in c]
-        assert saved and "Serious" in saved[-1]
-        admin = admin_run.result()
-
+        playground,
+        {
+            "screenshotOnFailure": str(tmp_path / "teacher-failure.png"),
+            "steps": [
+                {"send": "Jamie Ortiz hit her head on the floor in basketball, she seems dazed, really bad"},
+                {"waitForCard": {"contains": "Check and save this incident report", "new": True}},
+                {"screenshot": str(tmp_path / "proposal.png")},
+                {"click": "Save"},
+                {"waitForCard": {"contains": "Reported by", "timeoutMs": 20000}},
+            ],
+        },
+        folder=tmp_path, listener_name="admin",
+    )
+    assert teacher["ok"], teacher
+    saved = [c for c in teacher["cards"] if "Reported by" in c and "Jamie Ortiz" in c]
+    assert saved and "Serious" in saved[-1]
     assert admin["ok"], (f"{admin.get('error')}\nadmin's bot messages: {admin.get('botMessages')}\n"
                          f"bot log:\n{bot_log.read_text()[-4000:]}")
     alert = [c for c in admin["cards"] if "Serious incident" in c]

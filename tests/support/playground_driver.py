@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +36,26 @@ def run_driver(script: dict, timeout: float = 300.0) -> dict:
         return json.loads(p.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         raise PlaygroundError(f"driver failed (rc={p.returncode}):\n{p.stdout}\n{p.stderr}") from None
+
+
+def drive_beside(
+    listener: Playground, listener_steps: list[dict[str, Any]], actor: Playground, actor_script: dict[str, Any],
+    *, folder: Path, listener_name: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two people in front of the same bot: the listener's chat opens first (its reference is stored by that visit),
+    then the actor's script runs while the listener waits for what the actor causes. Returns (listener, actor)."""
+    opened = folder / f"{listener_name}-opened.png"
+    listener_script = {
+        "screenshotOnFailure": str(folder / f"{listener_name}-failure.png"),
+        "steps": [{"waitForText": "I'm Faraday"}, {"screenshot": str(opened)}, *listener_steps],
+    }
+    with ThreadPoolExecutor(1) as pool:
+        listening = pool.submit(drive, listener, listener_script)
+        deadline = time.monotonic() + 90
+        while not opened.exists():
+            if listening.done() or time.monotonic() > deadline:
+                raise AssertionError(f"{listener_name}'s chat never opened: "
+                                     f"{listening.result() if listening.done() else 'timed out'}")
+            time.sleep(0.1)
+        acted = drive(actor, actor_script)
+        return listening.result(), acted
