@@ -201,6 +201,12 @@ async def encode_cached_off_loop(texts: list[str]) -> list[Any]:
     return await asyncio.get_running_loop().run_in_executor(_executor, encode_cached, texts)
 
 
+async def encode_off_loop(texts: list[str]) -> Any:
+    """Unit vectors of ``texts`` on the encoder's worker thread, without the recent-texts cache (for fixed sets of
+    texts encoded once per process)."""
+    return await asyncio.get_running_loop().run_in_executor(_executor, lambda: load_encoder().encode(texts))
+
+
 class _SentenceTransformerEncoder:
     def __init__(self, model: Any) -> None:
         self._model = model

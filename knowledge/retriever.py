@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from knowledge import passage_store, rerank, store
+from knowledge import passage_store, rerank, store, topics
 from knowledge.chunking import DASH, section_id
 from knowledge.documents import grade_range
-from knowledge.embedders import Embedder
+from knowledge.embedders import MINILM_NAME, Embedder
 from knowledge.glossary import expand
 from knowledge.parsed import page_label
 
@@ -65,6 +65,7 @@ class RetrievalConfig:
     rerank_text_weight: float = 0.1
     passages: bool = True  # score a chunk by max(chunk, best sentence passage); exact scan only
     glossary: bool = True  # expand lay terms into document vocabulary (both arms)
+    topics: bool = True  # name the query's topic when no document covers it (knowledge.topics), MiniLM only
     # Abstention (calibrated on the even-indexed labelled questions; see knowledge/evaluate.py):
     min_similarity: float = 0.39  # below this, abstain whatever the words say
     confident_similarity: float = 0.47  # at or above this, answer
@@ -90,6 +91,8 @@ class Retrieval:
     unknown_share: float = 0.0
     expansion: str = ""  # glossary terms added to the query
     abstain: bool = True
+    outside: str = ""  # the query's topic (knowledge.topics; MiniLM only) when clearly one no document covers...
+    inside: str = ""  # ...or when clearly one a document covers
 
 
 class Retriever:
@@ -100,6 +103,7 @@ class Retriever:
         self.embedder = embedder
         self.config = config or RetrievalConfig()
         self._count: tuple[float, int] | None = None
+        self._scopes: dict[str | None, tuple[float, str]] = {}  # kind → (when read, what the documents cover)
 
     async def search(
         self, query: str, *, kind: str | None = None, grade_band: str | None = None, audience: str | None = None,
@@ -151,7 +155,22 @@ class Retriever:
         else:
             found.fused = fuse(found.vector, found.text, cfg)
         found.abstain = self.should_abstain(found.best_similarity, found.coverage, found.unknown_share)
+        if cfg.topics and name == MINILM_NAME and kind in (None, "safety"):
+            clear = await self._topic(vectors[0], kind)
+            if clear is not None:
+                found.inside, found.outside = (clear[0].name, "") if clear[1] else ("", clear[0].name)
         return found
+
+    async def _topic(self, vector: list[float], kind: str | None) -> tuple[topics.Topic, bool] | None:
+        """The query's clear catalogue topic and whether an approved document (of ``kind``) covers it."""
+        index = await topics.topic_index()
+        now = time.monotonic()
+        cached = self._scopes.get(kind)
+        if cached is None or now - cached[0] > self.config.count_ttl_s:
+            async with self.sessions() as session:
+                scope = await store.document_scopes(session, self.embedder.name, self.embedder.dim, kind)
+            self._scopes[kind] = cached = (now, scope)
+        return index.clear_topic(vector, cached[1])
 
     async def sections(self, slug: str) -> list[Hit]:
         """Every section chunk of one approved document, in document order (as hits without a score)."""

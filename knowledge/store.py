@@ -193,6 +193,27 @@ async def document_sections(session: AsyncSession, slug: str, model: str, dim: i
     return [StoredSection(r.id, r.title, r.section, r.role, r.content, r.kind, r.version) for r in rows]
 
 
+async def document_scopes(session: AsyncSession, model: str, dim: int, kind: str | None = None) -> str:
+    """What the approved documents (of ``kind``, when given) say they cover, lower case: each one's title, section
+    headings and opening section (where a procedure states its purpose)."""
+    rows = await session.execute(
+        text(
+            "SELECT d.slug, d.title, c.section, c.content FROM knowledge_chunks c "
+            "JOIN knowledge_documents d ON d.id = c.document_id WHERE d.approved AND c.embedding_model = :model "
+            "AND c.embedding_dim = :dim AND (CAST(:kind AS text) IS NULL OR d.kind = :kind) ORDER BY d.slug, c.ordinal"
+        ),
+        {"model": model, "dim": dim, "kind": kind},
+    )
+    parts: list[str] = []
+    seen: set[str] = set()
+    for r in rows:
+        if r.slug not in seen:  # the document's first chunk: its title and opening section
+            seen.add(r.slug)
+            parts.extend((r.title, r.content))
+        parts.append(r.section)
+    return "\n".join(parts).lower()
+
+
 async def document_slugs(session: AsyncSession, source: str = "corpus") -> list[str]:
     return list((await session.execute(
         text("SELECT slug FROM knowledge_documents WHERE source = :source ORDER BY slug"), {"source": source}

@@ -1,0 +1,190 @@
+"""What the district's documents do *not* cover: a catalogue of school health and safety topics, each judged covered or
+not from the documents themselves, and the nearest topic of a message over the shipped MiniLM embeddings.
+
+Why: similarity to the best passage cannot tell "a student has head lice" from a head injury (the words overlap, the
+topic does not), nor "a splinter from the bench" from a fall. A message is compared with short descriptions of
+situations a PE teacher or school nurse meets (written from general school-health knowledge, not from the evaluation
+sets). When its nearest topic is one no approved document names, and stands clearly above every topic the documents do
+name, the protocol search abstains and says which topic the documents don't cover. The other way round, when the nearest
+topic is clearly one the documents name, a word no document contains ("sticky", "cookie") does not make the search
+abstain (``knowledge.action_answer``).
+
+Covered or not is read from the documents, never hard-coded: a topic is covered when one of its terms appears in an
+approved document's *scope*: its title, its section headings or its opening section (where a procedure says what it
+covers). An admin who adds a head-lice procedure makes "head lice" covered without a code change. Topics the bundled
+corpus covers are in the catalogue too, as the competitors an uncovered topic must beat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+# Chosen on tests/agent_data/safety_dev.json only (see bench/FIGURES-19.md): the nearest topic must be at least this
+# close to the message, and closer than the nearest covered topic by MARGIN.
+MIN_SIMILARITY = 0.5
+MARGIN = 0.08
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    name: str  # as the answer says it: "The district's documents don't cover head lice."
+    terms: tuple[str, ...]  # words a document covering the topic names in its scope (title, headings, opening)
+    examples: tuple[str, ...]  # how a teacher would describe it
+
+
+def _t(name: str, terms: str, *examples: str) -> Topic:
+    return Topic(name, tuple(terms.split(",")), examples)
+
+
+CATALOGUE: tuple[Topic, ...] = (
+    # --- minor illness and first aid outside the emergency protocols
+    _t("head lice", "lice,nits", "a student has head lice", "nits in a child's hair and she keeps scratching"),
+    _t("splinters", "splinter,sliver", "a student has a splinter", "a sliver of wood from a bench stuck in her finger"),
+    _t("food poisoning", "food poisoning,foodborne", "several kids are sick after eating spoiled food",
+       "food poisoning after the class party"),
+    _t("stomach aches", "stomach ache,abdominal pain", "a kid says his stomach hurts and wants to sit out"),
+    _t("fevers", "fever", "a student has a high fever and chills", "kid feels hot and achy with a temperature"),
+    _t("rashes", "rash", "red itchy rash spreading on a student's skin", "blotchy spots on her arms and legs"),
+    _t("sunburn", "sunburn", "a student is badly sunburned", "blistering red skin after a day in the sun"),
+    _t("dental injuries", "tooth,teeth,dental", "a kid chipped a tooth", "a tooth got knocked out during a game"),
+    _t("eye injuries", "eye injury,eye injuries", "something hit a student in the eye and he can't see well",
+       "dust stuck in her eye"),
+    _t("blisters", "blister", "a blister on his heel from running"),
+    _t("menstrual cramps", "menstrual,period cramps", "a student has painful period cramps"),
+    _t("contagious illness", "contagious,communicable,flu", "a student may have the flu",
+       "pink eye spreading through the class"),
+    _t("fainting at the sight of blood or needles", "needle,vasovagal",
+       "a student fainted after seeing a needle", "he gets woozy and faints at the sight of blood"),
+    _t("swallowed objects", "swallowed object,foreign object", "a child swallowed a small object like a coin"),
+    _t("choking", "choking,heimlich,abdominal thrusts", "a student is choking on food and can't speak"),
+    _t("poisoning", "poison control,poisoning", "a student drank a cleaning product"),
+    _t("drugs and alcohol", "alcohol,drug,vaping", "a student seems drunk or high in class",
+       "vaping in the locker room"),
+    # --- behaviour and welfare
+    _t("bullying", "bullying,harassment", "a student says other kids are bullying her",
+       "kids keep picking on a boy in the locker room"),
+    _t("fights", "fight,fighting", "two students are punching each other"),
+    _t("child abuse", "abuse,neglect,mandated report", "a student says someone at home hurts him"),
+    _t("self-harm", "self-harm,suicide", "a student talks about hurting herself"),
+    _t("panic attacks", "panic attack,anxiety", "a student is having a panic attack and can't calm down"),
+    _t("a missing student", "missing student,missing child", "one of my students is missing and we can't find him"),
+    _t("students leaving campus", "elopement,leaving campus,perimeter", "students slipped off campus through a gap",
+       "a child ran off the school grounds"),
+    # --- animals
+    _t("animal bites", "animal bite,dog bite,bite wound", "a dog bit a student",
+       "a loose dog chasing kids on the field"),
+    _t("snakes", "snake", "a snake is near the students outside", "a student was bitten by a snake"),
+    _t("wild animals", "wildlife,wild animal,raccoon", "a wild animal got into the gym"),
+    _t("stinging insect nests", "nest,beehive", "a wasps' nest under the bleachers", "bees swarming by the fence"),
+    # --- weather and building
+    _t("tornadoes", "tornado", "a tornado warning while we're outside", "the tornado siren is sounding"),
+    _t("hurricanes", "hurricane,tropical storm", "a hurricane is forecast for today"),
+    _t("earthquakes", "earthquake", "the ground is shaking in an earthquake", "what to do in an earthquake drill"),
+    _t("floods", "flood", "the field is flooded after the storm"),
+    _t("building damage", "roof,building damage,structural", "water is leaking through the gym roof",
+       "part of the ceiling fell down"),
+    _t("gas leaks", "gas leak,natural gas", "we smell gas in the building"),
+    _t("chemical exposure", "chemical,chlorine,hazardous materials",
+       "fumes from pool chemicals are making students ill",
+       "a cleaning chemical spilled in the storage room"),
+    # --- what the bundled corpus covers (competitors: covered through their documents' scope)
+    _t("cardiac arrest", "cardiac,cpr,aed", "a student collapsed and is not breathing",
+       "she passed out and isn't breathing", "no pulse, start CPR"),
+    _t("concussion", "concussion", "a student hit his head and is dizzy and confused"),
+    _t("spinal injuries", "spinal,neck,spine", "a student landed on her neck and can't feel her legs"),
+    _t("fractures and sprains", "fracture,sprain", "a student's arm looks broken", "a twisted ankle that is swelling"),
+    _t("bleeding", "bleeding,nosebleed", "a student is bleeding from a deep cut", "a bloody nose that won't stop"),
+    _t("asthma", "asthma", "a student is wheezing and can't catch his breath"),
+    _t("allergic reactions", "anaphylaxis,allergic,sting", "hives and a swollen throat after eating nuts",
+       "a bee sting and now she can't breathe well"),
+    _t("seizures", "seizure", "a student is shaking and jerking on the floor"),
+    _t("low blood sugar", "diabetes,hypoglycemia", "a diabetic student is shaky and sweaty"),
+    _t("heat illness", "heat", "a student is dizzy and overheated running in the hot sun", "it is very hot and humid"),
+    _t("cold injuries", "cold,frostbite,hypothermia", "a student's fingers are numb and white from the cold"),
+    _t("lightning", "lightning,thunder", "thunder and lightning while the class is outside"),
+    _t("air quality", "air quality,aqi,smoke", "smoky air and a high AQI today"),
+    _t("fire", "fire,evacuation", "the fire alarm is going off", "smoke coming from a room"),
+    _t("lockdowns", "lockdown,secure", "a lockdown was announced", "someone with a weapon near the school"),
+    _t("water emergencies", "aquatics,pool,swim", "a swimmer is struggling in the deep end"),
+    _t("broken equipment", "equipment", "the basketball hoop is coming loose", "a frayed climbing rope"),
+    _t("medication", "medication", "a student took the wrong medicine"),
+)
+
+
+def covered(topic: Topic, scope: str) -> bool:
+    """Whether an approved document names the topic in its scope text (lower case)."""
+    return any(re.search(rf"\b{re.escape(term.strip())}(?:s|es|ing|ed)?\b", scope) for term in topic.terms)
+
+
+class TopicIndex:
+    """The catalogue's example vectors (embedded once per process) and the nearest topic of a message."""
+
+    def __init__(self, topics: Iterable[Topic], vectors: Any, owners: list[int]) -> None:
+        import numpy as np
+
+        self._np = np
+        self.topics = list(topics)
+        self._vectors = vectors
+        self._owners = np.asarray(owners)
+        self._coverage: dict[str, list[bool]] = {}
+
+    @staticmethod
+    def texts(topics: Iterable[Topic]) -> tuple[list[str], list[int]]:
+        """Every topic's name and examples, with the index of the topic each belongs to."""
+        texts, owners = [], []
+        for i, topic in enumerate(topics):
+            for example in (topic.name, *topic.examples):
+                texts.append(example)
+                owners.append(i)
+        return texts, owners
+
+    def coverage(self, scope: str) -> list[bool]:
+        """Whether each topic is covered by ``scope``, remembered for the last few scopes (the retriever re-reads the
+        documents' scope every few minutes; the regular expressions over it cost ~100 ms)."""
+        found = self._coverage.get(scope)
+        if found is None:
+            found = [covered(t, scope) for t in self.topics]
+            if len(self._coverage) >= 8:
+                self._coverage.pop(next(iter(self._coverage)))
+            self._coverage[scope] = found
+        return found
+
+    def similarities(self, vector: Any) -> list[float]:
+        """Each topic's best example similarity to a unit query vector."""
+        np = self._np
+        sims = self._vectors @ np.asarray(vector, dtype=np.float32)
+        best = np.full(len(self.topics), -1.0, dtype=np.float32)
+        np.maximum.at(best, self._owners, sims)
+        return [float(b) for b in best]
+
+    def clear_topic(self, vector: Any, scope: str, *, min_similarity: float = MIN_SIMILARITY,
+                    margin: float = MARGIN) -> tuple[Topic, bool] | None:
+        """The message's nearest topic and whether a document covers it, when it is at least ``min_similarity`` close
+        and beats every topic on the other side (covered vs not) by ``margin``; None when the topic is unclear."""
+        sims = self.similarities(vector)
+        judged = list(zip(sims, self.topics, self.coverage(scope), strict=True))
+        best = max(judged, key=lambda x: x[0])
+        other = max((s for s, _, c in judged if c != best[2]), default=-1.0)
+        if best[0] < min_similarity or best[0] < other + margin:
+            return None
+        return best[1], best[2]
+
+
+_index: TopicIndex | None = None
+
+
+async def topic_index() -> TopicIndex:
+    """The process's topic index over MiniLM: its ~150 short texts embedded once, off the event loop (two first calls
+    at once may both embed them; the result is the same)."""
+    global _index
+    if _index is None:
+        import numpy as np
+
+        from knowledge.embedders import encode_off_loop
+
+        texts, owners = TopicIndex.texts(CATALOGUE)
+        _index = TopicIndex(CATALOGUE, np.asarray(await encode_off_loop(texts), dtype=np.float32), owners)
+    return _index

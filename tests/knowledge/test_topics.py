@@ -1,0 +1,61 @@
+"""knowledge.topics: what the documents don't cover, judged from the documents (title, headings, opening section) and
+the message's nearest catalogue topic over MiniLM; used by the protocol answer to abstain and name the topic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge.action_answer import protocol_answer
+from knowledge.ingest import ingest
+from knowledge.retriever import Retriever
+from knowledge.topics import CATALOGUE, Topic, covered, topic_index
+
+LICE = next(t for t in CATALOGUE if t.name == "head lice")
+
+
+def test_a_topic_is_covered_only_when_a_document_names_one_of_its_terms_in_its_scope() -> None:
+    scope = "head lice screening\n## nits and treatment\nthis procedure covers licensed staff"
+    assert covered(LICE, scope)
+    assert not covered(LICE, "this procedure is for licensed staff")  # a word boundary, not a prefix
+    assert covered(Topic("x", ("tornado",), ()), "tornadoes and high winds")  # plural ending
+
+
+async def test_a_clear_topic_needs_distance_from_the_other_side(minilm) -> None:
+    index = await topic_index()
+    scope = "concussion\nspinal injury\ncardiac arrest cpr aed"
+    vector = (await minilm.embed_documents(["a student has head lice"]))[0]
+    clear = index.clear_topic(vector, scope)
+    assert clear is not None and clear[0] is LICE and clear[1] is False
+    assert index.clear_topic(vector, scope, margin=2.0) is None  # no topic beats the other side by 2
+    covered_now = index.clear_topic(vector, scope + "\nhead lice")  # a document names it: covered
+    assert covered_now is not None and covered_now[0] is LICE and covered_now[1] is True
+
+
+async def test_an_uncovered_topic_abstains_and_is_named_with_the_close_document_only_as_related(
+    corpus_sessions, minilm
+) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    found = await protocol_answer(retriever, "a student has head lice", kind="safety", situation=True)
+    assert found.status == "no_source" and found.topic == "head lice" and not found.lead
+    plain = await retriever.retrieve("a student has head lice", kind="safety")
+    assert plain.outside == "head lice" and plain.best_similarity >= 0.45  # similarity alone would have answered
+
+
+async def test_a_covered_topic_answers_with_its_protocol(corpus_sessions, minilm) -> None:
+    found = await protocol_answer(Retriever(corpus_sessions, minilm), "a kid is having a seizure on the mat",
+                                  kind="safety", situation=True)
+    assert found.status == "found" and found.lead[0].slug == "seizure-first-aid"
+
+
+async def test_a_document_an_admin_adds_makes_its_topic_covered(sessions, small_corpus: Path, minilm) -> None:
+    (small_corpus / "safety" / "head-lice.md").write_text(
+        "---\ntitle: Head Lice in PE Classes\nkind: safety\naudience: all-staff\ngrade_band: K-12\nversion: 1.0\n"
+        "reviewed_by: District Health Services\nreviewed_on: 2026-01-01\n---\n# Head Lice in PE Classes\n\n"
+        "## Purpose\nHead lice are common in schools and are not a health hazard. This procedure covers what PE staff "
+        "do when they notice lice or nits.\n\n## Immediate Actions\n1. Send the student to the nurse discreetly.\n"
+        "2. Store shared helmets and pinnies apart until they are washed.\n"
+    )
+    await ingest(sessions, minilm, small_corpus)
+    found = await protocol_answer(Retriever(sessions, minilm), "a student has head lice", kind="safety",
+                                  situation=True)
+    assert found.status == "found" and found.lead[0].slug == "head-lice"
