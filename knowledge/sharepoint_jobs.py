@@ -35,12 +35,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import audit
 from domain.actor import Actor
 from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
-from domain.alerts.store import _store_reference
 from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
 from domain.db import unit_of_work
 from domain.errors import DomainError, NotFound
 from domain.identity import actor_from_row, staff_actor_columns
 from domain.models import KnowledgeSharePointFolder, Role, Staff
+from domain.outbox.recipients import store_reference
 from knowledge.sharepoint import SharePointSync, SyncReport, Trigger
 
 log = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ class SyncNoticeRelay:
         sent = await self._sender.send(target, notice)
         async with unit_of_work(self._sessions) as session:
             if sent.new_reference is not None:
-                await _store_reference(session, row["staff_id"], sent.new_reference)
+                await store_reference(session, row["staff_id"], sent.new_reference)
             await session.execute(_FINISH_NOTICE, {"new": "sent", "error": None, "at": None, "id": job_id,
                                                    "attempts": attempts})
             await audit.record_unattended(session, "faraday:relay", action="knowledge.sharepoint.sync.notify",
