@@ -1,4 +1,5 @@
-"""One outbox for every relay (alerts, emergency cards, equipment notices, pre-class briefs, nurse requests): claim
+"""One outbox for every relay (alerts, emergency cards, equipment notices, pre-class briefs, nurse requests,
+SharePoint sync notices): claim
 due rows with a lease (``table.py``), send at most once through the Redis send journal (``journal.py``), record the
 outcome, retry with backoff (``relay.py``)."""
 
