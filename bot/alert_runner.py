@@ -43,6 +43,7 @@ from domain.outbox import journal_for
 from domain.records.notices import JOURNAL_KEY as NOTICE_JOURNAL_KEY
 from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
+from knowledge.sharepoint_jobs import JOURNAL_KEY as SHAREPOINT_JOURNAL_KEY
 from knowledge.sharepoint_jobs import SyncNoticeRelay
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,8 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
                         journal=journal_for(redis, BRIEF_JOURNAL_KEY))
     nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock,
                         journal=journal_for(redis, NURSE_JOURNAL_KEY))
-    sharepoint = SyncNoticeRelay(sessions, SyncNoticeCardSender(sender), config=config.relay, clock=clock)
+    sharepoint = SyncNoticeRelay(sessions, SyncNoticeCardSender(sender), config=config.relay, clock=clock,
+                                 journal=journal_for(redis, SHAREPOINT_JOURNAL_KEY))
     return AlertRunner(sessions, relay, config, redis=redis, clock=clock,
                        jobs=[emergencies, notices, briefs, nurses, sharepoint])
 

@@ -8,14 +8,15 @@ index): asking again while one runs queues nothing more.
 
 Every bot replica runs ``run_jobs``; the replica that claims the row (``FOR UPDATE SKIP LOCKED``, a lease in
 ``claimed_until``) runs the sync as the admin (each document change and the sync itself audited by
-``knowledge.sharepoint`` with the admin as actor), then stores the result and marks its notice due in the same
-statement. A replica that dies mid-sync leaves the row running until the lease ends; another then takes it over
-(the folder's advisory lock keeps two syncs of one folder apart; after ``MAX_ATTEMPTS`` claims the job is reported
-as stopped). The admin must still be an active admin when the job runs.
+``knowledge.sharepoint`` with the admin as actor), then stores the result and writes its notice (an outbox row in
+``knowledge_sync_notices``) in the same statement. A replica that dies mid-sync leaves the row running until the
+lease ends; another then takes it over (the folder's advisory lock keeps two syncs of one folder apart; after
+``MAX_ATTEMPTS`` claims the job is reported as stopped). The admin must still be an active admin when the job runs.
 
 ``SyncNoticeRelay`` (a job of the alert runner) sends the result to the admin's 1:1 chat: the counts, and each file
-that could not be read by name with the reason; audited ``knowledge.sharepoint.sync.notify``. Retries with backoff
-like every relay; a row is sent once.
+that could not be read by name with the reason; audited ``knowledge.sharepoint.sync.notify``. It runs on the shared
+outbox (``domain/outbox``): claims leased, outcomes fenced on (status, attempts), retries with backoff, and the Redis
+send journal, so a notice is sent once.
 """
 
 from __future__ import annotations
@@ -34,13 +35,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
-from domain.alerts.relay import DEFAULT_CONFIG, RelayConfig, backoff
-from domain.alerts.types import Clock, DeliveryError, Sent, Target, utc_now
 from domain.db import unit_of_work
 from domain.errors import DomainError, NotFound
 from domain.identity import actor_from_row, staff_actor_columns
-from domain.models import KnowledgeSharePointFolder, Role, Staff
-from domain.outbox.recipients import store_reference
+from domain.models import KnowledgeSharePointFolder, KnowledgeSyncNotice, Role, Staff
+from domain.outbox import (
+    DEFAULT_CONFIG,
+    Clock,
+    DeliveryError,
+    Fault,
+    Journal,
+    Outbox,
+    OutboxTable,
+    RelayConfig,
+    Sent,
+    Target,
+    load_target,
+    utc_now,
+)
 from knowledge.sharepoint import SharePointSync, SyncReport, Trigger
 
 log = logging.getLogger(__name__)
@@ -67,39 +79,21 @@ _CLAIM = text(
     RETURNING j.id, j.folder_id, j.requested_by, j.folder_label, j.attempts
     """
 )
+# The job's result and its notice (the outbox row the relay sends) in one statement: a job is done with its notice.
 _FINISH = text(
-    "UPDATE knowledge_sharepoint_jobs SET status = 'done', result = CAST(:result AS jsonb), finished_at = :now, "
-    "notice_status = 'pending', notice_next_at = :now WHERE id = :id AND status = 'running' AND attempts = :attempts"
-)
-_CLAIM_NOTICE = text(
     """
-    WITH due AS (
-        SELECT id FROM knowledge_sharepoint_jobs
-        WHERE notice_status IN ('pending', 'sending') AND notice_next_at <= :now
-        ORDER BY notice_next_at, id LIMIT :limit FOR UPDATE SKIP LOCKED
+    WITH done AS (
+        UPDATE knowledge_sharepoint_jobs SET status = 'done', result = CAST(:result AS jsonb), finished_at = :now
+        WHERE id = :id AND status = 'running' AND attempts = :attempts
+        RETURNING id, requested_by
     )
-    UPDATE knowledge_sharepoint_jobs j SET notice_status = 'sending', notice_attempts = j.notice_attempts + 1,
-                                           notice_next_at = :lease_until
-    FROM due WHERE j.id = due.id RETURNING j.id, j.notice_attempts
+    INSERT INTO knowledge_sync_notices (job_id, staff_id, status, attempts, next_attempt_at)
+    SELECT id, requested_by, 'pending', 0, :now FROM done
     """
 )
 _LOAD_NOTICE = text(
-    """
-    SELECT j.folder_label, j.result, s.id AS staff_id, s.display_name, s.tenant_id, s.aad_object_id,
-           s.role::text AS role,
-           (SELECT c.reference FROM conversation_references c WHERE c.staff_id = s.id
-             AND c.conversation_type = 'personal' ORDER BY c.updated_at DESC LIMIT 1) AS reference,
-           (SELECT c.service_url FROM conversation_references c WHERE c.tenant_id = s.tenant_id
-             ORDER BY c.updated_at DESC LIMIT 1) AS service_url,
-           (SELECT c.bot_id FROM conversation_references c WHERE c.tenant_id = s.tenant_id
-             ORDER BY c.updated_at DESC LIMIT 1) AS bot_id
-    FROM knowledge_sharepoint_jobs j JOIN staff s ON s.id = j.requested_by WHERE j.id = :id
-    """
-)
-_FINISH_NOTICE = text(
-    "UPDATE knowledge_sharepoint_jobs SET notice_status = :new, notice_error = :error, "
-    "notice_next_at = COALESCE(:at, notice_next_at) WHERE id = :id AND notice_status = 'sending' "
-    "AND notice_attempts = :attempts"
+    "SELECT j.id, j.folder_label, j.result FROM knowledge_sync_notices n "
+    "JOIN knowledge_sharepoint_jobs j ON j.id = n.job_id WHERE n.id = :id"
 )
 
 
@@ -212,62 +206,49 @@ async def run_jobs(jobs: SharePointJobs, *, poll_s: float = POLL_S) -> None:
             await asyncio.wait_for(jobs.wake.wait(), poll_s)
 
 
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    id: int
+    status: str
+    previous: str
+    attempts: int
+    staff_id: int
+
+
+TABLE = OutboxTable(KnowledgeSyncNotice, lambda row: _Claim(**row), columns=("staff_id",))
+JOURNAL_KEY = "faraday:sharepoint_notices:sent:{}"
+
+
 class SyncNoticeRelay:
     """A job of the alert runner: sends each finished job's result to the admin who asked (``tick``)."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: SyncNoticeSender, *,
-                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now) -> None:
+                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now, journal: Journal | None = None,
+                 fault: Fault | None = None, rng: random.Random | None = None) -> None:
         self._sessions = sessions
         self._sender = sender
-        self._config = config
-        self._clock = clock
-        self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
+        self._outbox = Outbox(sessions, TABLE, name="sharepoint notice", config=config, clock=clock, journal=journal,
+                              fault=fault, rng=rng)
 
     async def tick(self) -> int:
-        now = self._clock()
-        async with unit_of_work(self._sessions) as session:
-            rows = (await session.execute(_CLAIM_NOTICE, {"now": now, "lease_until": now + self._config.lease,
-                                                          "limit": self._config.batch})).all()
-        for row in rows:
-            try:
-                await self._deliver(row.id, row.notice_attempts)
-            except DeliveryError as exc:
-                await self._failed(row.id, row.notice_attempts, exc)
-            except Exception as exc:  # a bug or an unexpected library error: retry later, never lose the row
-                log.exception("sharepoint notice error", extra={"job_id": row.id})
-                await self._failed(row.id, row.notice_attempts, DeliveryError(type(exc).__name__, retryable=True))
-        return len(rows)
+        return await self._outbox.run(self._deliver)
 
-    async def _deliver(self, job_id: int, attempts: int) -> None:
+    async def _deliver(self, claim: _Claim) -> None:
         async with self._sessions() as session:
-            row = (await session.execute(_LOAD_NOTICE, {"id": job_id})).mappings().one()
-        if not (row["tenant_id"] and row["aad_object_id"]):
+            target = await load_target(session, claim.staff_id)
+            row = (await session.execute(_LOAD_NOTICE, {"id": claim.id})).mappings().one()
+        if target is None or not (target.tenant_id and target.aad_object_id):
             raise DeliveryError("not linked to Teams", retryable=False, code="NotLinked")
-        target = Target(staff_id=row["staff_id"], display_name=row["display_name"], tenant_id=row["tenant_id"],
-                        aad_object_id=row["aad_object_id"], reference=row["reference"],
-                        service_url=row["service_url"], bot_id=row["bot_id"], role=row["role"])
         result = row["result"] or {}
         notice = SyncNotice(row["folder_label"], [SyncReport(**r) for r in result.get("reports", [])],
                             result.get("problem"))
-        sent = await self._sender.send(target, notice)
+        sent, now = await self._outbox.send_once(claim, lambda: self._sender.send(target, notice))
         async with unit_of_work(self._sessions) as session:
-            if sent.new_reference is not None:
-                await store_reference(session, row["staff_id"], sent.new_reference)
-            await session.execute(_FINISH_NOTICE, {"new": "sent", "error": None, "at": None, "id": job_id,
-                                                   "attempts": attempts})
-            await audit.record_unattended(session, "faraday:relay", action="knowledge.sharepoint.sync.notify",
-                                          subject_type="knowledge_sharepoint_job", subject_ids=[job_id],
-                                          via=f"sharepoint:{VIA}", reason=_summary(notice))
-
-    async def _failed(self, job_id: int, attempts: int, error: DeliveryError) -> None:
-        retry = error.retryable and attempts < self._config.max_attempts
-        at = None
-        if retry:
-            at = self._clock() + timedelta(seconds=backoff(attempts, error.retry_after, self._config, self._rng))
-        async with unit_of_work(self._sessions) as session:
-            await session.execute(_FINISH_NOTICE, {"new": "pending" if retry else "failed", "id": job_id,
-                                                   "error": f"{error.code or error.status or 'error'}: {error}"[:300],
-                                                   "at": at, "attempts": attempts})
+            recorded = await self._outbox.mark_sent(session, claim, sent, claim.staff_id)
+            if now or recorded:  # audited with the send (a replay from the journal: when this claim records it)
+                await audit.record_unattended(session, "faraday:relay", action="knowledge.sharepoint.sync.notify",
+                                              subject_type="knowledge_sharepoint_job", subject_ids=[row["id"]],
+                                              via=f"sharepoint:{VIA}", reason=_summary(notice))
 
 
 def _summary(notice: SyncNotice) -> str:

@@ -189,15 +189,13 @@ class KnowledgeSharePointItem(IdMixin, Base):
 
 class KnowledgeSharePointJob(IdMixin, CreatedMixin, Base):
     """A SharePoint sync an admin asked for in Teams (``knowledge.sharepoint_jobs``): queued by the command, run by the
-    replica that claims it (``claimed_until`` is its lease), then its result sent to the admin's 1:1 chat (the
-    ``notice_*`` columns are that outbox row)."""
+    replica that claims it (``claimed_until`` is its lease), then its result sent to the admin's 1:1 chat (a
+    ``KnowledgeSyncNotice`` written when it finishes)."""
 
     __tablename__ = "knowledge_sharepoint_jobs"
     __table_args__ = (
         Index("ix_knowledge_sharepoint_jobs_active", sql_text("coalesce(folder_id, 0)"), unique=True,
               postgresql_where=sql_text("status IN ('pending', 'running')")),
-        Index("ix_knowledge_sharepoint_jobs_notice", "notice_next_at",
-              postgresql_where=sql_text("notice_status IN ('pending', 'sending')")),
     )
     # None: every approved folder
     folder_id: Mapped[int | None] = mapped_column(ForeignKey(
@@ -212,10 +210,24 @@ class KnowledgeSharePointJob(IdMixin, CreatedMixin, Base):
     # {"problem": why it could not run or None, "reports": [knowledge.sharepoint.SyncReport.as_dict(), ...]}
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    notice_status: Mapped[str | None] = mapped_column(String(12))  # pending | sending | sent | failed
-    notice_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
-    notice_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    notice_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class KnowledgeSyncNotice(IdMixin, CreatedMixin, Base):
+    """Outbox row (``domain.outbox``): a finished SharePoint job's result, to be sent to the admin who asked; written
+    in the transaction that finishes the job (``knowledge.sharepoint_jobs``)."""
+
+    __tablename__ = "knowledge_sync_notices"
+    __table_args__ = (
+        Index("ix_knowledge_sync_notices_due", "next_attempt_at",
+              postgresql_where=sql_text("status IN ('pending', 'sending')")),
+    )
+    job_id: Mapped[int] = mapped_column(ForeignKey("knowledge_sharepoint_jobs.id", ondelete="CASCADE"), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))  # the admin who asked
+    status: Mapped[str] = mapped_column(String(12), server_default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_activity_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class KnowledgeChunk(CreatedMixin, Base):

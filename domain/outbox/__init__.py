@@ -1,6 +1,6 @@
-"""One outbox for every relay (alerts, emergency cards, equipment notices, pre-class briefs, nurse requests): claim
-due rows with a lease (``table.py``), send at most once through the Redis send journal (``journal.py``), record the
-outcome, retry with backoff (``relay.py``)."""
+"""One outbox for every relay (alerts, emergency cards, equipment notices, pre-class briefs, nurse requests,
+SharePoint sync notices): claim due rows with a lease (``table.py``), send at most once through the Redis send
+journal (``journal.py``), record the outcome, retry with backoff (``relay.py``)."""
 
 from domain.outbox.journal import SendJournal, journal_for
 from domain.outbox.recipients import load_target, store_reference

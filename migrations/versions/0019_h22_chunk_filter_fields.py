@@ -8,7 +8,8 @@ filter on the chunk row, an HNSW scan filters before any join and a partial HNSW
 (``knowledge.store``); the B-tree indexes find the few chunks a very selective filter passes.
 
 ``knowledge_sharepoint_jobs``: a sync an admin asked for in Teams, run by whichever replica claims it (a lease, so a
-crashed replica's job is taken over), then the result sent to the admin's 1:1 chat (an outbox: the notice columns).
+crashed replica's job is taken over), then the result sent to the admin's 1:1 chat through an outbox
+(``knowledge_sync_notices``, one row per finished job, relayed on ``domain.outbox``).
 
 Revision ID: 0019_h22
 Revises: 0018_safety24b
@@ -121,10 +122,6 @@ def _jobs_table() -> None:
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("result", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("notice_status", sa.String(length=12), nullable=True),
-        sa.Column("notice_attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("notice_next_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("notice_error", sa.String(length=300), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_knowledge_sharepoint_jobs"),
     )
@@ -132,12 +129,31 @@ def _jobs_table() -> None:
     op.create_index("ix_knowledge_sharepoint_jobs_active", "knowledge_sharepoint_jobs",
                     [sa.text("coalesce(folder_id, 0)")], unique=True,
                     postgresql_where=sa.text("status IN ('pending', 'running')"))
-    op.create_index("ix_knowledge_sharepoint_jobs_notice", "knowledge_sharepoint_jobs", ["notice_next_at"],
-                    postgresql_where=sa.text("notice_status IN ('pending', 'sending')"))
+    op.create_table(
+        "knowledge_sync_notices",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("job_id", sa.BigInteger(), nullable=False),
+        sa.Column("staff_id", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=12), server_default="pending", nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_activity_id", sa.String(length=200), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(["job_id"], ["knowledge_sharepoint_jobs.id"],
+                                name="fk_knowledge_sync_notices_job_id_knowledge_sharepoint_jobs", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], name="fk_knowledge_sync_notices_staff_id_staff",
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name="pk_knowledge_sync_notices"),
+        sa.UniqueConstraint("job_id", name="uq_knowledge_sync_notices_job_id"),
+    )
+    op.create_index("ix_knowledge_sync_notices_due", "knowledge_sync_notices", ["next_attempt_at"],
+                    postgresql_where=sa.text("status IN ('pending', 'sending')"))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_knowledge_sharepoint_jobs_notice", table_name="knowledge_sharepoint_jobs")
+    op.drop_index("ix_knowledge_sync_notices_due", table_name="knowledge_sync_notices")
+    op.drop_table("knowledge_sync_notices")
     op.drop_index("ix_knowledge_sharepoint_jobs_active", table_name="knowledge_sharepoint_jobs")
     op.drop_table("knowledge_sharepoint_jobs")
     op.drop_index("ix_knowledge_chunks_filter_audience", table_name="knowledge_chunks")

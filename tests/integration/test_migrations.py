@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "calendar_events", "drivers_ed_progress", "conversation_references", "conversation_turns", "audit_log",
     "message_feedback", "knowledge_documents", "knowledge_chunks", "knowledge_passages", "knowledge_lexemes", "knowledge_uploads",
     "knowledge_sharepoint_folders", "knowledge_sharepoint_items", "knowledge_sharepoint_jobs",
+    "knowledge_sync_notices",
     "roster_imports", "roster_uploads",
     "emergencies", "emergency_classes", "emergency_marks", "emergency_deliveries",
     "record_submissions", "equipment_notices", "home_messages", "home_message_recipients", "export_files",

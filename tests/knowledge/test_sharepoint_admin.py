@@ -13,11 +13,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 
 from bot.cards.sharepoint import notice_text
 from bot.commands.knowledge import NO_GRAPH, knowledge_command
-from domain.alerts.types import Sent, Target
+from domain.outbox import DeliveryError, SendJournal, Sent, Target
 from knowledge import sharepoint_jobs
 from knowledge.sharepoint import ADMINS_ONLY, SharePointSync
 from knowledge.sharepoint_jobs import EVERY_FOLDER, SharePointJobs, SyncNotice, SyncNoticeRelay
@@ -25,7 +26,9 @@ from knowledge.sharepoint_schedule import scheduled_sharepoint_sync, sync_due
 from tests.knowledge.test_sharepoint_sync import SITE, client, graph, rows  # noqa: F401
 from tests.knowledge.test_uploads import people  # noqa: F401
 from tests.support import documents as made_files
+from tests.support.alerts import FAST, FakeClock
 from tests.support.app_client import connector  # noqa: F401
+from tests.support.crash import Crash, crash_at
 from tests.support.knowledge import CountingEmbedder
 
 
@@ -51,7 +54,8 @@ class NoticeSink:
 
 
 async def jobs_state(sessions) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
-    return await rows(sessions, "SELECT status, attempts, notice_status FROM knowledge_sharepoint_jobs ORDER BY id")
+    return await rows(sessions, "SELECT j.status, j.attempts, n.status FROM knowledge_sharepoint_jobs j "
+                                "LEFT JOIN knowledge_sync_notices n ON n.job_id = j.id ORDER BY j.id")
 
 
 async def audit_rows(sessions) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
@@ -163,8 +167,73 @@ async def test_a_job_a_dead_replica_left_is_taken_over_after_its_lease_and_given
     assert await last.run_due() == 1
     sink = NoticeSink()
     assert await SyncNoticeRelay(demo_sessions, sink, clock=lambda: now + timedelta(minutes=94)).tick() == 2
-    assert notice_text(sink.sent[-1][1]) == (
-        f"The SharePoint sync of **{SITE}/Safety/Trips** did not run: the sync was stopped after 3 tries.")
+    stopped = [n for _, n in sink.sent if n.problem]  # the two notices are sent concurrently: in either order
+    assert [notice_text(n) for n in stopped] == [
+        f"The SharePoint sync of **{SITE}/Safety/Trips** did not run: the sync was stopped after 3 tries."]
+
+
+class FlakySink(NoticeSink):
+    """Teams answers 429 (Retry-After 0) to the first ``failures`` sends."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def send(self, target: Target, notice: SyncNotice) -> Sent:
+        if self.failures:
+            self.failures -= 1
+            raise DeliveryError("throttled", retryable=True, status=429, retry_after=0.0)
+        return await super().send(target, notice)
+
+
+async def notices_state(sessions) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    return await rows(sessions, "SELECT status, attempts, sent_activity_id, last_error FROM knowledge_sync_notices "
+                                "ORDER BY id")
+
+
+async def test_a_throttled_notice_is_retried_with_backoff_and_sent_once(
+        demo_sessions, graph, jobs, people):  # noqa: F811
+    await jobs.start(people["megan"], SITE, "Safety/Trips")
+    assert await jobs.run_due() == 1
+    clock = FakeClock(datetime.now(UTC) + timedelta(seconds=1))
+    sink = FlakySink(failures=1)
+    relay = SyncNoticeRelay(demo_sessions, sink, config=FAST, clock=clock)
+    assert await relay.tick() == 1 and sink.sent == []
+    assert await notices_state(demo_sessions) == [("pending", 1, None, "429: throttled")]
+    assert await relay.tick() == 0  # not due before its backoff
+    clock.advance(seconds=FAST.backoff_cap_s + 1)
+    assert await relay.tick() == 1 and await relay.tick() == 0
+    assert len(sink.sent) == 1 and await notices_state(demo_sessions) == [("sent", 2, "a-1", None)]
+    assert await rows(demo_sessions, "SELECT count(*) FROM audit_log WHERE action = "
+                                     "'knowledge.sharepoint.sync.notify'") == [(1,)]
+
+
+async def test_a_relay_killed_after_teams_accepted_the_notice_does_not_tell_the_admin_twice(
+        demo_sessions, graph, jobs, people, redis_url):  # noqa: F811
+    await jobs.start(people["megan"], SITE, "Safety/Trips")
+    assert await jobs.run_due() == 1
+    clock = FakeClock(datetime.now(UTC) + timedelta(seconds=1))
+    sink = NoticeSink()
+    first = Redis.from_url(redis_url)
+    try:
+        with pytest.raises(Crash):
+            await SyncNoticeRelay(demo_sessions, sink, config=FAST, clock=clock, fault=crash_at("after_send"),
+                                  journal=SendJournal(first, sharepoint_jobs.JOURNAL_KEY)).tick()
+    finally:
+        await first.aclose()
+    assert len(sink.sent) == 1 and await notices_state(demo_sessions) == [("sending", 1, None, None)]
+    clock.advance(seconds=FAST.lease.total_seconds() + 1)  # the dead relay's lease expires
+    second = Redis.from_url(redis_url)
+    try:
+        restarted = SyncNoticeRelay(demo_sessions, sink, config=FAST, clock=clock,
+                                    journal=SendJournal(second, sharepoint_jobs.JOURNAL_KEY))
+        assert await restarted.tick() == 1 and await restarted.tick() == 0
+    finally:
+        await second.aclose()
+    assert len(sink.sent) == 1, "the restarted relay found the journal entry and sent nothing"
+    assert await notices_state(demo_sessions) == [("sent", 2, "a-1", None)]
+    assert await rows(demo_sessions, "SELECT count(*) FROM audit_log WHERE action = "
+                                     "'knowledge.sharepoint.sync.notify'") == [(1,)]
 
 
 async def test_an_admin_who_lost_the_role_before_the_job_ran_syncs_nothing(
