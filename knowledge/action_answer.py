@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from knowledge.glossary import translated
+from knowledge.glossary import expand, translated
 from knowledge.retriever import Hit, Retriever
 
 RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
@@ -79,7 +79,7 @@ async def protocol_answer(
     sections = await knowledge.sections(top.slug)
     first = _first_chunks(sections)
     in_doc = [h for h in found.fused if h.slug == top.slug]  # every candidate of the document, best first
-    steps = next((h for h in in_doc if h.role == "steps"), None) or next((s for s in first if s.role == "steps"), None)
+    steps = _steps_for(query, [h for h in in_doc if h.role == "steps"] + [s for s in first if s.role == "steps"])
     lead = [steps] if steps is not None else []
     if steps is not None and not _NUMBERED.search(steps.text):  # a table or rule first; the numbered steps too
         numbered = next((h for h in [*in_doc, *first] if h.role == "steps" and _NUMBERED.search(h.text)), None)
@@ -92,6 +92,27 @@ async def protocol_answer(
     used = {h.section_id for h in lead} | {h.section_id for h in (criteria, notify) if h is not None}
     see_also = [h for h in hits if h.section_id not in used][:3]
     return ProtocolAnswer("found", "action", lead=lead, criteria=criteria, notify=notify, see_also=see_also)
+
+
+_CONDITION = re.compile(r"^\s*(?:if|when)\s+([^:.\n]{3,160}):", re.I)
+_GENERIC = set("""the a an student students child is are was any or and having has have who whom not no cannot can't
+    could would be been their them they he she it its his her of to in on with""".split())
+_GENERIC_STEMS = {g[:5] for g in _GENERIC}
+
+
+def _steps_for(query: str, candidates: list[Hit]) -> Hit | None:
+    """The steps for this message, from the document's step sections (best match first): a section that opens with its
+    own condition ("If the student is unconscious, having a seizure or cannot safely swallow:") only when the message
+    shows one of them, and then before the others; the document's other steps otherwise (a shaky, sweaty student gets
+    the mild-low steps, one who cannot swallow the severe-low ones)."""
+    if not candidates:
+        return None
+    said = {w[:5] for w in _WORD.findall(f"{query} {expand(query)}".lower())}
+    conditions = [_CONDITION.match(hit.text) for hit in candidates]
+    shown = [h for h, c in zip(candidates, conditions, strict=True)
+             if c is not None and {w.lower()[:5] for w in _WORD.findall(c.group(1))} - _GENERIC_STEMS & said]
+    plain = [h for h, c in zip(candidates, conditions, strict=True) if c is None]
+    return (shown or plain or candidates)[0]
 
 
 def _first_chunks(sections: list[Hit]) -> list[Hit]:
