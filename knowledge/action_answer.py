@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from knowledge.glossary import translated
 from knowledge.retriever import Hit, Retriever
 
 RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
@@ -26,6 +27,9 @@ SAFETY_FLOOR = 0.34
 TOPIC_SIMILARITY = 0.45
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
+# "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example).
+WHAT_TO_DO = re.compile(r"\b(what|how)\s+(do|should|would|can)\s+(i|we|you|staff|teachers?)\b(?!\s+(know|tell))|"
+                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step", re.I)
 _FILLER = set("""kid kids kiddo student students child children boy boys girl girls guy guys class classes gym field
     think just really going happened what do does the and his her their they i'm im i've ive we're were we've its it's
     there there's theres that's thats off got get gets getting went go goes gone ran run fell fall ate eat isn't isnt
@@ -61,14 +65,15 @@ async def protocol_answer(
     if safety and found.fused:  # a description of a situation is judged on its own evidence (see SAFETY_FLOOR)
         found.abstain = (found.best_similarity < SAFETY_FLOOR
                          or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY and not found.inside))
-    if safety and found.outside:  # its topic is one no document names (knowledge.topics): never another protocol
-        found.abstain = True
+    if safety and found.outside and found.outside_similarity > found.best_similarity:
+        found.abstain = True  # its topic is one no document names (knowledge.topics), and no passage is as close
     if found.abstain or not found.fused:
         related = found.fused[0] if found.fused and found.best_similarity >= RELATED_FLOOR else None
         return ProtocolAnswer("no_source", topic=found.outside or gaps, related=related)
     hits = found.fused[:k]
     top = hits[0]
-    action = top.kind == "safety" and (situation or top.role in ("steps", "criteria", "background"))
+    action = top.kind == "safety" and (situation or top.role in ("steps", "criteria", "background")
+                                       or bool(WHAT_TO_DO.search(query)))
     if not action:
         return ProtocolAnswer("found", "passages", lead=hits)
     sections = await knowledge.sections(top.slug)
@@ -101,11 +106,13 @@ def _first_chunks(sections: list[Hit]) -> list[Hit]:
 
 
 def topic_words(query: str, unknown_lexemes: list[str]) -> str:
-    """The query's words that no document contains (their Postgres lexemes are unknown), as the user wrote them."""
+    """The query's words that no document contains (their Postgres lexemes are unknown) and the glossary does not
+    translate into document vocabulary, as the user wrote them."""
     words = []
+    known = translated(query)
     for word in _WORD.findall(query):
         lower = word.lower()
-        if lower in _FILLER or len(lower) < 3:
+        if lower in _FILLER or len(lower) < 3 or lower in known:
             continue
         if any(lower.startswith(lex[: max(3, len(lex) - 1)]) for lex in unknown_lexemes) and lower not in words:
             words.append(lower)
