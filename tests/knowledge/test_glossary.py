@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge.chunking import Chunk, passages
 from knowledge.action_answer import topic_words
+from knowledge.chunking import Chunk, passages
 from knowledge.glossary import GLOSSARY, expand, translated
 
 
