@@ -12,7 +12,8 @@ Safety (``tests/agent_data/safety_*.json``):
   markdown emphasis and whitespace removed, case-insensitive.
 - uncovered: passes when the reply says the district's documents don't cover it (or that no district document covers
   it) and cites nothing as the answer (no citation at all, or only ones the reply offers after "Related:").
-Items flagged ``incident`` also report whether an incident card (the log_incident proposal) came with the answer.
+Items flagged ``incident`` also report whether an incident card (the log_incident proposal) came with the answer, and
+whether the card or the *Log incident* button the bot adds after a safety protocol search did (the issue's "or").
 
 Routing (``tests/agent_data/routing_*.json``): the tool calls the offline planner plans for the first step (as
 ``python -m bot plan`` does) must be exactly the labelled ones: ``tool`` with ``args`` (scored by planner_eval's
@@ -128,6 +129,14 @@ def has_incident_card(display: list[Any]) -> bool:
     return any(type(d).__name__ == "IncidentProposal" for d in display)
 
 
+def offers_log_incident(reply: Any) -> bool:
+    """Whether the bot shows the reply with the *Log incident* suggested action (after a safety protocol search)."""
+    from bot.turns.replies import follow_ups
+
+    offered = follow_ups(reply)
+    return offered is not None and any(a.title == "Log incident" for a in offered.actions)
+
+
 def _loose_location(label: object, got: object) -> bool:
     from domain.names import normalize
 
@@ -206,7 +215,10 @@ async def run_safety(world: dict[str, Any], items: list[dict[str, Any]]) -> tupl
         tally.add("covered" if item["expected"] == "covered" else "uncovered", passed,
                   f"#{item['id']} [{key}] {item['text']!r}: {why} -> {first!r}")
         if item.get("incident"):
-            cards.add("incident card", has_incident_card(reply.display), f"#{item['id']} {item['text']!r}: no incident card")
+            card = has_incident_card(reply.display)
+            cards.add("incident card", card, f"#{item['id']} {item['text']!r}: no incident card")
+            cards.add("card or Log incident button", card or offers_log_incident(reply),
+                      f"#{item['id']} {item['text']!r}: neither an incident card nor a Log incident button")
     return tally, cards
 
 
