@@ -9,13 +9,10 @@ late listings, replicas) is in test_teams_install_jobs.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from bot.cards.teams_install import report_card
@@ -33,11 +30,11 @@ from domain.reach import Reachability
 from domain.seed.facts import DEMO
 from domain.teams_install import PERMISSION, InstallReport, ListingWait, TeamsInstaller
 from domain.teams_install_jobs import InstallNoticeRelay, TeamsInstallJobs
+from tests.followups.conftest import CATALOG_ID
 from tests.support.alerts import FakeClock, World, adapter, drain, make_relay
 from tests.support.emergencies import card_texts
 
 NOW = datetime(2026, 11, 20, 15, 40, tzinfo=UTC)
-CATALOG_ID = "b1c5353a-0000-4000-8000-00000000fa0d"  # the org catalog's id of Faraday (not the manifest id)
 
 
 @dataclass(frozen=True)
@@ -50,13 +47,6 @@ class ReachServices:
 class Deps:
     actor: Any
     services: ReachServices
-
-
-@pytest.fixture
-async def graph(tmp_path: Path) -> AsyncIterator[FakeTeamsApps]:
-    fake = await FakeTeamsApps(tmp_path, CATALOG_ID).start()
-    yield fake
-    await fake.close()
 
 
 class ReportSink:
