@@ -178,11 +178,11 @@ async def test_an_admin_installs_faraday_for_unreachable_staff_and_an_alert_then
             audited = [tuple(r) for r in await s.execute(text(
                 "SELECT actor_staff_id, subject_id, allowed, reason FROM audit_log"
                 " WHERE action = 'staff.teams_install' ORDER BY id"))]
+            notified = [tuple(r) for r in await s.execute(text(
+                "SELECT actor_aad_object_id, reason FROM audit_log WHERE action = 'staff.teams_install.notify'"))]
         assert chats == {DEMO.adele.email: FakeTeamsApps.chat_id(adele),
                          DEMO.patti.email: f"19:{DEMO.patti.aad_object_id}_faraday-bot@unq.gbl.spaces",
                          DEMO.isaiah.email: "19:aad-of-isaiah-in-directory_faraday-bot@unq.gbl.spaces"}
-        notified = [tuple(r) for r in await s.execute(text(
-                "SELECT actor_aad_object_id, reason FROM audit_log WHERE action = 'staff.teams_install.notify'"))]
         assert notified == [("faraday:relay", f"3 of {len(others)} reachable")]
         assert len(audited) == len(others) + 1  # one row per person, and the teacher's refusal
         assert audited[-1] == (alex.staff_id, alex.school_id, False, "not an administrator")
