@@ -223,7 +223,12 @@ class TeamsInstallJobs:
         gate = asyncio.Semaphore(self._concurrency)
 
         async def one(person: Unreachable) -> InstallResult:
-            result = await self.installer.install_one(person, route, gate)
+            try:
+                result = await self.installer.install_one(person, route, gate)
+            except Exception as exc:  # an unexpected error for one person never stops the others
+                log.exception("teams install failed for one person", extra={"job_id": job.id})
+                result = InstallResult(person.staff_id, person.name, "failed",
+                                       f"an unexpected error ({type(exc).__name__}); try again later")
             async with unit_of_work(self._sessions) as session:  # the person's outcome only while the job is ours
                 if not await self._renew(session, job):
                     raise LostJob

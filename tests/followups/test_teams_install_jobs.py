@@ -258,3 +258,34 @@ async def test_through_the_running_bot_the_press_answers_while_graph_is_held_and
     finally:
         await bot.close()
         await bot.server.close()
+
+
+async def test_an_unexpected_error_for_one_person_is_reported_and_the_others_are_still_installed(
+        demo_sessions: Any, connector: RateLimitedConnector, graph: FakeTeamsApps) -> None:
+    world = await _world(demo_sessions, connector)
+    for _, _, address, email in await school_staff(demo_sessions):
+        graph.add_user(address, email)
+    graph_client = client(graph)
+    jobs = jobs_for(demo_sessions, graph_client, Reachability(demo_sessions, clock=world.clock))
+    real = jobs.installer.install_one
+
+    async def install_one(person: Any, route: Any, gate: Any = None) -> Any:
+        if person.staff_id == (await world.actor(DEMO.adele.email)).staff_id:
+            raise KeyError("a bug for this one person")
+        return await real(person, route, gate)
+
+    jobs.installer.install_one = install_one  # type: ignore[method-assign]
+    try:
+        queued = await jobs.start(await world.actor(DEMO.megan.email), "one-bug-key-01", via="test")
+        assert await jobs.run_due() == 1
+        sink = ReportSink()
+        assert await InstallNoticeRelay(demo_sessions, sink).tick() == 1
+        [(_, report)] = sink.sent
+        assert [(r.name, r.detail) for r in report.not_reached] == [
+            (DEMO.adele.display_name, "an unexpected error (KeyError); try again later")]
+        assert len(report.reached) == queued.people - 1
+        assert await rows(demo_sessions, "SELECT reason FROM audit_log WHERE action = 'staff.teams_install' AND"
+                                         " subject_id = :a", a=(await world.actor(DEMO.adele.email)).staff_id) == [
+            ("failed: an unexpected error (KeyError); try again later",)]
+    finally:
+        await graph_client.close()
