@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from knowledge.glossary import expand, translated
 from knowledge.retriever import Hit, Retriever
 
 RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
@@ -26,6 +27,9 @@ SAFETY_FLOOR = 0.34
 TOPIC_SIMILARITY = 0.45
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
+# "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example).
+WHAT_TO_DO = re.compile(r"\b(what|how)\s+(do|should|would|can)\s+(i|we|you|staff|teachers?)\b(?!\s+(know|tell))|"
+                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step", re.I)
 _FILLER = set("""kid kids kiddo student students child children boy boys girl girls guy guys class classes gym field
     think just really going happened what do does the and his her their they i'm im i've ive we're were we've its it's
     there there's theres that's thats off got get gets getting went go goes gone ran run fell fall ate eat isn't isnt
@@ -61,20 +65,21 @@ async def protocol_answer(
     if safety and found.fused:  # a description of a situation is judged on its own evidence (see SAFETY_FLOOR)
         found.abstain = (found.best_similarity < SAFETY_FLOOR
                          or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY and not found.inside))
-    if safety and found.outside:  # its topic is one no document names (knowledge.topics): never another protocol
-        found.abstain = True
+    if safety and found.outside and found.outside_similarity > found.best_similarity:
+        found.abstain = True  # its topic is one no document names (knowledge.topics), and no passage is as close
     if found.abstain or not found.fused:
         related = found.fused[0] if found.fused and found.best_similarity >= RELATED_FLOOR else None
         return ProtocolAnswer("no_source", topic=found.outside or gaps, related=related)
     hits = found.fused[:k]
     top = hits[0]
-    action = top.kind == "safety" and (situation or top.role in ("steps", "criteria", "background"))
+    action = top.kind == "safety" and (situation or top.role in ("steps", "criteria", "background")
+                                       or bool(WHAT_TO_DO.search(query)))
     if not action:
         return ProtocolAnswer("found", "passages", lead=hits)
     sections = await knowledge.sections(top.slug)
     first = _first_chunks(sections)
     in_doc = [h for h in found.fused if h.slug == top.slug]  # every candidate of the document, best first
-    steps = next((h for h in in_doc if h.role == "steps"), None) or next((s for s in first if s.role == "steps"), None)
+    steps = _steps_for(query, [h for h in in_doc if h.role == "steps"] + [s for s in first if s.role == "steps"])
     lead = [steps] if steps is not None else []
     if steps is not None and not _NUMBERED.search(steps.text):  # a table or rule first; the numbered steps too
         numbered = next((h for h in [*in_doc, *first] if h.role == "steps" and _NUMBERED.search(h.text)), None)
@@ -89,6 +94,27 @@ async def protocol_answer(
     return ProtocolAnswer("found", "action", lead=lead, criteria=criteria, notify=notify, see_also=see_also)
 
 
+_CONDITION = re.compile(r"^\s*(?:if|when)\s+([^:.\n]{3,160}):", re.I)
+_GENERIC = set("""the a an student students child is are was any or and having has have who whom not no cannot can't
+    could would be been their them they he she it its his her of to in on with""".split())
+_GENERIC_STEMS = {g[:5] for g in _GENERIC}
+
+
+def _steps_for(query: str, candidates: list[Hit]) -> Hit | None:
+    """The steps for this message, from the document's step sections (best match first): a section that opens with its
+    own condition ("If the student is unconscious, having a seizure or cannot safely swallow:") only when the message
+    shows one of them, and then before the others; the document's other steps otherwise (a shaky, sweaty student gets
+    the mild-low steps, one who cannot swallow the severe-low ones)."""
+    if not candidates:
+        return None
+    said = {w[:5] for w in _WORD.findall(f"{query} {expand(query)}".lower())}
+    conditions = [_CONDITION.match(hit.text) for hit in candidates]
+    shown = [h for h, c in zip(candidates, conditions, strict=True)
+             if c is not None and {w.lower()[:5] for w in _WORD.findall(c.group(1))} - _GENERIC_STEMS & said]
+    plain = [h for h, c in zip(candidates, conditions, strict=True) if c is None]
+    return (shown or plain or candidates)[0]
+
+
 def _first_chunks(sections: list[Hit]) -> list[Hit]:
     """One chunk per section (its first), in document order."""
     seen: set[str] = set()
@@ -101,11 +127,13 @@ def _first_chunks(sections: list[Hit]) -> list[Hit]:
 
 
 def topic_words(query: str, unknown_lexemes: list[str]) -> str:
-    """The query's words that no document contains (their Postgres lexemes are unknown), as the user wrote them."""
+    """The query's words that no document contains (their Postgres lexemes are unknown) and the glossary does not
+    translate into document vocabulary, as the user wrote them."""
     words = []
+    known = translated(query)
     for word in _WORD.findall(query):
         lower = word.lower()
-        if lower in _FILLER or len(lower) < 3:
+        if lower in _FILLER or len(lower) < 3 or lower in known:
             continue
         if any(lower.startswith(lex[: max(3, len(lex) - 1)]) for lex in unknown_lexemes) and lower not in words:
             words.append(lower)

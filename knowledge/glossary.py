@@ -295,6 +295,16 @@ def mentions_safety(text: str) -> bool:
     return any(p.search(text) for p in _safety_patterns())
 
 
+def translated(query: str) -> set[str]:
+    """The query's words (lower case) inside a glossary phrase it contains: words the documents know by another name,
+    so never a topic the documents miss ("knife" is the lockdown's weapon, "sticky" the heat protocol's humidity)."""
+    words: set[str] = set()
+    for pattern, _ in _patterns():
+        for match in pattern.finditer(query):
+            words.update(w.lower() for w in re.findall(r"[\w'’-]+", match.group(0)))
+    return words
+
+
 def expand(query: str) -> str:
     """Document terms for the glossary phrases in ``query`` (deduplicated, in glossary order); ``""`` if none."""
     seen: dict[str, None] = {}

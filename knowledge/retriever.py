@@ -93,6 +93,7 @@ class Retrieval:
     abstain: bool = True
     outside: str = ""  # the query's topic (knowledge.topics; MiniLM only) when clearly one no document covers...
     inside: str = ""  # ...or when clearly one a document covers
+    outside_similarity: float = 0.0  # how close the uncovered topic's nearest example is to the query
 
 
 class Retriever:
@@ -103,7 +104,8 @@ class Retriever:
         self.embedder = embedder
         self.config = config or RetrievalConfig()
         self._count: tuple[float, int] | None = None
-        self._scopes: dict[str | None, tuple[float, str]] = {}  # kind → (when read, what the documents cover)
+        # kind → (when read, what the documents cover together, what each covers by slug)
+        self._scopes: dict[str | None, tuple[float, str, dict[str, str]]] = {}
 
     async def search(
         self, query: str, *, kind: str | None = None, grade_band: str | None = None, audience: str | None = None,
@@ -158,18 +160,29 @@ class Retriever:
         if cfg.topics and name == MINILM_NAME and kind in (None, "safety"):
             clear = await self._topic(vectors[0], kind)
             if clear is not None:
-                found.inside, found.outside = (clear[0].name, "") if clear[1] else ("", clear[0].name)
+                topic, is_covered, similarity = clear
+                found.inside, found.outside = (topic.name, "") if is_covered else ("", topic.name)
+                found.outside_similarity = 0.0 if is_covered else similarity
+                if is_covered and found.fused and found.fused[0].kind == "safety":
+                    found.fused = self._naming_first(found.fused, topic, kind)
         return found
 
-    async def _topic(self, vector: list[float], kind: str | None) -> tuple[topics.Topic, bool] | None:
-        """The query's clear catalogue topic and whether an approved document (of ``kind``) covers it."""
+    def _naming_first(self, hits: list[Hit], topic: topics.Topic, kind: str | None) -> list[Hit]:
+        """The hits of documents that name the message's clear topic first, each side in its own order: "passed out
+        cold, no breathing" is the cardiac arrest protocol's, whatever "cold" adds to the cold-weather one."""
+        scopes = self._scopes[kind][2]
+        naming = [h for h in hits if topics.covered(topic, scopes.get(h.slug, ""))]
+        return [*naming, *(h for h in hits if h not in naming)] if naming else hits
+
+    async def _topic(self, vector: list[float], kind: str | None) -> tuple[topics.Topic, bool, float] | None:
+        """The query's clear catalogue topic, whether an approved document (of ``kind``) covers it, and how close."""
         index = await topics.topic_index()
         now = time.monotonic()
         cached = self._scopes.get(kind)
         if cached is None or now - cached[0] > self.config.count_ttl_s:
             async with self.sessions() as session:
-                scope = await store.document_scopes(session, self.embedder.name, self.embedder.dim, kind)
-            self._scopes[kind] = cached = (now, scope)
+                scopes = await store.document_scopes(session, self.embedder.name, self.embedder.dim, kind)
+            self._scopes[kind] = cached = (now, "\n".join(scopes.values()), scopes)
         return index.clear_topic(vector, cached[1])
 
     async def sections(self, slug: str) -> list[Hit]:

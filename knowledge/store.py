@@ -193,8 +193,8 @@ async def document_sections(session: AsyncSession, slug: str, model: str, dim: i
     return [StoredSection(r.id, r.title, r.section, r.role, r.content, r.kind, r.version) for r in rows]
 
 
-async def document_scopes(session: AsyncSession, model: str, dim: int, kind: str | None = None) -> str:
-    """What the approved documents (of ``kind``, when given) say they cover, lower case: each one's title, section
+async def document_scopes(session: AsyncSession, model: str, dim: int, kind: str | None = None) -> dict[str, str]:
+    """What each approved document (of ``kind``, when given) says it covers, lower case, by slug: its title, section
     headings and opening section (where a procedure states its purpose)."""
     rows = await session.execute(
         text(
@@ -204,14 +204,12 @@ async def document_scopes(session: AsyncSession, model: str, dim: int, kind: str
         ),
         {"model": model, "dim": dim, "kind": kind},
     )
-    parts: list[str] = []
-    seen: set[str] = set()
+    parts: dict[str, list[str]] = {}
     for r in rows:
-        if r.slug not in seen:  # the document's first chunk: its title and opening section
-            seen.add(r.slug)
-            parts.extend((r.title, r.content))
-        parts.append(r.section)
-    return "\n".join(parts).lower()
+        if r.slug not in parts:  # the document's first chunk: its title and opening section
+            parts[r.slug] = [r.title, r.content]
+        parts[r.slug].append(r.section)
+    return {slug: "\n".join(p).lower() for slug, p in parts.items()}
 
 
 async def document_slugs(session: AsyncSession, source: str = "corpus") -> list[str]:

@@ -161,16 +161,17 @@ class TopicIndex:
         return [float(b) for b in best]
 
     def clear_topic(self, vector: Any, scope: str, *, min_similarity: float = MIN_SIMILARITY,
-                    margin: float = MARGIN) -> tuple[Topic, bool] | None:
-        """The message's nearest topic and whether a document covers it, when it is at least ``min_similarity`` close
-        and beats every topic on the other side (covered vs not) by ``margin``; None when the topic is unclear."""
+                    margin: float = MARGIN) -> tuple[Topic, bool, float] | None:
+        """The message's nearest topic, whether a document covers it and how close it is, when it is at least
+        ``min_similarity`` close and beats every topic on the other side (covered vs not) by ``margin``; None when the
+        topic is unclear."""
         sims = self.similarities(vector)
         judged = list(zip(sims, self.topics, self.coverage(scope), strict=True))
         best = max(judged, key=lambda x: x[0])
         other = max((s for s, _, c in judged if c != best[2]), default=-1.0)
         if best[0] < min_similarity or best[0] < other + margin:
             return None
-        return best[1], best[2]
+        return best[1], best[2], float(best[0])
 
 
 _index: TopicIndex | None = None

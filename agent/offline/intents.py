@@ -73,6 +73,11 @@ MEDICAL = re.compile(r"\b(allerg\w*|medical|health|asthma|inhaler|epi-?pen|diabe
 CONTACT = re.compile(r"\b(emergency contact|contact|parents?|guardians?|mom|dad|phone|number|call home|"
                      r"who do i call)\b", re.I)
 LESSON = re.compile(r"\blesson\b", re.I)
+LESSON_MAKE = re.compile(r"\b(plan|make|create|write|build|design|give me|need|want|ideas?)\b", re.I)
+ASKS = re.compile(r"\?|\b(do|can|should|could|may|must|is|are) (we|i|they|he|she|you|it)\b", re.I)
+PEOPLE = re.compile(r"\b(kids?|students?|child(ren)?|boys?|girls?|athletes?|players?|swimmers?|runners?|wrestlers?|"
+                    r"class|team|squad|graders?|freshm[ae]n|sophomores?|juniors?|seniors?|pe|gym|practice|recess)\b",
+                    re.I)
 SCHEDULE = re.compile(r"\b(schedule|book|set up (a|an)|set an? (meeting|call)|calendar|block off|remind me|arrange|"
                       r"reserve|mtg|meeting|conference|tryouts|orientation|night)\b", re.I)
 CALENDAR_READ = re.compile(
@@ -262,7 +267,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     # a request for forms. See agent/offline/records.py.
     recording: Intent | None = None if _small_talk(keyed) else classify_record(text, keyed, names, now)
     if recording is not None:
-        return recording
+        # Safety first: "wheezing after the pacer test" is a child in trouble, not a fitness result to record.
+        return _search(text, situation=True) if situation() else recording
     for rule in (_small_talk, _forms, _student_number):
         found = rule(keyed)
         if found:
@@ -283,6 +289,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
             (future and slots.time_range(keyed)):
         return _schedule(text, keyed, now)
     if LESSON.search(keyed) and not re.search(r"\b(lessons? learned|ideas for)\b", keyed, re.I):
+        if question and mentions_safety(keyed) and not LESSON_MAKE.search(keyed):
+            return _search(text, situation=situation())  # "can I still run my lesson in this heat": the protocol
         return _lesson(keyed)
     if _lesson_request(keyed):
         return _lesson(keyed)
@@ -309,11 +317,15 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
             return Intent("lookup_student", _lookup_args(leftover, keyed))
     if situation():
         return _search(text, situation=True)
+    if INCIDENT_CUE.search(keyed) and not LOOKUP.search(keyed) and situation.maybe():
+        return _search(text, situation=True)  # something happened to someone unnamed: the protocol, not "who?"
     if LOOKUP.search(keyed) or widget or INCIDENT_CUE.search(keyed):
         return Intent("clarify", question="I need a little more to go on: which student or class do you mean?")
     if situation.maybe():
         return _search(text, situation=True)
     if mentions_safety(keyed):  # no rule understood it, but it speaks of a symptom, weather, water or a hazard
+        return _search(text, situation=False)
+    if (question or ASKS.search(keyed)) and PEOPLE.search(keyed):  # a question about students no rule understood
         return _search(text, situation=False)
     return Intent("unknown")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from domain.names import NameIndex, NameParts, name_index, normalize, token_similarity
 
@@ -41,9 +42,19 @@ def _as_name(word: str, tokens: NameIndex, *, continuing: bool) -> str | None:
         return word
     if norm.endswith("s") and norm[:-1] in tokens:  # "tates parents" → "tate"
         return word[:-1]
-    if word.islower() and len(norm) < 5:  # "like" is not "Luke": short lower-case words must match exactly
-        return None
+    if word.islower() and (len(norm) < 5 or norm in english_words()):
+        return None  # "like" is not "Luke", "wrong" not "Wong": lower-case words must match a name exactly
     return word if _is_name_token(norm, tokens) else None
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """The whole words of MiniLM's uncased vocabulary (~20k common English words and names, shipped with the model):
+    a word typed in lower case that is one of them is read as that word unless it is exactly a roster name."""
+    from knowledge.embedders import minilm_path
+
+    vocabulary = (minilm_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    return frozenset(w for w in vocabulary if w.isalpha() and not w.startswith("["))
 
 
 def find_student_name(text: str, roster: list[NameParts]) -> str | None:

@@ -101,3 +101,26 @@ async def test_safety_vocabulary_no_rule_understood_gets_the_protocol_search_not
     for text in ("what's for lunch in the cafeteria today", "write an email to my principal asking for a personal day",
                  "make it 45 min instead"):
         assert _calls(text, roster)[0][0] in ("out_of_scope", "unknown", "clarify"), text
+
+
+async def test_a_child_in_trouble_during_a_fitness_test_is_the_protocol_not_a_result_to_record(roster) -> None:
+    [(name, args)] = _calls("a boy in period 2 is wheezing and cant stop coughing after the pacer test", roster)
+    assert name == "search_knowledge" and args["kind"] == "safety" and args["situation"] is True
+
+
+async def test_whether_a_lesson_can_go_ahead_in_this_weather_is_the_protocol_not_a_lesson_plan(roster) -> None:
+    [(name, args)] = _calls("the heat index is 104, can i still do my outdoor lesson?", roster)
+    assert (name, args["kind"]) == ("search_knowledge", "safety")
+    [(name, _)] = _calls("plan an outdoor lesson for grade 7 on a hot day, 40 minutes", roster)
+    assert name == "plan_lesson"
+
+
+async def test_someone_unnamed_hurt_goes_to_the_protocol_not_a_which_student_question(roster) -> None:
+    [(name, args)] = _calls("runner dropped in the mile, not answering", roster)  # "mile" alone would be a widget
+    assert (name, args["kind"], args.get("situation")) == ("search_knowledge", "safety", True)
+
+
+async def test_a_question_about_students_no_rule_understands_asks_the_documents(roster) -> None:
+    [(name, args)] = _calls("a hurricane warning for this afternoon, do we still have outdoor pe", roster)
+    assert (name, args["kind"]) == ("search_knowledge", "safety")
+    assert _calls("is it going to rain?", roster)[0][0] != "search_knowledge"  # nobody's safety asked about

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from knowledge.action_answer import topic_words
 from knowledge.chunking import Chunk, passages
-from knowledge.glossary import GLOSSARY, expand
+from knowledge.glossary import GLOSSARY, expand, translated
 
 
 def test_lay_terms_expand_to_the_documents_words() -> None:
@@ -25,6 +26,15 @@ def test_phrases_match_whole_words_only_and_unknown_queries_add_nothing() -> Non
     assert expand("fitness testing for sixth grade") == ""  # "fit" is not inside "fitness"
     assert expand("quarterly budget meeting") == ""
     assert all(k == k.lower() and v.strip() for k, v in GLOSSARY.items())
+
+
+def test_a_word_the_glossary_translates_is_never_a_topic_the_documents_miss() -> None:
+    # "knife" and "sticky" are in no document, but the glossary knows them as the lockdown's weapon and the heat
+    # protocol's humidity: a message about them is not one the documents don't cover
+    assert "knife" in translated("someone with a knife was seen by the parking lot")
+    assert topic_words("someone with a knife was seen by the parking lot", ["knife", "park"]) == "parking"
+    assert topic_words("its 99 degrees and sticky, do i keep them in", ["sticky"]) == ""
+    assert topic_words("a hurricane is coming, do we go in", ["hurrican"]) == "hurricane"  # nothing translates it
 
 
 def test_passages_are_sentences_with_the_chunk_title_line() -> None:

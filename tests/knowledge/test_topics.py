@@ -59,3 +59,34 @@ async def test_a_document_an_admin_adds_makes_its_topic_covered(sessions, small_
     found = await protocol_answer(Retriever(sessions, minilm), "a student has head lice", kind="safety",
                                   situation=True)
     assert found.status == "found" and found.lead[0].slug == "head-lice"
+
+
+async def test_the_document_that_names_the_clear_topic_answers_first(corpus_sessions, minilm) -> None:
+    # "cold" leans the passages towards the cold-weather protocol; the message's topic is cardiac arrest, which the
+    # CPR/AED protocol names: its steps lead.
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "student passed out cold in the weight room, no breathing"
+    plain = await retriever.retrieve(query, kind="safety")
+    assert plain.inside == "cardiac arrest"
+    assert plain.fused[0].slug == "sudden-cardiac-arrest-cpr-aed"
+    assert any(h.slug == "cold-weather-frostbite" for h in plain.fused)  # still a candidate, behind
+    found = await protocol_answer(retriever, query, kind="safety", situation=True)
+    assert found.lead[0].slug == "sudden-cardiac-arrest-cpr-aed" and found.lead[0].role == "steps"
+
+
+async def test_an_uncovered_topic_abstains_only_when_no_passage_is_as_close(corpus_sessions, minilm) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    lice = await retriever.retrieve("a student has head lice", kind="safety")
+    assert lice.outside == "head lice" and lice.outside_similarity > lice.best_similarity
+    # the same judgement with a passage closer than the topic: the protocol answers
+    lice.outside_similarity = lice.best_similarity - 0.01
+
+    class Fixed:
+        async def retrieve(self, query: str, kind: str | None = None) -> object:
+            return lice
+
+        async def sections(self, slug: str) -> list[object]:
+            return await retriever.sections(slug)
+
+    found = await protocol_answer(Fixed(), "a student has head lice", kind="safety", situation=True)  # type: ignore[arg-type]
+    assert found.status == "found"

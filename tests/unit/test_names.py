@@ -41,3 +41,13 @@ def test_surname_first_order_is_understood() -> None:
 def test_a_surname_initial_narrows_a_first_name() -> None:
     assert name_score("Jamie O", NameParts("Jamie", "Ortiz")) >= 95
     assert name_score("Jamie O", NameParts("Jamie", "Chen")) == 0
+
+
+def test_a_lower_case_english_word_is_never_a_fuzzy_match_for_a_name() -> None:
+    from agent.offline.names import find_student_name
+
+    roster = [NameParts("Luna", "Wong"), NameParts("Oliver", "Woods")]
+    assert find_student_name("her elbow is bent the wrong way", roster) is None  # not "Wong"
+    assert find_student_name("he can't get words out", roster) is None  # not "Woods"
+    assert find_student_name("olivr fell in the gym", roster) == "olivr"  # a typo of a name is still one
+    assert find_student_name("Wrong fell in the gym", roster) == "Wrong"  # capitalised: read as a name

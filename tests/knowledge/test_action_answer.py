@@ -1,0 +1,33 @@
+"""knowledge.action_answer: which section a protocol answer leads with, on the bundled corpus and the shipped MiniLM."""
+
+from __future__ import annotations
+
+from knowledge.action_answer import protocol_answer
+from knowledge.retriever import Retriever
+
+DIABETES = "diabetes-hypoglycemia-activity"
+
+
+async def _lead(corpus_sessions, minilm, query: str, *, situation: bool = True) -> list[tuple[str, str]]:
+    found = await protocol_answer(Retriever(corpus_sessions, minilm), query, kind="safety", situation=situation)
+    assert found.status == "found", found
+    return [(h.slug, h.section) for h in found.lead]
+
+
+async def test_steps_that_open_with_their_own_condition_lead_only_when_the_message_shows_it(corpus_sessions,
+                                                                                             minilm) -> None:
+    # "Severe Hypoglycemia" opens "If the student is unconscious, having a seizure or cannot safely swallow:"
+    mild = await _lead(corpus_sessions, minilm, "my diabetic student is shaky and sweaty and grumpy in basketball")
+    assert mild[0] == (DIABETES, "Immediate Actions for Mild to Moderate Lows")
+    severe = await _lead(corpus_sessions, minilm, "the diabetic kid passed out and cant swallow anything")
+    assert severe[0] == (DIABETES, "Severe Hypoglycemia")
+
+
+async def test_what_should_i_do_gets_the_steps_not_the_purpose(corpus_sessions, minilm) -> None:
+    # a question, not a situation happening now, still asks for what to do (the best passage is the recognition or
+    # after-care section; without the question's words these answered with passages, recognition first)
+    lead = await _lead(corpus_sessions, minilm, "what should we do if a student collapses and is not breathing",
+                       situation=False)
+    assert lead[0] == ("sudden-cardiac-arrest-cpr-aed", "Immediate Actions")
+    lead = await _lead(corpus_sessions, minilm, "how should i handle a kid who is having a seizure", situation=False)
+    assert lead[0] == ("seizure-first-aid", "Immediate Actions: Stay, Safe, Side")
