@@ -29,6 +29,7 @@ from domain.teams_install import ListingWait
 from domain.teams_install_jobs import InstallNoticeRelay
 from tests.followups.conftest import CATALOG_ID
 from tests.followups.test_teams_install import NOW, ReportSink, _world, client, jobs_for
+from tests.support.alerts import World
 from tests.support.app_client import bot_settings, start_bot
 from tests.support.emergencies import card_texts
 
@@ -46,6 +47,14 @@ async def school_staff(sessions: Any) -> list[tuple[int, str, str, str]]:
                   " WHERE email = :m) ORDER BY display_name, id", m=DEMO.megan.email)]
 
 
+async def directory(sessions: Any, connector: RateLimitedConnector, graph: FakeTeamsApps) -> World:
+    """The demo world of test_teams_install, with every staff member of Megan's school in Graph's directory."""
+    world = await _world(sessions, connector)
+    for _, _, address, email in await school_staff(sessions):
+        graph.add_user(address, email)
+    return world
+
+
 def install_path(address: str) -> str:
     return f"/v1.0/users/{address}/teamwork/installedApps"
 
@@ -56,9 +65,7 @@ def listings_of(graph: FakeTeamsApps, address: str) -> int:
 
 async def test_a_person_graph_lists_late_is_asked_again_with_backoff_and_one_never_listed_is_named(
         demo_sessions: Any, connector: RateLimitedConnector, graph: FakeTeamsApps) -> None:
-    world = await _world(demo_sessions, connector)
-    for _, _, address, email in await school_staff(demo_sessions):
-        graph.add_user(address, email)
+    world = await directory(demo_sessions, connector, graph)
     graph.users[DEMO.adele.aad_object_id].listing_lag = 3  # Graph lists her install on the 4th look
     graph.users[DEMO.patti.aad_object_id].listing_lag = 1000  # ...and Patti's not within the wait
     pauses: list[float] = []
@@ -103,9 +110,7 @@ def test_the_listing_wait_is_about_two_minutes_by_default() -> None:
 
 async def test_a_replica_stalled_past_its_lease_is_taken_over_and_writes_nothing_when_it_wakes(
         demo_sessions: Any, connector: RateLimitedConnector, graph: FakeTeamsApps) -> None:
-    world = await _world(demo_sessions, connector)
-    for _, _, address, email in await school_staff(demo_sessions):
-        graph.add_user(address, email)
+    world = await directory(demo_sessions, connector, graph)
     graph_client = client(graph)
     reach = Reachability(demo_sessions, clock=world.clock)
     lease = timedelta(minutes=5)
@@ -160,9 +165,7 @@ async def test_a_replica_stalled_past_its_lease_is_taken_over_and_writes_nothing
 
 async def test_a_job_claimed_three_times_is_given_up_naming_who_was_done_and_who_was_not_tried(
         demo_sessions: Any, connector: RateLimitedConnector, graph: FakeTeamsApps) -> None:
-    world = await _world(demo_sessions, connector)
-    for _, _, address, email in await school_staff(demo_sessions):
-        graph.add_user(address, email)
+    world = await directory(demo_sessions, connector, graph)
     graph_client = client(graph)
     reach = Reachability(demo_sessions, clock=world.clock)
     jobs = jobs_for(demo_sessions, graph_client, reach, clock=lambda: NOW)
@@ -262,9 +265,7 @@ async def test_through_the_running_bot_the_press_answers_while_graph_is_held_and
 
 async def test_an_unexpected_error_for_one_person_is_reported_and_the_others_are_still_installed(
         demo_sessions: Any, connector: RateLimitedConnector, graph: FakeTeamsApps) -> None:
-    world = await _world(demo_sessions, connector)
-    for _, _, address, email in await school_staff(demo_sessions):
-        graph.add_user(address, email)
+    world = await directory(demo_sessions, connector, graph)
     graph_client = client(graph)
     jobs = jobs_for(demo_sessions, graph_client, Reachability(demo_sessions, clock=world.clock))
     real = jobs.installer.install_one
