@@ -8,6 +8,12 @@ import contextlib
 import logging
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.actor import Actor
+from domain.identity import actor_from_row, staff_actor_columns
+from domain.models import Role, Staff
+
 log = logging.getLogger(__name__)
 
 POLL_S = 5.0
@@ -32,3 +38,11 @@ async def run_jobs(jobs: Jobs, *, poll_s: float = POLL_S) -> None:
         jobs.wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(jobs.wake.wait(), poll_s)
+
+
+async def current_admin(sessions: async_sessionmaker[AsyncSession], staff_id: int) -> Actor | None:
+    """Who a job runs as: the admin who asked, if they still are one when it runs (else None: the job does nothing)."""
+    async with sessions() as session:
+        row = (await session.execute(staff_actor_columns().where(Staff.id == staff_id))).first()
+    actor = None if row is None else actor_from_row(tuple(row))
+    return actor if actor is not None and actor.role == Role.admin else None

@@ -32,10 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
+from domain.background import current_admin
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
-from domain.identity import actor_from_row, staff_actor_columns
-from domain.models import Role, Staff, TeamsInstallNotice
+from domain.models import Role, TeamsInstallNotice
 from domain.outbox import (
     DEFAULT_CONFIG,
     Clock,
@@ -209,7 +209,7 @@ class TeamsInstallJobs:
         if job.attempts > MAX_ATTEMPTS:
             problem = f"the install was stopped after {MAX_ATTEMPTS} tries"
         else:
-            actor = await self._admin(job.requested_by)
+            actor = await current_admin(self._sessions, job.requested_by)
             if actor is None:
                 problem = "you are no longer an administrator; nothing more was installed"
             elif todo:
@@ -262,12 +262,6 @@ class TeamsInstallJobs:
         renewed = await session.scalar(_RENEW, {"id": job.id, "attempts": job.attempts,
                                                 "until": self._clock() + self._lease})
         return renewed is not None
-
-    async def _admin(self, staff_id: int) -> Actor | None:
-        async with self._sessions() as session:
-            row = (await session.execute(staff_actor_columns().where(Staff.id == staff_id))).first()
-        actor = None if row is None else actor_from_row(tuple(row))
-        return actor if actor is not None and actor.role == Role.admin else None
 
 
 def _person(row: dict[str, Any]) -> Unreachable:

@@ -34,10 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
+from domain.background import current_admin
 from domain.db import unit_of_work
 from domain.errors import DomainError, NotFound
-from domain.identity import actor_from_row, staff_actor_columns
-from domain.models import KnowledgeSharePointFolder, KnowledgeSyncNotice, Role, Staff
+from domain.models import KnowledgeSharePointFolder, KnowledgeSyncNotice
 from domain.outbox import (
     DEFAULT_CONFIG,
     Clock,
@@ -170,7 +170,7 @@ class SharePointJobs:
     async def _run(self, job: Any) -> SyncNotice:
         if job.attempts > MAX_ATTEMPTS:
             return SyncNotice(job.folder_label, problem=f"the sync was stopped after {MAX_ATTEMPTS} tries")
-        actor = await self._admin(job.requested_by)
+        actor = await current_admin(self._sessions, job.requested_by)
         if actor is None:
             return SyncNotice(job.folder_label, problem="you are no longer an administrator; nothing was synced")
         try:
@@ -181,12 +181,6 @@ class SharePointJobs:
         except DomainError as exc:  # e.g. the folder's approval was removed meanwhile
             return SyncNotice(job.folder_label, problem=str(exc))
         return SyncNotice(job.folder_label, reports)
-
-    async def _admin(self, staff_id: int) -> Actor | None:
-        async with self._sessions() as session:
-            row = (await session.execute(staff_actor_columns().where(Staff.id == staff_id))).first()
-        actor = None if row is None else actor_from_row(tuple(row))
-        return actor if actor is not None and actor.role == Role.admin else None
 
 
 @dataclass(frozen=True, slots=True)
