@@ -35,18 +35,12 @@ from domain.alerts.relay import JOURNAL_KEY, Fault, Relay, RelayConfig
 from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import wait_for_wakeups
 from domain.briefs import BriefConfig, BriefRelay
-from domain.briefs.relay import JOURNAL_KEY as BRIEF_JOURNAL_KEY
-from domain.emergencies.delivery import JOURNAL_KEY as EMERGENCY_JOURNAL_KEY
 from domain.emergencies.delivery import EmergencyRelay
-from domain.nurse import JOURNAL_KEY as NURSE_JOURNAL_KEY
 from domain.nurse import NurseRelay
 from domain.outbox import journal_for
-from domain.records.notices import JOURNAL_KEY as NOTICE_JOURNAL_KEY
 from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
-from domain.teams_install_jobs import JOURNAL_KEY as INSTALL_JOURNAL_KEY
 from domain.teams_install_jobs import InstallNoticeRelay
-from knowledge.sharepoint_jobs import JOURNAL_KEY as SHAREPOINT_JOURNAL_KEY
 from knowledge.sharepoint_jobs import SyncNoticeRelay
 
 log = logging.getLogger(__name__)
@@ -146,18 +140,18 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
                   fault=kill_at(config.crash_at) if config.crash_at else None)
     emergencies = EmergencyRelay(sessions, EmergencyCardSender(sender), config=config.relay,  # one rate limiter
                                  escalate_after=config.emergency_escalate_after, clock=clock,
-                                 journal=journal_for(redis, EMERGENCY_JOURNAL_KEY))
+                                 journal=journal_for(redis, EmergencyRelay.journal_key))
     notices = EquipmentNoticeRelay(sessions, EquipmentNoticeSender(sender), config=config.relay, clock=clock,
-                                   journal=journal_for(redis, NOTICE_JOURNAL_KEY))
+                                   journal=journal_for(redis, EquipmentNoticeRelay.journal_key))
     briefs = BriefRelay(sessions, BriefCardSender(sender), clock=clock,
                         config=dataclasses.replace(config.brief, relay=config.relay),
-                        journal=journal_for(redis, BRIEF_JOURNAL_KEY))
+                        journal=journal_for(redis, BriefRelay.journal_key))
     nurses = NurseRelay(sessions, NurseCardSender(sender), config=config.relay, clock=clock,
-                        journal=journal_for(redis, NURSE_JOURNAL_KEY))
+                        journal=journal_for(redis, NurseRelay.journal_key))
     sharepoint = SyncNoticeRelay(sessions, SyncNoticeCardSender(sender), config=config.relay, clock=clock,
-                                 journal=journal_for(redis, SHAREPOINT_JOURNAL_KEY))
+                                 journal=journal_for(redis, SyncNoticeRelay.journal_key))
     installs = InstallNoticeRelay(sessions, InstallNoticeCardSender(sender), config=config.relay, clock=clock,
-                                  journal=journal_for(redis, INSTALL_JOURNAL_KEY))
+                                  journal=journal_for(redis, InstallNoticeRelay.journal_key))
     return AlertRunner(sessions, relay, config, redis=redis, clock=clock,
                        jobs=[emergencies, notices, briefs, nurses, sharepoint, installs])
 

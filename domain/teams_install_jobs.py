@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, Literal, Protocol
@@ -36,20 +35,7 @@ from domain.background import current_admin
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import Role, TeamsInstallNotice
-from domain.outbox import (
-    DEFAULT_CONFIG,
-    Clock,
-    DeliveryError,
-    Fault,
-    Journal,
-    Outbox,
-    OutboxTable,
-    RelayConfig,
-    Sent,
-    Target,
-    load_target,
-    utc_now,
-)
+from domain.outbox import Clock, OutboxClaim, OutboxRelay, OutboxTable, Sent, Target, load_linked_target, utc_now
 from domain.reach import Unreachable
 from domain.teams_install import (
     ACTION,
@@ -283,38 +269,21 @@ def replace_repeated(report: InstallReport) -> InstallReport:
 
 
 @dataclass(frozen=True, slots=True)
-class _Claim:
-    id: int
-    status: str
-    previous: str
-    attempts: int
+class NoticeClaim(OutboxClaim):
     staff_id: int
 
 
-TABLE = OutboxTable(TeamsInstallNotice, lambda row: _Claim(**row), columns=("staff_id",))
-JOURNAL_KEY = "faraday:teams_install_notices:sent:{}"
-
-
-class InstallNoticeRelay:
+class InstallNoticeRelay(OutboxRelay[NoticeClaim, InstallNoticeSender]):
     """A job of the alert runner: sends each finished install job's result to the admin who asked (``tick``)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: InstallNoticeSender, *,
-                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now, journal: Journal | None = None,
-                 fault: Fault | None = None, rng: random.Random | None = None) -> None:
-        self._sessions = sessions
-        self._sender = sender
-        self._outbox = Outbox(sessions, TABLE, name="teams install notice", config=config, clock=clock,
-                              journal=journal, fault=fault, rng=rng)
+    name = "teams install notice"
+    table = OutboxTable.of(TeamsInstallNotice, NoticeClaim)
+    journal_key = "faraday:teams_install_notices:sent:{}"
 
-    async def tick(self) -> int:
-        return await self._outbox.run(self._deliver)
-
-    async def _deliver(self, claim: _Claim) -> None:
+    async def _deliver(self, claim: NoticeClaim) -> None:
         async with self._sessions() as session:
-            target = await load_target(session, claim.staff_id)
             row = (await session.execute(_LOAD_NOTICE, {"id": claim.id})).mappings().one()
-        if target is None or not (target.tenant_id and target.aad_object_id):
-            raise DeliveryError("not linked to Teams", retryable=False, code="NotLinked")
+            target = await load_linked_target(session, claim.staff_id)
         report = report_of(row["result"])
         sent, now = await self._outbox.send_once(claim, lambda: self._sender.send(target, report))
         async with unit_of_work(self._sessions) as session:

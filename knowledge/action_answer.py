@@ -23,6 +23,8 @@ RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
 # A rule on how far the best document stands above the next (dev 50/61) was tried and dropped: it did not carry.
 # Third pass (issue #19, knowledge.topics): an unknown word no longer abstains when the message's topic is clearly one a
 # document covers, and a message whose topic is clearly one no document covers abstains whatever the similarity.
+# Fourth pass (stop 31): nor when a situation happening now clearly reads like one (knowledge.situations); a word the
+# glossary translates is never a gap; an uncovered topic must be closer than the best passage.
 SAFETY_FLOOR = 0.34
 TOPIC_SIMILARITY = 0.45
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
@@ -64,7 +66,8 @@ async def protocol_answer(
     gaps = topic_words(query, found.unknown)
     if safety and found.fused:  # a description of a situation is judged on its own evidence (see SAFETY_FLOOR)
         found.abstain = (found.best_similarity < SAFETY_FLOOR
-                         or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY and not found.inside))
+                         or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY and not found.inside
+                             and not (situation and await _reads_as_situation(query))))
     if safety and found.outside and found.outside_similarity > found.best_similarity:
         found.abstain = True  # its topic is one no document names (knowledge.topics), and no passage is as close
     if found.abstain or not found.fused:
@@ -113,6 +116,16 @@ def _steps_for(query: str, candidates: list[Hit]) -> Hit | None:
              if c is not None and {w.lower()[:5] for w in _WORD.findall(c.group(1))} - _GENERIC_STEMS & said]
     plain = [h for h, c in zip(candidates, conditions, strict=True) if c is None]
     return (shown or plain or candidates)[0]
+
+
+async def _reads_as_situation(query: str) -> bool:
+    """A message that clearly reads like an emergency (``knowledge.situations``): a word no document knows is
+    incidental there ("bent a weird way", "a granola bar")."""
+    from knowledge.embedders import encode_cached_off_loop
+    from knowledge.situations import reads_as_situation
+
+    [vector] = await encode_cached_off_loop([query])
+    return reads_as_situation(vector)
 
 
 def _first_chunks(sections: list[Hit]) -> list[Hit]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -38,20 +37,7 @@ from domain.background import current_admin
 from domain.db import unit_of_work
 from domain.errors import DomainError, NotFound
 from domain.models import KnowledgeSharePointFolder, KnowledgeSyncNotice
-from domain.outbox import (
-    DEFAULT_CONFIG,
-    Clock,
-    DeliveryError,
-    Fault,
-    Journal,
-    Outbox,
-    OutboxTable,
-    RelayConfig,
-    Sent,
-    Target,
-    load_target,
-    utc_now,
-)
+from domain.outbox import Clock, OutboxClaim, OutboxRelay, OutboxTable, Sent, Target, load_linked_target, utc_now
 from knowledge.sharepoint import SharePointSync, SyncReport, Trigger
 
 log = logging.getLogger(__name__)
@@ -184,38 +170,21 @@ class SharePointJobs:
 
 
 @dataclass(frozen=True, slots=True)
-class _Claim:
-    id: int
-    status: str
-    previous: str
-    attempts: int
+class NoticeClaim(OutboxClaim):
     staff_id: int
 
 
-TABLE = OutboxTable(KnowledgeSyncNotice, lambda row: _Claim(**row), columns=("staff_id",))
-JOURNAL_KEY = "faraday:sharepoint_notices:sent:{}"
-
-
-class SyncNoticeRelay:
+class SyncNoticeRelay(OutboxRelay[NoticeClaim, SyncNoticeSender]):
     """A job of the alert runner: sends each finished job's result to the admin who asked (``tick``)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: SyncNoticeSender, *,
-                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now, journal: Journal | None = None,
-                 fault: Fault | None = None, rng: random.Random | None = None) -> None:
-        self._sessions = sessions
-        self._sender = sender
-        self._outbox = Outbox(sessions, TABLE, name="sharepoint notice", config=config, clock=clock, journal=journal,
-                              fault=fault, rng=rng)
+    name = "sharepoint notice"
+    table = OutboxTable.of(KnowledgeSyncNotice, NoticeClaim)
+    journal_key = "faraday:sharepoint_notices:sent:{}"
 
-    async def tick(self) -> int:
-        return await self._outbox.run(self._deliver)
-
-    async def _deliver(self, claim: _Claim) -> None:
+    async def _deliver(self, claim: NoticeClaim) -> None:
         async with self._sessions() as session:
-            target = await load_target(session, claim.staff_id)
             row = (await session.execute(_LOAD_NOTICE, {"id": claim.id})).mappings().one()
-        if target is None or not (target.tenant_id and target.aad_object_id):
-            raise DeliveryError("not linked to Teams", retryable=False, code="NotLinked")
+            target = await load_linked_target(session, claim.staff_id)
         result = row["result"] or {}
         notice = SyncNotice(row["folder_label"], [SyncReport(**r) for r in result.get("reports", [])],
                             result.get("problem"))

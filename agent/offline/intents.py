@@ -146,7 +146,7 @@ class Vectors:
         if vector is None:
             if self.defer:
                 raise NeedsVector(text)
-            from agent.offline import situations
+            from knowledge import situations
 
             vector = self.known[text] = situations.embed(text)
         return vector
@@ -154,7 +154,8 @@ class Vectors:
 
 class Situation:
     """Lazily asks whether the message describes something happening now. A message made only of request words
-    (``situations.possible``) is not one, without the encoder; otherwise the nearest-example detector decides on the
+    (``agent.offline.situations.possible``) is not one, without the encoder; otherwise the nearest-example detector
+    (``knowledge.situations``) decides on the
     text's MiniLM vector, asked for only when a rule needs the answer."""
 
     def __init__(self, text: str, vectors: Vectors | None = None) -> None:
@@ -168,17 +169,17 @@ class Situation:
 
     def __call__(self) -> bool:
         if self._value is None:
-            from agent.offline import situations
+            from agent.offline.situations import possible
+            from knowledge.situations import is_situation
 
-            self._value = situations.possible(self.text) and situations.is_situation(
-                self.text, self.vectors(self.text))
+            self._value = possible(self.text) and is_situation(self.text, self.vectors(self.text))
         return self._value
 
     def maybe(self) -> bool:
         """A looser reading, for messages no rule understood (the encoder is asked whatever the words)."""
-        from agent.offline import situations
+        from knowledge.situations import might_be_situation
 
-        return self() or situations.might_be_situation(self.text, self.vectors(self.text))
+        return self() or might_be_situation(self.text, self.vectors(self.text))
 
 
 def classify(text: str, names: list[NameParts], now: datetime, vectors: Vectors | None = None) -> Intent:
@@ -267,8 +268,11 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     # a request for forms. See agent/offline/records.py.
     recording: Intent | None = None if _small_talk(keyed) else classify_record(text, keyed, names, now)
     if recording is not None:
-        # Safety first: "wheezing after the pacer test" is a child in trouble, not a fitness result to record.
-        return _search(text, situation=True) if situation() else recording
+        # Safety first: "wheezing after the pacer test" is a child in trouble, not a fitness result to record. An
+        # equipment check stays one ("#3 is flat" goes to the other teachers as an equipment notice).
+        if recording.name != "check_equipment" and situation():
+            return _search(text, situation=True)
+        return recording
     for rule in (_small_talk, _forms, _student_number):
         found = rule(keyed)
         if found:

@@ -21,7 +21,7 @@ from domain.alerts.types import CARD_KINDS, Sent
 from domain.db import unit_of_work
 from domain.models import AlertDelivery
 from domain.outbox.recipients import store_reference
-from domain.outbox.table import OutboxTable
+from domain.outbox.table import OutboxClaim, OutboxTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,25 +33,16 @@ class CardState:
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    id: int
+class Claim(OutboxClaim):
     alert_id: int
     recipient_id: int
     kind: str
     level: int
-    status: str  # sending | updating
-    previous: str  # the status before this claim: "sending"/"updating" means an earlier attempt never finished
-    attempts: int
     sent_activity_id: str | None
     conversation_id: str | None
 
-    @property
-    def resumed(self) -> bool:
-        return self.previous == self.status
 
-
-TABLE = OutboxTable(AlertDelivery, lambda row: Claim(**row), updates=True,
-                    columns=("alert_id", "recipient_id", "kind", "level", "sent_activity_id", "conversation_id"))
+TABLE = OutboxTable.of(AlertDelivery, Claim, updates=True)
 
 
 class DeliveryStore:

@@ -15,9 +15,9 @@ records the brief as sent (with Redis down, the brief is sent again once the lea
 from __future__ import annotations
 
 import logging
-import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
@@ -31,22 +31,19 @@ from domain.identity import actor_from_row, staff_actor_columns
 from domain.models import BriefPreference, PreClassBrief, Staff
 from domain.outbox import (
     DEFAULT_CONFIG,
-    Clock,
-    DeliveryError,
-    Fault,
-    Journal,
-    Outbox,
+    OutboxClaim,
+    OutboxRelay,
     OutboxTable,
     RelayConfig,
+    RelayOptions,
     Sent,
     load_target,
-    utc_now,
+    require_linked,
 )
 
 log = logging.getLogger(__name__)
 
 ENQUEUE_EVERY = timedelta(seconds=20)
-JOURNAL_KEY = "faraday:briefs:sent:{}"
 
 _CLASSES = text(
     """
@@ -76,30 +73,22 @@ DEFAULT_BRIEFS = BriefConfig()
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    id: int
-    status: str
-    previous: str
-    attempts: int
+class Claim(OutboxClaim):
     class_id: int
     teacher_id: int
     day: date
     starts_at: datetime
 
 
-TABLE = OutboxTable(PreClassBrief, lambda row: Claim(**row), columns=("class_id", "teacher_id", "day", "starts_at"))
+class BriefRelay(OutboxRelay[Claim, BriefSender]):
+    name = "brief"
+    table = OutboxTable.of(PreClassBrief, Claim)
+    journal_key = "faraday:briefs:sent:{}"
 
-
-class BriefRelay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: BriefSender, *,
-                 config: BriefConfig = DEFAULT_BRIEFS, clock: Clock = utc_now, journal: Journal | None = None,
-                 fault: Fault | None = None, rng: random.Random | None = None) -> None:
-        self._sessions = sessions
-        self._sender = sender
+                 config: BriefConfig = DEFAULT_BRIEFS, **options: Unpack[RelayOptions]) -> None:
+        super().__init__(sessions, sender, config=config.relay, **options)
         self._config = config
-        self._clock = clock
-        self._outbox = Outbox(sessions, TABLE, name="brief", config=config.relay, clock=clock, journal=journal,
-                              fault=fault, rng=rng)
         self._enqueued_at: datetime | None = None
 
     async def tick(self) -> int:
@@ -131,9 +120,6 @@ class BriefRelay:
             result = await session.execute(_ENQUEUE, rows)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def run_once(self) -> int:
-        return await self._outbox.run(self._deliver)
-
     async def _deliver(self, claim: Claim) -> None:
         sent = await self._outbox.journaled(claim)
         if sent is not None:  # an earlier attempt reached Teams: record it, don't build or send it again
@@ -150,9 +136,7 @@ class BriefRelay:
                 reason = "briefs turned off" if target is not None else "teacher no longer on staff"
                 await self._outbox.finish(claim, "skipped", reason)
                 return
-            if not (target.tenant_id and target.aad_object_id):
-                raise DeliveryError("not linked to Teams yet (has never messaged Faraday)", retryable=False,
-                                    code="NotLinked")
+            require_linked(target)
             teacher_row = (await session.execute(staff_actor_columns().where(Staff.id == claim.teacher_id))).first()
             assert teacher_row is not None
             teacher = actor_from_row(tuple(teacher_row))

@@ -12,25 +12,22 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, Unpack
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.alerts.types import Clock, Journal, Sent, Target, utc_now
+from domain.alerts.types import Sent, Target
 from domain.db import unit_of_work
 from domain.emergencies.escalation import escalate_due
 from domain.emergencies.types import ADMIN_KINDS, KIND_ESCALATION, KIND_REMINDER, EmergencyView, TeacherView
 from domain.emergencies.views import refresh_user_ids, roll_up, teacher_view
 from domain.models import EmergencyDelivery
-from domain.outbox import DEFAULT_CONFIG, Fault, Outbox, OutboxTable, RelayConfig, load_target
+from domain.outbox import DEFAULT_CONFIG, OutboxClaim, OutboxRelay, OutboxTable, RelayConfig, RelayOptions, load_target
 
 log = logging.getLogger(__name__)
-
-JOURNAL_KEY = "faraday:emergencies:sent:{}"
 
 
 class CardSender(Protocol):
@@ -40,50 +37,30 @@ class CardSender(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    id: int
+class Claim(OutboxClaim):
     emergency_id: int
     recipient_id: int
     kind: str
     level: int
-    status: str
-    previous: str
-    attempts: int
     sent_activity_id: str | None
     conversation_id: str | None
 
-    @property
-    def resumed(self) -> bool:
-        return self.previous == self.status
 
+class EmergencyRelay(OutboxRelay[Claim, CardSender]):
+    name = "emergency card"
+    table = OutboxTable.of(EmergencyDelivery, Claim, updates=True)
+    journal_key = "faraday:emergencies:sent:{}"
 
-TABLE = OutboxTable(EmergencyDelivery, lambda row: Claim(**row), updates=True,
-                    columns=("emergency_id", "recipient_id", "kind", "level", "sent_activity_id", "conversation_id"))
-
-
-class EmergencyRelay:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: CardSender, *,
                  config: RelayConfig = DEFAULT_CONFIG, escalate_after: timedelta = timedelta(minutes=3),
-                 clock: Clock = utc_now, journal: Journal | None = None, fault: Fault | None = None,
-                 rng: random.Random | None = None) -> None:
-        self._sessions = sessions
-        self._sender = sender
+                 **options: Unpack[RelayOptions]) -> None:
+        super().__init__(sessions, sender, config=config, **options)
         self._escalate_after = escalate_after
-        self._clock = clock
-        self._outbox = Outbox(sessions, TABLE, name="emergency card", config=config, clock=clock, journal=journal,
-                              fault=fault, rng=rng)
-
-    @property
-    def claimed(self) -> int:
-        return self._outbox.claimed
 
     async def tick(self) -> int:
         """Remind/escalate what is due, then deliver one batch; returns the rows claimed."""
         await escalate_due(self._sessions, self._clock(), self._escalate_after)
         return await self.run_once()
-
-    async def run_once(self) -> int:
-        return await self._outbox.run(self._deliver)
 
     async def _deliver(self, claim: Claim) -> None:
         async with self._sessions() as session:

@@ -8,7 +8,6 @@ replicas send each once, and the Redis send journal against a second send after 
 from __future__ import annotations
 
 import logging
-import random
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -21,20 +20,7 @@ from domain.actor import Actor
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotFound
 from domain.models import NurseDelivery
-from domain.outbox import (
-    DEFAULT_CONFIG,
-    Clock,
-    DeliveryError,
-    Fault,
-    Journal,
-    Outbox,
-    OutboxTable,
-    RelayConfig,
-    Sent,
-    Target,
-    load_target,
-    utc_now,
-)
+from domain.outbox import Clock, OutboxClaim, OutboxRelay, OutboxTable, Sent, Target, load_linked_target, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +38,6 @@ _REQUEST = text(
     "SELECT r.note, q.display_name AS requester FROM nurse_requests r JOIN staff q ON q.id = r.requester_id"
     " WHERE r.id = :id"
 )
-JOURNAL_KEY = "faraday:nurse:sent:{}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,39 +96,22 @@ class NurseRequests:
 
 
 @dataclass(frozen=True, slots=True)
-class _Claim:
-    id: int
-    status: str
-    previous: str
-    attempts: int
+class NurseClaim(OutboxClaim):
     request_id: int
     nurse_id: int
 
 
-TABLE = OutboxTable(NurseDelivery, lambda row: _Claim(**row), columns=("request_id", "nurse_id"))
-
-
-class NurseRelay:
+class NurseRelay(OutboxRelay[NurseClaim, NurseSender]):
     """A job of the alert runner: sends pending nurse requests (``tick``) through the shared outbox."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: NurseSender, *,
-                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now, journal: Journal | None = None,
-                 fault: Fault | None = None, rng: random.Random | None = None) -> None:
-        self._sessions = sessions
-        self._sender = sender
-        self._outbox = Outbox(sessions, TABLE, name="nurse request", config=config, clock=clock, journal=journal,
-                              fault=fault, rng=rng)
+    name = "nurse request"
+    table = OutboxTable.of(NurseDelivery, NurseClaim)
+    journal_key = "faraday:nurse:sent:{}"
 
-    async def tick(self) -> int:
-        return await self._outbox.run(self._deliver)
-
-    async def _deliver(self, claim: _Claim) -> None:
+    async def _deliver(self, claim: NurseClaim) -> None:
         async with self._sessions() as session:
             request = (await session.execute(_REQUEST, {"id": claim.request_id})).mappings().one()
-            target = await load_target(session, claim.nurse_id)
-        if target is None or not (target.tenant_id and target.aad_object_id):
-            raise DeliveryError("not linked to Teams yet (has never messaged Faraday)", retryable=False,
-                                code="NotLinked")
+            target = await load_linked_target(session, claim.nurse_id)
         notice = NurseNotice(request["requester"], request["note"])
         sent, _ = await self._outbox.send_once(claim, lambda: self._sender.send(target, notice))
         await self._outbox.record_sent(claim, sent, claim.nurse_id)

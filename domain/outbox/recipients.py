@@ -1,5 +1,5 @@
-"""Recipients of outbox deliveries: a staff member's 1:1 chat (or what is needed to open one), and the conversation
-a sender opened, kept so the next delivery reuses it."""
+"""Recipients of outbox deliveries: a staff member's 1:1 chat (or what is needed to open one), whether Faraday can
+reach them in Teams at all, and the conversation a sender opened, kept so the next delivery reuses it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outbox.types import Target
+from domain.outbox.types import DeliveryError, Target
+
+NOT_LINKED = "not linked to Teams yet (has never used Faraday, and the app is not installed for them)"
 
 _TARGET = text(
     """
@@ -44,6 +46,19 @@ async def load_target(session: AsyncSession, staff_id: int, *, active_only: bool
     return Target(staff_id=r["staff_id"], display_name=r["display_name"], tenant_id=r["tenant_id"],
                   aad_object_id=r["aad_object_id"], reference=r["reference"], service_url=r["service_url"],
                   bot_id=r["bot_id"], role=r["role"])
+
+
+def require_linked(target: Target | None) -> Target:
+    """``target`` when Teams knows them (a tenant and an AAD object id, from a message or the app's install), else
+    the permanent ``NotLinked`` failure (no such staff member included)."""
+    if target is None or not (target.tenant_id and target.aad_object_id):
+        raise DeliveryError(NOT_LINKED, retryable=False, code="NotLinked")
+    return target
+
+
+async def load_linked_target(session: AsyncSession, staff_id: int) -> Target:
+    """``load_target`` for a delivery that can only go to someone linked to Teams (``require_linked``)."""
+    return require_linked(await load_target(session, staff_id))
 
 
 async def store_reference(session: AsyncSession, staff_id: int, reference: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ relay that lost its lease that way changes nothing, because its outcome no longe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, cast
 
@@ -40,6 +40,24 @@ C = TypeVar("C", bound=Claimed)
 
 
 @dataclass(frozen=True, slots=True)
+class OutboxClaim:
+    """A claimed row's outbox columns; a relay's claim subclasses it with the columns its table adds."""
+
+    id: int
+    status: str  # sending | updating
+    previous: str  # the status before this claim: "sending"/"updating" means an earlier attempt never finished
+    attempts: int
+
+    @property
+    def resumed(self) -> bool:
+        return self.previous == self.status
+
+
+K = TypeVar("K", bound=OutboxClaim)
+_OUTBOX_COLUMNS = frozenset(f.name for f in fields(OutboxClaim))
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxTable(Generic[C]):
     """``model``: the table's ORM class; ``make``: builds a claim from the returned row (``id``, ``status``,
     ``previous``, ``attempts`` and ``columns``)."""
@@ -48,6 +66,12 @@ class OutboxTable(Generic[C]):
     make: Callable[[RowMapping], C]
     columns: tuple[str, ...] = ()
     updates: bool = False
+
+    @staticmethod
+    def of(model: Any, claim: type[K], *, updates: bool = False) -> OutboxTable[K]:
+        """``model``'s outbox, claimed as ``claim``: the columns returned are the claim's fields."""
+        columns = tuple(f.name for f in fields(claim) if f.name not in _OUTBOX_COLUMNS)
+        return OutboxTable(model, lambda row: claim(**row), columns, updates)
 
     @property
     def table(self) -> Table:

@@ -22,30 +22,17 @@ saved at once cannot both announce a piece. Each notice is audited (``equipment.
 from __future__ import annotations
 
 import logging
-import random
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit
 from domain.actor import Actor
 from domain.models import EquipmentNotice
-from domain.outbox import (
-    DEFAULT_CONFIG,
-    Clock,
-    Fault,
-    Journal,
-    Outbox,
-    OutboxTable,
-    RelayConfig,
-    Sent,
-    Target,
-    load_target,
-    utc_now,
-)
+from domain.outbox import OutboxClaim, OutboxRelay, OutboxTable, Sent, Target, load_target
 
 log = logging.getLogger(__name__)
 VIA_RELAY = "relay:equipment_notice"
@@ -146,40 +133,18 @@ _VIEW = text(
 
 
 @dataclass(frozen=True, slots=True)
-class _Claim:
-    id: int
-    status: str
-    previous: str
-    attempts: int
+class NoticeClaim(OutboxClaim):
     recipient_id: int
 
 
-TABLE = OutboxTable(EquipmentNotice, lambda row: _Claim(**row), columns=("recipient_id",))
-JOURNAL_KEY = "faraday:equipment_notices:sent:{}"
-
-
-class EquipmentNoticeRelay:
+class EquipmentNoticeRelay(OutboxRelay[NoticeClaim, NoticeSender]):
     """One job of the alert runner: ``tick`` delivers one batch of due notices and returns how many it claimed."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: NoticeSender, *,
-                 config: RelayConfig = DEFAULT_CONFIG, clock: Clock = utc_now, journal: Journal | None = None,
-                 fault: Fault | None = None, rng: random.Random | None = None) -> None:
-        self._sessions = sessions
-        self._sender = sender
-        self._outbox = Outbox(sessions, TABLE, name="equipment notice", config=config, clock=clock, journal=journal,
-                              fault=fault, rng=rng)
+    name = "equipment notice"
+    table = OutboxTable.of(EquipmentNotice, NoticeClaim)
+    journal_key = "faraday:equipment_notices:sent:{}"
 
-    @property
-    def claimed(self) -> int:
-        return self._outbox.claimed
-
-    async def tick(self) -> int:
-        return await self.run_once()
-
-    async def run_once(self) -> int:
-        return await self._outbox.run(self._deliver)
-
-    async def _deliver(self, claim: _Claim) -> None:
+    async def _deliver(self, claim: NoticeClaim) -> None:
         async with self._sessions() as session:
             target = await load_target(session, claim.recipient_id)
             row = (await session.execute(_VIEW, {"id": claim.id})).mappings().first()

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from devtools.fakes.rate_limited_connector import RateLimitedConnector
-from domain.briefs.relay import JOURNAL_KEY
+from domain.briefs import BriefRelay
 from domain.outbox import SendJournal
 from domain.seed.facts import DEMO
 from tests.support.alerts import FAST
@@ -22,7 +22,7 @@ SKIP_OTHERS = text("UPDATE pre_class_briefs SET status = 'skipped' WHERE teacher
 
 
 def _journal(redis: Redis | None) -> SendJournal | None:
-    return SendJournal(redis, JOURNAL_KEY) if redis is not None else None
+    return SendJournal(redis, BriefRelay.journal_key) if redis is not None else None
 
 
 async def _crash_then_restart(briefs: Briefs, connector: RateLimitedConnector,

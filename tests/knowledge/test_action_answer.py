@@ -31,3 +31,17 @@ async def test_what_should_i_do_gets_the_steps_not_the_purpose(corpus_sessions, 
     assert lead[0] == ("sudden-cardiac-arrest-cpr-aed", "Immediate Actions")
     lead = await _lead(corpus_sessions, minilm, "how should i handle a kid who is having a seizure", situation=False)
     assert lead[0] == ("seizure-first-aid", "Immediate Actions: Stay, Safe, Side")
+
+
+async def test_a_word_no_document_knows_is_incidental_in_a_clear_emergency_but_the_topic_otherwise(corpus_sessions,
+                                                                                                   minilm) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "he ate a granola bar and now his lips are swelling and his voice is hoarse"
+    plain = await retriever.retrieve(query, kind="safety")
+    assert "granola" in plain.unknown and plain.best_similarity < 0.45 and not plain.inside  # the word rule applies
+    found = await protocol_answer(retriever, query, kind="safety", situation=True)
+    assert found.status == "found" and found.lead[0].slug == "anaphylaxis-epinephrine"
+    # the same words asked about, not happening now: the unknown word may be the topic
+    assert (await protocol_answer(retriever, query, kind="safety", situation=False)).status == "no_source"
+    ash = await protocol_answer(retriever, "volcano ash is falling on the school", kind="safety", situation=True)
+    assert ash.status == "no_source" and ash.topic == "volcano ash"  # reads less like the emergencies it knows

@@ -218,7 +218,7 @@ async def test_a_relay_killed_after_teams_accepted_the_notice_does_not_tell_the_
     try:
         with pytest.raises(Crash):
             await SyncNoticeRelay(demo_sessions, sink, config=FAST, clock=clock, fault=crash_at("after_send"),
-                                  journal=SendJournal(first, sharepoint_jobs.JOURNAL_KEY)).tick()
+                                  journal=SendJournal(first, SyncNoticeRelay.journal_key)).tick()
     finally:
         await first.aclose()
     assert len(sink.sent) == 1 and await notices_state(demo_sessions) == [("sending", 1, None, None)]
@@ -226,7 +226,7 @@ async def test_a_relay_killed_after_teams_accepted_the_notice_does_not_tell_the_
     second = Redis.from_url(redis_url)
     try:
         restarted = SyncNoticeRelay(demo_sessions, sink, config=FAST, clock=clock,
-                                    journal=SendJournal(second, sharepoint_jobs.JOURNAL_KEY))
+                                    journal=SendJournal(second, SyncNoticeRelay.journal_key))
         assert await restarted.tick() == 1 and await restarted.tick() == 0
     finally:
         await second.aclose()

@@ -17,7 +17,7 @@ from domain.alerts.ratelimit import RateLimiter
 from domain.models import EquipmentNotice
 from domain.outbox import Fault, SendJournal
 from domain.records.equipment import EquipmentCheckService
-from domain.records.notices import JOURNAL_KEY, EquipmentNoticeRelay
+from domain.records.notices import EquipmentNoticeRelay
 from tests.records.test_equipment_notices import _check, _item, _remember
 from tests.support.alerts import FAST, FakeClock, adapter
 from tests.support.crash import Crash, crash_at
@@ -27,7 +27,7 @@ from tests.support.district import District_
 def _relay(d: District_, clock: FakeClock, redis: Redis | None, fault: Fault | None = None) -> EquipmentNoticeRelay:
     return EquipmentNoticeRelay(d.sessions, EquipmentNoticeSender(BotSender(adapter(), "", RateLimiter())),
                                 config=FAST, clock=clock, fault=fault,
-                                journal=SendJournal(redis, JOURNAL_KEY) if redis is not None else None)
+                                journal=SendJournal(redis, EquipmentNoticeRelay.journal_key) if redis is not None else None)
 
 
 async def _rows(d: District_) -> list[tuple[str, str | None, int]]:
