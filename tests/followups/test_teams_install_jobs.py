@@ -4,16 +4,17 @@ report reaches the admin's 1:1 chat when Graph lets go; a person Graph lists onl
 again with backoff and installed (one it never lists within the wait is reported by name); a replica that stalls past
 its lease is taken over, the other replica installs only who was left and the stalled one writes nothing when it
 wakes; a job is given up after three claims, naming who was done and who was not tried; an admin who lost the role
-before the job ran installs nothing."""
+before the job ran installs nothing; the report is sent once even when the relay dies after Teams accepted it."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 
 from bot.cards.teams_install import report_card
@@ -23,14 +24,16 @@ from devtools.fakes.graph import CLIENT_ID, CLIENT_SECRET, TENANT
 from devtools.fakes.graph_teams import FakeTeamsApps
 from devtools.fakes.rate_limited_connector import RateLimitedConnector
 from domain import teams_install_jobs
+from domain.outbox import SendJournal
 from domain.reach import Reachability
 from domain.seed.facts import DEMO
 from domain.teams_install import ListingWait
 from domain.teams_install_jobs import InstallNoticeRelay
 from tests.followups.conftest import CATALOG_ID
 from tests.followups.test_teams_install import NOW, ReportSink, _world, client, jobs_for
-from tests.support.alerts import World
+from tests.support.alerts import FAST, FakeClock, World
 from tests.support.app_client import bot_settings, start_bot
+from tests.support.crash import Crash, crash_at
 from tests.support.emergencies import card_texts
 
 
@@ -290,3 +293,38 @@ async def test_an_unexpected_error_for_one_person_is_reported_and_the_others_are
             ("failed: an unexpected error (KeyError); try again later",)]
     finally:
         await graph_client.close()
+
+
+async def test_a_relay_killed_after_teams_accepted_the_report_does_not_send_it_twice(
+        demo_sessions: Any, connector: RateLimitedConnector, graph: FakeTeamsApps, redis_url: str) -> None:
+    world = await directory(demo_sessions, connector, graph)
+    graph_client = client(graph)
+    jobs = jobs_for(demo_sessions, graph_client, Reachability(demo_sessions, clock=world.clock))
+    try:
+        await jobs.start(await world.actor(DEMO.megan.email), "journal-key-01", via="test")
+        assert await jobs.run_due() == 1
+    finally:
+        await graph_client.close()
+    clock = FakeClock(datetime.now(UTC) + timedelta(seconds=1))
+    sink = ReportSink()
+    first = Redis.from_url(redis_url)
+    try:
+        with pytest.raises(Crash):
+            await InstallNoticeRelay(demo_sessions, sink, config=FAST, clock=clock, fault=crash_at("after_send"),
+                                     journal=SendJournal(first, InstallNoticeRelay.journal_key)).tick()
+    finally:
+        await first.aclose()
+    notices = "SELECT status, attempts, sent_activity_id FROM teams_install_notices"
+    assert len(sink.sent) == 1 and await rows(demo_sessions, notices) == [("sending", 1, None)]
+    clock.advance(seconds=FAST.lease.total_seconds() + 1)  # the dead relay's lease expires
+    second = Redis.from_url(redis_url)
+    try:
+        restarted = InstallNoticeRelay(demo_sessions, sink, config=FAST, clock=clock,
+                                       journal=SendJournal(second, InstallNoticeRelay.journal_key))
+        assert await restarted.tick() == 1 and await restarted.tick() == 0
+    finally:
+        await second.aclose()
+    assert len(sink.sent) == 1, "the restarted relay found the journal entry and sent nothing"
+    assert await rows(demo_sessions, notices) == [("sent", 2, "a-1")]
+    assert await rows(demo_sessions, "SELECT count(*) FROM audit_log WHERE action = 'staff.teams_install.notify'") \
+        == [(1,)]
