@@ -50,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.process.heap import freeze_startup_heap
 from domain.db import make_engine, make_sessionmaker
-from knowledge import CORPUS_DIR, store
+from knowledge import CORPUS_DIR, hnsw_indexes, store
 from knowledge.chunking import chunk_document
 from knowledge.documents import corpus_files, load_document
 from knowledge.embedders import MiniLMEmbedder, load_minilm
@@ -127,7 +127,7 @@ async def build_index(url: str, name: str) -> float:
             session = AsyncSession(bind=conn)
             await session.execute(text("SET maintenance_work_mem = '1GB'"))
             started = time.perf_counter()
-            await store.ensure_hnsw_index(session, name, DIM)
+            await hnsw_indexes.ensure_hnsw_index(session, name, DIM)
             return time.perf_counter() - started
     finally:
         await engine.dispose()
@@ -345,7 +345,7 @@ async def run(url: str, sizes: list[int], n_queries: int, repeats: int, stress: 
     for name in datasets:
         builds[name] = await build_index(url, name)
     took = ", ".join(f"{name} {s:.1f} s" for name, s in builds.items())
-    print(f"HNSW m={store.HNSW_M} ef_construction={store.HNSW_EF_CONSTRUCTION}; build: {took}")
+    print(f"HNSW m={hnsw_indexes.HNSW_M} ef_construction={hnsw_indexes.HNSW_EF_CONSTRUCTION}; build: {took}")
     embedder = MiniLMEmbedder()
     await embedder.warm_up()
     # as the bot does once warmed up (bot/process/heap.py): full collections skip the start-up heap

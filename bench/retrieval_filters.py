@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from knowledge.store import Filters, _model_literal, vector_literal
+from knowledge.chunk_sql import Filters, vector_literal
+from knowledge.hnsw_indexes import model_literal
 
 EF_SEARCH, EF_SEARCH_MAX, MIN_SHARE = 200, 1000, 0.01
 _GRADE_LOW = "(CASE WHEN split_part(d.grade_band, '-', 1) = 'K' THEN 0 ELSE split_part(d.grade_band, '-', 1)::int END)"
@@ -62,7 +63,7 @@ def _sql(query: Sequence[float], model: str, dim: int, filters: Filters, k: int,
                           *_document_clauses(filters, params)])
     if hnsw:
         distance = f"(c.embedding::vector({int(dim)})) <#> CAST(:q AS vector({int(dim)}))"
-        where += f" AND c.embedding_model = {_model_literal(model)}"
+        where += f" AND c.embedding_model = {model_literal(model)}"
     else:
         distance = "c.embedding <#> CAST(:q AS vector)"
     sql = (f"SELECT * FROM (SELECT {_COLUMNS}, -({distance}) AS similarity "  # noqa: S608

@@ -31,7 +31,7 @@ from bot.commands.knowledge_upload import FileFetcher
 from bot.commands.nurse import NURSE_ACTIONS
 from bot.commands.reach import REACH_ACTIONS
 from bot.export_routes import EXPORTS, export_routes
-from bot.handler import FaradayBot, welcome_once
+from bot.handler import FaradayBot
 from bot.process.heap import freeze_startup_heap
 from bot.process.roster_sync import graph_sync_ctx
 from bot.routes import (
@@ -52,6 +52,7 @@ from bot.routes import (
     message_routes,
     routes,
 )
+from bot.turns.welcome import welcome_once
 from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.types import Clock, utc_now

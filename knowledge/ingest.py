@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.db import unit_of_work
-from knowledge import passage_store, store
+from knowledge import document_store, hnsw_indexes, passage_store
 from knowledge.chunking import Chunk, chunk_document, passages
 from knowledge.documents import Document, corpus_files
 from knowledge.embedders import Embedder
@@ -120,9 +120,9 @@ async def ingest_documents(
 
     if remove_missing:  # bundled documents whose file is gone; admins' uploads are not the directory's to remove
         async with unit_of_work(sessions) as session:
-            for slug in sorted(set(await store.document_slugs(session, "corpus")) - set(slugs)):
+            for slug in sorted(set(await document_store.document_slugs(session, "corpus")) - set(slugs)):
                 await retire_originals(session, slug)
-                report.chunks_deleted += await store.delete_document(session, slug)
+                report.chunks_deleted += await document_store.delete_document(session, slug)
                 report.documents_deleted += 1
                 log.info("knowledge document removed", extra={"slug": slug})
     async with unit_of_work(sessions) as session:
@@ -132,7 +132,7 @@ async def ingest_documents(
 
 async def finish_ingest(session: AsyncSession, embedder: Embedder) -> bool:
     """After documents changed: the model's HNSW index (True when created now) and the lexeme frequencies."""
-    created = await store.ensure_hnsw_index(session, embedder.name, embedder.dim)
+    created = await hnsw_indexes.ensure_hnsw_index(session, embedder.name, embedder.dim)
     await passage_store.refresh_lexemes(session)
     return created
 
@@ -143,8 +143,8 @@ async def ingest_document(
 ) -> int:
     """Bring one document's rows in line with ``document`` inside the caller's transaction; returns its id."""
     chunks = chunk_document(document, title_prefix=title_prefix)
-    document_id = await store.upsert_document(session, document, source=source)
-    stored = await store.stored_chunks(session, document_id)
+    document_id = await document_store.upsert_document(session, document, source=source)
+    stored = await document_store.stored_chunks(session, document_id)
     fresh: list[Chunk] = []
     moved: list[Chunk] = []
     for chunk in chunks:
@@ -160,11 +160,11 @@ async def ingest_document(
         else:
             fresh.append(chunk)
     gone = sorted(set(stored) - {c.id for c in chunks})
-    await store.delete_chunks(session, gone)
+    await document_store.delete_chunks(session, gone)
     report.chunks_deleted += len(gone)
     vectors = await embedder.embed_documents([c.content for c in fresh])
-    await store.write_chunks(session, document_id, fresh, vectors, embedder.name, embedder.dim)
-    await store.move_chunks(session, moved)
+    await document_store.write_chunks(session, document_id, fresh, vectors, embedder.name, embedder.dim)
+    await document_store.move_chunks(session, moved)
     report.chunks_embedded += len(fresh)
     # Sentence passages of every re-embedded chunk, and of unchanged chunks stored before passages existed.
     missing = set(await passage_store.chunks_missing_passages(session, document_id, embedder.name, embedder.dim))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from knowledge.store import _COLUMNS, Filters, _where, vector_literal
+from knowledge.chunk_sql import CHUNK_COLUMNS, Filters, filter_where, vector_literal
 
 
 async def write_passages(
@@ -85,11 +85,11 @@ async def passage_vector_search(
         params[f"q{i}"] = vector_literal(vector)
         sims_c.append(f"-(c.embedding <#> CAST(:q{i} AS vector))")
         sims_p.append(f"-(p.embedding <#> CAST(:q{i} AS vector))")
-    where = _where(filters, params)
+    where = filter_where(filters, params)
     sql = (
         f"WITH best AS (SELECT p.chunk_id, max(GREATEST({', '.join(sims_p)})) AS sim FROM knowledge_passages p "  # noqa: S608
         f"WHERE p.embedding_model = :model AND p.embedding_dim = :dim GROUP BY p.chunk_id) "
-        f"SELECT {_COLUMNS}, GREATEST({', '.join(sims_c)}, COALESCE(best.sim, -1)) AS similarity "
+        f"SELECT {CHUNK_COLUMNS}, GREATEST({', '.join(sims_c)}, COALESCE(best.sim, -1)) AS similarity "
         f"FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id "
         f"LEFT JOIN best ON best.chunk_id = c.id WHERE {where} ORDER BY similarity DESC, c.id LIMIT :k"
     )

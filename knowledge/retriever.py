@@ -84,7 +84,7 @@ class Retrieval:
 
     vector: list[Hit] = field(default_factory=list)
     text: list[Hit] = field(default_factory=list)
-    fused: list[Hit] = field(default_factory=list)
+    fused: list[Hit] = field(default_factory=list)  # best first: by score, documents naming a clear covered topic ahead
     best_similarity: float = 0.0
     coverage: float = 0.0  # best share of the query's lexemes found in one matching chunk
     unknown: list[str] = field(default_factory=list)  # the query's lexemes that occur nowhere in the corpus

@@ -46,7 +46,7 @@ from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed
 from domain.graph_client import DeltaGone, GraphClient, GraphError, TooLarge
 from domain.models import KnowledgeSharePointFolder, KnowledgeSharePointItem, Role
-from knowledge import store
+from knowledge import document_store
 from knowledge.documents import document_from_parsed, metadata_problems, slugify
 from knowledge.embedders import Embedder
 from knowledge.ingest import IngestReport, finish_ingest, ingest_document
@@ -415,7 +415,7 @@ async def _drop_document(session: AsyncSession, document_id: int) -> None:
                                   {"id": document_id, "source": SOURCE})).scalar()
     if slug is not None:
         await retire_originals(session, slug)
-        await store.delete_document(session, slug)
+        await document_store.delete_document(session, slug)
 
 
 __all__ = ["PERMISSION", "SOURCE", "SharePointSync", "SyncReport"]

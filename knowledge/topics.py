@@ -102,7 +102,8 @@ CATALOGUE: tuple[Topic, ...] = (
        "a bee sting and now she can't breathe well"),
     _t("seizures", "seizure", "a student is shaking and jerking on the floor"),
     _t("low blood sugar", "diabetes,hypoglycemia", "a diabetic student is shaky and sweaty"),
-    _t("heat illness", "heat", "a student is dizzy and overheated running in the hot sun", "it is very hot and humid"),
+    _t("heat illness", "heat", "a student is dizzy and overheated running in the hot sun", "it is very hot and humid",
+       "a runner's skin is hot and he stopped sweating and is confused"),  # heat stroke's classic signs
     _t("cold injuries", "cold,frostbite,hypothermia", "a student's fingers are numb and white from the cold"),
     _t("lightning", "lightning,thunder", "thunder and lightning while the class is outside"),
     _t("air quality", "air quality,aqi,smoke", "smoky air and a high AQI today"),

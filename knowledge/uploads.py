@@ -29,7 +29,7 @@ from domain.actor import Actor
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import KnowledgeDocument, KnowledgeUpload, Role, Staff
-from knowledge import passage_store, store
+from knowledge import document_store, passage_store
 from knowledge.documents import REQUIRED, document_from_parsed, metadata_problems, slugify
 from knowledge.embedders import Embedder
 from knowledge.ingest import IngestReport, finish_ingest, ingest_document
@@ -124,13 +124,13 @@ class KnowledgeUploads:
             # the record of which version was added, and by whom).
             await session.execute(delete(KnowledgeUpload).where(
                 KnowledgeUpload.status == "pending", KnowledgeUpload.created_at < func.now() - PENDING_FOR))
-            existing = await store.document_source(session, slug)
+            existing = await document_store.document_source(session, slug)
             if existing and existing[0] != SOURCE:
                 raise InvalidInput(
                     f"A bundled document is already called “{slug}”. Rename the file and send it again."
                 )
             if existing is None:  # the same title as an uploaded document: a new version of it
-                same_title = await store.uploaded_document_titled(session, values["title"])
+                same_title = await document_store.uploaded_document_titled(session, values["title"])
                 if same_title is not None:
                     slug, existing = same_title[0], (SOURCE, same_title[1])
             upload_id = (await session.execute(
@@ -156,7 +156,7 @@ class KnowledgeUploads:
             if upload.parsed is None:
                 raise InvalidInput("That preview has expired. Send the file again to add it.")
             parsed = ParsedFile.from_json(upload.parsed)
-            existing = await store.document_source(session, upload.slug)
+            existing = await document_store.document_source(session, upload.slug)
         shown = guess(parsed, today=date.today(), reviewer=actor.display_name) | (values or {})
         return UploadPreview(
             upload_id=upload.id, file_name=upload.file_name, parsed=parsed, values=shown,
@@ -260,7 +260,7 @@ class KnowledgeUploads:
             document_id, source = row
             if source != SOURCE:
                 raise NotAllowed("That document is part of the bundled corpus; change it in knowledge/corpus instead.")
-            removed = await store.delete_document(session, slug)
+            removed = await document_store.delete_document(session, slug)
             await passage_store.refresh_lexemes(session)
             await audit.record(
                 session, actor, action="knowledge.document.remove", subject_type="knowledge_document",

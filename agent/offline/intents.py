@@ -268,9 +268,11 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     # a request for forms. See agent/offline/records.py.
     recording: Intent | None = None if _small_talk(keyed) else classify_record(text, keyed, names, now)
     if recording is not None:
-        # Safety first: "wheezing after the pacer test" is a child in trouble, not a fitness result to record. An
-        # equipment check stays one ("#3 is flat" goes to the other teachers as an equipment notice).
-        if recording.name != "check_equipment" and situation():
+        # Safety first: "wheezing after the pacer test" is a child in trouble, not a fitness result to record. A
+        # recording with entries stays one ("Kate sat out with a sore knee" is her attendance mark), and so does an
+        # equipment check ("#3 is flat" goes to the other teachers as an equipment notice).
+        entries = any(isinstance(v, list) and v for v in recording.arguments.values())
+        if recording.name != "check_equipment" and not entries and situation():
             return _search(text, situation=True)
         return recording
     for rule in (_small_talk, _forms, _student_number):

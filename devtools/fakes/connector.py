@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from devtools.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -22,35 +23,25 @@ class Fault:
 
 
 @dataclass
-class FakeConnector:
+class FakeConnector(LoopbackServer):
     activities: list[dict[str, Any]] = field(default_factory=list)  # everything the bot sent, in order
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
     # Teams member records served at GET /v3/conversations/{cid}/members/{user id} (TeamsInfo.get_member)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     _faults: list[Fault] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _server: TestServer | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return str(self._server.make_url("")).rstrip("/")
+        return self._url("").rstrip("/")
 
-    async def start(self) -> FakeConnector:
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post("/v3/conversations", self._create_conversation)
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
-        self._server = TestServer(app, host="127.0.0.1")
-        await self._server.start_server()
-        return self
-
-    async def close(self) -> None:
-        if self._server is not None:
-            await self._server.close()
 
     def fail_next(self, status: int, count: int = 1, retry_after: float | None = None,
                   where: Callable[[str], bool] | None = None) -> None:

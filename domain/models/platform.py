@@ -255,7 +255,8 @@ class KnowledgeChunk(CreatedMixin, Base):
     page_end: Mapped[int | None] = mapped_column(Integer)
     tsv = mapped_column(TSVECTOR, Computed("to_tsvector('english', content)", persisted=True))
     # The document's filter fields, copied by triggers (migration 0019_h22) in the writing transaction, so searches
-    # filter chunks without a join and partial HNSW indexes can hold one filter's chunks (knowledge.store).
+    # filter chunks without a join and partial HNSW indexes can hold one filter's chunks (knowledge.store,
+    # knowledge.hnsw_indexes).
     doc_kind: Mapped[str | None] = mapped_column(String(20))
     doc_audience: Mapped[str | None] = mapped_column(String(40))
     grade_low: Mapped[int | None] = mapped_column(Integer)  # the document's grade band; K = 0

@@ -1,4 +1,4 @@
-"""Which answers get suggested follow-ups (bot.handler.follow_ups), and that each follow-up's text is understood."""
+"""Which answers get suggested follow-ups (bot.turns.replies.follow_ups), and that each follow-up's text is understood."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from agent.loop import AgentReply
 from agent.model import ToolCall
 from agent.offline.intents import classify
-from bot.handler import PROTOCOL_FOLLOW_UPS, follow_ups
+from bot.turns.replies import PROTOCOL_FOLLOW_UPS, follow_ups
 
 
 def _reply(*calls: tuple[str, dict[str, object]]) -> AgentReply:

@@ -165,7 +165,7 @@ async def test_a_failed_memory_write_does_not_fail_the_turn(bot: BotClient, conn
     from domain.db import make_engine, make_sessionmaker
 
     unreachable = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/nowhere")  # nothing listens on port 1
-    bot.server.app[BOT]._memory._writes = make_sessionmaker(unreachable)
+    bot.server.app[BOT]._messages.memory._writes = make_sessionmaker(unreachable)
     try:
         assert (await bot.post(activity(connector.url, text="show me Jamie Ortiz")))[0] == 201
     finally:

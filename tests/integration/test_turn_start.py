@@ -4,15 +4,11 @@ independently (plain SQL and a plain trimming loop): the services share query bu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from devtools.fakes.activities import ALEX, ISAIAH, STRANGER, TENANT
 from domain.actor import Actor
-from domain.db import make_engine, make_sessionmaker
 from domain.identity import IdentityService
 from domain.memory import MAX_CHARS, MAX_TURNS, ConversationMemory
 from domain.models import Role, Staff
@@ -55,13 +51,6 @@ async def _reference_history(sessions: async_sessionmaker[AsyncSession], convers
     kept.reverse()
     first_user = next((i for i, turn in enumerate(kept) if turn["role"] == "user"), len(kept))
     return kept[first_user:]
-
-
-@pytest.fixture
-async def sessions(demo_db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(demo_db_url, pool_size=2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def test_the_actor_is_the_one_identity_resolves_for_every_staff_member(

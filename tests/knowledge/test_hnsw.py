@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from knowledge import store
+from knowledge import hnsw_indexes, store
 from knowledge.documents import grade_range
 from knowledge.embedders import MINILM_DIM, MINILM_NAME
 from tests.support.knowledge import CountingEmbedder
@@ -118,9 +118,9 @@ async def test_a_filtered_search_walks_the_index_holding_the_chunks_its_filter_p
     corpus_sessions, minilm, filters: store.Filters, suffix: str | None
 ) -> None:
     vector = await minilm.embed_query("dribbling with the non-dominant hand")
-    scope = store.scope_for(filters)
+    scope = hnsw_indexes.scope_for(filters)
     assert (scope.suffix if scope else None) == suffix
-    expected = store.scope_index_name(MINILM_NAME, scope) if scope else store.hnsw_index_name(MINILM_NAME)
+    expected = hnsw_indexes.scope_index_name(MINILM_NAME, scope) if scope else hnsw_indexes.hnsw_index_name(MINILM_NAME)
     async with corpus_sessions() as session, session.begin():
         await store._hnsw_settings(session, filters, 20, MINILM_NAME, MINILM_DIM)
         # 277 chunks: reading them all and sorting is cheaper; at 100k the planner picks the index (bench.retrieval)
@@ -155,28 +155,28 @@ async def test_a_filter_passing_few_chunks_is_answered_by_the_exact_scan(corpus_
 
 async def test_every_scope_index_is_built_with_the_models_index(sessions) -> None:
     async with sessions() as session, session.begin():
-        assert await store.ensure_hnsw_index(session, "fake-embedder", 384)
+        assert await hnsw_indexes.ensure_hnsw_index(session, "fake-embedder", 384)
         rows = (await session.execute(text(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'knowledge_chunks' "
             "AND indexname LIKE 'ix_knowledge_chunks_hnsw_%'"))).all()
     defs = dict(rows)
-    assert store.hnsw_index_name("fake-embedder") in defs
-    for scope in store.SCOPES:
-        definition = defs[store.scope_index_name("fake-embedder", scope)]
+    assert hnsw_indexes.hnsw_index_name("fake-embedder") in defs
+    for scope in hnsw_indexes.SCOPES:
+        definition = defs[hnsw_indexes.scope_index_name("fake-embedder", scope)]
         assert "embedding_model)::text = 'fake-embedder'" in definition and "USING hnsw" in definition
-    assert len(defs) == 1 + len(store.SCOPES)
+    assert len(defs) == 1 + len(hnsw_indexes.SCOPES)
 
 
 async def test_an_index_built_with_other_parameters_is_rebuilt_once(sessions) -> None:
-    name = store.hnsw_index_name(CountingEmbedder().name)
+    name = hnsw_indexes.hnsw_index_name(CountingEmbedder().name)
     async with sessions() as session, session.begin():
         await session.execute(text(
             f"CREATE INDEX {name} ON knowledge_chunks USING hnsw ((embedding::vector(384)) vector_ip_ops) "
             "WHERE embedding_model = 'fake-embedder'"
         ))
-        assert await store.ensure_hnsw_index(session, "fake-embedder", 384)
-        assert not await store.ensure_hnsw_index(session, "fake-embedder", 384)
+        assert await hnsw_indexes.ensure_hnsw_index(session, "fake-embedder", 384)
+        assert not await hnsw_indexes.ensure_hnsw_index(session, "fake-embedder", 384)
         options = (await session.execute(
             text("SELECT reloptions FROM pg_class WHERE relname = :n"), {"n": name}
         )).scalar_one()
-    assert sorted(options) == sorted([f"m={store.HNSW_M}", f"ef_construction={store.HNSW_EF_CONSTRUCTION}"])
+    assert sorted(options) == sorted([f"m={hnsw_indexes.HNSW_M}", f"ef_construction={hnsw_indexes.HNSW_EF_CONSTRUCTION}"])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from knowledge.hnsw_indexes import hnsw_index_name
 from knowledge.ingest import ingest
-from knowledge.store import hnsw_index_name
 from tests.support.knowledge import CountingEmbedder
 
 

@@ -90,3 +90,11 @@ async def test_an_uncovered_topic_abstains_only_when_no_passage_is_as_close(corp
 
     found = await protocol_answer(Fixed(), "a student has head lice", kind="safety", situation=True)  # type: ignore[arg-type]
     assert found.status == "found"
+
+
+async def test_heat_stroke_signs_are_the_heat_protocol_never_an_uncovered_fever(corpus_sessions, minilm) -> None:
+    # before the heat-illness topic knew heat stroke's classic signs, such a message answered "don't cover fevers"
+    found = await protocol_answer(Retriever(corpus_sessions, minilm),
+                                  "its 97 out and a boy at football stopped sweating, his skin is hot and hes not "
+                                  "making sense", kind="safety", situation=True)
+    assert found.status == "found" and found.lead[0].slug == "exertional-heat-stroke-cold-water-immersion"

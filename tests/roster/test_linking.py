@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot.handler import UNKNOWN_USER
+from bot.turns.caller import UNKNOWN_USER
 from devtools.fakes.activities import TENANT, activity
 from domain.models import AuditLog, ConversationReference, Role, Staff
 from domain.roster.service import import_roster
