@@ -25,6 +25,7 @@ from bot.channel.adapter import FaradayAdapter, make_adapter
 from bot.channel.brief_sender import BriefCardSender
 from bot.channel.emergency_sender import EmergencyCardSender
 from bot.channel.equipment_notice_sender import EquipmentNoticeSender
+from bot.channel.install_notice_sender import InstallNoticeCardSender
 from bot.channel.nurse_sender import NurseCardSender
 from bot.channel.proactive import BotSender
 from bot.channel.sharepoint_notice_sender import SyncNoticeCardSender
@@ -39,6 +40,7 @@ from domain.nurse import NurseRelay
 from domain.outbox import journal_for
 from domain.records.notices import EquipmentNoticeRelay
 from domain.settings import Settings
+from domain.teams_install_jobs import InstallNoticeRelay
 from knowledge.sharepoint_jobs import SyncNoticeRelay
 
 log = logging.getLogger(__name__)
@@ -148,8 +150,10 @@ def build_runner(sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter
                         journal=journal_for(redis, NurseRelay.journal_key))
     sharepoint = SyncNoticeRelay(sessions, SyncNoticeCardSender(sender), config=config.relay, clock=clock,
                                  journal=journal_for(redis, SyncNoticeRelay.journal_key))
+    installs = InstallNoticeRelay(sessions, InstallNoticeCardSender(sender), config=config.relay, clock=clock,
+                                  journal=journal_for(redis, InstallNoticeRelay.journal_key))
     return AlertRunner(sessions, relay, config, redis=redis, clock=clock,
-                       jobs=[emergencies, notices, briefs, nurses, sharepoint])
+                       jobs=[emergencies, notices, briefs, nurses, sharepoint, installs])
 
 
 def standalone_runner(settings: Settings, config: AlertConfig, sessions: async_sessionmaker[AsyncSession],

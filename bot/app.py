@@ -57,6 +57,7 @@ from domain.access_history import AccessHistoryService
 from domain.alerts import AlertOutbox, AlertService
 from domain.alerts.types import Clock, utc_now
 from domain.alerts.wakeup import RedisWaker
+from domain.background import run_jobs
 from domain.briefs import BriefSettings
 from domain.calendar.factory import build_event_service
 from domain.calendar.proposals import EventProposer
@@ -85,7 +86,8 @@ from domain.roster.uploads import RosterUploads
 from domain.settings import Settings
 from domain.students import StudentService
 from domain.teams_install import PERMISSION as TEAMS_INSTALL_PERMISSION
-from domain.teams_install import TeamsInstaller
+from domain.teams_install import ListingWait, TeamsInstaller
+from domain.teams_install_jobs import TeamsInstallJobs
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
 from knowledge.embedders import Embedder, close_embedder, make_embedder
@@ -97,7 +99,7 @@ from knowledge.parsers import Limits
 from knowledge.retriever import Retriever
 from knowledge.sharepoint import PERMISSION as SHAREPOINT_PERMISSION
 from knowledge.sharepoint import SharePointSync
-from knowledge.sharepoint_jobs import SharePointJobs, run_jobs
+from knowledge.sharepoint_jobs import SharePointJobs
 from knowledge.sharepoint_schedule import scheduled_sharepoint_sync
 from knowledge.uploads import KnowledgeUploads
 from tools.base import Services
@@ -216,8 +218,11 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         install_graph = (GraphClient(graph_config(settings), permission=TEAMS_INSTALL_PERMISSION,
                                      retry_budget_s=settings.graph_retry_budget_s)
                          if settings.graph_configured and settings.teams_app_catalog_id else None)
-        teams_install = (TeamsInstaller(sessions, install_graph, settings.teams_app_catalog_id, reach=reach,
-                                        bot_app_id=settings.microsoft_app_id) if install_graph is not None else None)
+        # installs admins ask for run here too, never in the turn; their results go out through the alert runner
+        teams_install = (TeamsInstallJobs(sessions, TeamsInstaller(
+            sessions, install_graph, settings.teams_app_catalog_id, reach=reach, bot_app_id=settings.microsoft_app_id,
+            wait=ListingWait(total_s=settings.teams_install_wait_s))) if install_graph is not None else None)
+        install_loop = asyncio.create_task(run_jobs(teams_install)) if teams_install is not None else None
         warm = asyncio.create_task(_warm_up(embedder, freeze=settings.freeze_startup_heap))
         offline = OfflinePlanner()
         agent = Agent(
@@ -293,7 +298,7 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
         log.info("faraday ready", extra={"model": model.name})
         yield
         warm.cancel()
-        for task in (scheduled, jobs_loop):
+        for task in (scheduled, jobs_loop, install_loop):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -195,6 +195,10 @@ class Settings(BaseSettings):
         "$filter=externalId eq '<manifest id>'); with Graph configured, admins can install Faraday for unreachable "
         "staff (application permission TeamsAppInstallation.ReadWriteSelfForUser.All)"
     )
+    teams_install_wait_s: float = Field(
+        default=120.0, ge=0.0, description="How long the background install keeps asking Graph for an installation "
+        "it has not listed yet (pauses doubling from 2 s, at most 20 s) before reporting the person"
+    )
     roster_upn_domain: str = Field(
         default="", description="Sign-in domain appended to SDS usernames (no domain in the files) for Teams linking"
     )

@@ -9,17 +9,20 @@
    Connector service URL (from any stored reference of that tenant) it makes a conversation reference the alert,
    brief and nurse relays send to, stored for the staff member like one from a turn.
 
-Admins only, for their own school's unreachable staff (``domain.reach``). Every press is keyed: the request and one
-row per person (the outcome as reason) are audited under ``via`` = the key, and a second press of the same card
-answers from those rows without calling Graph again. Graph is named by the AAD object id, or for staff never linked
-to Teams by their e-mail (Graph accepts a UPN); such staff are linked when Teams tells Faraday about the new install
-(the handler's install event). A failure for one person is reported by name and does not stop the others."""
+A person Graph has not listed yet after the install (its directory is eventually consistent) is asked again with
+backoff (``ListingWait``, about two minutes in all) before being reported. Graph is named by the AAD object id, or
+for staff never linked to Teams by their e-mail (Graph accepts a UPN); such staff are linked when Teams tells Faraday
+about the new install (the handler's install event).
+
+This module asks Graph about one person; ``domain.teams_install_jobs`` runs the admin's request in the background
+(admins only, keyed on the card, one audit row per person, a failure for one person not stopping the others)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
@@ -30,9 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
-from domain.errors import InvalidInput, NotAllowed
 from domain.graph_client import GraphClient, GraphError
-from domain.models import ConversationReference, Role
+from domain.models import ConversationReference
 from domain.reach import Reachability, Unreachable
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ CONCURRENCY = 4
 KEY = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 ONLY_ADMINS = "Only administrators can install Faraday for other staff."
 Outcome = Literal["installed", "already installed", "failed", "skipped"]
+OUTCOMES: tuple[Outcome, ...] = ("installed", "already installed", "failed", "skipped")
 REACHED: tuple[Outcome, ...] = ("installed", "already installed")
 
 _ROUTE = text("SELECT service_url, bot_id FROM conversation_references WHERE tenant_id = :tenant"
@@ -69,6 +72,7 @@ class InstallResult:
 class InstallReport:
     results: tuple[InstallResult, ...]
     repeated: bool = False  # the same card pressed again: nothing new was asked of Graph
+    problem: str | None = None  # why the job stopped before everyone was tried (they are listed as not tried)
 
     @property
     def reached(self) -> list[InstallResult]:
@@ -79,60 +83,74 @@ class InstallReport:
         return [r for r in self.results if not r.reached]
 
 
+@dataclass(frozen=True, slots=True)
+class ListingWait:
+    """How long to keep asking Graph for an installation it has not listed yet: pauses doubling from ``first_s`` up
+    to ``cap_s``, ``total_s`` in all (about two minutes; tests shorten it)."""
+
+    total_s: float = 120.0
+    first_s: float = 2.0
+    cap_s: float = 20.0
+
+    def pauses(self) -> list[float]:
+        pauses: list[float] = []
+        pause = self.first_s
+        while pause > 0 and sum(pauses) + pause <= self.total_s:
+            pauses.append(pause)
+            pause = min(pause * 2, self.cap_s)
+        return pauses
+
+    def describe(self) -> str:
+        waited = sum(self.pauses())
+        return f"{round(waited / 60)} minutes" if waited >= 90 else f"{waited:g} seconds"
+
+
 class TeamsInstaller:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], graph: GraphClient, catalog_app_id: str, *,
-                 reach: Reachability, bot_app_id: str = "") -> None:
+                 reach: Reachability, bot_app_id: str = "", wait: ListingWait | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._sessions = sessions
         self._graph = graph
         self._catalog_app_id = catalog_app_id
         self._reach = reach
         self._bot_id = f"28:{bot_app_id}" if bot_app_id else ""
+        self._wait = wait or ListingWait()
+        self._sleep = sleep
 
     async def candidates(self, actor: Actor, *, via: str) -> list[Unreachable]:
         """The admin's unreachable staff (audited by ``Reachability``; refused for anyone else)."""
         return await self._reach.unreachable(actor, via=via)
 
-    async def install(self, actor: Actor, key: str, *, via: str) -> InstallReport:
-        """Install Faraday for every unreachable staff member of the admin's school; a repeated key answers from
-        what the first press did."""
-        tag = f"{via}:{key}"[:60]
-        if actor.role != Role.admin:
-            await audit.record_refusal(self._sessions, actor, action=ACTION, subject_type="school",
-                                       subject_ids=[actor.school_id], via=tag, reason="not an administrator")
-            raise NotAllowed(ONLY_ADMINS)
-        if not KEY.match(key or ""):
-            raise InvalidInput("That install button is not valid any more; ask for `reachability` again.")
-        async with self._sessions() as session, session.begin():
-            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:tag))"), {"tag": tag})
-            seen = await session.scalar(text("SELECT 1 FROM audit_log WHERE action = :a AND via = :v LIMIT 1"),
-                                        {"a": REQUEST, "v": tag})
-            if seen is None:
-                await audit.record(session, actor, action=REQUEST, subject_type="school",
-                                   subject_ids=[actor.school_id], via=tag, allowed=True)
-        if seen is not None:
-            return await self._recorded(tag)
-        people = [p for p in await self._reach.unreachable(actor, via=tag)]
+    async def route(self, tenant_id: str) -> Any:
+        """The tenant's Bot Connector address and bot id (from its newest stored reference), or None."""
         async with self._sessions() as session:
-            route = (await session.execute(_ROUTE, {"tenant": actor.tenant_id})).first()
-        gate = asyncio.Semaphore(CONCURRENCY)
+            return (await session.execute(_ROUTE, {"tenant": tenant_id})).first()
 
-        async def one(person: Unreachable) -> InstallResult:
-            async with gate:
-                result = await self._one(person, route)
-            async with self._sessions() as session, session.begin():
-                if result.reached and result.detail.startswith("19:"):
-                    await _store(session, person, actor.tenant_id, result.detail, route, self._bot_id)
-                await audit.record(session, actor, action=ACTION, subject_type="staff", subject_ids=[person.staff_id],
-                                   via=tag, allowed=True, reason=_reason(result))
-            return result
+    async def recorded(self, tag: str) -> list[InstallResult]:
+        """What was done for each person under ``tag`` (their audit rows), by name."""
+        async with self._sessions() as session:
+            rows = (await session.execute(_DONE, {"action": ACTION, "via": tag})).all()
+        results = []
+        for row in rows:
+            outcome, _, detail = str(row.reason or "failed").partition(": ")
+            results.append(InstallResult(int(row.subject_id), row.display_name,
+                                         outcome if outcome in OUTCOMES else "failed",  # type: ignore[arg-type]
+                                         detail))
+        return results
 
-        results = await asyncio.gather(*(one(p) for p in people))
-        log.info("teams install for staff", extra={"people": len(results),
-                                                   "reached": sum(r.reached for r in results)})
-        return InstallReport(tuple(_public(r) for r in results))
+    async def record(self, session: AsyncSession, actor: Actor, person: Unreachable, result: InstallResult,
+                     route: Any, *, tag: str) -> None:
+        """In the caller's transaction: the new 1:1 chat as a conversation reference, and the person's audit row."""
+        if result.reached and result.detail.startswith("19:"):
+            await _store(session, person, actor.tenant_id, result.detail, route, self._bot_id)
+        await audit.record(session, actor, action=ACTION, subject_type="staff", subject_ids=[person.staff_id],
+                           via=tag, allowed=True, reason=_reason(result))
 
-    async def _one(self, person: Unreachable, route: Any) -> InstallResult:
-        """Install (201, or 409: there already), find the installation, read its chat id (the detail)."""
+    async def install_one(self, person: Unreachable, route: Any, gate: asyncio.Semaphore | None = None
+                          ) -> InstallResult:
+        """Install (201, or 409: there already), find the installation, read its chat id (the detail). Graph's
+        calls run under ``gate``; the waits for a listing that is not there yet do not hold it."""
+        gate = gate or asyncio.Semaphore(1)
         if not person.address:
             return InstallResult(person.staff_id, person.name, "skipped", "no Teams account or e-mail is on record")
         if route is None or not route.service_url:
@@ -140,35 +158,42 @@ class TeamsInstaller:
                                  "no Teams service address is known for your tenant yet (message Faraday once)")
         user = f"/users/{quote(person.address, safe='@.')}/teamwork/installedApps"
         try:
-            status = await self._graph.post(user, {
-                "teamsApp@odata.bind": self._graph.url(f"/appCatalogs/teamsApps/{self._catalog_app_id}")},
-                conflict_ok=True)
-            found = await self._graph.get(user, {"$expand": "teamsAppDefinition",
-                                                 "$filter": f"teamsApp/id eq '{self._catalog_app_id}'"})
-            installations = found.get("value") or []
-            if not installations:
-                return InstallResult(person.staff_id, person.name, "failed",
-                                     "installed, but Graph does not list it yet; try again in a minute")
-            chat = await self._graph.get(f"{user}/{quote(str(installations[0]['id']), safe='')}/chat")
+            async with gate:
+                status = await self._graph.post(user, {
+                    "teamsApp@odata.bind": self._graph.url(f"/appCatalogs/teamsApps/{self._catalog_app_id}")},
+                    conflict_ok=True)
+            chat = None
+            for pause in (*self._wait.pauses(), None):
+                async with gate:
+                    chat = await self._chat(user)
+                if chat is not None or pause is None:
+                    break
+                await self._sleep(pause)  # Graph has not listed the new installation yet: ask again shortly
         except GraphError as exc:
             return InstallResult(person.staff_id, person.name, "failed", _why(exc))
+        if chat is None:
+            return InstallResult(person.staff_id, person.name, "failed",
+                                 f"installed, but Graph had not listed it after {self._wait.describe()}; Faraday "
+                                 "will reach them once Teams reports the install (ask for reachability later)")
         chat_id = str(chat.get("id") or "")
         if not chat_id:
             return InstallResult(person.staff_id, person.name, "failed", "Graph returned no chat for the install")
         return InstallResult(person.staff_id, person.name, "already installed" if status == 409 else "installed",
                              chat_id)
 
-    async def _recorded(self, tag: str) -> InstallReport:
-        async with self._sessions() as session:
-            rows = (await session.execute(_DONE, {"action": ACTION, "via": tag})).all()
-        results = []
-        for row in rows:
-            outcome, _, detail = str(row.reason or "failed").partition(": ")
-            results.append(InstallResult(int(row.subject_id), row.display_name,
-                                         outcome if outcome in ("installed", "already installed", "failed",
-                                                                "skipped") else "failed",  # type: ignore[arg-type]
-                                         detail))
-        return InstallReport(tuple(results), repeated=True)
+    async def _chat(self, user: str) -> dict[str, Any] | None:
+        """The installation's chat; None while Graph does not list the installation (or its chat) yet."""
+        found = await self._graph.get(user, {"$expand": "teamsAppDefinition",
+                                             "$filter": f"teamsApp/id eq '{self._catalog_app_id}'"})
+        installations = found.get("value") or []
+        if not installations:
+            return None
+        try:
+            return await self._graph.get(f"{user}/{quote(str(installations[0]['id']), safe='')}/chat")
+        except GraphError as exc:
+            if exc.status == 404:  # listed, but its chat not yet
+                return None
+            raise
 
 
 def _why(exc: GraphError) -> str:
@@ -188,7 +213,7 @@ def _reason(result: InstallResult) -> str:
     return f"{result.outcome}: {detail}"[:200] if detail else result.outcome
 
 
-def _public(result: InstallResult) -> InstallResult:
+def public(result: InstallResult) -> InstallResult:
     """The report shows no chat ids."""
     if result.detail.startswith("19:"):
         return InstallResult(result.staff_id, result.name, result.outcome, "chat opened")

@@ -6,8 +6,8 @@ answered at once, nothing changed) and queues a job row (``knowledge_sharepoint_
 ``knowledge.sharepoint.sync.start``; the reply says it started. One queued or running job per folder (a unique
 index): asking again while one runs queues nothing more.
 
-Every bot replica runs ``run_jobs``; the replica that claims the row (``FOR UPDATE SKIP LOCKED``, a lease in
-``claimed_until``) runs the sync as the admin (each document change and the sync itself audited by
+Every bot replica runs ``domain.background.run_jobs``; the replica that claims the row (``FOR UPDATE SKIP LOCKED``,
+a lease in ``claimed_until``) runs the sync as the admin (each document change and the sync itself audited by
 ``knowledge.sharepoint`` with the admin as actor), then stores the result and writes its notice (an outbox row in
 ``knowledge_sync_notices``) in the same statement. A replica that dies mid-sync leaves the row running until the
 lease ends; another then takes it over (the folder's advisory lock keeps two syncs of one folder apart; after
@@ -22,7 +22,6 @@ send journal, so a notice is sent once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -34,10 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
+from domain.background import current_admin
 from domain.db import unit_of_work
 from domain.errors import DomainError, NotFound
-from domain.identity import actor_from_row, staff_actor_columns
-from domain.models import KnowledgeSharePointFolder, KnowledgeSyncNotice, Role, Staff
+from domain.models import KnowledgeSharePointFolder, KnowledgeSyncNotice
 from domain.outbox import Clock, OutboxClaim, OutboxRelay, OutboxTable, Sent, Target, load_linked_target, utc_now
 from knowledge.sharepoint import SharePointSync, SyncReport, Trigger
 
@@ -47,7 +46,6 @@ VIA = "teams"
 EVERY_FOLDER = "every approved SharePoint folder"
 LEASE = timedelta(minutes=30)  # longer than a sync takes; a replica that died is taken over after it
 MAX_ATTEMPTS = 3
-POLL_S = 5.0
 
 _QUEUE = text(
     "INSERT INTO knowledge_sharepoint_jobs (folder_id, requested_by, folder_label) VALUES (:folder, :by, :label) "
@@ -158,7 +156,7 @@ class SharePointJobs:
     async def _run(self, job: Any) -> SyncNotice:
         if job.attempts > MAX_ATTEMPTS:
             return SyncNotice(job.folder_label, problem=f"the sync was stopped after {MAX_ATTEMPTS} tries")
-        actor = await self._admin(job.requested_by)
+        actor = await current_admin(self._sessions, job.requested_by)
         if actor is None:
             return SyncNotice(job.folder_label, problem="you are no longer an administrator; nothing was synced")
         try:
@@ -169,27 +167,6 @@ class SharePointJobs:
         except DomainError as exc:  # e.g. the folder's approval was removed meanwhile
             return SyncNotice(job.folder_label, problem=str(exc))
         return SyncNotice(job.folder_label, reports)
-
-    async def _admin(self, staff_id: int) -> Actor | None:
-        async with self._sessions() as session:
-            row = (await session.execute(staff_actor_columns().where(Staff.id == staff_id))).first()
-        actor = None if row is None else actor_from_row(tuple(row))
-        return actor if actor is not None and actor.role == Role.admin else None
-
-
-async def run_jobs(jobs: SharePointJobs, *, poll_s: float = POLL_S) -> None:
-    """Every replica's loop (until cancelled): run due jobs; wait ``poll_s`` or until this replica queues one."""
-    while True:
-        try:
-            ran = await jobs.run_due()
-        except Exception as exc:  # the database or Graph down: the row stays claimed until its lease ends
-            log.warning("sharepoint job failed", extra={"error": type(exc).__name__})
-            ran = 0
-        if ran:
-            continue
-        jobs.wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(jobs.wake.wait(), poll_s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ from domain.roster.linking import StaffLinks
 from domain.roster.service import RosterStatus
 from domain.roster.uploads import RosterUploads
 from domain.students import StudentService
-from domain.teams_install import TeamsInstaller
+from domain.teams_install_jobs import TeamsInstallJobs
 from domain.widgets import WidgetService
 from knowledge.files import KnowledgeFiles
 from knowledge.lesson_builder import LessonWriter
@@ -93,7 +93,7 @@ class Services:
     briefs: BriefSettings | None = None  # pre-class safety briefs: on/off, today's temperature
     nurse_requests: NurseRequests | None = None  # *Notify nurse*: confirmed requests to the school's nurses
     reach: Reachability | None = None  # admins: staff Faraday cannot message
-    teams_install: TeamsInstaller | None = None  # admins: install Faraday for them through Graph (configured only)
+    teams_install: TeamsInstallJobs | None = None  # admins: install Faraday for them through Graph, in the background
     sharepoint: SharePointJobs | None = None  # SharePoint folder syncs admins start (Graph configured only)
 
 
@@ -227,7 +227,7 @@ class ReachAccess(Protocol):
     def reach(self) -> Reachability | None: ...
 
     @property
-    def teams_install(self) -> TeamsInstaller | None: ...
+    def teams_install(self) -> TeamsInstallJobs | None: ...
 
 
 class AdminAccess(StudentsAccess, PrivacyAccess, AccessHistoryAccess, Protocol):

@@ -1,7 +1,8 @@
 """``who can't be reached`` / ``reachability`` (admins): staff Faraday cannot message (domain.reach); with Graph
 configured, an *Install Faraday for them* button and ``install faraday for unreachable staff``: a confirmation card
-naming who, then *Install* (``reach.install``, keyed: a second press installs nothing more) and a per-person report
-(domain.teams_install)."""
+naming who, then *Install* (``reach.install``, keyed on the card: a second press queues nothing more). The press
+answers at once; the install runs in the background (domain.teams_install_jobs) and the per-person report comes to
+the admin's 1:1 chat when it is done."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from typing import Any
 
 from bot.actions.outcome import CardOutcome
 from bot.cards.elements import card, heading, section, submit, text
+from bot.cards.teams_install import report_card, report_sentence
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.reach import Unreachable
-from domain.teams_install import InstallReport
 from tools.base import ReachAccess, ToolDeps
 
 VIA = "command:reachability"
@@ -72,24 +73,10 @@ def confirmation_card(people: list[Unreachable], key: str) -> dict[str, Any]:
     names = [p.name for p in can[:SHOWN]] + ([f"…and {len(can) - SHOWN} more"] if len(can) > SHOWN else [])
     body = [heading(f"Install Faraday in Teams for {len(can)} staff?"),
             text("Microsoft Graph adds Faraday to their Teams (personal scope) and opens a 1:1 chat, so alerts, "
-                 "pre-class briefs and nurse requests reach them. Nothing is installed before you press Install."),
+                 "pre-class briefs and nurse requests reach them. Nothing is installed before you press Install; "
+                 "then it runs in the background and I message you who was installed."),
             section("Who", names)]
-    return card(body, [submit(f"Install for {len(can)}", INSTALL, key=key), submit("Cancel", CANCEL)])
-
-
-def report_card(report: InstallReport) -> dict[str, Any]:
-    reached, missed = report.reached, report.not_reached
-    title = (f"Faraday is installed for {len(reached)} of {len(report.results)}" if report.results
-             else "Nothing was installed")
-    body: list[dict[str, Any]] = [heading(title)]
-    if report.repeated:
-        body.append(text("This was already done; nothing more was installed.", subtle=True))
-    if reached:
-        body.append(section("Reachable now", [f"{r.name} ({r.outcome})" for r in reached]))
-    if missed:
-        body.append(section("Not installed", [f"{r.name}: {r.detail or r.outcome}" for r in missed],
-                            style="attention"))
-    return card(body)
+    return card(body, [submit(f"Install for {len(can)}", INSTALL, form_key=key), submit("Cancel", CANCEL)])
 
 
 async def confirm_install(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
@@ -97,17 +84,21 @@ async def confirm_install(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
 
 
 async def install(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:
-    installer = deps.services.teams_install
-    if installer is None:
+    """Queue the install (never asks Graph in the turn); a re-press says it is under way, or shows what it did."""
+    jobs = deps.services.teams_install
+    if jobs is None:
         return CardOutcome(text=NOT_SET_UP)
-    try:
-        report = await installer.install(deps.actor, str(value.get("key") or ""), via=VIA_INSTALL)
+    try:  # form_key: the Playground cannot submit a field named "key"; cards made before still carry "key"
+        queued = await jobs.start(deps.actor, str(value.get("form_key") or value.get("key") or ""), via=VIA_INSTALL)
     except DomainError as exc:
         return CardOutcome(text=str(exc))
-    missed = report.not_reached
-    sentence = (f"Installed for {len(report.reached)} of {len(report.results)}."
-                + (f" Not installed: {', '.join(r.name for r in missed)}." if missed else ""))
-    return CardOutcome(text=sentence, cards=[report_card(report)])
+    people = f"{queued.people} {'person' if queued.people == 1 else 'people'}"
+    if queued.state == "queued":
+        return CardOutcome(text=f"Installing Faraday for {people}; I'll message you when it's done.")
+    if queued.state == "under way" or queued.report is None:
+        return CardOutcome(text=f"Already installing Faraday for {people} (this button was pressed before); "
+                                "I'll message you when it's done.")
+    return CardOutcome(text=report_sentence(queued.report), cards=[report_card(queued.report)])
 
 
 async def cancel_install(value: dict[str, Any], deps: ToolDeps) -> CardOutcome:

@@ -9,10 +9,13 @@ documents it (userteamwork-post-installedapps, userteamwork-list-installedapps, 
 - ``GET /users/{id | upn}/teamwork/installedApps/{installation id}/chat`` → ``{"id": "19:…@unq.gbl.spaces"}``.
 
 Each call needs a token from the fake identity platform (the real msal gets it). Faults queue per route as in
-``devtools.fakes.graph``. The people here are invented."""
+``devtools.fakes.graph``. Test controls: ``hold_installs`` (a slow Graph: install POSTs wait until released) and a
+user's ``listing_lag`` (Graph's directory is eventually consistent: after an install, that many listings still come
+back empty). The people here are invented."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,8 @@ class DirectoryUser:
     upn: str
     blocked: bool = False  # an app permission policy blocks the app for them: 403
     installed: dict[str, str] = field(default_factory=dict)  # catalog app id → installation id
+    listing_lag: int = 0  # after an install, this many listings of their apps still come back empty
+    _lagging: int = 0
 
 
 class FakeTeamsApps(FakeMicrosoft):
@@ -39,6 +44,14 @@ class FakeTeamsApps(FakeMicrosoft):
         self.catalog_app_id = catalog_app_id
         self.users: dict[str, DirectoryUser] = {}  # by id and by UPN (lower case)
         self.installs_posted = 0  # POSTs that installed something (not 409s)
+        self._held: tuple[asyncio.Event, str | None, int] | None = None  # (release, only this user, how many more)
+
+    def hold_installs(self, user: str | None = None, *, count: int = 1_000_000) -> asyncio.Event:
+        """Install POSTs (for ``user`` only, when given; the next ``count`` of them) wait until the event is set,
+        before anything is installed."""
+        release = asyncio.Event()
+        self._held = (release, user.lower() if user else None, count)
+        return release
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_post("/v1.0/users/{user}/teamwork/installedApps", self._install)
@@ -46,8 +59,9 @@ class FakeTeamsApps(FakeMicrosoft):
         app.router.add_get("/v1.0/users/{user}/teamwork/installedApps/{installation}/chat", self._chat)
 
     # --- data ----------------------------------------------------------------------------------------------------
-    def add_user(self, user_id: str, upn: str, *, blocked: bool = False, installed: bool = False) -> DirectoryUser:
-        user = DirectoryUser(user_id, upn, blocked)
+    def add_user(self, user_id: str, upn: str, *, blocked: bool = False, installed: bool = False,
+                 listing_lag: int = 0) -> DirectoryUser:
+        user = DirectoryUser(user_id, upn, blocked, listing_lag=listing_lag)
         self.users[user_id] = self.users[upn.lower()] = user
         if installed:
             self._install_for(user)
@@ -66,6 +80,7 @@ class FakeTeamsApps(FakeMicrosoft):
         if denied is not None:
             return denied
         user = self.users[request.match_info["user"].lower()]
+        await self._wait_if_held(request.match_info["user"].lower())
         bind = str((self.requests[-1].json or {}).get("teamsApp@odata.bind", ""))
         app_id = bind.rsplit("/appCatalogs/teamsApps/", 1)[-1] if "/appCatalogs/teamsApps/" in bind else ""
         if app_id != self.catalog_app_id:
@@ -75,6 +90,7 @@ class FakeTeamsApps(FakeMicrosoft):
         if app_id in user.installed:
             return _error(409, "Conflict", "the app is already installed for this user")
         self._install_for(user)
+        user._lagging = user.listing_lag
         self.installs_posted += 1
         return web.Response(status=201)
 
@@ -85,6 +101,9 @@ class FakeTeamsApps(FakeMicrosoft):
         user = self.users[request.match_info["user"].lower()]
         match = APP_FILTER.search(request.query.get("$filter", ""))
         wanted = match.group(1) if match else None
+        if user._lagging > 0:  # installed, but not listed yet
+            user._lagging -= 1
+            return web.json_response({"value": []})
         value = [{"id": installation, "teamsAppDefinition": {"teamsAppId": app, "displayName": "Faraday"}}
                  for app, installation in user.installed.items() if wanted is None or app == wanted]
         return web.json_response({"value": value})
@@ -98,6 +117,14 @@ class FakeTeamsApps(FakeMicrosoft):
             return _error(404, "NotFound", "no such installation")
         return web.json_response({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#chats/$entity",
                                   "id": self.chat_id(user)})
+
+    async def _wait_if_held(self, user: str) -> None:
+        if self._held is None:
+            return
+        release, only, count = self._held
+        if count > 0 and (only is None or only == user):
+            self._held = (release, only, count - 1)
+            await release.wait()
 
     async def _guard(self, request: web.Request) -> web.Response | None:
         """Record; 401 without a token we issued; a queued fault; 404 for a user not in the directory."""

@@ -25,6 +25,7 @@ from domain.models.platform import (
     RosterImport,
     RosterUpload,
 )
+from domain.models.reach import TeamsInstallJob, TeamsInstallNotice
 from domain.models.records import (
     Activity,
     ActivityParticipation,
@@ -103,4 +104,6 @@ __all__ = [
     "SkillAssessment",
     "Staff",
     "Student",
+    "TeamsInstallJob",
+    "TeamsInstallNotice",
 ]

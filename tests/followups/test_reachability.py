@@ -15,7 +15,7 @@ from bot.commands.reach import reach_command
 from devtools.fakes.rate_limited_connector import RateLimitedConnector
 from domain.reach import Reachability
 from domain.seed.facts import DEMO
-from domain.teams_install import TeamsInstaller
+from domain.teams_install_jobs import TeamsInstallJobs
 from tests.support.alerts import FakeClock, World
 from tests.support.emergencies import card_texts
 
@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 20, 15, 40, tzinfo=UTC)
 @dataclass(frozen=True)
 class ReachOnly:
     reach: Reachability | None
-    teams_install: TeamsInstaller | None = None
+    teams_install: TeamsInstallJobs | None = None
 
 
 async def test_admins_see_who_cannot_be_reached_and_why(demo_sessions: Any, connector: RateLimitedConnector) -> None:

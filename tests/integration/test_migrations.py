@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "emergencies", "emergency_classes", "emergency_marks", "emergency_deliveries",
     "record_submissions", "equipment_notices", "home_messages", "home_message_recipients", "export_files",
     "pre_class_briefs", "school_temperatures", "brief_preferences", "nurse_requests", "nurse_deliveries",
+    "teams_install_jobs", "teams_install_notices",
 }
 
 
