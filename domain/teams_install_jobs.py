@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
@@ -35,7 +35,7 @@ from domain.background import current_admin
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import Role, TeamsInstallNotice
-from domain.outbox import Clock, OutboxClaim, OutboxRelay, OutboxTable, Sent, Target, load_linked_target, utc_now
+from domain.outbox import Clock, JobNoticeClaim, JobNoticeRelay, OutboxTable, Sent, Target, utc_now
 from domain.reach import Unreachable
 from domain.teams_install import (
     ACTION,
@@ -268,28 +268,17 @@ def replace_repeated(report: InstallReport) -> InstallReport:
     return InstallReport(report.results, repeated=True, problem=report.problem)
 
 
-@dataclass(frozen=True, slots=True)
-class NoticeClaim(OutboxClaim):
-    staff_id: int
-
-
-class InstallNoticeRelay(OutboxRelay[NoticeClaim, InstallNoticeSender]):
+class InstallNoticeRelay(JobNoticeRelay[InstallReport]):
     """A job of the alert runner: sends each finished install job's result to the admin who asked (``tick``)."""
 
     name = "teams install notice"
-    table = OutboxTable.of(TeamsInstallNotice, NoticeClaim)
+    table = OutboxTable.of(TeamsInstallNotice, JobNoticeClaim)
     journal_key = "faraday:teams_install_notices:sent:{}"
+    load_notice = _LOAD_NOTICE
+    audit_action, subject_type, via = NOTIFY, "teams_install_job", "teams_install:teams"
 
-    async def _deliver(self, claim: NoticeClaim) -> None:
-        async with self._sessions() as session:
-            row = (await session.execute(_LOAD_NOTICE, {"id": claim.id})).mappings().one()
-            target = await load_linked_target(session, claim.staff_id)
-        report = report_of(row["result"])
-        sent, now = await self._outbox.send_once(claim, lambda: self._sender.send(target, report))
-        async with unit_of_work(self._sessions) as session:
-            recorded = await self._outbox.mark_sent(session, claim, sent, claim.staff_id)
-            if now or recorded:  # audited with the send (a replay from the journal: when this claim records it)
-                await audit.record_unattended(session, "faraday:relay", action=NOTIFY,
-                                              subject_type="teams_install_job", subject_ids=[row["id"]],
-                                              via="teams_install:teams",
-                                              reason=f"{len(report.reached)} of {len(report.results)} reachable")
+    def _notice(self, row: RowMapping) -> InstallReport:
+        return report_of(row["result"])
+
+    def _summary(self, notice: InstallReport) -> str:
+        return f"{len(notice.reached)} of {len(notice.results)} reachable"

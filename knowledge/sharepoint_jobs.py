@@ -28,16 +28,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain import audit
 from domain.actor import Actor
 from domain.background import current_admin
 from domain.db import unit_of_work
 from domain.errors import DomainError, NotFound
 from domain.models import KnowledgeSharePointFolder, KnowledgeSyncNotice
-from domain.outbox import Clock, OutboxClaim, OutboxRelay, OutboxTable, Sent, Target, load_linked_target, utc_now
+from domain.outbox import Clock, JobNoticeClaim, JobNoticeRelay, OutboxTable, Sent, Target, utc_now
 from knowledge.sharepoint import SharePointSync, SyncReport, Trigger
 
 log = logging.getLogger(__name__)
@@ -169,32 +168,23 @@ class SharePointJobs:
         return SyncNotice(job.folder_label, reports)
 
 
-@dataclass(frozen=True, slots=True)
-class NoticeClaim(OutboxClaim):
-    staff_id: int
-
-
-class SyncNoticeRelay(OutboxRelay[NoticeClaim, SyncNoticeSender]):
+class SyncNoticeRelay(JobNoticeRelay[SyncNotice]):
     """A job of the alert runner: sends each finished job's result to the admin who asked (``tick``)."""
 
     name = "sharepoint notice"
-    table = OutboxTable.of(KnowledgeSyncNotice, NoticeClaim)
+    table = OutboxTable.of(KnowledgeSyncNotice, JobNoticeClaim)
     journal_key = "faraday:sharepoint_notices:sent:{}"
+    load_notice = _LOAD_NOTICE
+    audit_action, subject_type = "knowledge.sharepoint.sync.notify", "knowledge_sharepoint_job"
+    via = f"sharepoint:{VIA}"
 
-    async def _deliver(self, claim: NoticeClaim) -> None:
-        async with self._sessions() as session:
-            row = (await session.execute(_LOAD_NOTICE, {"id": claim.id})).mappings().one()
-            target = await load_linked_target(session, claim.staff_id)
+    def _notice(self, row: RowMapping) -> SyncNotice:
         result = row["result"] or {}
-        notice = SyncNotice(row["folder_label"], [SyncReport(**r) for r in result.get("reports", [])],
-                            result.get("problem"))
-        sent, now = await self._outbox.send_once(claim, lambda: self._sender.send(target, notice))
-        async with unit_of_work(self._sessions) as session:
-            recorded = await self._outbox.mark_sent(session, claim, sent, claim.staff_id)
-            if now or recorded:  # audited with the send (a replay from the journal: when this claim records it)
-                await audit.record_unattended(session, "faraday:relay", action="knowledge.sharepoint.sync.notify",
-                                              subject_type="knowledge_sharepoint_job", subject_ids=[row["id"]],
-                                              via=f"sharepoint:{VIA}", reason=_summary(notice))
+        return SyncNotice(row["folder_label"], [SyncReport(**r) for r in result.get("reports", [])],
+                          result.get("problem"))
+
+    def _summary(self, notice: SyncNotice) -> str:
+        return _summary(notice)
 
 
 def _summary(notice: SyncNotice) -> str:
