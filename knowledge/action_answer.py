@@ -113,7 +113,7 @@ def _steps_for(query: str, candidates: list[Hit]) -> Hit | None:
     said = {w[:5] for w in _WORD.findall(f"{query} {expand(query)}".lower())}
     conditions = [_CONDITION.match(hit.text) for hit in candidates]
     shown = [h for h, c in zip(candidates, conditions, strict=True)
-             if c is not None and {w.lower()[:5] for w in _WORD.findall(c.group(1))} - _GENERIC_STEMS & said]
+             if c is not None and ({w.lower()[:5] for w in _WORD.findall(c.group(1))} - _GENERIC_STEMS) & said]
     plain = [h for h, c in zip(candidates, conditions, strict=True) if c is None]
     return (shown or plain or candidates)[0]
 

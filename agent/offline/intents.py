@@ -155,8 +155,7 @@ class Vectors:
 class Situation:
     """Lazily asks whether the message describes something happening now. A message made only of request words
     (``agent.offline.situations.possible``) is not one, without the encoder; otherwise the nearest-example detector
-    (``knowledge.situations``) decides on the
-    text's MiniLM vector, asked for only when a rule needs the answer."""
+    (``knowledge.situations``) decides on the text's MiniLM vector, asked for only when a rule needs the answer."""
 
     def __init__(self, text: str, vectors: Vectors | None = None) -> None:
         self.text = text
