@@ -8,6 +8,7 @@ import contextlib
 import logging
 from typing import Protocol
 
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
@@ -46,3 +47,30 @@ async def current_admin(sessions: async_sessionmaker[AsyncSession], staff_id: in
         row = (await session.execute(staff_actor_columns().where(Staff.id == staff_id))).first()
     actor = None if row is None else actor_from_row(tuple(row))
     return actor if actor is not None and actor.role == Role.admin else None
+
+
+def job_statements(jobs: str, notices: str, returning: str) -> tuple[TextClause, TextClause]:
+    """A job table's claim and finish statements (columns status, attempts, claimed_until, requested_by, result,
+    finished_at). Claim: the oldest pending job, or a running one whose lease ended, for ``:until``, returning ``j.id``,
+    ``returning`` and ``j.attempts``. Finish: still this claim's job (``:id``, ``:attempts``) → done with ``:result``,
+    and its notice queued in ``notices`` (the outbox row the relay sends) in the same statement."""
+    claim = text(f"""
+        WITH due AS (
+            SELECT id FROM {jobs}
+            WHERE status = 'pending' OR (status = 'running' AND claimed_until < :now)
+            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+        )
+        UPDATE {jobs} j SET status = 'running', attempts = j.attempts + 1, claimed_until = :until
+        FROM due WHERE j.id = due.id
+        RETURNING j.id, {returning}, j.attempts
+    """)  # noqa: S608 (table names are this module's callers' constants)
+    finish = text(f"""
+        WITH done AS (
+            UPDATE {jobs} SET status = 'done', result = CAST(:result AS jsonb), finished_at = :now
+            WHERE id = :id AND status = 'running' AND attempts = :attempts
+            RETURNING id, requested_by
+        )
+        INSERT INTO {notices} (job_id, staff_id, status, attempts, next_attempt_at)
+        SELECT id, requested_by, 'pending', 0, :now FROM done
+    """)  # noqa: S608
+    return claim, finish

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import audit
 from domain.actor import Actor
-from domain.background import current_admin
+from domain.background import current_admin, job_statements
 from domain.db import unit_of_work
 from domain.errors import InvalidInput, NotAllowed, NotFound
 from domain.models import Role, TeamsInstallNotice
@@ -60,32 +60,10 @@ NOBODY = ("Nobody to install for: everyone is reachable, or Faraday knows no Tea
 _FIND = text("SELECT id, status, people, result FROM teams_install_jobs WHERE card_key = :key")
 _QUEUE = text("INSERT INTO teams_install_jobs (card_key, requested_by, people) VALUES (:key, :by, CAST(:people AS "
               "jsonb)) ON CONFLICT (card_key) DO NOTHING RETURNING id")
-_CLAIM = text(
-    """
-    WITH due AS (
-        SELECT id FROM teams_install_jobs
-        WHERE status = 'pending' OR (status = 'running' AND claimed_until < :now)
-        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-    )
-    UPDATE teams_install_jobs j SET status = 'running', attempts = j.attempts + 1, claimed_until = :until
-    FROM due WHERE j.id = due.id
-    RETURNING j.id, j.card_key, j.requested_by, j.people, j.attempts
-    """
-)
+_CLAIM, _FINISH = job_statements("teams_install_jobs", "teams_install_notices", "j.card_key, j.requested_by, j.people")
 # Still this claim's job (status, attempts): extend its lease. Nothing returned: another replica has taken it over.
 _RENEW = text("UPDATE teams_install_jobs SET claimed_until = :until WHERE id = :id AND status = 'running'"
               " AND attempts = :attempts RETURNING id")
-_FINISH = text(
-    """
-    WITH done AS (
-        UPDATE teams_install_jobs SET status = 'done', result = CAST(:result AS jsonb), finished_at = :now
-        WHERE id = :id AND status = 'running' AND attempts = :attempts
-        RETURNING id, requested_by
-    )
-    INSERT INTO teams_install_notices (job_id, staff_id, status, attempts, next_attempt_at)
-    SELECT id, requested_by, 'pending', 0, :now FROM done
-    """
-)
 _LOAD_NOTICE = text("SELECT j.id, j.result FROM teams_install_notices n JOIN teams_install_jobs j ON j.id = n.job_id"
                     " WHERE n.id = :id")
 

@@ -32,7 +32,7 @@ from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.actor import Actor
-from domain.background import current_admin
+from domain.background import current_admin, job_statements
 from domain.db import unit_of_work
 from domain.errors import DomainError, NotFound
 from domain.models import KnowledgeSharePointFolder, KnowledgeSyncNotice
@@ -50,30 +50,9 @@ _QUEUE = text(
     "INSERT INTO knowledge_sharepoint_jobs (folder_id, requested_by, folder_label) VALUES (:folder, :by, :label) "
     "ON CONFLICT ((coalesce(folder_id, 0))) WHERE status IN ('pending', 'running') DO NOTHING RETURNING id"
 )
-_CLAIM = text(
-    """
-    WITH due AS (
-        SELECT id FROM knowledge_sharepoint_jobs
-        WHERE status = 'pending' OR (status = 'running' AND claimed_until < :now)
-        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-    )
-    UPDATE knowledge_sharepoint_jobs j SET status = 'running', attempts = j.attempts + 1, claimed_until = :until
-    FROM due WHERE j.id = due.id
-    RETURNING j.id, j.folder_id, j.requested_by, j.folder_label, j.attempts
-    """
-)
-# The job's result and its notice (the outbox row the relay sends) in one statement: a job is done with its notice.
-_FINISH = text(
-    """
-    WITH done AS (
-        UPDATE knowledge_sharepoint_jobs SET status = 'done', result = CAST(:result AS jsonb), finished_at = :now
-        WHERE id = :id AND status = 'running' AND attempts = :attempts
-        RETURNING id, requested_by
-    )
-    INSERT INTO knowledge_sync_notices (job_id, staff_id, status, attempts, next_attempt_at)
-    SELECT id, requested_by, 'pending', 0, :now FROM done
-    """
-)
+# Claim with a lease; finish with the notice in the same statement (domain.background.job_statements).
+_CLAIM, _FINISH = job_statements("knowledge_sharepoint_jobs", "knowledge_sync_notices",
+                                 "j.folder_id, j.requested_by, j.folder_label")
 _LOAD_NOTICE = text(
     "SELECT j.id, j.folder_label, j.result FROM knowledge_sync_notices n "
     "JOIN knowledge_sharepoint_jobs j ON j.id = n.job_id WHERE n.id = :id"
