@@ -90,7 +90,7 @@ from domain.teams_install import ListingWait, TeamsInstaller
 from domain.teams_install_jobs import TeamsInstallJobs
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
-from knowledge.embedders import Embedder, close_embedder, make_embedder
+from knowledge.embedders import MINILM_NAME, Embedder, close_embedder, make_embedder
 from knowledge.files import build_knowledge_files
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
 from knowledge.lesson_planning import LessonPlanner
@@ -101,6 +101,7 @@ from knowledge.sharepoint import PERMISSION as SHAREPOINT_PERMISSION
 from knowledge.sharepoint import SharePointSync
 from knowledge.sharepoint_jobs import SharePointJobs
 from knowledge.sharepoint_schedule import scheduled_sharepoint_sync
+from knowledge.topics import topic_index
 from knowledge.uploads import KnowledgeUploads
 from tools.base import Services
 from tools.registry import TOOLS
@@ -322,12 +323,15 @@ def _bot(backend: ModelBackend | None, clock: Callable[[str], datetime] | None):
 
 
 async def _warm_up(embedder: Embedder, *, freeze: bool) -> None:
-    """Load the local embedding model in the background so the first question does not wait for it; then freeze
-    the start-up heap (``bot.process.heap``) so full garbage collections stop walking it."""
+    """Load the local embedding model and the safety topics' example vectors in the background so the first question
+    does not wait for them; then freeze the start-up heap (``bot.process.heap``) so full garbage collections stop
+    walking it."""
     warm = getattr(embedder, "warm_up", None)
     if warm is not None:
         try:
             await warm()
+            if embedder.name == MINILM_NAME:  # the safety topics' ~1,300 examples (cached on disk after the first run)
+                await topic_index()
         except Exception:  # the first search will try again and report properly
             log.warning("embedder warm-up failed", exc_info=True)
     if freeze:

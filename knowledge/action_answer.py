@@ -27,6 +27,7 @@ RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
 # glossary translates is never a gap; an uncovered topic must be closer than the best passage.
 SAFETY_FLOOR = 0.34
 TOPIC_SIMILARITY = 0.45
+SPECIFIC_RANK = 3  # a section of the answering document this high in the search is quoted after the steps
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
 # "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example).
@@ -90,6 +91,10 @@ async def protocol_answer(
             lead.append(numbered)
     if steps is None or (top.role == "other" and top.section_id != steps.section_id):
         lead.append(top)  # what the search found best, when it is neither the steps nor background
+    specific = next((h for h in hits[:SPECIFIC_RANK] if h.slug == top.slug and h.role in ("steps", "other")
+                     and all(h.section_id != x.section_id for x in lead)), None)
+    if specific is not None:
+        lead.append(specific)  # the section about this circumstance ("half the class is in the locker room")
     criteria = next((s for s in first if s.role == "criteria" and all(s.section != h.section for h in lead)), None)
     notify = next((s for s in first if s.role == "roles" and all(s.section != h.section for h in lead)), None)
     used = {h.section_id for h in lead} | {h.section_id for h in (criteria, notify) if h is not None}

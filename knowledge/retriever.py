@@ -158,24 +158,24 @@ class Retriever:
             found.fused = fuse(found.vector, found.text, cfg)
         found.abstain = self.should_abstain(found.best_similarity, found.coverage, found.unknown_share)
         if cfg.topics and name == MINILM_NAME and kind in (None, "safety"):
-            clear = await self._topic(vectors[0], kind)
-            if clear is not None:
-                topic, is_covered, similarity = clear
-                found.inside, found.outside = (topic.name, "") if is_covered else ("", topic.name)
-                found.outside_similarity = 0.0 if is_covered else similarity
-                if is_covered and found.fused and found.fused[0].kind == "safety":
-                    found.fused = self._naming_first(found.fused, topic, kind)
+            judged = await self._topic(vectors[0], kind)
+            if judged.clear:
+                found.inside, found.outside = (judged.topic.name, "") if judged.covered else ("", judged.topic.name)
+                found.outside_similarity = 0.0 if judged.covered else judged.similarity
+            if (judged.covered and judged.similarity >= topics.MIN_SIMILARITY and found.fused
+                    and found.fused[0].kind == "safety"):
+                found.fused = self._naming_first(found.fused, judged.topic, kind)  # clear or not: the nearest one
         return found
 
     def _naming_first(self, hits: list[Hit], topic: topics.Topic, kind: str | None) -> list[Hit]:
-        """The hits of documents that name the message's clear topic first, each side in its own order: "passed out
+        """The hits of documents that name the message's nearest covered topic first, each side in its own order: "passed out
         cold, no breathing" is the cardiac arrest protocol's, whatever "cold" adds to the cold-weather one."""
         scopes = self._scopes[kind][2]
         naming = [h for h in hits if topics.covered(topic, scopes.get(h.slug, ""))]
         return [*naming, *(h for h in hits if h not in naming)] if naming else hits
 
-    async def _topic(self, vector: list[float], kind: str | None) -> tuple[topics.Topic, bool, float] | None:
-        """The query's clear catalogue topic, whether an approved document (of ``kind``) covers it, and how close."""
+    async def _topic(self, vector: list[float], kind: str | None) -> topics.Judgement:
+        """The query's nearest topic, whether an approved document (of ``kind``) covers it, how close, how clear."""
         index = await topics.topic_index()
         now = time.monotonic()
         cached = self._scopes.get(kind)
@@ -183,7 +183,7 @@ class Retriever:
             async with self.sessions() as session:
                 scopes = await store.document_scopes(session, self.embedder.name, self.embedder.dim, kind)
             self._scopes[kind] = cached = (now, "\n".join(scopes.values()), scopes)
-        return index.clear_topic(vector, cached[1])
+        return index.judge(vector, cached[1])
 
     async def sections(self, slug: str) -> list[Hit]:
         """Every section chunk of one approved document, in document order (as hits without a score)."""

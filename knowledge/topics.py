@@ -22,10 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from knowledge import example_bank
+
 # Chosen on tests/agent_data/safety_dev.json only (see bench/FIGURES-19.md): the nearest topic must be at least this
 # close to the message, and closer than the nearest covered topic by MARGIN.
-MIN_SIMILARITY = 0.5
-MARGIN = 0.08
+MIN_SIMILARITY = 0.45
+MARGIN = 0.06
+NEIGHBOURS = 5  # a topic's closeness: the mean of its k nearest examples
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,21 +118,39 @@ CATALOGUE: tuple[Topic, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    topic: Topic  # the message's nearest topic
+    covered: bool  # whether an approved document names it
+    similarity: float
+    clear: bool  # close enough, and far enough from every topic on the other side (covered vs not)
+
+
 def covered(topic: Topic, scope: str) -> bool:
     """Whether an approved document names the topic in its scope text (lower case)."""
     return any(re.search(rf"\b{re.escape(term.strip())}(?:s|es|ing|ed)?\b", scope) for term in topic.terms)
 
 
 class TopicIndex:
-    """The catalogue's example vectors (embedded once per process) and the nearest topic of a message."""
+    """The topics' example vectors (embedded once per process) and the nearest topic of a message.
 
-    def __init__(self, topics: Iterable[Topic], vectors: Any, owners: list[int]) -> None:
+    A topic's closeness to a message is the mean similarity of its ``k`` nearest examples (a single close example is
+    often a shared word; several are the topic)."""
+
+    def __init__(self, topics: Iterable[Topic], vectors: Any, owners: list[int], *, k: int = NEIGHBOURS) -> None:
         import numpy as np
 
         self._np = np
         self.topics = list(topics)
         self._vectors = vectors
         self._owners = np.asarray(owners)
+        self.k = k
+        # each topic's example rows, padded to the longest with a row of its own (scored -inf below)
+        rows = [np.flatnonzero(self._owners == i) for i in range(len(self.topics))]
+        width = max((len(r) for r in rows), default=1)
+        self._rows = np.full((len(self.topics), width), len(owners), dtype=np.int64)
+        for i, r in enumerate(rows):
+            self._rows[i, : len(r)] = r
         self._coverage: dict[str, list[bool]] = {}
 
     @staticmethod
@@ -137,7 +158,7 @@ class TopicIndex:
         """Every topic's name and examples, with the index of the topic each belongs to."""
         texts, owners = [], []
         for i, topic in enumerate(topics):
-            for example in (topic.name, *topic.examples):
+            for example in dict.fromkeys((topic.name, *topic.examples)):
                 texts.append(example)
                 owners.append(i)
         return texts, owners
@@ -154,25 +175,43 @@ class TopicIndex:
         return found
 
     def similarities(self, vector: Any) -> list[float]:
-        """Each topic's best example similarity to a unit query vector."""
+        """Each topic's closeness to a unit query vector: the mean of its ``k`` most similar examples (all of them
+        when it has fewer)."""
         np = self._np
-        sims = self._vectors @ np.asarray(vector, dtype=np.float32)
-        best = np.full(len(self.topics), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._owners, sims)
+        sims = np.append(self._vectors @ np.asarray(vector, dtype=np.float32), -np.inf)
+        table = sims[self._rows]  # topics × examples, padding at -inf
+        k = min(self.k, table.shape[1])
+        top = -np.sort(-table, axis=1)[:, :k]
+        counts = np.minimum(np.isfinite(top).sum(axis=1), k)
+        best = np.where(np.isfinite(top), top, 0.0).sum(axis=1) / np.maximum(counts, 1)
         return [float(b) for b in best]
 
-    def clear_topic(self, vector: Any, scope: str, *, min_similarity: float = MIN_SIMILARITY,
-                    margin: float = MARGIN) -> tuple[Topic, bool, float] | None:
-        """The message's nearest topic, whether a document covers it and how close it is, when it is at least
-        ``min_similarity`` close and beats every topic on the other side (covered vs not) by ``margin``; None when the
-        topic is unclear."""
+    def judge(self, vector: Any, scope: str, *, min_similarity: float = MIN_SIMILARITY,
+              margin: float = MARGIN) -> Judgement:
+        """The message's nearest topic, whether a document covers it, how close it is, and whether it is clear: at
+        least ``min_similarity`` close and ahead of every topic on the other side (covered vs not) by ``margin``."""
         sims = self.similarities(vector)
         judged = list(zip(sims, self.topics, self.coverage(scope), strict=True))
         best = max(judged, key=lambda x: x[0])
         other = max((s for s, _, c in judged if c != best[2]), default=-1.0)
-        if best[0] < min_similarity or best[0] < other + margin:
-            return None
-        return best[1], best[2], float(best[0])
+        clear = best[0] >= min_similarity and best[0] >= other + margin
+        return Judgement(best[1], best[2], float(best[0]), clear)
+
+    def clear_topic(self, vector: Any, scope: str, *, min_similarity: float = MIN_SIMILARITY,
+                    margin: float = MARGIN) -> tuple[Topic, bool, float] | None:
+        """The message's nearest topic, whether a document covers it and how close it is, when it is clear
+        (``judge``); None when the topic is unclear."""
+        found = self.judge(vector, scope, min_similarity=min_similarity, margin=margin)
+        return (found.topic, found.covered, found.similarity) if found.clear else None
+
+
+def catalogue(bank: example_bank.Bank | None = None) -> tuple[Topic, ...]:
+    """CATALOGUE with the example bank's examples (``knowledge/topic_examples``) and new topics."""
+    names = {t.name for t in CATALOGUE}
+    bank = bank or example_bank.load_bank(known=names)
+    merged = [Topic(t.name, t.terms, (*t.examples, *bank.examples.get(t.name, ()))) for t in CATALOGUE]
+    merged += [Topic(n.name, n.terms, n.examples) for n in bank.new_topics if n.name not in names]
+    return tuple(merged)
 
 
 _index: TopicIndex | None = None
@@ -185,8 +224,10 @@ async def topic_index() -> TopicIndex:
     if _index is None:
         import numpy as np
 
-        from knowledge.embedders import encode_off_loop
+        from knowledge.embedders import encode_fixed_off_loop
 
-        texts, owners = TopicIndex.texts(CATALOGUE)
-        _index = TopicIndex(CATALOGUE, np.asarray(await encode_off_loop(texts), dtype=np.float32), owners)
+        topics = catalogue()
+        texts, owners = TopicIndex.texts(topics)
+        vectors = await encode_fixed_off_loop(texts)
+        _index = TopicIndex(topics, np.asarray(vectors, dtype=np.float32), owners)
     return _index

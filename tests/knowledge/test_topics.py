@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from knowledge.action_answer import protocol_answer
 from knowledge.ingest import ingest
 from knowledge.retriever import Retriever
-from knowledge.topics import CATALOGUE, Topic, covered, topic_index
+from knowledge.topics import CATALOGUE, Topic, TopicIndex, covered, topic_index
 
 LICE = next(t for t in CATALOGUE if t.name == "head lice")
 
@@ -20,15 +22,29 @@ def test_a_topic_is_covered_only_when_a_document_names_one_of_its_terms_in_its_s
     assert covered(Topic("x", ("tornado",), ()), "tornadoes and high winds")  # plural ending
 
 
+def test_a_topics_closeness_is_the_mean_of_its_k_nearest_examples() -> None:
+    import numpy as np
+
+    topics = [Topic("a", ("a",), ("x", "y", "z")), Topic("b", ("b",), ("w",))]
+    texts, owners = TopicIndex.texts(topics)
+    assert texts == ["a", "x", "y", "z", "b", "w"] and owners == [0, 0, 0, 0, 1, 1]
+    at = {0.0: [0.0, 1.0], 1.0: [1.0, 0.0], 0.8: [0.8, 0.6], 0.6: [0.6, 0.8], 0.9: [0.9, 0.436], 0.1: [0.1, 0.995]}
+    vectors = np.array([at[s] for s in (0.0, 1.0, 0.8, 0.6, 0.9, 0.1)], dtype=np.float32)  # similarity to [1, 0]
+    query = [1.0, 0.0]
+    assert TopicIndex(topics, vectors, owners, k=1).similarities(query) == pytest.approx([1.0, 0.9])
+    # a: (1.0 + 0.8 + 0.6) / 3; b has two examples: the mean of both
+    assert TopicIndex(topics, vectors, owners, k=3).similarities(query) == pytest.approx([0.8, 0.5])
+
+
 async def test_a_clear_topic_needs_distance_from_the_other_side(minilm) -> None:
     index = await topic_index()
     scope = "concussion\nspinal injury\ncardiac arrest cpr aed"
     vector = (await minilm.embed_documents(["a student has head lice"]))[0]
     clear = index.clear_topic(vector, scope)
-    assert clear is not None and clear[0] is LICE and clear[1] is False
+    assert clear is not None and clear[0].name == LICE.name and clear[1] is False
     assert index.clear_topic(vector, scope, margin=2.0) is None  # no topic beats the other side by 2
     covered_now = index.clear_topic(vector, scope + "\nhead lice")  # a document names it: covered
-    assert covered_now is not None and covered_now[0] is LICE and covered_now[1] is True
+    assert covered_now is not None and covered_now[0].name == LICE.name and covered_now[1] is True
 
 
 async def test_an_uncovered_topic_abstains_and_is_named_with_the_close_document_only_as_related(
