@@ -94,6 +94,7 @@ class Retrieval:
     outside: str = ""  # the query's topic (knowledge.topics; MiniLM only) when clearly one no document covers...
     inside: str = ""  # ...or when clearly one a document covers
     outside_similarity: float = 0.0  # how close the uncovered topic's nearest example is to the query
+    leading: str = ""  # the query's nearest topic when a document covers it: its documents answer first
 
 
 class Retriever:
@@ -164,12 +165,14 @@ class Retriever:
                 found.outside_similarity = 0.0 if judged.covered else judged.similarity
             if (judged.covered and judged.similarity >= topics.MIN_SIMILARITY and found.fused
                     and found.fused[0].kind == "safety"):
-                found.fused = self._naming_first(found.fused, judged.topic, kind)  # clear or not: the nearest one
+                found.leading = judged.topic.name  # clear or not: its documents first costs nothing when wrong
+                found.fused = self._naming_first(found.fused, judged.topic, kind)
         return found
 
     def _naming_first(self, hits: list[Hit], topic: topics.Topic, kind: str | None) -> list[Hit]:
-        """The hits of documents that name the message's nearest covered topic first, each side in its own order: "passed out
-        cold, no breathing" is the cardiac arrest protocol's, whatever "cold" adds to the cold-weather one."""
+        """The hits of documents that name the message's nearest covered topic first, each side in its own order:
+        "passed out cold, no breathing" is the cardiac arrest protocol's, whatever "cold" adds to the cold-weather
+        one."""
         scopes = self._scopes[kind][2]
         naming = [h for h in hits if topics.covered(topic, scopes.get(h.slug, ""))]
         return [*naming, *(h for h in hits if h not in naming)] if naming else hits

@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from knowledge import example_bank
+
 # A situation when the nearest situation example is close enough and closer than every other example by a margin
 # (chosen on the labelled utterances and tests/agent_data/*_dev.json, never on the held-out sets).
 MIN_SIMILARITY = 0.42
@@ -151,27 +153,37 @@ two boys got into a fight in the locker room
 """
 
 _lock = threading.Lock()
-_index: tuple[Any, Any] | None = None  # (example vectors, labels)
+_indexes: dict[bool, tuple[Any, Any]] = {}  # with the bank or not → (example vectors, labels)
+BANK_NEIGHBOURS = 1  # with the bank, each side's closeness is the mean of its k nearest examples (1 without)
 
 
-def _examples() -> tuple[list[str], list[float]]:
+def _examples(bank: bool) -> tuple[list[str], list[float]]:
+    """The examples above; with ``bank``, the example bank's too (``knowledge.example_bank``): every safety topic's
+    examples are situations, its ordinary requests are not."""
+    from knowledge.topics import catalogue
+
     pos = [line for line in SITUATIONS.splitlines() if line.strip()]
     neg = [line for line in OTHERS.splitlines() if line.strip()]
+    if bank:
+        examples = example_bank.load_bank()
+        pos += [e for topic in catalogue(examples) for e in topic.examples]
+        neg += examples.others
+    pos = list(dict.fromkeys(pos))
+    neg = [n for n in dict.fromkeys(neg) if n not in set(pos)]
     return pos + neg, [1.0] * len(pos) + [0.0] * len(neg)
 
 
-def _load() -> tuple[Any, Any]:
-    global _index
-    if _index is None:
+def _load(bank: bool) -> tuple[Any, Any]:
+    if bank not in _indexes:
         with _lock:
-            if _index is None:
+            if bank not in _indexes:
                 import numpy as np
 
-                from knowledge.embedders import load_encoder
+                from knowledge.embedders import encode_fixed
 
-                texts, labels = _examples()
-                _index = (np.asarray(load_encoder().encode(texts)), np.asarray(labels))
-    return _index
+                texts, labels = _examples(bank)
+                _indexes[bank] = (np.asarray(encode_fixed(texts)), np.asarray(labels))
+    return _indexes[bank]
 
 
 def embed(text: str) -> Any:
@@ -181,13 +193,22 @@ def embed(text: str) -> Any:
     return encode_cached([text])[0]
 
 
-def nearest(vector: Any) -> tuple[float, float]:
-    """(similarity of the nearest situation example, of the nearest other example)."""
+def nearest(vector: Any, *, bank: bool = False) -> tuple[float, float]:
+    """How close the nearest situation examples are, and the nearest other examples: the single nearest of the
+    examples above, or with ``bank`` the mean of the ``BANK_NEIGHBOURS`` nearest of the example bank's too."""
     import numpy as np
 
-    vectors, labels = _load()
+    vectors, labels = _load(bank)
     sims = vectors @ np.asarray(vector)
-    return float(sims[labels == 1].max()), float(sims[labels == 0].max())
+    k = BANK_NEIGHBOURS if bank else 1
+    return _closeness(sims[labels == 1], k), _closeness(sims[labels == 0], k)
+
+
+def _closeness(sims: Any, k: int) -> float:
+    import numpy as np
+
+    k = min(k, len(sims))
+    return float(np.partition(sims, len(sims) - k)[-k:].mean())
 
 
 def is_situation(text: str, vector: Any | None = None) -> bool:
@@ -196,11 +217,14 @@ def is_situation(text: str, vector: Any | None = None) -> bool:
 
 
 LOOSE_SIMILARITY = 0.35  # for a message no rule understood: rather the protocol search than "I can't do that"
+LOOSE_MARGIN = 0.05  # ...when clearly nearer a safety topic than an ordinary request ("is it going to rain?" is not)
 
 
 def might_be_situation(text: str, vector: Any | None = None) -> bool:
-    positive, negative = nearest(embed(text) if vector is None else vector)
-    return positive >= LOOSE_SIMILARITY and positive >= negative
+    """The looser reading, for a message no rule understood: nearer the safety topics' many examples (the example
+    bank's: fights, pink eye, a bus broken down) than the ordinary requests'."""
+    positive, negative = nearest(embed(text) if vector is None else vector, bank=True)
+    return positive >= LOOSE_SIMILARITY and positive >= negative + LOOSE_MARGIN
 
 
 # How much like the examples a message must read for the protocol answer to treat a word no document knows as

@@ -124,3 +124,17 @@ async def test_a_question_about_students_no_rule_understands_asks_the_documents(
     [(name, args)] = _calls("a hurricane warning for this afternoon, do we still have outdoor pe", roster)
     assert (name, args["kind"]) == ("search_knowledge", "safety")
     assert _calls("is it going to rain?", roster)[0][0] != "search_knowledge"  # nobody's safety asked about
+
+
+@pytest.mark.parametrize("text", ["think a few of my 4th graders have lice", "the coach bus got a flat tire on the interstate"])
+async def test_a_safety_topic_no_rule_understood_reads_as_one_from_the_example_bank(roster, text: str) -> None:
+    # Neither reads as one of the situation examples (nearest below the loose floor, or nearer an ordinary request);
+    # both are near the example bank's topics (head lice, bus accidents), whose protocol answer says what is covered.
+    from knowledge import situations
+
+    vector = situations.embed(text)
+    positive, negative = situations.nearest(vector)
+    assert positive < situations.LOOSE_SIMILARITY or positive < negative
+    [(name, args)] = _calls(text, roster)
+    assert (name, args["kind"]) == ("search_knowledge", "safety")
+    assert _calls("yo faraday whats up", roster)[0][0] != "search_knowledge"

@@ -45,3 +45,13 @@ async def test_a_word_no_document_knows_is_incidental_in_a_clear_emergency_but_t
     assert (await protocol_answer(retriever, query, kind="safety", situation=False)).status == "no_source"
     ash = await protocol_answer(retriever, "volcano ash is falling on the school", kind="safety", situation=True)
     assert ash.status == "no_source" and ash.topic == "volcano ash"  # reads less like the emergencies it knows
+
+
+async def test_the_section_about_the_circumstance_follows_the_steps(corpus_sessions, minilm) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    found = await protocol_answer(retriever, "the fire alarm went off while my class was swimming in the pool",
+                                  kind="safety", situation=True)
+    sections = [(h.slug, h.section) for h in found.lead]
+    assert sections[0] == ("fire-evacuation-gym-fields", "Immediate Actions")
+    assert ("fire-evacuation-gym-fields", "Locker Rooms and the Pool") in sections[1:]
+    assert {h.slug for h in found.lead} == {"fire-evacuation-gym-fields"}  # never another document's section
