@@ -221,9 +221,14 @@ LOOSE_MARGIN = 0.05  # ...when clearly nearer a safety topic than an ordinary re
 
 
 def might_be_situation(text: str, vector: Any | None = None) -> bool:
-    """The looser reading, for a message no rule understood: nearer the safety topics' many examples (the example
-    bank's: fights, pink eye, a bus broken down) than the ordinary requests'."""
-    positive, negative = nearest(embed(text) if vector is None else vector, bank=True)
+    """The looser reading, for a message no rule understood: at least as near the situation examples as the others,
+    or clearly nearer the safety topics' many examples (the example bank's: fights, pink eye, a bus broken down)
+    than its ordinary requests."""
+    vector = embed(text) if vector is None else vector
+    positive, negative = nearest(vector)
+    if positive >= LOOSE_SIMILARITY and positive >= negative:
+        return True
+    positive, negative = nearest(vector, bank=True)
     return positive >= LOOSE_SIMILARITY and positive >= negative + LOOSE_MARGIN
 
 

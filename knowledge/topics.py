@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge import example_bank
+from knowledge import example_bank, softmax
 
 # The nearest topic must be at least this close to the message, and closer than the nearest topic on the other side
 # (covered vs not) by MARGIN. Chosen with the example bank (stop 32) on the development sets (safety_dev,
@@ -30,6 +30,7 @@ from knowledge import example_bank
 # 0.45/0.06 in the middle of the plateau), never on safety_heldout5/6. Before the bank: 0.5/0.08 on safety_dev alone.
 MIN_SIMILARITY = 0.45
 MARGIN = 0.06
+BLEND = 0.3  # the classifier's weight in a topic's score (0.2-0.5 tried on the development sets)
 NEIGHBOURS = 5  # a topic's closeness: the mean of its k nearest examples (1, 3, 5, 8, 12 tried on the same sets)
 
 
@@ -139,7 +140,8 @@ class TopicIndex:
     A topic's closeness to a message is the mean similarity of its ``k`` nearest examples (a single close example is
     often a shared word; several are the topic)."""
 
-    def __init__(self, topics: Iterable[Topic], vectors: Any, owners: list[int], *, k: int = NEIGHBOURS) -> None:
+    def __init__(self, topics: Iterable[Topic], vectors: Any, owners: list[int], *, k: int = NEIGHBOURS,
+                 classifier: softmax.Softmax | None = None) -> None:
         import numpy as np
 
         self._np = np
@@ -147,6 +149,7 @@ class TopicIndex:
         self._vectors = vectors
         self._owners = np.asarray(owners)
         self.k = k
+        self.classifier = classifier
         # each topic's example rows, padded to the longest with a row of its own (scored -inf below)
         rows = [np.flatnonzero(self._owners == i) for i in range(len(self.topics))]
         width = max((len(r) for r in rows), default=1)
@@ -190,20 +193,24 @@ class TopicIndex:
 
     def judge(self, vector: Any, scope: str, *, min_similarity: float = MIN_SIMILARITY,
               margin: float = MARGIN) -> Judgement:
-        """The message's nearest topic, whether a document covers it, how close it is, and whether it is clear: at
-        least ``min_similarity`` close and ahead of every topic on the other side (covered vs not) by ``margin``."""
+        """The message's topic, whether a document covers it, how close its examples are, and whether it is clear:
+        its examples at least ``min_similarity`` close, and its score ahead of every topic's on the other side
+        (covered vs not) by ``margin``. A topic's score is its examples' closeness plus, with the classifier,
+        ``BLEND`` times the classifier's probability."""
         sims = self.similarities(vector)
-        judged = list(zip(sims, self.topics, self.coverage(scope), strict=True))
-        best = max(judged, key=lambda x: x[0])
-        other = max((s for s, _, c in judged if c != best[2]), default=-1.0)
-        clear = best[0] >= min_similarity and best[0] >= other + margin
-        return Judgement(best[1], best[2], float(best[0]), clear)
+        sides = self.coverage(scope)
+        scores = list(sims)
+        if self.classifier is not None:
+            scores = [s + BLEND * q for s, q in zip(sims, self.classifier.probabilities(vector), strict=True)]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        other = max((s for s, side in zip(scores, sides, strict=True) if side != sides[best]), default=-1.0)
+        clear = sims[best] >= min_similarity and scores[best] >= other + margin
+        return Judgement(self.topics[best], sides[best], sims[best], clear)
 
-    def clear_topic(self, vector: Any, scope: str, *, min_similarity: float = MIN_SIMILARITY,
-                    margin: float = MARGIN) -> tuple[Topic, bool, float] | None:
-        """The message's nearest topic, whether a document covers it and how close it is, when it is clear
-        (``judge``); None when the topic is unclear."""
-        found = self.judge(vector, scope, min_similarity=min_similarity, margin=margin)
+    def clear_topic(self, vector: Any, scope: str, **limits: float) -> tuple[Topic, bool, float] | None:
+        """The message's topic, whether a document covers it and how close it is, when it is clear (``judge``);
+        None when the topic is unclear."""
+        found = self.judge(vector, scope, **limits)
         return (found.topic, found.covered, found.similarity) if found.clear else None
 
 
@@ -231,5 +238,7 @@ async def topic_index() -> TopicIndex:
         topics = catalogue()
         texts, owners = TopicIndex.texts(topics)
         vectors = await encode_fixed_off_loop(texts)
-        _index = TopicIndex(topics, np.asarray(vectors, dtype=np.float32), owners)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        classifier = softmax.trained(vectors, owners, len(topics))
+        _index = TopicIndex(topics, vectors, owners, classifier=classifier)
     return _index

@@ -36,6 +36,19 @@ def test_a_topics_closeness_is_the_mean_of_its_k_nearest_examples() -> None:
     assert TopicIndex(topics, vectors, owners, k=3).similarities(query) == pytest.approx([0.8, 0.5])
 
 
+@pytest.mark.parametrize(("text", "topic"), [
+    ("kid dove for the ball, smacked the floor face first and now his neck hurts and hands tingle", "spinal injuries"),
+    ("girl slipped on the pool deck and cracked her head, shes woozy", "concussion"),
+])
+async def test_the_classifier_reads_the_injury_where_the_nearest_examples_follow_the_scene(minilm, text, topic) -> None:
+    index = await topic_index()
+    assert index.classifier is not None
+    vector = (await minilm.embed_documents([text]))[0]
+    assert index.judge(vector, "").topic.name == topic
+    examples_only = TopicIndex(index.topics, index._vectors, list(index._owners), classifier=None)
+    assert examples_only.judge(vector, "").topic.name != topic  # "landed face first", "the pool deck"
+
+
 async def test_a_clear_topic_needs_distance_from_the_other_side(minilm) -> None:
     index = await topic_index()
     scope = "concussion\nspinal injury\ncardiac arrest cpr aed"
