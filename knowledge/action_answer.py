@@ -66,7 +66,7 @@ async def protocol_answer(
     safety = kind == "safety" or bool(found.fused and found.fused[0].kind == "safety")
     gaps = topic_words(query, found.unknown)
     if safety and found.fused:  # a description of a situation is judged on its own evidence (see SAFETY_FLOOR)
-        found.abstain = (found.best_similarity < SAFETY_FLOOR
+        found.abstain = ((found.best_similarity < SAFETY_FLOOR and not found.inside)
                          or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY and not found.inside
                              and not (situation and await _reads_as_situation(query))))
     if safety and found.outside and found.outside_similarity > found.best_similarity:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.action_answer import protocol_answer
+from knowledge.action_answer import SAFETY_FLOOR, protocol_answer
 from knowledge.retriever import Retriever
 
 DIABETES = "diabetes-hypoglycemia-activity"
@@ -33,18 +33,28 @@ async def test_what_should_i_do_gets_the_steps_not_the_purpose(corpus_sessions, 
     assert lead[0] == ("seizure-first-aid", "Immediate Actions: Stay, Safe, Side")
 
 
-async def test_a_word_no_document_knows_is_incidental_in_a_clear_emergency_but_the_topic_otherwise(corpus_sessions,
-                                                                                                   minilm) -> None:
+async def test_a_word_no_document_knows_is_incidental_when_the_topic_is_clear_but_the_topic_otherwise(corpus_sessions,
+                                                                                                     minilm) -> None:
     retriever = Retriever(corpus_sessions, minilm)
     query = "he ate a granola bar and now his lips are swelling and his voice is hoarse"
     plain = await retriever.retrieve(query, kind="safety")
-    assert "granola" in plain.unknown and plain.best_similarity < 0.45 and not plain.inside  # the word rule applies
-    found = await protocol_answer(retriever, query, kind="safety", situation=True)
-    assert found.status == "found" and found.lead[0].slug == "anaphylaxis-epinephrine"
-    # the same words asked about, not happening now: the unknown word may be the topic
-    assert (await protocol_answer(retriever, query, kind="safety", situation=False)).status == "no_source"
+    assert "granola" in plain.unknown and plain.best_similarity < 0.45  # the word rule alone would abstain...
+    assert plain.inside == "allergic reactions"  # ...but the topic is clear, asked about now or ahead of time
+    for situation in (True, False):
+        found = await protocol_answer(retriever, query, kind="safety", situation=situation)
+        assert found.status == "found" and found.lead[0].slug == "anaphylaxis-epinephrine"
     ash = await protocol_answer(retriever, "volcano ash is falling on the school", kind="safety", situation=True)
-    assert ash.status == "no_source" and ash.topic == "volcano ash"  # reads less like the emergencies it knows
+    assert ash.status == "no_source" and ash.topic == "volcano ash"  # no topic it knows: the word is the topic
+
+
+async def test_a_clear_covered_topic_answers_however_far_the_passages(corpus_sessions, minilm) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "she bonked her noggin on the trampoline frame and seems loopy"
+    plain = await retriever.retrieve(query, kind="safety")
+    assert plain.best_similarity < SAFETY_FLOOR and plain.inside  # slang no passage is near; a head injury
+    found = await protocol_answer(retriever, query, kind="safety", situation=True)
+    assert found.status == "found"
+    assert found.lead[0].slug in ("concussion-recognition", "suspected-spinal-injury")
 
 
 async def test_the_section_about_the_circumstance_follows_the_steps(corpus_sessions, minilm) -> None:
@@ -55,3 +65,15 @@ async def test_the_section_about_the_circumstance_follows_the_steps(corpus_sessi
     assert sections[0] == ("fire-evacuation-gym-fields", "Immediate Actions")
     assert ("fire-evacuation-gym-fields", "Locker Rooms and the Pool") in sections[1:]
     assert {h.slug for h in found.lead} == {"fire-evacuation-gym-fields"}  # never another document's section
+
+
+async def test_a_word_no_document_knows_is_incidental_in_what_clearly_reads_as_an_emergency(corpus_sessions,
+                                                                                            minilm) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "the kid on the pogo stick ate it and his wrist is bent a weird way"
+    plain = await retriever.retrieve(query, kind="safety")
+    assert "pogo" in plain.unknown and plain.best_similarity < 0.45 and not plain.inside  # no clear topic
+    found = await protocol_answer(retriever, query, kind="safety", situation=True)
+    assert found.status == "found" and found.lead[0].slug == "fractures-sprains-rice"
+    # the same words asked about, not happening now: the unknown word may be the topic
+    assert (await protocol_answer(retriever, query, kind="safety", situation=False)).status == "no_source"
