@@ -65,9 +65,11 @@ async def protocol_answer(
     found = await knowledge.retrieve(query, kind=kind)
     safety = kind == "safety" or bool(found.fused and found.fused[0].kind == "safety")
     gaps = topic_words(query, found.unknown)
+    # the message's topic is one a document covers: clearly, or, for a situation happening now, as its nearest topic
+    known = bool(found.inside or (situation and found.leading))
     if safety and found.fused:  # a description of a situation is judged on its own evidence (see SAFETY_FLOOR)
-        found.abstain = ((found.best_similarity < SAFETY_FLOOR and not found.inside)
-                         or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY and not found.inside
+        found.abstain = ((found.best_similarity < SAFETY_FLOOR and not known)
+                         or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY and not known
                              and not (situation and await _reads_as_situation(query))))
     if safety and found.outside and found.outside_similarity > found.best_similarity:
         found.abstain = True  # its topic is one no document names (knowledge.topics), and no passage is as close
@@ -77,7 +79,8 @@ async def protocol_answer(
     hits = found.fused[:k]
     top = hits[0]
     action = top.kind == "safety" and (situation or top.role in ("steps", "criteria", "background")
-                                       or bool(WHAT_TO_DO.search(query)))
+                                       or bool(WHAT_TO_DO.search(query))
+                                       or any(h.slug == top.slug and h.role == "steps" for h in hits[:SPECIFIC_RANK]))
     if not action:
         return ProtocolAnswer("found", "passages", lead=hits)
     sections = await knowledge.sections(top.slug)

@@ -77,3 +77,22 @@ async def test_a_word_no_document_knows_is_incidental_in_what_clearly_reads_as_a
     assert found.status == "found" and found.lead[0].slug == "fractures-sprains-rice"
     # the same words asked about, not happening now: the unknown word may be the topic
     assert (await protocol_answer(retriever, query, kind="safety", situation=False)).status == "no_source"
+
+
+async def test_a_question_whose_protocol_has_steps_near_the_top_gets_the_steps(corpus_sessions, minilm) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    found = await protocol_answer(retriever, "by when does the write-up for an injured kid have to be filed",
+                                  kind="safety")
+    assert found.mode == "action" and (found.lead[0].section, found.lead[0].role) == ("Timelines", "steps")
+    plain = await protocol_answer(retriever, "which kids need a buddy in the pool", kind="safety")
+    assert plain.mode == "passages"  # no steps section near: the passages that answer
+
+
+async def test_in_a_situation_happening_now_the_nearest_covered_topic_is_enough_to_answer(corpus_sessions,
+                                                                                          minilm) -> None:
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "a boy sank in lane 4 and i cant see him"
+    plain = await retriever.retrieve(query, kind="safety")
+    assert plain.best_similarity < SAFETY_FLOOR and not plain.inside and plain.leading  # far passages, unclear topic
+    assert (await protocol_answer(retriever, query, kind="safety", situation=True)).status == "found"
+    assert (await protocol_answer(retriever, query, kind="safety", situation=False)).status == "no_source"
