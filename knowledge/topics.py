@@ -2,12 +2,15 @@
 not from the documents themselves, and the nearest topic of a message over the shipped MiniLM embeddings.
 
 Why: similarity to the best passage cannot tell "a student has head lice" from a head injury (the words overlap, the
-topic does not), nor "a splinter from the bench" from a fall. A message is compared with short descriptions of
-situations a PE teacher or school nurse meets (written from general school-health knowledge, not from the evaluation
-sets). When its nearest topic is one no approved document names, and stands clearly above every topic the documents do
-name, the protocol search abstains and says which topic the documents don't cover. The other way round, when the nearest
-topic is clearly one the documents name, a word no document contains ("sticky", "cookie") does not make the search
-abstain (``knowledge.action_answer``).
+topic does not), nor "a splinter from the bench" from a fall. A message is compared with how teachers describe the
+situations a PE teacher or school nurse meets: ~1,300 examples (the catalogue's own and the example bank's,
+``knowledge/topic_examples``, written from the documents and general school-health knowledge by people who had not read
+the evaluation sets), each topic scored by its nearest examples blended with a small classifier trained on them
+(``knowledge.softmax``). When the message's topic is one no approved document names, and stands clearly above every
+topic the documents do name, the protocol search abstains and says which topic the documents don't cover. The other way
+round, when the topic is clearly one the documents name, a word no document contains ("sticky", "cookie") does not make
+the search abstain, and a safety search puts the documents naming its nearest covered topic first
+(``knowledge.action_answer``, ``knowledge.retriever``).
 
 Covered or not is read from the documents, never hard-coded: a topic is covered when one of its terms appears in an
 approved document's *scope*: its title, its section headings or its opening section (where a procedure says what it
@@ -17,6 +20,7 @@ corpus covers are in the catalogue too, as the competitors an uncovered topic mu
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -227,8 +231,8 @@ _index: TopicIndex | None = None
 
 
 async def topic_index() -> TopicIndex:
-    """The process's topic index over MiniLM: its ~150 short texts embedded once, off the event loop (two first calls
-    at once may both embed them; the result is the same)."""
+    """The process's topic index over MiniLM: its examples embedded and its classifier trained once, off the event
+    loop, both cached on disk (two first calls at once may both build it; the result is the same)."""
     global _index
     if _index is None:
         import numpy as np
@@ -239,6 +243,6 @@ async def topic_index() -> TopicIndex:
         texts, owners = TopicIndex.texts(topics)
         vectors = await encode_fixed_off_loop(texts)
         vectors = np.asarray(vectors, dtype=np.float32)
-        classifier = softmax.trained(vectors, owners, len(topics))
+        classifier = await asyncio.to_thread(softmax.trained, vectors, owners, len(topics))
         _index = TopicIndex(topics, vectors, owners, classifier=classifier)
     return _index
