@@ -12,6 +12,7 @@ import os
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -228,14 +229,21 @@ def encode_fixed(texts: list[str], *, batch: int = 64) -> Any:
         pass
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch]), dtype=np.float32)
                               for i in range(0, len(texts), batch)]) if texts else np.zeros((0, MINILM_DIM), np.float32)
+    write_cache_file(path, lambda partial: np.save(partial, vectors))
+    return vectors
+
+
+def write_cache_file(path: Path, write: Callable[[Path], object]) -> None:
+    """Write a cache file atomically (``write`` fills a partial file beside it, then it replaces ``path``: a
+    concurrent process reads the whole file or none); a cache directory that cannot be written costs the work again
+    next time, nothing else."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.partial.npy")
-        np.save(partial, vectors)
-        partial.replace(path)  # atomic: a concurrent process reads the whole file or none
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial{path.suffix}")
+        write(partial)
+        partial.replace(path)
     except OSError:
-        pass  # a read-only cache directory costs the encoding again next time, nothing else
-    return vectors
+        pass
 
 
 class _SentenceTransformerEncoder:

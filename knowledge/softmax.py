@@ -11,7 +11,6 @@ stop 32)."""
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +60,7 @@ def trained(vectors: Any, labels: Any, classes: int) -> Softmax:
     """``train``'s result, from the cache when these vectors and labels were trained on before (~1.5 s → ~1 ms)."""
     import numpy as np
 
-    from knowledge.embedders import onnx_cache_dir
+    from knowledge.embedders import onnx_cache_dir, write_cache_file
 
     x = np.ascontiguousarray(vectors, dtype=np.float32)
     key = hashlib.sha256(x.tobytes() + np.asarray(labels, dtype=np.int64).tobytes()
@@ -74,11 +73,5 @@ def trained(vectors: Any, labels: Any, classes: int) -> Softmax:
     except (OSError, ValueError, KeyError):
         pass
     model = train(x, labels, classes)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-        np.savez(partial, weights=model.weights, bias=model.bias)
-        partial.replace(path)  # atomic: a concurrent process reads the whole file or none
-    except OSError:
-        pass
+    write_cache_file(path, lambda partial: np.savez(partial, weights=model.weights, bias=model.bias))
     return model
