@@ -15,6 +15,7 @@ from bot.cards.elements import attachment
 from bot.cards.export_ready import consent_attachments
 from bot.cards.render import RenderContext, render
 from bot.channel.ai_entities import ai_entity
+from domain.incidents import IncidentProposal
 
 
 def outcome_activity(outcome: CardOutcome) -> Activity:
@@ -31,11 +32,11 @@ PROTOCOL_FOLLOW_UPS = (("Log incident", "log incident"), ("Notify nurse", "notif
 
 def follow_ups(reply: AgentReply) -> SuggestedActions | None:
     """Suggested actions for an answer: after a safety protocol search, *Log incident* and *Notify nurse* (unless
-    the turn already proposed the incident, then only *Notify nurse*)."""
-    searched = proposed = False
+    the turn already shows the incident's card, then only *Notify nurse*: a report the card could not be drafted for —
+    "which Morgan?" — still gets the button)."""
+    searched = False
+    proposed = any(isinstance(item, IncidentProposal) for item in reply.display)
     for call in reply.tool_calls:
-        if call.name == "log_incident":
-            proposed = True
         if call.name == "search_knowledge":
             try:
                 kind = json.loads(call.arguments or "{}").get("kind")

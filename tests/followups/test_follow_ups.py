@@ -10,6 +10,7 @@ from agent.loop import AgentReply
 from agent.model import ToolCall
 from agent.offline.intents import classify
 from bot.turns.replies import PROTOCOL_FOLLOW_UPS, follow_ups
+from domain.incidents import IncidentProposal
 
 
 def _reply(*calls: tuple[str, dict[str, object]]) -> AgentReply:
@@ -25,8 +26,18 @@ def _titles(reply: AgentReply) -> list[str]:
 def test_a_safety_protocol_answer_offers_both_and_a_proposed_incident_only_the_nurse() -> None:
     assert _titles(_reply(("search_knowledge", {"query": "heat", "kind": "safety"}))) == ["Log incident",
                                                                                         "Notify nurse"]
-    assert _titles(_reply(("log_incident", {"student": "Jamie"}),
-                          ("search_knowledge", {"query": "ankle", "kind": "safety"}))) == ["Notify nurse"]
+    reported = _reply(("log_incident", {"student": "Jamie"}), ("search_knowledge", {"query": "ankle", "kind": "safety"}))
+    reported.display.append(IncidentProposal(
+        key="k", student_id=1, student_name="Jamie Ortiz", occurred_at=datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("UTC")),
+        location="gym", activity="basketball", incident_type="injury", severity=None, description="rolled her ankle"))
+    assert _titles(reported) == ["Notify nurse"]  # the card is there: no second way to log it
+
+
+def test_a_report_no_card_could_be_drafted_for_still_offers_log_incident() -> None:
+    # "morgan's nose won't stop bleeding": two Morgans, so the tool asked which one and showed no card
+    ambiguous = _reply(("log_incident", {"student": "morgan"}),
+                       ("search_knowledge", {"query": "nose won't stop bleeding", "kind": "safety"}))
+    assert _titles(ambiguous) == ["Log incident", "Notify nurse"]
 
 
 def test_curriculum_widget_and_calendar_answers_offer_none() -> None:
