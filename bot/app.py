@@ -90,6 +90,7 @@ from domain.teams_install import ListingWait, TeamsInstaller
 from domain.teams_install_jobs import TeamsInstallJobs
 from domain.turn_start import TurnStart
 from domain.widgets import WidgetService
+from knowledge import situations
 from knowledge.embedders import MINILM_NAME, Embedder, close_embedder, make_embedder
 from knowledge.files import build_knowledge_files
 from knowledge.lesson_builder import LessonWriter, OfflineLessonWriter
@@ -330,8 +331,9 @@ async def _warm_up(embedder: Embedder, *, freeze: bool) -> None:
     if warm is not None:
         try:
             await warm()
-            if embedder.name == MINILM_NAME:  # the safety topics' ~1,300 examples (cached on disk after the first run)
+            if embedder.name == MINILM_NAME:  # the safety topics' examples (cached on disk after the first run)
                 await topic_index()
+                await asyncio.to_thread(situations.warm_up)
         except Exception:  # the first search will try again and report properly
             log.warning("embedder warm-up failed", exc_info=True)
     if freeze:

@@ -186,6 +186,12 @@ def _load(bank: bool) -> tuple[Any, Any]:
     return _indexes[bank]
 
 
+def warm_up() -> None:
+    """Embed both example sets now (start-up), not on the first message that needs them."""
+    _load(False)
+    _load(True)
+
+
 def embed(text: str) -> Any:
     """The text's MiniLM vector (kept a while: the protocol search of the same turn embeds the same text)."""
     from knowledge.embedders import encode_cached
