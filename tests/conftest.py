@@ -118,8 +118,11 @@ def seeded_template(postgres: EmbeddedPostgres, migrated_template: str) -> str:
 
 @pytest.fixture(scope="session")
 def full_template(postgres: EmbeddedPostgres, seeded_template: str) -> str:
-    """The demo district plus the knowledge corpus ingested with the local MiniLM embedder."""
+    """The demo district plus the knowledge corpus ingested with the local MiniLM embedder; the safety topics' and
+    situations' example vectors embedded too, as the app's warm-up does (cached on disk: a bot started by a test
+    answers its first safety question without embedding them, even on a machine with an empty cache)."""
     from domain.db import make_engine, make_sessionmaker
+    from knowledge import situations, topics
     from knowledge.embedders import MiniLMEmbedder
     from knowledge.ingest import ingest
 
@@ -132,6 +135,8 @@ def full_template(postgres: EmbeddedPostgres, seeded_template: str) -> str:
             assert not report.errors, report.errors
         finally:
             await engine.dispose()
+        await topics.topic_index()
+        situations.warm_up()
 
     asyncio.run(load())
     return FULL
