@@ -154,7 +154,6 @@ two boys got into a fight in the locker room
 
 _lock = threading.Lock()
 _indexes: dict[bool, tuple[Any, Any]] = {}  # with the bank or not → (example vectors, labels)
-BANK_NEIGHBOURS = 1  # with the bank, each side's closeness is the mean of its k nearest examples (1 without)
 
 
 def _examples(bank: bool) -> tuple[list[str], list[float]]:
@@ -200,21 +199,13 @@ def embed(text: str) -> Any:
 
 
 def nearest(vector: Any, *, bank: bool = False) -> tuple[float, float]:
-    """How close the nearest situation examples are, and the nearest other examples: the single nearest of the
-    examples above, or with ``bank`` the mean of the ``BANK_NEIGHBOURS`` nearest of the example bank's too."""
+    """(similarity of the nearest situation example, of the nearest other example), over the examples above or, with
+    ``bank``, the example bank's too."""
     import numpy as np
 
     vectors, labels = _load(bank)
     sims = vectors @ np.asarray(vector)
-    k = BANK_NEIGHBOURS if bank else 1
-    return _closeness(sims[labels == 1], k), _closeness(sims[labels == 0], k)
-
-
-def _closeness(sims: Any, k: int) -> float:
-    import numpy as np
-
-    k = min(k, len(sims))
-    return float(np.partition(sims, len(sims) - k)[-k:].mean())
+    return float(sims[labels == 1].max()), float(sims[labels == 0].max())
 
 
 def is_situation(text: str, vector: Any | None = None) -> bool:
