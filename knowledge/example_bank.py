@@ -1,5 +1,4 @@
-"""The example bank: how teachers describe each safety topic in their own words (``knowledge/topic_examples/*.json``),
-and the MiniLM vectors of fixed example sets, cached on disk.
+"""The example bank: how teachers describe each safety topic in their own words (``knowledge/topic_examples/*.json``).
 
 Each bank file is a JSON object: a catalogue topic's name (``knowledge.topics.CATALOGUE``) → its examples;
 ``"_new_topics"`` → topics the catalogue lacks, each ``{"name", "terms", "examples"}``; ``"_others"`` → messages that

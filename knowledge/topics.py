@@ -191,8 +191,8 @@ class TopicIndex:
         table = sims[self._rows]  # topics × examples, padding at -inf
         k = min(self.k, table.shape[1])
         top = -np.sort(-table, axis=1)[:, :k]
-        counts = np.minimum(np.isfinite(top).sum(axis=1), k)
-        best = np.where(np.isfinite(top), top, 0.0).sum(axis=1) / np.maximum(counts, 1)
+        counts = np.isfinite(top).sum(axis=1)  # every topic has at least its name: never 0
+        best = np.where(np.isfinite(top), top, 0.0).sum(axis=1) / counts
         return [float(b) for b in best]
 
     def judge(self, vector: Any, scope: str, *, min_similarity: float = MIN_SIMILARITY,
@@ -210,12 +210,6 @@ class TopicIndex:
         other = max((s for s, side in zip(scores, sides, strict=True) if side != sides[best]), default=-1.0)
         clear = sims[best] >= min_similarity and scores[best] >= other + margin
         return Judgement(self.topics[best], sides[best], sims[best], clear)
-
-    def clear_topic(self, vector: Any, scope: str, **limits: float) -> tuple[Topic, bool, float] | None:
-        """The message's topic, whether a document covers it and how close it is, when it is clear (``judge``);
-        None when the topic is unclear."""
-        found = self.judge(vector, scope, **limits)
-        return (found.topic, found.covered, found.similarity) if found.clear else None
 
 
 def catalogue(bank: example_bank.Bank | None = None) -> tuple[Topic, ...]:

@@ -53,11 +53,11 @@ async def test_a_clear_topic_needs_distance_from_the_other_side(minilm) -> None:
     index = await topic_index()
     scope = "concussion\nspinal injury\ncardiac arrest cpr aed"
     vector = (await minilm.embed_documents(["a student has head lice"]))[0]
-    clear = index.clear_topic(vector, scope)
-    assert clear is not None and clear[0].name == LICE.name and clear[1] is False
-    assert index.clear_topic(vector, scope, margin=2.0) is None  # no topic beats the other side by 2
-    covered_now = index.clear_topic(vector, scope + "\nhead lice")  # a document names it: covered
-    assert covered_now is not None and covered_now[0].name == LICE.name and covered_now[1] is True
+    clear = index.judge(vector, scope)
+    assert clear.clear and clear.topic.name == LICE.name and clear.covered is False
+    assert not index.judge(vector, scope, margin=2.0).clear  # no topic beats the other side by 2
+    covered_now = index.judge(vector, scope + "\nhead lice")  # a document names it: covered
+    assert covered_now.clear and covered_now.topic.name == LICE.name and covered_now.covered is True
 
 
 async def test_an_uncovered_topic_abstains_and_is_named_with_the_close_document_only_as_related(
