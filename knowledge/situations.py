@@ -156,33 +156,38 @@ _lock = threading.Lock()
 _indexes: dict[bool, tuple[Any, Any]] = {}  # with the bank or not → (example vectors, labels)
 
 
-def _examples(bank: bool) -> tuple[list[str], list[float]]:
-    """The examples above; with ``bank``, the example bank's too (``knowledge.example_bank``): every safety topic's
-    examples are situations, its ordinary requests are not."""
-    from knowledge.topics import catalogue
-
-    pos = [line for line in SITUATIONS.splitlines() if line.strip()]
-    neg = [line for line in OTHERS.splitlines() if line.strip()]
-    if bank:
-        examples = example_bank.load_bank()
-        pos += [e for topic in catalogue(examples) for e in topic.examples]
-        neg += examples.others
-    pos = list(dict.fromkeys(pos))
-    neg = [n for n in dict.fromkeys(neg) if n not in set(pos)]
-    return pos + neg, [1.0] * len(pos) + [0.0] * len(neg)
-
-
 def _load(bank: bool) -> tuple[Any, Any]:
+    """The examples' vectors and labels (1 a situation, 0 not); with ``bank``, the example bank's too
+    (``knowledge.example_bank``): every safety topic's examples are situations (their vectors are the topic index's,
+    read from its cache, not embedded again; the topics' names are left out), its ordinary requests are not."""
     if bank not in _indexes:
         with _lock:
             if bank not in _indexes:
-                import numpy as np
-
-                from knowledge.embedders import encode_fixed
-
-                texts, labels = _examples(bank)
-                _indexes[bank] = (np.asarray(encode_fixed(texts)), np.asarray(labels))
+                _indexes[bank] = _build(bank)
     return _indexes[bank]
+
+
+def _build(bank: bool) -> tuple[Any, Any]:
+    import numpy as np
+
+    from knowledge.embedders import encode_fixed
+    from knowledge.topics import TopicIndex, catalogue
+
+    pos = list(dict.fromkeys(line for line in SITUATIONS.splitlines() if line.strip()))
+    neg = [n for n in dict.fromkeys(line for line in OTHERS.splitlines() if line.strip()) if n not in set(pos)]
+    vectors, labels = [encode_fixed(pos + neg)], [np.r_[np.ones(len(pos)), np.zeros(len(neg))]]
+    if bank:
+        examples = example_bank.load_bank()
+        topics = catalogue(examples)
+        texts, _ = TopicIndex.texts(topics)
+        situations = {e for topic in topics for e in topic.examples}
+        keep = np.array([t in situations for t in texts])  # a topic's name alone is not a situation example
+        others = [o for o in dict.fromkeys(examples.others) if o not in situations and o not in set(pos) | set(neg)]
+        vectors += [encode_fixed(texts)[keep], encode_fixed(others)]
+        labels += [np.ones(int(keep.sum())), np.zeros(len(others))]
+        # a plain request that is also a topic example counts as a situation only (-1: on neither side here)
+        labels[0][len(pos):][[n in situations for n in neg]] = -1
+    return np.concatenate(vectors), np.concatenate(labels)
 
 
 def warm_up() -> None:
