@@ -2,8 +2,9 @@
 with what to do now for any document (bundled or added by an admin), not only for headings this code knows.
 
 Roles:
-- ``steps``: what to do (immediate actions, response orders, activity modification tables, stepwise plans); a section
-  whose body is a numbered list is steps whatever its heading says;
+- ``steps``: what to do (immediate actions, response orders, activity modification tables, stepwise plans), and what
+  to do in a circumstance its heading states ("When Immersion Is Not Possible"); a section whose body is a numbered
+  list is steps whatever its heading says;
 - ``criteria``: when to escalate (when to call 911, danger signs that need emergency care);
 - ``roles``: who does what and whom to notify (roles and responsibilities, notification);
 - ``background``: purpose, overview, scope: never the answer to "what do I do", only "see also";
@@ -24,6 +25,9 @@ _ROLES = re.compile(r"\b(roles?|responsibilit\w*|notification|notify(ing)?|who (
 _STEPS = re.compile(r"\b(immediate|actions?|what to do|first aid|response|respond\w*|order|suspend\w*|evacuat\w*|"
                     r"removing|errors?|steps?|stages?|managing|modification|guidelines|timelines?|treatment|"
                     r"procedures?|if the (student|person|athlete)|severe|in water|stay, safe, side)\b", re.I)
+# A heading that states its own circumstance ("If the Student Is Not Breathing", "When Immersion Is Not Possible"):
+# what to do then. "When to …" headings are criteria or roles (decided first).
+_CONDITIONAL = re.compile(r"^\s*(if|when|whenever|in case|during)\s+(?!to\b)\w", re.I)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
 
 
@@ -35,6 +39,6 @@ def role_of(heading: str, text: str) -> str:
         return "criteria"
     if _ROLES.search(heading):
         return "roles"
-    if _STEPS.search(heading) or len(_NUMBERED.findall(text)) >= 2:
+    if _STEPS.search(heading) or _CONDITIONAL.search(heading) or len(_NUMBERED.findall(text)) >= 2:
         return "steps"
     return "other"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from knowledge.glossary import expand, translated
 from knowledge.retriever import Hit, Retriever
@@ -27,12 +27,20 @@ RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
 # glossary translates is never a gap; an uncovered topic must be closer than the best passage.
 SAFETY_FLOOR = 0.34
 TOPIC_SIMILARITY = 0.45
+HEADING_FLOOR = 0.2  # a step section's heading at least this close to the message...
+HEADING_MARGIN = 0.0  # ...and closer than the document's title by this much names the message's circumstance
+MAX_LEAD = 3  # sections quoted as the answer (a teacher reads it on a phone)
 SPECIFIC_RANK = 3  # a section of the answering document this high in the search is quoted after the steps
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
-# "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example).
+# "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example); so
+# does asking whether an activity may go on ("can my class still run outside", "is outdoor PE still on"): the answer
+# is what the protocol says to do at that reading, not how the reading is taken.
 WHAT_TO_DO = re.compile(r"\b(what|how)\s+(do|should|would|can)\s+(i|we|you|staff|teachers?)\b(?!\s+(know|tell))|"
-                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step", re.I)
+                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step|"
+                        r"\b(can|could|should|may)\s+(i|we|they|(my|the|our)\s+(class|kids|students|team))\s+"
+                        r"(still|keep|continue|stay|go (back )?out)\b|\bstill on\b|"
+                        r"\b(ok|okay|safe|allowed) to (go|run|play|keep|stay|be|take|continue|have)\b", re.I)
 _FILLER = set("""kid kids kiddo student students child children boy boys girl girls guy guys class classes gym field
     think just really going happened what do does the and his her their they i'm im i've ive we're were we've its it's
     there there's theres that's thats off got get gets getting went go goes gone ran run fell fall ate eat isn't isnt
@@ -92,12 +100,17 @@ async def protocol_answer(
         numbered = next((h for h in [*in_doc, *first] if h.role == "steps" and _NUMBERED.search(h.text)), None)
         if numbered is not None and numbered.section_id != steps.section_id:
             lead.append(numbered)
+    if steps is not None:  # the steps for the message's own circumstance ("no ice tub here", "in the shallow end")
+        own = await _circumstance(query, steps, [s for s in first if s.role == "steps"])
+        if own is not None and all(own.section_id != h.section_id for h in lead):
+            lead.insert(1, own)
     if steps is None or (top.role == "other" and top.section_id != steps.section_id):
         lead.append(top)  # what the search found best, when it is neither the steps nor background
     specific = next((h for h in hits[:SPECIFIC_RANK] if h.slug == top.slug and h.role in ("steps", "other")
                      and all(h.section_id != x.section_id for x in lead)), None)
     if specific is not None:
         lead.append(specific)  # the section about this circumstance ("half the class is in the locker room")
+    lead = _unique(lead)[:MAX_LEAD]
     criteria = next((s for s in first if s.role == "criteria" and all(s.section != h.section for h in lead)), None)
     notify = next((s for s in first if s.role == "roles" and all(s.section != h.section for h in lead)), None)
     used = {h.section_id for h in lead} | {h.section_id for h in (criteria, notify) if h is not None}
@@ -124,6 +137,36 @@ def _steps_for(query: str, candidates: list[Hit]) -> Hit | None:
              if c is not None and ({w.lower()[:5] for w in _WORD.findall(c.group(1))} - _GENERIC_STEMS) & said]
     plain = [h for h, c in zip(candidates, conditions, strict=True) if c is None]
     return (shown or plain or candidates)[0]
+
+
+async def _circumstance(query: str, steps: Hit, candidates: list[Hit]) -> Hit | None:
+    """The step section whose heading names the message's circumstance ("Seizures in Water" for "convulsing in the
+    shallow end", "Lockdown Order While Outdoors" for "a lockdown while we're on the field"): of the document's other
+    step sections, the one whose heading is closest to the message, when it is closer than the document's title. The
+    heading says what a section is for, which its text (mostly the same first aid) does not. MiniLM, like
+    ``knowledge.situations``, whatever the search's embedder."""
+    from knowledge.embedders import encode_cached_off_loop
+
+    others = [c for c in candidates if c.section_id != steps.section_id]
+    if not others:
+        return None
+    vectors = await encode_cached_off_loop([query, steps.title, *(c.section for c in others)])
+    whole, *theirs = (_cosine(vectors[0], v) for v in vectors[1:])
+    best = max(range(len(others)), key=lambda i: theirs[i])
+    if theirs[best] >= HEADING_FLOOR and theirs[best] - whole >= HEADING_MARGIN:
+        return others[best]
+    return None
+
+
+def _cosine(a: Any, b: Any) -> float:
+    import numpy as np
+
+    return float(np.dot(a, b))  # unit vectors
+
+
+def _unique(hits: list[Hit]) -> list[Hit]:
+    seen: set[str] = set()
+    return [h for h in hits if not (h.section_id in seen or seen.add(h.section_id))]  # type: ignore[func-returns-value]
 
 
 async def _reads_as_situation(query: str) -> bool:

@@ -96,3 +96,44 @@ async def test_in_a_situation_happening_now_the_nearest_covered_topic_is_enough_
     assert plain.best_similarity < SAFETY_FLOOR and not plain.inside and plain.leading  # far passages, unclear topic
     assert (await protocol_answer(retriever, query, kind="safety", situation=True)).status == "found"
     assert (await protocol_answer(retriever, query, kind="safety", situation=False)).status == "no_source"
+
+
+async def test_the_step_section_whose_heading_names_the_circumstance_is_quoted_with_the_steps(corpus_sessions,
+                                                                                              minilm) -> None:
+    # "Secure Order While Outdoors" is what the search finds best; the heading "Lockdown Order While Outdoors" names
+    # what the message describes (closer to it than the document's title), so that section is quoted too
+    retriever = Retriever(corpus_sessions, minilm)
+    found = await protocol_answer(retriever, "the office radioed a lockdown while we were out on the soccer field",
+                                  kind="safety", situation=True)
+    sections = [(h.slug, h.section) for h in found.lead]
+    assert ("lockdown-outdoor-pe", "Lockdown Order While Outdoors") in sections
+    assert len(found.lead) <= 3  # short: a teacher reads it on a phone
+    # a heading no closer to the message than the title is not its circumstance: no second seizure section here
+    plain = await protocol_answer(retriever, "a kid is having a seizure on the wrestling mat", kind="safety",
+                                  situation=True)
+    assert [h.section for h in plain.lead if h.role == "steps"] == ["Immediate Actions: Stay, Safe, Side"]
+
+
+async def test_a_section_whose_heading_states_a_condition_answers_that_condition(corpus_sessions, minilm) -> None:
+    # "When Immersion Is Not Possible" is a step section (domain.section_roles): for a message without a tub it is
+    # quoted; the numbered immediate actions stay in the answer
+    retriever = Retriever(corpus_sessions, minilm)
+    found = await protocol_answer(retriever, "heat stroke at the track meet and there is no cold tub", kind="safety",
+                                  situation=True)
+    sections = [h.section for h in found.lead]
+    assert found.lead[0].slug == "exertional-heat-stroke-cold-water-immersion"
+    assert "When Immersion Is Not Possible" in sections and "Immediate Actions" in sections
+
+
+async def test_asking_whether_an_activity_may_go_on_gets_what_to_do_at_that_reading(corpus_sessions, minilm) -> None:
+    # a question, not a situation: the best passages explain the index and how it is checked; the answer is the
+    # activity modification table, with what the search found best after it
+    retriever = Retriever(corpus_sessions, minilm)
+    for query in ("the AQI reading is 180 right now, can we still play soccer outside",
+                  "air quality is 158 today, is the outdoor track meet still on"):
+        found = await protocol_answer(retriever, query, kind="safety")
+        assert found.mode == "action", query
+        assert (found.lead[0].section, found.lead[0].role) == ("Activity Modification by AQI", "steps")
+        assert len(found.lead) <= 3
+    plain = await protocol_answer(retriever, "how often do we check the aqi", kind="safety")
+    assert plain.mode == "passages" and plain.lead[0].section == "Checking the AQI"  # how, not whether

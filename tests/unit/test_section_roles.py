@@ -45,6 +45,15 @@ def test_headings_and_numbered_lists_decide_the_role() -> None:
     assert role_of("If Someone Gets Hurt", "1. Stop.\n2. Call.") == "steps"  # a numbered list is steps
 
 
+def test_a_heading_that_states_its_circumstance_is_steps() -> None:
+    # what to do then, whatever the body looks like; "When to …" stays criteria
+    assert role_of("When Immersion Is Not Possible", "If a tub is not available, use cold towels.") == "steps"
+    assert role_of("If the Bus Breaks Down", "Keep students seated.") == "steps"
+    assert role_of("During a Power Outage", "Stay with the class.") == "steps"
+    assert role_of("When to Call 911", "Call 911 if ...") == "criteria"
+    assert role_of("When to Seek Care", "A doctor sees ...") == "criteria"
+
+
 def test_an_admin_document_with_its_own_headings_gets_roles_at_chunking() -> None:
     chunks = chunk_document(parse_document(ADMIN_DOC, "trampoline-park-field-trip"))
     roles = {c.section: c.role for c in chunks}
