@@ -30,17 +30,17 @@ TOPIC_SIMILARITY = 0.45
 HEADING_FLOOR = 0.2  # a step section's heading at least this close to the message...
 HEADING_MARGIN = 0.0  # ...and closer than the document's title by this much names the message's circumstance
 MAX_LEAD = 3  # sections quoted as the answer (a teacher reads it on a phone)
-SPECIFIC_RANK = 3  # a section of the answering document this high in the search is quoted after the steps
+SPECIFIC_RANK = 3  # the answering document's sections this high in the search are quoted after the steps (room left)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
-# "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example); so
-# does asking whether an activity may go on ("can my class still run outside", "is outdoor PE still on"): the answer
-# is what the protocol says to do at that reading, not how the reading is taken.
+# "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example).
 WHAT_TO_DO = re.compile(r"\b(what|how)\s+(do|should|would|can)\s+(i|we|you|staff|teachers?)\b(?!\s+(know|tell))|"
-                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step|"
-                        r"\b(can|could|should|may)\s+(i|we|they|(my|the|our)\s+(class|kids|students|team))\s+"
-                        r"(still|keep|continue|stay|go (back )?out)\b|\bstill on\b|"
-                        r"\b(ok|okay|safe|allowed) to (go|run|play|keep|stay|be|take|continue|have)\b", re.I)
+                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step", re.I)
+# So does asking whether an activity may go on ("can my class still run outside", "is outdoor PE still on"): the
+# answer is what the protocol says to do at that reading, not how the reading is taken.
+MAY_GO_ON = re.compile(r"\b(can|could|should|may)\s+(i|we|they|(my|the|our)\s+(class|kids|students|team))\s+"
+                       r"(still|keep|continue|stay|go (back )?out)\b|\bstill on\b|"
+                       r"\b(ok|okay|safe|allowed) to (go|run|play|keep|stay|be|take|continue|have)\b", re.I)
 _FILLER = set("""kid kids kiddo student students child children boy boys girl girls guy guys class classes gym field
     think just really going happened what do does the and his her their they i'm im i've ive we're were we've its it's
     there there's theres that's thats off got get gets getting went go goes gone ran run fell fall ate eat isn't isnt
@@ -87,7 +87,7 @@ async def protocol_answer(
     hits = found.fused[:k]
     top = hits[0]
     action = top.kind == "safety" and (situation or top.role in ("steps", "criteria", "background")
-                                       or bool(WHAT_TO_DO.search(query))
+                                       or bool(WHAT_TO_DO.search(query) or MAY_GO_ON.search(query))
                                        or any(h.slug == top.slug and h.role == "steps" for h in hits[:SPECIFIC_RANK]))
     if not action:
         return ProtocolAnswer("found", "passages", lead=hits)
@@ -106,10 +106,8 @@ async def protocol_answer(
             lead.insert(1, own)
     if steps is None or (top.role == "other" and top.section_id != steps.section_id):
         lead.append(top)  # what the search found best, when it is neither the steps nor background
-    specific = next((h for h in hits[:SPECIFIC_RANK] if h.slug == top.slug and h.role in ("steps", "other")
-                     and all(h.section_id != x.section_id for x in lead)), None)
-    if specific is not None:
-        lead.append(specific)  # the section about this circumstance ("half the class is in the locker room")
+    # the sections about this circumstance ("half the class is in the locker room"), as far as the lead has room
+    lead.extend(h for h in hits[:SPECIFIC_RANK] if h.slug == top.slug and h.role in ("steps", "other"))
     lead = _unique(lead)[:MAX_LEAD]
     criteria = next((s for s in first if s.role == "criteria" and all(s.section != h.section for h in lead)), None)
     notify = next((s for s in first if s.role == "roles" and all(s.section != h.section for h in lead)), None)

@@ -137,3 +137,28 @@ async def test_asking_whether_an_activity_may_go_on_gets_what_to_do_at_that_read
         assert len(found.lead) <= 3
     plain = await protocol_answer(retriever, "how often do we check the aqi", kind="safety")
     assert plain.mode == "passages" and plain.lead[0].section == "Checking the AQI"  # how, not whether
+
+
+async def test_the_documents_best_sections_fill_the_lead_up_to_three(corpus_sessions, minilm) -> None:
+    # when the search puts whom-to-notify first and two sections with something to do or know next, both follow the
+    # steps (not only the first): three sections at most
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "smoky outside and a boy keeps coughing, his throat is scratchy"
+    found = await retriever.retrieve(query, kind="safety")
+    doc = [h for h in found.fused if h.slug == "air-quality-aqi"]
+    first = {h.section: h for h in doc}
+    order = ["Notification and Roles", "Recognizing Symptoms", "Checking the AQI"]
+    assert all(s in first for s in order), [h.section for h in doc]
+    found.fused = [first[s] for s in order] + [h for h in found.fused if h.section not in order]
+
+    class Fixed:
+        async def retrieve(self, query: str, kind: str | None = None) -> object:
+            return found
+
+        async def sections(self, slug: str) -> list[object]:
+            return await retriever.sections(slug)
+
+    answer = await protocol_answer(Fixed(), query, kind="safety", situation=True)  # type: ignore[arg-type]
+    assert [h.section for h in answer.lead] == ["Activity Modification by AQI", "Recognizing Symptoms",
+                                                "Checking the AQI"]
+    assert answer.notify is not None and answer.notify.section == "Notification and Roles"
