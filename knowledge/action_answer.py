@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from knowledge.glossary import expand, translated
+from knowledge.glossary import WHAT_TO_DO, expand, translated
 from knowledge.retriever import Hit, Retriever
 
 RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
@@ -30,9 +30,6 @@ TOPIC_SIMILARITY = 0.45
 SPECIFIC_RANK = 3  # a section of the answering document this high in the search is quoted after the steps
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
-# "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example).
-WHAT_TO_DO = re.compile(r"\b(what|how)\s+(do|should|would|can)\s+(i|we|you|staff|teachers?)\b(?!\s+(know|tell))|"
-                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step", re.I)
 _FILLER = set("""kid kids kiddo student students child children boy boys girl girls guy guys class classes gym field
     think just really going happened what do does the and his her their they i'm im i've ive we're were we've its it's
     there there's theres that's thats off got get gets getting went go goes gone ran run fell fall ate eat isn't isnt
