@@ -217,7 +217,11 @@ def catalogue(bank: example_bank.Bank | None = None) -> tuple[Topic, ...]:
     names = {t.name for t in CATALOGUE}
     bank = bank or example_bank.load_bank(known=names)
     merged = [Topic(t.name, t.terms, (*t.examples, *bank.examples.get(t.name, ()))) for t in CATALOGUE]
-    merged += [Topic(n.name, n.terms, n.examples) for n in bank.new_topics if n.name not in names]
+    new: dict[str, example_bank.NewTopic] = {}
+    for n in bank.new_topics:
+        if n.name not in names:
+            new.setdefault(n.name, n)  # one topic per name (the first file's terms)
+    merged += [Topic(n.name, n.terms, (*n.examples, *bank.examples.get(n.name, ()))) for n in new.values()]
     return tuple(merged)
 
 
