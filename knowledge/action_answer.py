@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from knowledge.glossary import expand, translated
+from knowledge.glossary import WHAT_TO_DO, expand, translated
 from knowledge.retriever import Hit, Retriever
 
 RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
@@ -33,11 +33,9 @@ MAX_LEAD = 3  # sections quoted as the answer (a teacher reads it on a phone)
 SPECIFIC_RANK = 3  # the answering document's sections this high in the search are quoted after the steps (room left)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
-# "What should I do if …" asks for the steps, whatever section the words match best (the issue's asthma example).
-WHAT_TO_DO = re.compile(r"\b(what|how)\s+(do|should|would|can)\s+(i|we|you|staff|teachers?)\b(?!\s+(know|tell))|"
-                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step", re.I)
-# So does asking whether an activity may go on ("can my class still run outside", "is outdoor PE still on"): the
-# answer is what the protocol says to do at that reading, not how the reading is taken.
+# Asking whether an activity may go on ("can my class still run outside", "is outdoor PE still on") asks for the steps
+# like "what should I do" (knowledge.glossary.WHAT_TO_DO): what the protocol says to do at that reading, not how the
+# reading is taken.
 MAY_GO_ON = re.compile(r"\b(can|could|should|may)\s+(i|we|they|(my|the|our)\s+(class|kids|students|team))\s+"
                        r"(still|keep|continue|stay|go (back )?out)\b|\bstill on\b|"
                        r"\b(ok|okay|safe|allowed) to (go|run|play|keep|stay|be|take|continue|have)\b", re.I)

@@ -1,6 +1,7 @@
 """The example bank: how teachers describe each safety topic in their own words (``knowledge/topic_examples/*.json``).
 
-Each bank file is a JSON object: a catalogue topic's name (``knowledge.topics.CATALOGUE``) → its examples;
+Each bank file is a JSON object: a catalogue topic's name (``knowledge.topics.CATALOGUE``) or a new topic's (of any
+bank file) → its examples;
 ``"_new_topics"`` → topics the catalogue lacks, each ``{"name", "terms", "examples"}``; ``"_others"`` → messages that
 are not a situation happening now (ordinary requests to the assistant); ``"_note"`` → where the examples come from.
 The examples were written by people who had read the district's documents and general first-aid knowledge, never the
@@ -40,8 +41,10 @@ def _strings(value: Any, where: str) -> list[str]:
 
 
 def load_bank(directory: Path = BANK_DIR, known: set[str] | None = None) -> Bank:
-    """Every bank file in ``directory`` (sorted by name), merged; ``known``: the catalogue's topic names, to check."""
+    """Every bank file in ``directory`` (sorted by name), merged; ``known``: the catalogue's topic names, to check
+    every key against (with the new topics' names)."""
     bank = Bank()
+    wheres: dict[str, str] = {}  # each topic key → where it was first given
     for path in sorted(directory.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -59,8 +62,14 @@ def load_bank(directory: Path = BANK_DIR, known: set[str] | None = None) -> Bank
                     terms = _strings(topic.get("terms"), f"{where}[{i}].terms")
                     bank.new_topics.append(NewTopic(topic["name"], tuple(t.lower() for t in terms),
                                                     tuple(_strings(topic.get("examples"), f"{where}[{i}].examples"))))
-            elif key.startswith("_") or (known is not None and key not in known):
+            elif key.startswith("_"):
                 raise ValueError(f"{where}: not a catalogue topic")
             else:
                 bank.examples.setdefault(key, []).extend(_strings(value, where))
+                wheres.setdefault(key, where)
+    if known is not None:  # a key names a catalogue topic or a new topic of any bank file
+        names = known | {n.name for n in bank.new_topics}
+        for key, where in wheres.items():
+            if key not in names:
+                raise ValueError(f"{where}: not a catalogue topic")
     return bank

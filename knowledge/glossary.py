@@ -159,6 +159,7 @@ GLOSSARY: dict[str, str] = {
     "ice pack": "ice RICE",
     # --- seizures / diabetes
     "fit": "seizure",
+    "fitting": "seizure",  # British: "he's fitting" (the plural/verb endings don't make "fit" into it)
     "convulsion": "seizure",
     "convulsing": "seizure convulsions",
     "convulsed": "seizure convulsions",
@@ -288,6 +289,12 @@ SAFETY_PHRASES: tuple[str, ...] = tuple(list(GLOSSARY)[: list(GLOSSARY).index("w
 def _safety_patterns() -> list[re.Pattern[str]]:
     safety = set(SAFETY_PHRASES)
     return [p for (p, _), phrase in zip(_patterns(), GLOSSARY, strict=True) if phrase in safety]
+
+
+# "What should I do if …" asks for the steps (the protocol answer quotes them whatever section the words match best;
+# the planner takes a message asking it as a situation, not a result to record).
+WHAT_TO_DO = re.compile(r"\b(what|how)\s+(do|should|would|can)\s+(i|we|you|staff|teachers?)\b(?!\s+(know|tell))|"
+                        r"\bwhat now\b|\bwhat('s| is) the (first|next) step", re.I)
 
 
 def mentions_safety(text: str) -> bool:

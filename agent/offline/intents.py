@@ -18,7 +18,7 @@ from agent.offline.names import find_student_name, leftover_name
 from agent.offline.records import classify_record
 from agent.offline.spelling import repair
 from domain.names import NameParts
-from knowledge.glossary import mentions_safety
+from knowledge.glossary import WHAT_TO_DO, mentions_safety
 
 GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|howdy|yo)\b"
                       r"[\s!.,]*(there|faraday)?[\s!.]*$", re.I)
@@ -219,7 +219,7 @@ def _without(text: str, name: str | None) -> str:
     """The message without the student's name: the protocol search needs what happened, not who."""
     if not name:
         return text
-    stripped = " ".join(re.sub(rf"\b{re.escape(name)}('s)?\b", " ", text, flags=re.I).split())
+    stripped = " ".join(re.sub(rf"\b{re.escape(name)}('s|’s|s)?\b", " ", text, flags=re.I).split())
     return stripped if len(stripped.split()) >= 2 else text
 
 
@@ -271,8 +271,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         # recording with entries stays one ("Kate sat out with a sore knee" is her attendance mark), and so does an
         # equipment check ("#3 is flat" goes to the other teachers as an equipment notice).
         entries = any(isinstance(v, list) and v for v in recording.arguments.values())
-        if recording.name != "check_equipment" and not entries and situation():
-            return _search(text, situation=True)
+        if recording.name != "check_equipment" and (not entries or WHAT_TO_DO.search(keyed)) and situation():
+            return _search(text, situation=True)  # "sam is wheezing after the mile ... what do i do first"
         return recording
     for rule in (_small_talk, _forms, _student_number):
         found = rule(keyed)
@@ -294,7 +294,7 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
             (future and slots.time_range(keyed)):
         return _schedule(text, keyed, now)
     if LESSON.search(keyed) and not re.search(r"\b(lessons? learned|ideas for)\b", keyed, re.I):
-        if question and mentions_safety(keyed) and not LESSON_MAKE.search(keyed):
+        if (question or ASKS.search(keyed)) and mentions_safety(keyed) and not LESSON_MAKE.search(keyed):
             return _search(text, situation=situation())  # "can I still run my lesson in this heat": the protocol
         return _lesson(keyed)
     if _lesson_request(keyed):
@@ -358,6 +358,8 @@ def _about_student(
     if protocol_question:
         kind = "curriculum" if CURRICULUM.search(keyed) else "safety"
         return _search(text, situation=False, kind=kind)
+    if question and situation() and not LOOKUP.search(keyed):
+        return _search(_without(text, student), situation=True)  # "her nose is gushing, pinch it or tip her head back?"
     widget = slots.widget(keyed)
     if widget in ("fitness_trends", "participation", "attendance", "drivers_ed_progress") and not LOOKUP.search(keyed):
         return Intent("run_widget", {"widget": widget, "class": None, "student": student, "period_days": None})

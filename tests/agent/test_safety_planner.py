@@ -138,3 +138,23 @@ async def test_a_safety_topic_no_rule_understood_reads_as_one_from_the_example_b
     [(name, args)] = _calls(text, roster)
     assert (name, args["kind"]) == ("search_knowledge", "safety")
     assert _calls("yo faraday whats up", roster)[0][0] != "search_knowledge"
+
+
+async def test_a_named_students_emergency_asked_as_a_question_is_the_protocol_not_a_look_up(roster) -> None:
+    [(name, args)] = _calls("eli navarros nose is pouring blood, do i tip his head back?", roster)
+    assert (name, args["kind"], args.get("situation")) == ("search_knowledge", "safety", True)
+    assert "navarro" not in args["query"].lower() and "blood" in args["query"]
+    for text in ("does eli navarro have asthma", "is kate brooks allergic to anything?", "what period is eli navarro in?"):
+        assert [n for n, _ in _calls(text, roster)] == ["lookup_student"], text
+
+
+async def test_a_child_in_trouble_asking_what_to_do_is_the_protocol_even_when_it_reads_like_a_result(roster) -> None:
+    # "the mile" and "2 words" read as a fitness result for Eli; asking what to do first makes it the protocol
+    text = "eli navarro is wheezing real bad after the mile, cant get more than 2 words out, what do i do first"
+    [(name, args)] = _calls(text, roster)
+    assert (name, args["kind"], args.get("situation")) == ("search_knowledge", "safety", True)
+
+
+async def test_can_i_still_run_my_lesson_in_this_weather_needs_no_question_mark(roster) -> None:
+    [(name, args)] = _calls("the wbgt meter says 91 on the field, can i still run my outdoor lesson", roster)
+    assert (name, args["kind"]) == ("search_knowledge", "safety")

@@ -21,7 +21,7 @@ def _write(directory: Path, name: str, data: object) -> None:
 def test_the_shipped_bank_loads_with_every_topic_known_and_many_examples_each() -> None:
     names = {t.name for t in CATALOGUE}
     bank = load_bank(known=names)
-    assert bank.examples and set(bank.examples) <= names
+    assert bank.examples and set(bank.examples) <= names | {n.name for n in bank.new_topics}
     merged = catalogue(bank)
     assert len(merged) == len(CATALOGUE) + len({n.name for n in bank.new_topics} - names)
     thin = [t.name for t in merged if len(t.examples) < 10]
@@ -59,6 +59,9 @@ def test_new_topics_join_the_catalogue_with_their_terms(tmp_path: Path) -> None:
     assert (topic.name, topic.terms, topic.examples) == ("power outages", ("power outage", "blackout"),
                                                          ("the lights went out in the gym",))
     assert bank.others == ["mark jamal absent"]
+    _write(tmp_path, "o.json", {"power outages": ["no lights in the locker room"]})  # another file adds examples
+    topic = catalogue(load_bank(tmp_path, known={t.name for t in CATALOGUE}))[-1]
+    assert topic.examples == ("the lights went out in the gym", "no lights in the locker room")
 
 
 def test_fixed_vectors_are_computed_once_then_read_from_the_cache(tmp_path: Path, monkeypatch, minilm) -> None:

@@ -49,6 +49,20 @@ async def test_the_classifier_reads_the_injury_where_the_nearest_examples_follow
     assert examples_only.judge(vector, "").topic.name != topic  # "landed face first", "the pool deck"
 
 
+async def test_the_classifier_is_trained_to_convergence(minilm) -> None:
+    from knowledge import softmax
+
+    # a development item (safety_heldout6) that the classifier after 300 steps read as a spinal injury ("came off")
+    text, topic = ("8th grader came off the vault wrong, her forearm is bent in a way it shouldnt be and shes screaming",
+                   "fractures and sprains")
+    index = await topic_index()
+    vector = (await minilm.embed_documents([text]))[0]
+    assert index.judge(vector, "").topic.name == topic
+    _, owners = TopicIndex.texts(index.topics)
+    early = softmax.train(index._vectors, owners, len(index.topics), steps=300)
+    assert TopicIndex(index.topics, index._vectors, owners, classifier=early).judge(vector, "").topic.name != topic
+
+
 async def test_a_clear_topic_needs_distance_from_the_other_side(minilm) -> None:
     index = await topic_index()
     scope = "concussion\nspinal injury\ncardiac arrest cpr aed"
