@@ -1,6 +1,9 @@
 """What a protocol answer quotes: for a situation, the section a person needs now (the immediate steps), the "call 911
 when" criteria and whom to notify, from the best-matching safety document; purpose and background only as "see also".
-For a plain question, the best passages as before. When retrieval abstains: the topic no document covers and, if a
+The lead (at most MAX_LEAD sections) is the steps, the step section whose heading names the message's own
+circumstance ("Lockdown Order While Outdoors", "When Immersion Is Not Possible"), then the document's best-ranked
+sections. A question asking what to do, or whether an activity may go on at a reading, gets the same answer; other
+plain questions the best passages. When retrieval abstains: the topic no document covers and, if a
 section came close, its document offered as related (never as the answer).
 
 Roles come from ingestion (``domain.section_roles``), so this works for any document an admin adds."""
