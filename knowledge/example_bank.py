@@ -3,7 +3,9 @@
 Each bank file is a JSON object: a catalogue topic's name (``knowledge.topics.CATALOGUE``) or a new topic's (of any
 bank file) → its examples;
 ``"_new_topics"`` → topics the catalogue lacks, each ``{"name", "terms", "examples"}``; ``"_others"`` → messages that
-are not a situation happening now (ordinary requests to the assistant); ``"_note"`` → where the examples come from.
+are not a situation happening now (ordinary requests to the assistant); ``"_note"`` → where the examples come from;
+``"_asked_ahead": true`` → the file's topic examples are questions asked ahead of time (they name the topic, but are
+not a situation happening now: ``knowledge.situations`` leaves them out).
 The examples were written by people who had read the district's documents and general first-aid knowledge, never the
 evaluation sets (each file's note says who and when).
 
@@ -32,6 +34,7 @@ class Bank:
     examples: dict[str, list[str]] = field(default_factory=dict)  # catalogue topic name → extra examples
     new_topics: list[NewTopic] = field(default_factory=list)
     others: list[str] = field(default_factory=list)
+    asked: set[str] = field(default_factory=set)  # a file's examples asked ahead of time ("_asked_ahead")
 
 
 def _strings(value: Any, where: str) -> list[str]:
@@ -51,7 +54,7 @@ def load_bank(directory: Path = BANK_DIR, known: set[str] | None = None) -> Bank
             raise ValueError(f"{path.name}: expected a JSON object")
         for key, value in data.items():
             where = f"{path.name}: {key!r}"
-            if key == "_note":
+            if key in ("_note", "_asked_ahead"):
                 continue
             if key == "_others":
                 bank.others += _strings(value, where)
@@ -67,6 +70,8 @@ def load_bank(directory: Path = BANK_DIR, known: set[str] | None = None) -> Bank
             else:
                 bank.examples.setdefault(key, []).extend(_strings(value, where))
                 wheres.setdefault(key, where)
+                if data.get("_asked_ahead") is True:
+                    bank.asked.update(_strings(value, where))
     if known is not None:  # a key names a catalogue topic or a new topic of any bank file
         names = known | {n.name for n in bank.new_topics}
         for key, where in wheres.items():

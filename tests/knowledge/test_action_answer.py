@@ -43,8 +43,11 @@ async def test_a_word_no_document_knows_is_incidental_when_the_topic_is_clear_bu
     for situation in (True, False):
         found = await protocol_answer(retriever, query, kind="safety", situation=situation)
         assert found.status == "found" and found.lead[0].slug == "anaphylaxis-epinephrine"
-    ash = await protocol_answer(retriever, "volcano ash is falling on the school", kind="safety", situation=True)
-    assert ash.status == "no_source" and ash.topic == "volcano ash"  # no topic it knows: the word is the topic
+    # no topic it knows: the word is the topic ("volcano ash is falling" was one until the example bank's air quality
+    # examples took in falling wildfire ash)
+    hole = await protocol_answer(retriever, "a sinkhole opened up in the middle of the track", kind="safety",
+                                 situation=True)
+    assert hole.status == "no_source" and hole.topic == "sinkhole"
 
 
 async def test_a_clear_covered_topic_answers_however_far_the_passages(corpus_sessions, minilm) -> None:
@@ -91,7 +94,7 @@ async def test_a_question_whose_protocol_has_steps_near_the_top_gets_the_steps(c
 async def test_in_a_situation_happening_now_the_nearest_covered_topic_is_enough_to_answer(corpus_sessions,
                                                                                           minilm) -> None:
     retriever = Retriever(corpus_sessions, minilm)
-    query = "a boy sank in lane 4 and i cant see him"
+    query = "the kid in lane 2 sank and i dont see him"
     plain = await retriever.retrieve(query, kind="safety")
     assert plain.best_similarity < SAFETY_FLOOR and not plain.inside and plain.leading  # far passages, unclear topic
     assert (await protocol_answer(retriever, query, kind="safety", situation=True)).status == "found"

