@@ -7,7 +7,9 @@ from typing import Any
 
 from agent.model import ModelReply, PlanningContext, TextSink, ToolCall
 from agent.offline import answers
-from agent.offline.intents import Intent, NeedsVector, Vectors, plan
+from agent.offline.intent import Intent
+from agent.offline.intents import plan
+from agent.offline.situations import NeedsVector, Vectors
 from domain.names import NameParts
 from knowledge.embedders import encode_cached_off_loop
 

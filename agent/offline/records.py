@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.offline import slots
+from agent.offline.intent import Intent
 from agent.offline.names import _as_name, _words
 from domain.names import NameParts, name_index, normalize
 
@@ -138,10 +139,8 @@ def names_in(text: str, roster: list[NameParts]) -> list[Found]:
     return found
 
 
-def classify_record(text: str, keyed: str, roster: list[NameParts], now: datetime) -> Any | None:
+def classify_record(text: str, keyed: str, roster: list[NameParts], now: datetime) -> Intent | None:
     """An ``Intent`` for a recording, or None."""
-    from agent.offline.intents import Intent  # the planner's intent type (imported late: intents imports us)
-
     if (QUESTION.search(keyed) and not ATTENDANCE_ASK.search(keyed)) or NOT_RECORDING.search(keyed):
         return None
     equipment = _equipment(text, keyed)

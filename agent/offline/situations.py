@@ -1,16 +1,19 @@
-"""The planner's lexical pre-filter for situations: a message made only of request words cannot describe something
-happening now, so the encoder is not asked. The nearest-example detector itself is ``knowledge.situations``."""
+"""Whether a message describes a situation happening now, as the planner reads it: the lexical pre-filter (a message
+made only of request words cannot describe one, so the encoder is not asked), the message's MiniLM vectors, given or
+asked for, and a lazy ``Situation`` the rules consult. The nearest-example detector itself is
+``knowledge.situations``."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # The lexical pre-filter: a message made only of these words (the vocabulary of requests for records, people,
 # classes, times, lessons, widgets and small talk, plus function words and numbers other than 911) cannot describe
 # something happening now, so the encoder is not asked. Every other word — any symptom, body part, place hazard,
 # weather, alarm, or a word this list does not know — leaves the question to the nearest-example detector. The list
 # errs towards asking: a word that can carry a situation on its own ("down", "missing", "emergency", "help", "hurt",
-# "stop", "call", "out", "allergic") is never here. Written from the planner's own request vocabulary (intents.py,
+# "stop", "call", "out", "allergic") is never here. Written from the planner's own request vocabulary (cues.py,
 # slots.py, records.py and the OTHERS examples), checked on the labelled and dev utterances: every message the
 # detector calls a situation (strict or loose) has a word outside this list.
 BENIGN = frozenset("""
@@ -50,3 +53,59 @@ def possible(text: str) -> bool:
         if word not in BENIGN:
             return True
     return False
+
+
+class NeedsVector(Exception):  # a request, not an error
+    """Raised by a deferring ``Vectors`` for a text it has no embedding of: the caller embeds it off the event loop
+    and plans again (planning is pure and takes about a millisecond)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class Vectors:
+    """The MiniLM vectors of the texts a plan asked about: given, embedded on demand, or (``defer``) requested from
+    the caller with ``NeedsVector``."""
+
+    def __init__(self, known: dict[str, Any] | None = None, *, defer: bool = False) -> None:
+        self.known = {} if known is None else known
+        self.defer = defer
+
+    def __call__(self, text: str) -> Any:
+        vector = self.known.get(text)
+        if vector is None:
+            if self.defer:
+                raise NeedsVector(text)
+            from knowledge import situations
+
+            vector = self.known[text] = situations.embed(text)
+        return vector
+
+
+class Situation:
+    """Lazily asks whether the message describes something happening now. A message made only of request words
+    (``agent.offline.situations.possible``) is not one, without the encoder; otherwise the nearest-example detector
+    (``knowledge.situations``) decides on the text's MiniLM vector, asked for only when a rule needs the answer."""
+
+    def __init__(self, text: str, vectors: Vectors | None = None) -> None:
+        self.text = text
+        self.vectors = vectors if vectors is not None else Vectors()
+        self._value: bool | None = None
+
+    def about(self, text: str) -> Situation:
+        """The same question about another text (a part of the message), sharing the vectors."""
+        return Situation(text, self.vectors)
+
+    def __call__(self) -> bool:
+        if self._value is None:
+            from knowledge.situations import is_situation
+
+            self._value = possible(self.text) and is_situation(self.text, self.vectors(self.text))
+        return self._value
+
+    def maybe(self) -> bool:
+        """A looser reading, for messages no rule understood (the encoder is asked whatever the words)."""
+        from knowledge.situations import might_be_situation
+
+        return self() or might_be_situation(self.text, self.vectors(self.text))

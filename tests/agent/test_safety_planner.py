@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from agent.offline.intents import NeedsVector, Vectors, plan
-from agent.offline.situations import possible
+from agent.offline.intents import plan
+from agent.offline.situations import NeedsVector, Vectors, possible
 from devtools.fakes.activities import ALEX, TENANT
 from domain.identity import IdentityService
 from domain.students import StudentService

@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.offline.intents import Intent, classify
+from agent.offline.intent import Intent
+from agent.offline.intents import classify
 from domain.names import NameParts, normalize
 
 DATA = Path(__file__).resolve().parent.parent / "agent_data" / "utterances.json"
