@@ -109,7 +109,7 @@ async def protocol_answer(
         lead.append(top)  # what the search found best, when it is neither the steps nor background
     # the sections about this circumstance ("half the class is in the locker room"), as far as the lead has room
     lead.extend(h for h in hits[:SPECIFIC_RANK] if h.slug == top.slug and h.role in ("steps", "other"))
-    lead = _unique(lead)[:MAX_LEAD]
+    lead = _first_chunks(lead)[:MAX_LEAD]
     criteria = next((s for s in first if s.role == "criteria" and all(s.section != h.section for h in lead)), None)
     notify = next((s for s in first if s.role == "roles" and all(s.section != h.section for h in lead)), None)
     used = {h.section_id for h in lead} | {h.section_id for h in (criteria, notify) if h is not None}
@@ -163,11 +163,6 @@ def _cosine(a: Any, b: Any) -> float:
     return float(np.dot(a, b))  # unit vectors
 
 
-def _unique(hits: list[Hit]) -> list[Hit]:
-    seen: set[str] = set()
-    return [h for h in hits if not (h.section_id in seen or seen.add(h.section_id))]  # type: ignore[func-returns-value]
-
-
 async def _reads_as_situation(query: str) -> bool:
     """A message that clearly reads like an emergency (``knowledge.situations``): a word no document knows is
     incidental there ("bent a weird way", "a granola bar")."""
@@ -179,7 +174,7 @@ async def _reads_as_situation(query: str) -> bool:
 
 
 def _first_chunks(sections: list[Hit]) -> list[Hit]:
-    """One chunk per section (its first), in document order."""
+    """One chunk per section (its first), in the given order (a document's: its sections in document order)."""
     seen: set[str] = set()
     out = []
     for s in sections:
