@@ -68,10 +68,11 @@ def load_bank(directory: Path = BANK_DIR, known: set[str] | None = None) -> Bank
             elif key.startswith("_"):
                 raise ValueError(f"{where}: not a catalogue topic")
             else:
-                bank.examples.setdefault(key, []).extend(_strings(value, where))
+                examples = _strings(value, where)
+                bank.examples.setdefault(key, []).extend(examples)
                 wheres.setdefault(key, where)
                 if data.get("_asked_ahead") is True:
-                    bank.asked.update(_strings(value, where))
+                    bank.asked.update(examples)
     if known is not None:  # a key names a catalogue topic or a new topic of any bank file
         names = known | {n.name for n in bank.new_topics}
         for key, where in wheres.items():
