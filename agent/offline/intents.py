@@ -182,7 +182,7 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         return ask.widget(widget, keyed)
     if PROTOCOL.search(keyed) or (question and (slots.incident_type(keyed) or slots.activity(keyed))) or \
             (slots.incident_type(keyed) and re.search(r"\b(a|the) (kid|student|child)\b", keyed, re.I)):
-        kind = "curriculum" if CURRICULUM.search(keyed) else "safety"
+        kind = _kind(keyed, situation)
         return _search(text, situation=kind == "safety" and situation(), kind=kind)
     if student is None and LOOKUP.search(keyed) and not re.search(r"\b(kid|student|child|someone)\b", keyed, re.I):
         leftover = leftover_name(text)
@@ -201,6 +201,15 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if (question or ASKS.search(keyed)) and PEOPLE.search(keyed):  # a question about students no rule understood
         return _search(text, situation=False)
     return Intent("unknown")
+
+
+def _kind(keyed: str, situation: Situation) -> str:
+    """Which documents a question is for: the curriculum when it speaks of teaching (drills, games, cues) and of no
+    hazard, symptom or weather and does not read like something happening to someone ("can we finish the game" when
+    thunder is heard is a safety question); the safety protocols otherwise."""
+    if CURRICULUM.search(keyed) and not mentions_safety(keyed) and not situation.maybe():
+        return "curriculum"
+    return "safety"
 
 
 def _lesson_request(keyed: str) -> bool:
@@ -224,8 +233,7 @@ def _about_student(
     if reported and not question and not LOOKUP_ONLY.search(keyed):
         return ask.incident(text, keyed, student, now)
     if protocol_question:
-        kind = "curriculum" if CURRICULUM.search(keyed) else "safety"
-        return _search(text, situation=False, kind=kind)
+        return _search(text, situation=False, kind=_kind(keyed, situation))
     if question and situation() and not LOOKUP.search(keyed):
         return _search(_without(text, student), situation=True)  # "her nose is gushing, pinch it or tip her head back?"
     widget = slots.widget(keyed)

@@ -158,3 +158,12 @@ async def test_a_child_in_trouble_asking_what_to_do_is_the_protocol_even_when_it
 async def test_can_i_still_run_my_lesson_in_this_weather_needs_no_question_mark(roster) -> None:
     [(name, args)] = _calls("the wbgt meter says 91 on the field, can i still run my outdoor lesson", roster)
     assert (name, args["kind"]) == ("search_knowledge", "safety")
+
+
+async def test_a_game_or_a_drill_named_in_a_safety_question_does_not_make_it_a_curriculum_question(roster) -> None:
+    for text in ("heard thunder in the distance but the sky is clear, can we finish the game first?",
+                 "a parent sent cough syrup in his bag for after the game, can i give it to him"):
+        [(name, args)] = _calls(text, roster)
+        assert (name, args["kind"]) == ("search_knowledge", "safety"), text
+    [(name, args)] = _calls("what are the teaching cues for the overhand throw drills", roster)
+    assert (name, args["kind"]) == ("search_knowledge", "curriculum")
