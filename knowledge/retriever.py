@@ -174,9 +174,11 @@ class Retriever:
     def _naming_first(self, hits: list[Hit], topic: topics.Topic, kind: str | None) -> list[Hit]:
         """The hits of documents that name the message's nearest covered topic first, each side in its own order:
         "passed out cold, no breathing" is the cardiac arrest protocol's, whatever "cold" adds to the cold-weather
-        one."""
+        one; of those, a document whose title names more of the topic's terms first ("Cold Weather, Frostbite and
+        Hypothermia" for white, numb fingers, before "... Cold-Water Immersion" and the RICE method's cold pack)."""
         scopes = self._scopes[kind][2]
         naming = [h for h in hits if topics.covered(topic, scopes.get(h.slug, ""))]
+        naming.sort(key=lambda h: -topics.named_terms(topic, h.title.lower()))
         return [*naming, *(h for h in hits if h not in naming)] if naming else hits
 
     async def _topic(self, vector: list[float], kind: str | None) -> topics.Judgement:

@@ -135,7 +135,12 @@ class Judgement:
 
 def covered(topic: Topic, scope: str) -> bool:
     """Whether an approved document names the topic in its scope text (lower case)."""
-    return any(re.search(rf"\b{re.escape(term.strip())}(?:s|es|ing|ed)?\b", scope) for term in topic.terms)
+    return named_terms(topic, scope) > 0
+
+
+def named_terms(topic: Topic, text: str) -> int:
+    """How many of the topic's terms a text (lower case) names."""
+    return sum(bool(re.search(rf"\b{re.escape(term.strip())}(?:s|es|ing|ed)?\b", text)) for term in topic.terms)
 
 
 class TopicIndex:

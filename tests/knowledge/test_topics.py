@@ -104,6 +104,18 @@ async def test_the_documents_that_name_the_nearest_covered_topic_answer_first(co
     assert found.lead[0].slug == "sudden-cardiac-arrest-cpr-aed" and found.lead[0].role == "steps"
 
 
+async def test_of_the_documents_naming_the_topic_the_one_whose_title_names_it_answers(corpus_sessions, minilm) -> None:
+    # "cold" is named by the cold-weather protocol's title, by "Cold-Water Immersion" and by the RICE method's cold
+    # pack; white, numb fingers after the snow are the cold-weather protocol's, whatever the passages lean to
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "after the snow walk her fingers are white and hard and she cant feel them"
+    found = await retriever.retrieve(query, kind="safety")
+    assert found.leading == "cold injuries"
+    assert found.fused[0].slug == "cold-weather-frostbite"
+    answer = await protocol_answer(retriever, query, kind="safety", situation=True)
+    assert answer.lead[0].slug == "cold-weather-frostbite" and answer.lead[0].role == "steps"
+
+
 async def test_an_uncovered_topic_abstains_only_when_no_passage_is_as_close(corpus_sessions, minilm) -> None:
     retriever = Retriever(corpus_sessions, minilm)
     lice = await retriever.retrieve("a student has head lice", kind="safety")
