@@ -168,17 +168,25 @@ class Retriever:
                 # clear or not (its documents first costs little when wrong); only for safety searches: on the
                 # labelled questions of every kind (`python -m knowledge evaluate`) it cost recall@5 0.827 -> 0.808
                 found.leading = judged.topic.name
-                found.fused = self._naming_first(found.fused, judged.topic, kind)
+                found.fused = self._naming_first(found.fused, judged, kind)
         return found
 
-    def _naming_first(self, hits: list[Hit], topic: topics.Topic, kind: str | None) -> list[Hit]:
+    def _naming_first(self, hits: list[Hit], judged: topics.Judgement, kind: str | None) -> list[Hit]:
         """The hits of documents that name the message's nearest covered topic first, each side in its own order:
         "passed out cold, no breathing" is the cardiac arrest protocol's, whatever "cold" adds to the cold-weather
-        one; of those, a document whose title names more of the topic's terms first ("Cold Weather, Frostbite and
-        Hypothermia" for white, numb fingers, before "... Cold-Water Immersion" and the RICE method's cold pack)."""
-        scopes = self._scopes[kind][2]
+        one. Of those, a document whose title names a second topic of the message and not the first comes first
+        ("Seizure First Aid" for shaking in the shallow end, before "Aquatics and Pool Safety"), then one whose title
+        names more of the topic's terms ("Cold Weather, Frostbite and Hypothermia" for white, numb fingers, before
+        "... Cold-Water Immersion" and the RICE method's cold pack)."""
+        scopes, topic, also = self._scopes[kind][2], judged.topic, judged.also
         naming = [h for h in hits if topics.covered(topic, scopes.get(h.slug, ""))]
-        naming.sort(key=lambda h: -topics.named_terms(topic, h.title.lower()))
+
+        def order(hit: Hit) -> tuple[int, int]:
+            title = hit.title.lower()
+            named = topics.named_terms(topic, title)
+            return -(also is not None and not named and topics.covered(also, title)), -named
+
+        naming.sort(key=order)
         return [*naming, *(h for h in hits if h not in naming)] if naming else hits
 
     async def _topic(self, vector: list[float], kind: str | None) -> topics.Judgement:

@@ -35,6 +35,10 @@ from knowledge import example_bank, softmax
 MIN_SIMILARITY = 0.45
 MARGIN = 0.06
 BLEND = 0.6  # the classifier's weight in a topic's score (0.2-0.5 tried at stop 32; stop 33: 0.45-1.0 a plateau)
+# A second covered topic at most this far behind the first is in the message too ("shaking in the shallow end":
+# water emergencies and seizures): the document whose title names it, among those naming the first, answers (stop 34,
+# on the development sets: 0.15-0.4 a plateau).
+ALSO_MARGIN = 0.25
 NEIGHBOURS = 5  # a topic's closeness: the mean of its k nearest examples (1, 3, 5, 8, 12 tried on the same sets)
 
 
@@ -131,6 +135,7 @@ class Judgement:
     covered: bool  # whether an approved document names it
     similarity: float
     clear: bool  # close enough, and far enough from every topic on the other side (covered vs not)
+    also: Topic | None = None  # a second covered topic the message is nearly as close to ("shaking in the pool")
 
 
 def covered(topic: Topic, scope: str) -> bool:
@@ -214,7 +219,11 @@ class TopicIndex:
         best = max(range(len(scores)), key=scores.__getitem__)
         other = max((s for s, side in zip(scores, sides, strict=True) if side != sides[best]), default=-1.0)
         clear = sims[best] >= min_similarity and scores[best] >= other + margin
-        return Judgement(self.topics[best], sides[best], sims[best], clear)
+        runner = max((i for i in range(len(scores)) if i != best and sides[i]), key=scores.__getitem__, default=None)
+        also = None
+        if runner is not None and sims[runner] >= min_similarity and scores[runner] >= scores[best] - ALSO_MARGIN:
+            also = self.topics[runner]
+        return Judgement(self.topics[best], sides[best], sims[best], clear, also)
 
 
 def catalogue(bank: example_bank.Bank | None = None) -> tuple[Topic, ...]:

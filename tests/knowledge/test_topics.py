@@ -114,6 +114,12 @@ async def test_of_the_documents_naming_the_topic_the_one_whose_title_names_it_an
     assert found.fused[0].slug == "cold-weather-frostbite"
     answer = await protocol_answer(retriever, query, kind="safety", situation=True)
     assert answer.lead[0].slug == "cold-weather-frostbite" and answer.lead[0].role == "steps"
+    # two topics at once: shaking in the shallow end is water and a seizure; the seizure protocol (whose opening names
+    # the pool) answers before the aquatics one, whose title names only the water
+    query = "boy in swim class started shaking in the shallow end and his face keeps going under the water"
+    found = await retriever.retrieve(query, kind="safety")
+    assert found.leading == "water emergencies"
+    assert found.fused[0].slug == "seizure-first-aid"
 
 
 async def test_an_uncovered_topic_abstains_only_when_no_passage_is_as_close(corpus_sessions, minilm) -> None:
