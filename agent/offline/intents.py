@@ -78,7 +78,7 @@ def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> li
     if intent.name != "log_incident":
         return [intent]
     kind = intent.arguments.get("incident_type")
-    if kind in MEDICAL_TYPES or (kind is None and situation is not None and situation()):
+    if kind in MEDICAL_TYPES or (kind is None and situation is not None and situation.maybe()):
         return [intent, _search(_without(text, intent.arguments.get("student")), situation=True)]
     return [intent]
 

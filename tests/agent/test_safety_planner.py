@@ -167,3 +167,11 @@ async def test_a_game_or_a_drill_named_in_a_safety_question_does_not_make_it_a_c
         assert (name, args["kind"]) == ("search_knowledge", "safety"), text
     [(name, args)] = _calls("what are the teaching cues for the overhand throw drills", roster)
     assert (name, args["kind"]) == ("search_knowledge", "curriculum")
+
+
+async def test_a_reported_health_matter_no_rule_names_still_gets_the_protocol_beside_the_report(roster) -> None:
+    # no incident type and no glossary word ("sensor", "ketones"), but it reads like a health matter: the protocol too
+    calls = _calls("kates sensor reads 280 and she has ketones and feels rough. can she still do pe today", roster)
+    assert [n for n, _ in calls] == ["log_incident", "search_knowledge"]
+    assert calls[1][1]["kind"] == "safety"
+    assert [n for n, _ in _calls("zoe swore at me and chucked a ball at another kid", roster)] == ["log_incident"]
