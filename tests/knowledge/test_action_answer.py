@@ -165,3 +165,36 @@ async def test_the_documents_best_sections_fill_the_lead_up_to_three(corpus_sess
     assert [h.section for h in answer.lead] == ["Activity Modification by AQI", "Recognizing Symptoms",
                                                 "Checking the AQI"]
     assert answer.notify is not None and answer.notify.section == "Notification and Roles"
+
+
+class _Ordered:
+    """A retriever whose safety search returns the real hits of one query in a given section order (the rest after)."""
+
+    def __init__(self, retriever: Retriever, found: object) -> None:
+        self.retriever, self.found = retriever, found
+
+    async def retrieve(self, query: str, kind: str | None = None) -> object:
+        return self.found
+
+    async def sections(self, slug: str) -> list[object]:
+        return await self.retriever.sections(slug)
+
+
+async def _reordered(retriever: Retriever, query: str, slug: str, order: list[str]) -> object:
+    found = await retriever.retrieve(query, kind="safety")
+    first = {h.section: h for h in reversed(found.fused) if h.slug == slug}  # each section's best chunk
+    assert all(s in first for s in order), sorted(first)
+    found.fused = [first[s] for s in order] + [h for h in found.fused if h.section not in order]
+    return found
+
+
+async def test_room_left_by_background_and_the_steps_goes_to_the_next_best_section(corpus_sessions, minilm) -> None:
+    # the search ranks the purpose and the steps among the document's first three; the section it ranks fourth (what
+    # to do about the swelling) still has room in the lead, ahead of anything ranked lower
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "she twisted her ankle in the relay and it is swelling up"
+    order = ["Recognizing the Injury", "Purpose", "Immediate Actions", "The RICE Method", "Return and Follow-Up"]
+    found = await _reordered(retriever, query, "fractures-sprains-rice", order)
+    answer = await protocol_answer(_Ordered(retriever, found), query, kind="safety",  # type: ignore[arg-type]
+                                   situation=True)
+    assert [h.section for h in answer.lead] == ["Immediate Actions", "Recognizing the Injury", "The RICE Method"]
