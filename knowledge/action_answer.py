@@ -110,8 +110,11 @@ async def protocol_answer(
     # the sections about this circumstance ("half the class is in the locker room"), as far as the lead has room; below
     # the first SPECIFIC_RANK, what to know or do (the RICE method, who may give a medicine) but not the steps for
     # another circumstance (that is _circumstance's to name: "Seizures in Water" is no answer for a seizure on a mat)
-    lead.extend(h for i, h in enumerate(hits) if h.slug == top.slug
-                and (h.role == "other" or (h.role == "steps" and i < SPECIFIC_RANK)))
+    # (of the first three, the one whose text is nearest the message first: the search's fused ranks are often all but
+    # tied there, its similarity says which one the message is about: "how long before we go back out" → Resuming)
+    near = [h for h in hits[:SPECIFIC_RANK] if h.slug == top.slug and h.role in ("steps", "other")]
+    lead.extend(sorted(near, key=lambda h: -(h.similarity or 0.0)))
+    lead.extend(h for h in hits[SPECIFIC_RANK:] if h.slug == top.slug and h.role == "other")
     lead = _first_chunks(lead)[:MAX_LEAD]
     criteria = next((s for s in first if s.role == "criteria" and all(s.section != h.section for h in lead)), None)
     notify = next((s for s in first if s.role == "roles" and all(s.section != h.section for h in lead)), None)

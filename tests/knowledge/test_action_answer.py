@@ -198,3 +198,19 @@ async def test_room_left_by_background_and_the_steps_goes_to_the_next_best_secti
     answer = await protocol_answer(_Ordered(retriever, found), query, kind="safety",  # type: ignore[arg-type]
                                    situation=True)
     assert [h.section for h in answer.lead] == ["Immediate Actions", "Recognizing the Injury", "The RICE Method"]
+
+
+async def test_of_the_searchs_first_three_the_section_nearest_the_message_comes_first(corpus_sessions, minilm) -> None:
+    # two sections the search ranks alike (fused scores all but tied): the one whose text is nearer the message (how
+    # long to wait before going back out: Resuming Activity) takes the room left after the steps
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "how long after the last thunder do we wait before the class can go back outside"
+    order = ["Purpose", "Monitoring the Weather", "Resuming Activity", "Suspending Activity"]
+    found = await _reordered(retriever, query, "lightning-severe-weather", order)
+    near = {h.section: h.similarity for h in found.fused[:3]}  # type: ignore[attr-defined]
+    assert near["Resuming Activity"] > near["Monitoring the Weather"]
+    answer = await protocol_answer(_Ordered(retriever, found), query, kind="safety",  # type: ignore[arg-type]
+                                   situation=True)
+    sections = [h.section for h in answer.lead]
+    assert sections[0] == "Suspending Activity" and "Resuming Activity" in sections, sections
+    assert len(sections) <= 3
