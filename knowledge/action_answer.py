@@ -32,6 +32,7 @@ SAFETY_FLOOR = 0.34
 TOPIC_SIMILARITY = 0.45
 HEADING_FLOOR = 0.2  # a step section's heading at least this close to the message...
 HEADING_MARGIN = 0.0  # ...and closer than the document's title by this much names the message's circumstance
+ROLES_MARGIN = 0.05  # whom-to-notify this far ahead of the document's next section is what the message asks about
 MAX_LEAD = 3  # sections quoted as the answer (a teacher reads it on a phone)
 SPECIFIC_RANK = 3  # the answering document's sections this high in the search are quoted after the steps (room left)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
@@ -107,6 +108,8 @@ async def protocol_answer(
             lead.insert(1, own)
     if steps is None or (top.role == "other" and top.section_id != steps.section_id):
         lead.append(top)  # what the search found best, when it is neither the steps nor background
+    elif top.role == "roles" and _clearly_first(top, in_doc):
+        lead.append(top)  # whom to tell, clearly what the message is about ("nobody answers at his parents' numbers")
     # the sections about this circumstance ("half the class is in the locker room"), as far as the lead has room; below
     # the first SPECIFIC_RANK, what to know or do (the RICE method, who may give a medicine) but not the steps for
     # another circumstance (that is _circumstance's to name: "Seizures in Water" is no answer for a seizure on a mat)
@@ -161,6 +164,12 @@ async def _circumstance(query: str, steps: Hit, candidates: list[Hit]) -> Hit | 
     if theirs[best] >= HEADING_FLOOR and theirs[best] - whole >= HEADING_MARGIN:
         return others[best]
     return None
+
+
+def _clearly_first(top: Hit, in_doc: list[Hit]) -> bool:
+    """The search ranks this section of the document ahead of its next one by at least ROLES_MARGIN."""
+    nxt = next((h for h in in_doc if h.section_id != top.section_id), None)
+    return nxt is None or top.score - nxt.score >= ROLES_MARGIN
 
 
 def _cosine(a: Any, b: Any) -> float:
