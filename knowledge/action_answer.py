@@ -110,11 +110,13 @@ async def protocol_answer(
         lead.append(top)  # what the search found best, when it is neither the steps nor background
     elif top.role == "roles" and _clearly_first(top, in_doc):
         lead.append(top)  # whom to tell, clearly what the message is about ("nobody answers at his parents' numbers")
-    # the sections about this circumstance ("half the class is in the locker room"), as far as the lead has room; below
-    # the first SPECIFIC_RANK, what to know or do (the RICE method, who may give a medicine) but not the steps for
-    # another circumstance (that is _circumstance's to name: "Seizures in Water" is no answer for a seizure on a mat)
-    # (of the first three, the one whose text is nearest the message first: the search's fused ranks are often all but
-    # tied there, its similarity says which one the message is about: "how long before we go back out" → Resuming)
+    named = _named_by_heading(query, found.leading, [s for s in first if s.role in ("steps", "other")])
+    if steps is not None and named is not None:
+        lead.append(named)  # the section whose heading names the message's own word ("changing in the locker room")
+    # then the document's best-ranked sections, as far as the lead has room: of the first SPECIFIC_RANK, the one whose
+    # text is nearest the message first (the fused ranks are often all but tied there: "how long before we go back
+    # out" → Resuming Activity); below them what to know or do (the RICE method, who may give a medicine) but not the
+    # steps for another circumstance (_circumstance's to name: "Seizures in Water" is no answer for a seizure on a mat)
     near = [h for h in hits[:SPECIFIC_RANK] if h.slug == top.slug and h.role in ("steps", "other")]
     lead.extend(sorted(near, key=lambda h: -(h.similarity or 0.0)))
     lead.extend(h for h in hits[SPECIFIC_RANK:] if h.slug == top.slug and h.role == "other")
@@ -163,6 +165,19 @@ async def _circumstance(query: str, steps: Hit, candidates: list[Hit]) -> Hit | 
     best = max(range(len(others)), key=lambda i: theirs[i])
     if theirs[best] >= HEADING_FLOOR and theirs[best] - whole >= HEADING_MARGIN:
         return others[best]
+    return None
+
+
+def _named_by_heading(query: str, topic: str, sections: list[Hit]) -> Hit | None:
+    """The section whose heading alone, of the document's, shares a word with the message (not the topic's own words):
+    "changing in the locker room" → "Locker Rooms and the Pool", "says 'secure'" → "Secure Order While Outdoors"."""
+    said = {w.lower()[:5] for w in _WORD.findall(query) if len(w) >= 4} - _GENERIC_STEMS
+    said -= {w.lower()[:5] for w in _WORD.findall(topic)} | {w[:5] for w in _FILLER}
+    heads = [{w.lower()[:5] for w in _WORD.findall(s.section) if len(w) >= 4} for s in sections]
+    for section, words in zip(sections, heads, strict=True):
+        for w in words & said:
+            if sum(w in other for other in heads) == 1:
+                return section
     return None
 
 

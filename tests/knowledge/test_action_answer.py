@@ -233,3 +233,19 @@ async def test_whom_to_tell_clearly_first_in_the_search_is_quoted_whole(corpus_s
     sections = [h.section for h in answer.lead]
     assert sections[0] == "Timelines" and "Parent and Guardian Notification" in sections, sections
     assert answer.notify is None or answer.notify.section != "Parent and Guardian Notification"
+
+
+async def test_the_section_whose_heading_alone_names_a_word_of_the_message_is_quoted(corpus_sessions, minilm) -> None:
+    # "locker" and "secure" are each in one heading of their document only (and not the search's topic): that section
+    # follows the steps even where the search ranks it below the lead's room
+    retriever = Retriever(corpus_sessions, minilm)
+    cases = [("the fire alarm is blaring and three of my girls are still in the locker room getting changed",
+              "fire-evacuation-gym-fields", "Immediate Actions", "Locker Rooms and the Pool"),
+             ("the principal just announced a secure and my class is out on the track, what do i do with them",
+              "lockdown-outdoor-pe", None, "Secure Order While Outdoors")]
+    for query, slug, steps, named in cases:
+        answer = await protocol_answer(retriever, query, kind="safety", situation=True)
+        lead = [(h.slug, h.section) for h in answer.lead]
+        assert answer.lead[0].role == "steps" and lead[0][0] == slug and (slug, named) in lead, lead
+        assert steps is None or lead[0][1] == steps
+        assert len(lead) <= 3
