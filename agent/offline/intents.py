@@ -83,11 +83,15 @@ def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> li
     return [intent]
 
 
-def _without(text: str, name: str | None) -> str:
-    """The message without the student's name: the protocol search needs what happened, not who."""
+def _without(text: str, name: str | None, instead: str = "") -> str:
+    """The message without the student's name (or with ``instead`` in its place, possessive kept): the protocol search
+    needs what happened, not who."""
     if not name:
         return text
-    stripped = " ".join(re.sub(rf"\b{re.escape(name)}('s|’s|s)?\b", " ", text, flags=re.I).split())
+    def other(match: re.Match[str]) -> str:
+        return f" {instead}{'’s' if instead and match.group(1) else ''} "
+
+    stripped = " ".join(re.sub(rf"\b{re.escape(name)}('s|’s|s)?\b", other, text, flags=re.I).split())
     return stripped if len(stripped.split()) >= 2 else text
 
 
@@ -168,7 +172,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if _lesson_request(keyed):
         return ask.lesson(keyed)
     if student:
-        situation = situation.about(_without(text, student))  # the name says nothing about what is happening
+        # the name says nothing about what is happening: read "a student's nose is gushing", not "nose is gushing"
+        situation = situation.about(_without(text, student, "a student"))
         about = _about_student(text, keyed, student, question, now, situation)
         if about:
             return about
