@@ -74,7 +74,10 @@ def plan(text: str, names: list[NameParts], now: datetime, vectors: Vectors | No
 
 
 def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> list[Intent]:
-    """Safety first: a reported injury or illness also gets the district protocol's answer."""
+    """Safety first: a reported injury or illness also gets the district protocol's answer, and so does equipment that
+    is a hazard now ("the hoop is wobbling and kids are playing under it"; "ball #3 is flat" is only the check)."""
+    if intent.name == "check_equipment" and situation is not None and situation():
+        return [intent, _search(text, situation=True)]
     if intent.name != "log_incident":
         return [intent]
     kind = intent.arguments.get("incident_type")

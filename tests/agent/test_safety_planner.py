@@ -183,3 +183,11 @@ async def test_a_named_students_emergency_is_read_with_someone_in_the_names_plac
                             "pinch it or tip her head back??", roster)
     assert (name, args["kind"], args.get("situation")) == ("search_knowledge", "safety", True)
     assert "kate" not in args["query"].lower()
+
+
+async def test_equipment_that_is_a_hazard_now_gets_the_check_and_the_protocol(roster) -> None:
+    calls = _calls("the basketball hoop is wobbling and one bolt is loose, kids are playing under it", roster)
+    assert [n for n, _ in calls] == ["check_equipment", "search_knowledge"]
+    assert calls[1][1]["kind"] == "safety"
+    for check in ("checked the basketballs, all fine", "the PACER speaker is broken"):
+        assert [n for n, _ in _calls(check, roster)] == ["check_equipment"], check
