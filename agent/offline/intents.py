@@ -33,6 +33,7 @@ from agent.offline.cues import (
     PEOPLE,
     PROTOCOL,
     QUESTION,
+    RETURN_WHEN,
     SCHEDULE,
     SHOPPING,
     SPLITS,
@@ -78,6 +79,9 @@ def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> li
     is a hazard now ("the hoop is wobbling and kids are playing under it"; "ball #3 is flat" is only the check)."""
     if intent.name == "check_equipment" and situation is not None and situation():
         return [intent, _search(text, situation=True)]
+    if intent.name == "lookup_student" and (CLEARED.search(text) or RETURN_WHEN.search(text)) and \
+            slots.incident_type(text) in MEDICAL_TYPES:  # cleared to play after an injury: the steps beside the notes
+        return [intent, _search(_without(text, intent.arguments.get("query")), situation=False)]
     if intent.name != "log_incident":
         return [intent]
     kind = intent.arguments.get("incident_type")
@@ -233,8 +237,10 @@ def _lesson_request(keyed: str) -> bool:
 def _about_student(
     text: str, keyed: str, student: str, question: bool, now: datetime, situation: Situation,
 ) -> Intent | None:
-    # cleared to play: the student's medical flags hold the clearance notes
-    if CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I):
+    # cleared to play: the student's medical flags hold the clearance notes; after an injury, the district's
+    # return-to-play steps too ("can eli play today, he had a concussion last week")
+    if (CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I)) or \
+            (RETURN_WHEN.search(keyed) and slots.incident_type(keyed) in MEDICAL_TYPES):
         return Intent("lookup_student", {**ask.lookup_args(student, keyed), "details": ["medical"]})
     protocol_question = question and bool(PROTOCOL.search(keyed))
     reported = INCIDENT_CUE.search(keyed) or slots.incident_type(keyed) or (not question and situation())

@@ -191,3 +191,13 @@ async def test_equipment_that_is_a_hazard_now_gets_the_check_and_the_protocol(ro
     assert calls[1][1]["kind"] == "safety"
     for check in ("checked the basketballs, all fine", "the PACER speaker is broken"):
         assert [n for n, _ in _calls(check, roster)] == ["check_equipment"], check
+
+
+async def test_cleared_to_play_after_an_injury_gets_the_notes_and_the_return_to_play_steps(roster) -> None:
+    for text in ("kate had a concussion two weeks ago and her doctor cleared her, can she play in the game today",
+                 "when can kate start pe again, she had a concussion last week"):
+        calls = _calls(text, roster)
+        assert [n for n, _ in calls] == ["lookup_student", "search_knowledge"], text
+        assert calls[0][1]["details"] == ["medical"] and "kate" not in calls[1][1]["query"].lower()
+    for text in ("is kate brooks cleared for full activity", "does kate brooks have asthma"):
+        assert [n for n, _ in _calls(text, roster)] == ["lookup_student"], text
