@@ -88,6 +88,8 @@ OUT_OF_SCOPE = re.compile(r"\b(weather|joke|capital of|recipe|stocks?|bitcoin|po
 SHOPPING = re.compile(r"\b(amazon|order (\d+ )?(new )?\w+ (off|from|on)|buy me|purchase|place an order)\b", re.I)
 WIDGET_ASK = re.compile(r"\b(how (is|are|many|has|'s)|show|list|who|whos|which|any|what|make|create|split|give me|"
                         r"summar\w*|trend\w*|breakdown|report|status|check|need|insights|overview|due)\b", re.I)
+RETURN_WHEN = re.compile(r"\b(when|how (long|soon))\b.*\b(start|come back|return|back (to|in)|play|participate)\b",
+                         re.I)
 CLEARED = re.compile(r"\b(cleared|clearance|allowed back|back (in|to) (games|pe|gym|class|practice)|"
                      r"(can|could|is) \w+( \w+)? (play|participate|do contact)|ok(ay)? to (play|participate)|"
                      r"play (again|today|contact)|still restricted|participate fully|full (activity|participation)|"

@@ -33,6 +33,7 @@ from agent.offline.cues import (
     PEOPLE,
     PROTOCOL,
     QUESTION,
+    RETURN_WHEN,
     SCHEDULE,
     SHOPPING,
     SPLITS,
@@ -74,7 +75,13 @@ def plan(text: str, names: list[NameParts], now: datetime, vectors: Vectors | No
 
 
 def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> list[Intent]:
-    """Safety first: a reported injury or illness also gets the district protocol's answer."""
+    """Safety first: a reported injury or illness also gets the district protocol's answer, and so does equipment that
+    is a hazard now ("the hoop is wobbling and kids are playing under it"; "ball #3 is flat" is only the check)."""
+    if intent.name == "check_equipment" and situation is not None and situation():
+        return [intent, _search(text, situation=True)]
+    if intent.name == "lookup_student" and (CLEARED.search(text) or RETURN_WHEN.search(text)) and \
+            slots.incident_type(text) in MEDICAL_TYPES:  # cleared to play after an injury: the steps beside the notes
+        return [intent, _search(_without(text, intent.arguments.get("query")), situation=False)]
     if intent.name != "log_incident":
         return [intent]
     kind = intent.arguments.get("incident_type")
@@ -83,11 +90,15 @@ def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> li
     return [intent]
 
 
-def _without(text: str, name: str | None) -> str:
-    """The message without the student's name: the protocol search needs what happened, not who."""
+def _without(text: str, name: str | None, instead: str = "") -> str:
+    """The message without the student's name (or with ``instead`` in its place, possessive kept): the protocol search
+    needs what happened, not who."""
     if not name:
         return text
-    stripped = " ".join(re.sub(rf"\b{re.escape(name)}('s|’s|s)?\b", " ", text, flags=re.I).split())
+    def other(match: re.Match[str]) -> str:
+        return f" {instead}{'’s' if instead and match.group(1) else ''} "
+
+    stripped = " ".join(re.sub(rf"\b{re.escape(name)}('s|’s|s)?\b", other, text, flags=re.I).split())
     return stripped if len(stripped.split()) >= 2 else text
 
 
@@ -168,7 +179,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if _lesson_request(keyed):
         return ask.lesson(keyed)
     if student:
-        situation = situation.about(_without(text, student))  # the name says nothing about what is happening
+        # the name says nothing about what is happening: read "a student's nose is gushing", not "nose is gushing"
+        situation = situation.about(_without(text, student, "a student"))
         about = _about_student(text, keyed, student, question, now, situation)
         if about:
             return about
@@ -225,8 +237,10 @@ def _lesson_request(keyed: str) -> bool:
 def _about_student(
     text: str, keyed: str, student: str, question: bool, now: datetime, situation: Situation,
 ) -> Intent | None:
-    # cleared to play: the student's medical flags hold the clearance notes
-    if CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I):
+    # cleared to play: the student's medical flags hold the clearance notes; after an injury, the district's
+    # return-to-play steps too ("can eli play today, he had a concussion last week")
+    if (CLEARED.search(keyed) and not re.search(r"\b(when can|how long|how soon)\b", keyed, re.I)) or \
+            (RETURN_WHEN.search(keyed) and slots.incident_type(keyed) in MEDICAL_TYPES):
         return Intent("lookup_student", {**ask.lookup_args(student, keyed), "details": ["medical"]})
     protocol_question = question and bool(PROTOCOL.search(keyed))
     reported = INCIDENT_CUE.search(keyed) or slots.incident_type(keyed) or (not question and situation())

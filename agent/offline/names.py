@@ -57,13 +57,19 @@ def english_words() -> frozenset[str]:
     return frozenset(w for w in vocabulary if w.isalpha() and not w.startswith("["))
 
 
+STAFF_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "coach", "sir"})
+
+
 def find_student_name(text: str, roster: list[NameParts]) -> str | None:
     """The longest run of words that are names on the caller's roster (fuzzy, accent- and nickname-tolerant)."""
     tokens = name_index(roster)  # built once per roster list (the service caches the list)
     best: list[str] = []
     run: list[str] = []
     words = _words(text)
-    for word in words:
+    for before, word in zip(["", *words], words, strict=False):
+        if normalize(before) in STAFF_TITLES:  # "subbing for Mr. Alvarez": a member of staff, not a student
+            run = []
+            continue
         name = _as_name(word, tokens, continuing=bool(run))
         if name is not None:
             run.append(name)

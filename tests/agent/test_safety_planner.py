@@ -171,7 +171,33 @@ async def test_a_game_or_a_drill_named_in_a_safety_question_does_not_make_it_a_c
 
 async def test_a_reported_health_matter_no_rule_names_still_gets_the_protocol_beside_the_report(roster) -> None:
     # no incident type and no glossary word ("sensor", "ketones"), but it reads like a health matter: the protocol too
-    calls = _calls("kates sensor reads 280 and she has ketones and feels rough. can she still do pe today", roster)
+    calls = _calls("kates sensor reads 280 and she has ketones and feels rough", roster)
     assert [n for n, _ in calls] == ["log_incident", "search_knowledge"]
     assert calls[1][1]["kind"] == "safety"
     assert [n for n, _ in _calls("zoe swore at me and chucked a ball at another kid", roster)] == ["log_incident"]
+
+
+async def test_a_named_students_emergency_is_read_with_someone_in_the_names_place(roster) -> None:
+    # without the name "nose just started gushing …" reads like no one's situation; with "a student's" it does
+    [(name, args)] = _calls("kates nose just started gushing in the middle of stretches, nobody hit her. "
+                            "pinch it or tip her head back??", roster)
+    assert (name, args["kind"], args.get("situation")) == ("search_knowledge", "safety", True)
+    assert "kate" not in args["query"].lower()
+
+
+async def test_equipment_that_is_a_hazard_now_gets_the_check_and_the_protocol(roster) -> None:
+    calls = _calls("the basketball hoop is wobbling and one bolt is loose, kids are playing under it", roster)
+    assert [n for n, _ in calls] == ["check_equipment", "search_knowledge"]
+    assert calls[1][1]["kind"] == "safety"
+    for check in ("checked the basketballs, all fine", "the PACER speaker is broken"):
+        assert [n for n, _ in _calls(check, roster)] == ["check_equipment"], check
+
+
+async def test_cleared_to_play_after_an_injury_gets_the_notes_and_the_return_to_play_steps(roster) -> None:
+    for text in ("kate had a concussion two weeks ago and her doctor cleared her, can she play in the game today",
+                 "when can kate start pe again, she had a concussion last week"):
+        calls = _calls(text, roster)
+        assert [n for n, _ in calls] == ["lookup_student", "search_knowledge"], text
+        assert calls[0][1]["details"] == ["medical"] and "kate" not in calls[1][1]["query"].lower()
+    for text in ("is kate brooks cleared for full activity", "does kate brooks have asthma"):
+        assert [n for n, _ in _calls(text, roster)] == ["lookup_student"], text

@@ -51,3 +51,12 @@ def test_a_lower_case_english_word_is_never_a_fuzzy_match_for_a_name() -> None:
     assert find_student_name("he can't get words out", roster) is None  # not "Woods"
     assert find_student_name("olivr fell in the gym", roster) == "olivr"  # a typo of a name is still one
     assert find_student_name("Wrong fell in the gym", roster) == "Wrong"  # capitalised: read as a name
+
+
+def test_a_name_after_a_staff_title_is_a_member_of_staff_not_a_student() -> None:
+    from agent.offline.names import find_student_name
+
+    roster = [NameParts("Diego", "Alvarez"), NameParts("Oliver", "Woods")]
+    assert find_student_name("I'm subbing for Mr. Alvarez today, can the class go outside", roster) is None
+    assert find_student_name("Coach Woods says Oliver can't run today", roster) == "Oliver"
+    assert find_student_name("diego alvarez fell off the beam", roster) == "diego alvarez"
