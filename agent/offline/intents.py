@@ -75,8 +75,9 @@ def plan(text: str, names: list[NameParts], now: datetime, vectors: Vectors | No
 
 
 def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> list[Intent]:
-    """Safety first: a reported injury or illness also gets the district protocol's answer, and so does equipment that
-    is a hazard now ("the hoop is wobbling and kids are playing under it"; "ball #3 is flat" is only the check)."""
+    """Safety first: a reported injury or illness also gets the district protocol's answer, and so do equipment that is
+    a hazard now ("the hoop is wobbling and kids are playing under it"; "ball #3 is flat" is only the check) and a
+    student's return to play after an injury (the medical notes and the return-to-play steps)."""
     if intent.name == "check_equipment" and situation is not None and situation():
         return [intent, _search(text, situation=True)]
     if intent.name == "lookup_student" and (CLEARED.search(text) or RETURN_WHEN.search(text)) and \
