@@ -140,12 +140,16 @@ class Judgement:
 
 def covered(topic: Topic, scope: str) -> bool:
     """Whether an approved document names the topic in its scope text (lower case)."""
-    return named_terms(topic, scope) > 0
+    return any(_names(term, scope) for term in topic.terms)
 
 
 def named_terms(topic: Topic, text: str) -> int:
     """How many of the topic's terms a text (lower case) names."""
-    return sum(bool(re.search(rf"\b{re.escape(term.strip())}(?:s|es|ing|ed)?\b", text)) for term in topic.terms)
+    return sum(_names(term, text) for term in topic.terms)
+
+
+def _names(term: str, text: str) -> bool:
+    return re.search(rf"\b{re.escape(term.strip())}(?:s|es|ing|ed)?\b", text) is not None
 
 
 class TopicIndex:
