@@ -132,6 +132,12 @@ _CONDITION = re.compile(r"^\s*(?:if|when)\s+([^:.\n]{3,160}):", re.I)
 _GENERIC = set("""the a an student students child is are was any or and having has have who whom not no cannot can't
     could would be been their them they he she it its his her of to in on with""".split())
 _GENERIC_STEMS = {g[:5] for g in _GENERIC}
+_FILLER_STEMS = {w[:5] for w in _FILLER}
+
+
+def _stems(text: str, shortest: int = 1) -> set[str]:
+    """The text's words (of at least ``shortest`` letters) by their first five letters, lower case."""
+    return {w.lower()[:5] for w in _WORD.findall(text) if len(w) >= shortest}
 
 
 def _steps_for(query: str, candidates: list[Hit]) -> Hit | None:
@@ -141,10 +147,10 @@ def _steps_for(query: str, candidates: list[Hit]) -> Hit | None:
     the mild-low steps, one who cannot swallow the severe-low ones)."""
     if not candidates:
         return None
-    said = {w[:5] for w in _WORD.findall(f"{query} {expand(query)}".lower())}
+    said = _stems(f"{query} {expand(query)}")
     conditions = [_CONDITION.match(hit.text) for hit in candidates]
     shown = [h for h, c in zip(candidates, conditions, strict=True)
-             if c is not None and ({w.lower()[:5] for w in _WORD.findall(c.group(1))} - _GENERIC_STEMS) & said]
+             if c is not None and (_stems(c.group(1)) - _GENERIC_STEMS) & said]
     plain = [h for h, c in zip(candidates, conditions, strict=True) if c is None]
     return (shown or plain or candidates)[0]
 
@@ -171,9 +177,8 @@ async def _circumstance(query: str, steps: Hit, candidates: list[Hit]) -> Hit | 
 def _named_by_heading(query: str, topic: str, sections: list[Hit]) -> Hit | None:
     """The section whose heading alone, of the document's, shares a word with the message (not the topic's own words):
     "changing in the locker room" → "Locker Rooms and the Pool", "says 'secure'" → "Secure Order While Outdoors"."""
-    said = {w.lower()[:5] for w in _WORD.findall(query) if len(w) >= 4} - _GENERIC_STEMS
-    said -= {w.lower()[:5] for w in _WORD.findall(topic)} | {w[:5] for w in _FILLER}
-    heads = [{w.lower()[:5] for w in _WORD.findall(s.section) if len(w) >= 4} for s in sections]
+    said = _stems(query, shortest=4) - _GENERIC_STEMS - _stems(topic) - _FILLER_STEMS
+    heads = [_stems(s.section, shortest=4) for s in sections]
     for section, words in zip(sections, heads, strict=True):
         for w in words & said:
             if sum(w in other for other in heads) == 1:
