@@ -58,7 +58,9 @@ MEDICAL = re.compile(r"\b(allerg\w*|medical|health|asthma|inhaler|epi-?pen|diabe
 CONTACT = re.compile(r"\b(emergency contact|contact|parents?|guardians?|mom|dad|phone|number|call home|"
                      r"who do i call)\b", re.I)
 LESSON = re.compile(r"\blesson\b", re.I)
-LESSON_MAKE = re.compile(r"\b(plan|make|create|write|build|design|give me|need|want|ideas?)\b", re.I)
+# asked for: a making word before "lesson" ("I need a lesson on...", not "... lesson. does she need to be seen")
+LESSON_MAKE = re.compile(r"\b(plan|make|create|write|build|design|give me|need|want|ideas?)\b(?=.{0,40}\blesson)|"
+                         r"\blesson plan", re.I)
 ASKS = re.compile(r"\?|\b(do|can|should|could|may|must|is|are) (we|i|they|he|she|you|it)\b", re.I)
 PEOPLE = re.compile(r"\b(kids?|students?|child(ren)?|boys?|girls?|athletes?|players?|swimmers?|runners?|wrestlers?|"
                     r"class|team|squad|graders?|freshm[ae]n|sophomores?|juniors?|seniors?|pe|gym|practice|recess)\b",

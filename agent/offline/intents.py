@@ -170,12 +170,17 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     student = find_student_name(text, names)
     question = bool(QUESTION.search(keyed))
     future = slots.when(keyed, now, prefer_future=True)
-    if (SCHEDULE.search(keyed) and (future or re.search(r"\b(schedule|book|calendar)\b", keyed, re.I))) or \
-            (future and slots.time_range(keyed)):
+    if SCHEDULE.search(keyed) and (future or re.search(r"\b(schedule|book|calendar)\b", keyed, re.I)):
         return ask.schedule(text, keyed, now)
+    if future and slots.time_range(keyed):  # a time range alone asks for an event; asking whether to go on at that
+        # hour when the message describes a hazard ("meter's at 32.8 ... athletics is 2 till 3, can we still run it")
+        # asks for the protocol
+        return _search(text, situation=True) if question and situation() else ask.schedule(text, keyed, now)
     if LESSON.search(keyed) and not re.search(r"\b(lessons? learned|ideas for)\b", keyed, re.I):
-        if (question or ASKS.search(keyed)) and mentions_safety(keyed) and not LESSON_MAKE.search(keyed):
-            return _search(text, situation=situation())  # "can I still run my lesson in this heat": the protocol
+        asks_safety = (question or ASKS.search(keyed)) and mentions_safety(keyed)
+        if not LESSON_MAKE.search(keyed) and (situation() or asks_safety):
+            # "can I still run my lesson in this heat", "the alarm's going off in the swimming lesson": the protocol
+            return _search(text, situation=situation())
         return ask.lesson(keyed)
     if _lesson_request(keyed):
         return ask.lesson(keyed)
@@ -249,7 +254,7 @@ def _about_student(
         return ask.incident(text, keyed, student, now)
     if protocol_question:
         return _search(text, situation=False, kind=_kind(keyed, situation))
-    if question and situation() and not LOOKUP.search(keyed):
+    if question and situation.maybe() and not LOOKUP.search(keyed):
         return _search(_without(text, student), situation=True)  # "her nose is gushing, pinch it or tip her head back?"
     widget = slots.widget(keyed)
     if widget in ("fitness_trends", "participation", "attendance", "drivers_ed_progress") and not LOOKUP.search(keyed):

@@ -201,3 +201,22 @@ async def test_cleared_to_play_after_an_injury_gets_the_notes_and_the_return_to_
         assert calls[0][1]["details"] == ["medical"] and "kate" not in calls[1][1]["query"].lower()
     for text in ("is kate brooks cleared for full activity", "does kate brooks have asthma"):
         assert [n for n, _ in _calls(text, roster)] == ["lookup_student"], text
+
+
+async def test_a_hazard_in_the_middle_of_a_lesson_is_the_protocol_and_a_lesson_asked_for_is_still_a_lesson(roster) -> None:
+    for text in ("the fire alarm just went off in the middle of my swim lesson",
+                 "a girl in the swim lesson swallowed a lot of water and keeps coughing, does she need to see the nurse"):
+        [(name, args)] = _calls(text, roster)
+        assert (name, args["kind"], args["situation"]) == ("search_knowledge", "safety", True), text
+    assert [n for n, _ in _calls("I need a 40 minute swim lesson for grade 5", roster)] == ["plan_lesson"]
+
+
+async def test_asking_whether_to_go_on_in_a_hazard_at_a_time_range_is_the_protocol_not_an_event(roster) -> None:
+    [(name, args)] = _calls("we just heard thunder and my class is out on the field from 1 to 2, can we keep going?", roster)
+    assert (name, args["situation"]) == ("search_knowledge", True)
+    assert [n for n, _ in _calls("track meet on the front field friday from 9 till 1", roster)] == ["schedule_event"]
+
+
+async def test_a_question_about_a_named_child_who_may_be_in_trouble_is_the_protocol_not_a_look_up(roster) -> None:
+    [(name, args)] = _calls("eli is having one of his fits on the tumbling mat its been going a few minutes should i be calling someone", roster)
+    assert (name, args["kind"]) == ("search_knowledge", "safety")
