@@ -16,6 +16,7 @@ async def test_the_app_freezes_its_start_up_heap_after_warming_up(demo_db_url: s
     gc.unfreeze()
     topics._index = None  # built again by the warm-up (from the disk cache), not by a test before this one
     situations._indexes.clear()
+    situations._classifiers.clear()
     client = await start_bot(bot_settings(demo_db_url, redis_url, freeze_startup_heap=True), connector)
     try:
         for _ in range(600):  # the MiniLM warm-up runs first (a few seconds at most)
@@ -24,6 +25,7 @@ async def test_the_app_freezes_its_start_up_heap_after_warming_up(demo_db_url: s
             await asyncio.sleep(0.05)
         assert gc.get_freeze_count() > 0, "the start-up heap was not frozen"
         assert topics._index is not None and set(situations._indexes) == {False, True}  # no first turn waits
+        assert "model" in situations._classifiers  # nor trains the situation classifier
     finally:
         gc.unfreeze()  # the test process's objects go back to normal collection
         await client.close()
