@@ -6,7 +6,8 @@ across every kind of situation the issue names: someone hurt, sick or not breath
 a lockdown, water, equipment failing. Negative examples are requests for everything else the planner does (look-ups,
 lessons, events, widgets, forms, small talk, questions about rules and schedules). None is taken from the evaluation
 sets. A message is a situation when its nearest situation example is close enough and beats the nearest other
-example."""
+example by a margin or, short of the margin, when a logistic regression over the same vectors (and the example bank's)
+is sure enough."""
 
 from __future__ import annotations
 
@@ -201,8 +202,8 @@ _classifiers: dict[str, Any] = {}
 def _classifier() -> Any:
     """A logistic regression over the same vectors (the examples above and the example bank's, trained once per
     process, its weights cached on disk by ``knowledge.softmax``): it learns which directions separate a situation
-    from a request, where the nearest example sees the scene ("Year 11 football, ..." is near the requests about
-    games) as much as what is happening."""
+    from a request, where the nearest example sees the scene (a sport, a place, a class) as much as what is
+    happening."""
     if "model" not in _classifiers:
         import numpy as np
 
@@ -250,8 +251,8 @@ def nearest(vector: Any, *, bank: bool = False) -> tuple[float, float]:
 
 def is_situation(text: str, vector: Any | None = None) -> bool:
     """Clearly nearer a situation example than any request; or, where the nearest example is at least as near a
-    situation as a request, the classifier is sure enough (a long scene-setting message whose nearest example is far:
-    "Year 11 girls' football, Hannah (type 1) has gone pale and shaky ...")."""
+    situation as a request, the classifier is sure enough ("a wasp got one of my kids on the neck and now her voice
+    sounds funny": no example is near enough to it, 0.43 against a request's 0.42)."""
     vector = embed(text) if vector is None else vector
     positive, negative = nearest(vector)
     if positive >= MIN_SIMILARITY and positive - negative >= MARGIN:
