@@ -29,6 +29,10 @@ RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
 # Fourth pass (stop 31): nor when a situation happening now clearly reads like one (knowledge.situations); a word the
 # glossary translates is never a gap; an uncovered topic must be closer than the best passage.
 SAFETY_FLOOR = 0.34
+# Fifth pass (stop 35): for a situation, the nearest topic's being covered is enough when its examples are at least
+# this close, short of knowledge.topics.MIN_SIMILARITY (covered situations with slang or names read 0.38-0.44; "a
+# sinkhole opened up in the middle of the track" 0.32, its nearest covered topic being broken equipment)
+NEAREST_FLOOR = 0.35
 TOPIC_SIMILARITY = 0.45
 HEADING_FLOOR = 0.2  # a step section's heading at least this close to the message...
 HEADING_MARGIN = 0.0  # ...and closer than the document's title by this much names the message's circumstance
@@ -76,7 +80,8 @@ async def protocol_answer(
     safety = kind == "safety" or bool(found.fused and found.fused[0].kind == "safety")
     gaps = topic_words(query, found.unknown)
     # the message's topic is one a document covers: clearly, or, for a situation happening now, as its nearest topic
-    known = bool(found.inside or (situation and found.leading))
+    # (a word no document knows is then slang or a name: "preseason footy, absolutely sweltering ...")
+    known = bool(found.inside or (situation and (found.leading or found.nearest_covered >= NEAREST_FLOOR)))
     if safety and found.fused:  # a description of a situation is judged on its own evidence (see SAFETY_FLOOR)
         found.abstain = ((found.best_similarity < SAFETY_FLOOR and not known)
                          or (bool(gaps) and found.best_similarity < TOPIC_SIMILARITY and not known

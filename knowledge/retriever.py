@@ -95,6 +95,7 @@ class Retrieval:
     inside: str = ""  # ...or when clearly one a document covers
     outside_similarity: float = 0.0  # how close the uncovered topic's nearest example is to the query
     leading: str = ""  # a safety search's nearest topic when a document covers it: its documents answer first
+    nearest_covered: float = 0.0  # how close the nearest topic is, when it is one a document covers (0 when not)
 
 
 class Retriever:
@@ -160,6 +161,7 @@ class Retriever:
         found.abstain = self.should_abstain(found.best_similarity, found.coverage, found.unknown_share)
         if cfg.topics and name == MINILM_NAME and kind in (None, "safety"):
             judged = await self._topic(vectors[0], kind)
+            found.nearest_covered = judged.similarity if judged.covered else 0.0
             if judged.clear:
                 found.inside, found.outside = (judged.topic.name, "") if judged.covered else ("", judged.topic.name)
                 found.outside_similarity = 0.0 if judged.covered else judged.similarity

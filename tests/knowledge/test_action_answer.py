@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from knowledge.action_answer import ROLES_MARGIN, SAFETY_FLOOR, protocol_answer
+from knowledge.action_answer import NEAREST_FLOOR, ROLES_MARGIN, SAFETY_FLOOR, protocol_answer
 from knowledge.retriever import Retriever
 
 DIABETES = "diabetes-hypoglycemia-activity"
@@ -249,3 +249,16 @@ async def test_the_section_whose_heading_alone_names_a_word_of_the_message_is_qu
         assert answer.lead[0].role == "steps" and lead[0][0] == slug and (slug, named) in lead, lead
         assert steps is None or lead[0][1] == steps
         assert len(lead) <= 3
+
+
+async def test_in_a_situation_a_far_nearest_covered_topic_makes_words_no_document_knows_incidental(corpus_sessions,
+                                                                                                     minilm) -> None:
+    # slang no document knows ("fella", "footy", "wobbly"), passages far and no topic near enough to lead: the nearest
+    # topic is still one a document covers, so a situation happening now is answered, a question is not
+    retriever = Retriever(corpus_sessions, minilm)
+    query = "young fella at the footy carnival is wobbly and talking gibberish, stinking hot out"
+    plain = await retriever.retrieve(query, kind="safety")
+    assert plain.nearest_covered >= NEAREST_FLOOR and not plain.leading and not plain.inside and plain.unknown
+    found = await protocol_answer(retriever, query, kind="safety", situation=True)
+    assert found.status == "found" and found.lead[0].slug == "exertional-heat-stroke-cold-water-immersion"
+    assert (await protocol_answer(retriever, query, kind="safety", situation=False)).status == "no_source"
