@@ -220,3 +220,10 @@ async def test_asking_whether_to_go_on_in_a_hazard_at_a_time_range_is_the_protoc
 async def test_a_question_about_a_named_child_who_may_be_in_trouble_is_the_protocol_not_a_look_up(roster) -> None:
     [(name, args)] = _calls("eli is having one of his fits on the tumbling mat its been going a few minutes should i be calling someone", roster)
     assert (name, args["kind"]) == ("search_knowledge", "safety")
+
+
+async def test_out_at_a_place_is_where_a_child_is_not_an_absence(roster) -> None:
+    calls = _calls("kate was out at recess in the snow with no gloves and now her fingers are white and numb", roster)
+    assert [n for n, _ in calls] == ["log_incident", "search_knowledge"]  # her report and the protocol, no mark
+    [(name, args)] = _calls("kate brooks was out today", roster)
+    assert name == "take_attendance" and args["marks"][0]["status"] == "absent"
