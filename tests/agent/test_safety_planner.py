@@ -227,3 +227,11 @@ async def test_out_at_a_place_is_where_a_child_is_not_an_absence(roster) -> None
     assert [n for n, _ in calls] == ["log_incident", "search_knowledge"]  # her report and the protocol, no mark
     [(name, args)] = _calls("kate brooks was out today", roster)
     assert name == "take_attendance" and args["marks"][0]["status"] == "absent"
+
+
+async def test_a_named_students_report_is_read_for_a_situation_with_someone_in_the_names_place(roster) -> None:
+    # with her name the scene-setting reads like no one's situation; with "a student" the protocol goes beside the report
+    calls = _calls("Year 11 girls' football, Kate (type 1) has gone pale and shaky and is snapping at everyone, "
+                   "her CGM's buzzing away", roster)
+    assert [n for n, _ in calls] == ["log_incident", "search_knowledge"]
+    assert "kate" not in calls[1][1]["query"].lower()
