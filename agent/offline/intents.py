@@ -90,7 +90,7 @@ def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> li
     if situation is not None and student:  # read what happened, not who: "Hannah (type 1) has gone pale and shaky"
         situation = situation.about(_without(text, student, "a student"))
     if kind in MEDICAL_TYPES or (kind is None and situation is not None and situation.maybe()):
-        return [intent, _search(_without(text, intent.arguments.get("student")), situation=True)]
+        return [intent, _search(_without(text, student), situation=True)]
     return [intent]
 
 

@@ -44,9 +44,9 @@ STATUS_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("sat_out", re.compile(r"\b(sat out|sitting out|sit out|sat-out|sits out|did ?n[o']t participate)\b", re.I)),
     ("excused", re.compile(r"\bexcused\b", re.I)),
     ("tardy", re.compile(r"\b(tardy|late)\b", re.I)),
-    # "was out" is absence, "was out at recess", "were out on the field" a place (outside), not a mark
-    ("absent", re.compile(r"\b(absent|out sick|(was|were) out(?! (at|on|in|by|near|behind|past|under|around)\b)|"
-                          r"not here|no[- ]show|missing)\b", re.I)),
+    # "was out (in 3rd period)" is absence; "was out at recess", "were out on the field", "out in the snow" a place
+    ("absent", re.compile(r"\b(absent|out sick|(was|were) out(?! (at|on|by|near|behind|past|under|around)\b| in the "
+                          r"(?!morning|afternoon))|not here|no[- ]show|missing)\b", re.I)),
     ("present", re.compile(r"\b(present|here)\b", re.I)),
 ]
 REASONS: list[tuple[str, re.Pattern[str]]] = [
