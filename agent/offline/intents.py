@@ -87,8 +87,8 @@ def _with_protocol(intent: Intent, text: str, situation: Situation | None) -> li
         return [intent]
     kind = intent.arguments.get("incident_type")
     student = intent.arguments.get("student")
-    if situation is not None and student:  # read what happened, not who: "Hannah (type 1) has gone pale and shaky"
-        situation = situation.about(_without(text, student, "a student"))
+    if situation is not None and student:  # "Hannah (type 1) has gone pale and shaky"
+        situation = _someone(situation, text, student)
     if kind in MEDICAL_TYPES or (kind is None and situation is not None and situation.maybe()):
         return [intent, _search(_without(text, student), situation=True)]
     return [intent]
@@ -104,6 +104,12 @@ def _without(text: str, name: str | None, instead: str = "") -> str:
 
     stripped = " ".join(re.sub(rf"\b{re.escape(name)}('s|’s|s)?\b", other, text, flags=re.I).split())
     return stripped if len(stripped.split()) >= 2 else text
+
+
+def _someone(situation: Situation, text: str, name: str) -> Situation:
+    """The message read for a situation with "a student" in the student's name's place: the name says nothing about
+    what is happening, and the encoder reads a name as the scene."""
+    return situation.about(_without(text, name, "a student"))
 
 
 def _search(text: str, *, situation: bool, kind: str = "safety") -> Intent:
@@ -188,8 +194,7 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if _lesson_request(keyed):
         return ask.lesson(keyed)
     if student:
-        # the name says nothing about what is happening: read "a student's nose is gushing", not "nose is gushing"
-        situation = situation.about(_without(text, student, "a student"))
+        situation = _someone(situation, text, student)  # "a student's nose is gushing", not "nose is gushing"
         about = _about_student(text, keyed, student, question, now, situation)
         if about:
             return about
