@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 MINILM_DIM = 384
@@ -39,6 +39,7 @@ _model_lock = threading.Lock()
 # One long-lived worker thread for the model: torch keeps its intra-op thread pool warm on it (hopping between the
 # default executor's threads cost ~8 ms per query here), and CPU-bound encodes gain nothing from running side by side.
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
+T = TypeVar("T")
 # One intra-op thread. With torch's default (one per core) a query took 239 ms wall / 109 ms CPU on this 2-core
 # machine while the bot, Postgres and the load generator also wanted the cores (its OpenMP threads spin and
 # oversubscribe); with one thread, 24 ms / 12 ms. A server gains throughput from concurrent turns, not from splitting
@@ -201,6 +202,11 @@ def encode_cached(texts: list[str]) -> list[Any]:
 async def encode_cached_off_loop(texts: list[str]) -> list[Any]:
     """``encode_cached`` on the encoder's own worker thread (the one MiniLMEmbedder uses), off the event loop."""
     return await asyncio.get_running_loop().run_in_executor(_executor, encode_cached, texts)
+
+
+async def on_encoder_thread(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on the encoder's worker thread, off the event loop: for work that may call the encoder itself."""
+    return await asyncio.get_running_loop().run_in_executor(_executor, fn, *args)
 
 
 async def encode_fixed_off_loop(texts: list[str]) -> Any:

@@ -11,7 +11,7 @@ from agent.offline.intent import Intent
 from agent.offline.intents import plan
 from agent.offline.situations import NeedsVector, Vectors
 from domain.names import NameParts
-from knowledge.embedders import encode_cached_off_loop
+from knowledge.embedders import encode_cached_off_loop, on_encoder_thread
 
 KNOWN_TOOLS = {"lookup_student", "log_incident", "plan_lesson", "run_widget", "schedule_event", "search_knowledge",
                "open_form", "take_attendance", "record_fitness", "record_skills", "check_equipment",
@@ -60,14 +60,15 @@ MAX_EMBEDDINGS = 4  # the message, the message without a student's name, the two
 
 async def _plan(text: str, roster: list[NameParts], ctx: PlanningContext) -> list[Intent]:
     """Plan with the rules; embed (MiniLM, off the event loop) only the texts a rule asks about, then plan again.
-    A look-up, a widget or a lesson request never waits for the encoder."""
+    A look-up, a widget or a lesson request never waits for the encoder. A message that asks about more texts (a long
+    one split at each "and") is planned whole on the encoder's thread, which embeds the rest as the rules ask."""
     known: dict[str, Any] = {}
     for _ in range(MAX_EMBEDDINGS):
         try:
             return plan(text, roster, ctx.now, Vectors(known, defer=True))
         except NeedsVector as need:
             [known[need.text]] = await encode_cached_off_loop([need.text])
-    return plan(text, roster, ctx.now, Vectors(known))
+    return await on_encoder_thread(plan, text, roster, ctx.now, Vectors(known))
 
 
 def _answer_from_tools(messages: list[dict[str, Any]]) -> str:

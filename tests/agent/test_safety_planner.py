@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from agent.model import PlanningContext
 from agent.offline.intents import plan
+from agent.offline.planner import MAX_EMBEDDINGS, _plan
 from agent.offline.situations import NeedsVector, Vectors, possible
 from devtools.fakes.activities import ALEX, TENANT
 from domain.identity import IdentityService
@@ -82,6 +84,31 @@ async def test_requests_plan_without_asking_the_encoder(roster, text: str) -> No
 async def test_what_may_be_a_situation_asks_the_encoder(roster, text: str) -> None:
     with pytest.raises(NeedsVector):
         plan(text, roster, NOW, Vectors(defer=True))
+
+
+async def test_a_message_that_asks_about_many_texts_never_embeds_on_the_event_loop(roster, monkeypatch) -> None:
+    """A long report split at each "and" asks about more texts than _plan embeds one by one: the rest are embedded
+    on the encoder's thread, never on the event loop's."""
+    import threading
+
+    from knowledge import situations
+
+    text = ("year 8 girls football, a student has gone pale and shaky and is snapping at everyone and says she feels "
+            "sick and her hands are sweaty and she wants to sit down")
+    asked: list[str] = []
+    on_loop: list[str] = []
+    real = situations.embed
+
+    def embed(piece: str) -> Any:
+        (on_loop if threading.current_thread() is threading.main_thread() else asked).append(piece)
+        return real(piece)
+
+    monkeypatch.setattr(situations, "embed", embed)
+    ctx = PlanningContext(actor=None, now=NOW, roster=None)  # type: ignore[arg-type]
+    intents = await _plan(text, roster, ctx)
+    assert intents[0].name == "search_knowledge"
+    assert asked, f"the message should ask about more than {MAX_EMBEDDINGS} texts"
+    assert not on_loop
 
 
 def test_the_lexical_pre_filter_lets_through_any_word_it_does_not_know() -> None:
