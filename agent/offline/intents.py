@@ -23,6 +23,7 @@ from agent.offline.cues import (
     CLEARED,
     CURRICULUM,
     DANGLING,
+    GO_ON,
     INCIDENT_CUE,
     LESSON,
     LESSON_MAKE,
@@ -174,6 +175,10 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
+    if GO_ON.search(keyed) and not CLEARED.search(keyed) and (situation.maybe() or mentions_safety(keyed)):
+        # whether to go on in a hazard ("the app shows 165, can I still do the pacer test outside", "wind chill is
+        # -5, my class is outside at 9, we can go out?"): the protocol, not the fitness results or an event
+        return _search(text, situation=situation.maybe())
     if CALENDAR_READ.search(keyed) and CALENDAR_ASK.search(keyed) and not CALENDAR_WRITE.search(keyed):
         return ask.calendar_read(keyed, now)
     student = find_student_name(text, names)

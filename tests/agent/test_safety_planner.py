@@ -142,6 +142,18 @@ async def test_whether_a_lesson_can_go_ahead_in_this_weather_is_the_protocol_not
     assert name == "plan_lesson"
 
 
+@pytest.mark.parametrize("text", [
+    "wildfire smoke is bad today, the app says 160. can i still run the pacer test with 7th grade?",  # not results
+    "heat index is 103, I have 6th grade outside for 45 minutes doing sprints. is it still ok?",  # not a lesson
+    "it's -10 with the wind chill and grade 3 is scheduled outside at 9:30, we can go out?",  # not an event
+])
+async def test_whether_to_go_on_in_a_hazard_is_the_protocol_not_the_results_or_an_event(roster, text: str) -> None:
+    [(name, args)] = _calls(text, roster)
+    assert (name, args["kind"]) == ("search_knowledge", "safety")
+    [(name, _)] = _calls("is it ok to run the pacer test with period 3 today?", roster)  # no hazard: the results
+    assert name == "run_widget"
+
+
 async def test_someone_unnamed_hurt_goes_to_the_protocol_not_a_which_student_question(roster) -> None:
     [(name, args)] = _calls("runner dropped in the mile, not answering", roster)  # "mile" alone would be a widget
     assert (name, args["kind"], args.get("situation")) == ("search_knowledge", "safety", True)
