@@ -85,8 +85,10 @@ WIDGETS: list[tuple[str, re.Pattern[str]]] = [
     ("participation", re.compile(r"\b(participat\w*|active minutes|minutes of activity|how active|mvpa|dressing out|"
                                  r"sitt?(ing|in) out)\b", re.I)),
     ("attendance",
-     re.compile(r"\b(attendance|absen\w*|missing class|skipping|tardy|tardies|chronic\w*|who'?s been out|present)\b",
-                re.I)),
+     # skipping class, not skipping the locomotor skill ("kindergarten hopping and skipping activities")
+     re.compile(r"\b(attendance|absen\w*|missing class|skipping (class|gym|pe|school|period)|(who|kids|students)"
+                r"( are|'re| is|'s)? skipping\b(?! (rope|and|activit))|tardy|tardies|chronic\w*|who'?s been out|"
+                r"present)\b", re.I)),
     ("class_insights",
      re.compile(r"\b(how is (my|the) class|how are (my|the) (kids|students|classes)|class (insights|overview|"
                 r"summary)|how'?s period|insights|overview|how is period \d doing)\b(?!\s*(on)?\s*$)", re.I)),

@@ -69,6 +69,13 @@ async def test_a_lesson_without_the_word_lesson(roster) -> None:
     assert "weight training" in args["topic"].lower()
 
 
+async def test_skipping_the_locomotor_skill_is_a_lesson_and_skipping_class_is_attendance(roster) -> None:
+    [(name, args)] = _calls("grade 2 hopping, skipping and galloping stations, 30 minutes", roster)
+    assert (name, args["grade"], args["duration_minutes"]) == ("plan_lesson", 2, 30)
+    [(name, args)] = _calls("which kids are skipping class in period 3", roster)
+    assert (name, args["widget"]) == ("run_widget", "attendance")
+
+
 @pytest.mark.parametrize("text", ["show me Jamie Ortiz", "pull up Kate Brooks's emergency contact",
                                   "attendance for PE 8 this month", "make 4 balanced teams for PE 7",
                                   "plan a 45 minute volleyball lesson for grade 7",
