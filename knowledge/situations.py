@@ -277,6 +277,22 @@ def might_be_situation(text: str, vector: Any | None = None) -> bool:
     return positive >= LOOSE_SIMILARITY and positive >= negative + LOOSE_MARGIN
 
 
+def reads_as_topic(vector: Any) -> bool:
+    """Whether a message reads as one of the school-safety topics of the example bank, covered or not: its nearest
+    safety examples as close as a clear topic's (``knowledge.topics``: the mean of the nearest few at least
+    MIN_SIMILARITY) and no ordinary request nearer ("heard a rumble off to the west, ok to finish the last two heats?";
+    not "can we still do the mile on friday?" nor "make it 45 min instead")."""
+    import numpy as np
+
+    from knowledge.topics import MIN_SIMILARITY as TOPIC_SIMILARITY
+    from knowledge.topics import NEIGHBOURS
+
+    vectors, labels = _load(True)
+    sims = vectors @ np.asarray(vector)
+    positives = np.sort(sims[labels == 1])[::-1]
+    return bool(positives[:NEIGHBOURS].mean() >= TOPIC_SIMILARITY and positives[0] >= sims[labels == 0].max())
+
+
 # How much like the examples a message must read for the protocol answer to treat a word no document knows as
 # incidental ("his wrist is bent a weird way"), not as the topic ("volcano ash is falling on the school"). Chosen on
 # tests/agent_data/safety_dev.json with safety_heldout.json and safety_heldout3.json (development sets this session):

@@ -110,7 +110,7 @@ def _without(text: str, name: str | None, instead: str = "") -> str:
 def _someone(situation: Situation, text: str, name: str) -> Situation:
     """The message read for a situation with "a student" in the student's name's place: the name says nothing about
     what is happening, and the encoder reads a name as the scene."""
-    return situation.about(_without(text, name, "a student"))
+    return situation.about(_without(text, name, "a student"), part=situation.part)
 
 
 def _search(text: str, *, situation: bool, kind: str = "safety") -> Intent:
@@ -230,6 +230,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     if mentions_safety(keyed):  # no rule understood it, but it speaks of a symptom, weather, water or a hazard
         return _search(text, situation=False)
     if (question or ASKS.search(keyed)) and PEOPLE.search(keyed):  # a question about students no rule understood
+        return _search(text, situation=False)
+    if situation.topical():  # "heard a rumble off to the west, ok to finish the last two heats?"
         return _search(text, situation=False)
     return Intent("unknown")
 

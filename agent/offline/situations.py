@@ -88,14 +88,16 @@ class Situation:
     (``agent.offline.situations.possible``) is not one, without the encoder; otherwise the nearest-example detector
     (``knowledge.situations``) decides on the text's MiniLM vector, asked for only when a rule needs the answer."""
 
-    def __init__(self, text: str, vectors: Vectors | None = None) -> None:
+    def __init__(self, text: str, vectors: Vectors | None = None, *, part: bool = False) -> None:
         self.text = text
         self.vectors = vectors if vectors is not None else Vectors()
+        self.part = part  # a part of a message split in two, read out of its context
         self._value: bool | None = None
 
-    def about(self, text: str) -> Situation:
-        """The same question about another text (a part of the message), sharing the vectors."""
-        return Situation(text, self.vectors)
+    def about(self, text: str, *, part: bool = True) -> Situation:
+        """The same question about another text (a part of the message, unless ``part`` is False), sharing the
+        vectors."""
+        return Situation(text, self.vectors, part=part)
 
     def __call__(self) -> bool:
         if self._value is None:
@@ -109,3 +111,12 @@ class Situation:
         from knowledge.situations import might_be_situation
 
         return self() or might_be_situation(self.text, self.vectors(self.text))
+
+    def topical(self) -> bool:
+        """Whether the message reads as a school-safety topic, covered or not (``knowledge.situations.reads_as_topic``):
+        for a whole message no rule understood, the protocol search (which says plainly what the documents don't
+        cover) rather than "I can't do that". A part of a split message read out of its context is not asked: "I
+        planned shuttle sprints for fitness. It is allowed?" is not a request of its own."""
+        from knowledge.situations import reads_as_topic
+
+        return not self.part and possible(self.text) and reads_as_topic(self.vectors(self.text))

@@ -172,6 +172,15 @@ async def test_a_question_about_students_no_rule_understands_asks_the_documents(
     assert _calls("is it going to rain?", roster)[0][0] != "search_knowledge"  # nobody's safety asked about
 
 
+async def test_a_whole_message_that_reads_as_a_safety_topic_gets_the_protocol_search_not_i_cant(roster) -> None:
+    text = "softball caught maya right on the cheekbone, she swears shes good but her eyes look kind of far away, " \
+           "coach wants her back in"  # no rule understands it, and it is not near any one situation example
+    [(name, args)] = _calls(text, roster)
+    assert (name, args["kind"]) == ("search_knowledge", "safety")
+    for text in ("make it 45 min instead", "is it going to rain?"):
+        assert _calls(text, roster)[0][0] in ("unknown", "out_of_scope"), text
+
+
 @pytest.mark.parametrize("text", ["think a few of my 4th graders have lice", "the coach bus got a flat tire on the interstate"])
 async def test_a_safety_topic_no_rule_understood_reads_as_one_from_the_example_bank(roster, text: str) -> None:
     # Neither reads as one of the situation examples (nearest below the loose floor, or nearer an ordinary request);
