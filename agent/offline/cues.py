@@ -93,7 +93,8 @@ INCIDENT_CUE = re.compile(
     r"log an incident|report)\b",
     re.I,
 )
-OUT_OF_SCOPE = re.compile(r"\b(weather|(going to|gonna|will it) (rain|snow)|forecast for|joke|capital of|recipe|stocks?|bitcoin|poem|essay|report card comments?|"
+OUT_OF_SCOPE = re.compile(r"\b(weather|(going to|gonna|will it) (rain|snow)|forecast for|joke|capital of|recipe|"
+                          r"stocks?|bitcoin|poem|essay|report card comments?|"
                           r"homework|translate|movie|song|score|who won|news|president|printer|netflix|wifi|password|"
                           r"lunch menu|payroll|salary|parking)\b", re.I)
 SHOPPING = re.compile(r"\b(amazon|order (\d+ )?(new )?\w+ (off|from|on)|buy me|purchase|place an order)\b", re.I)
