@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from knowledge.glossary import WHAT_TO_DO, expand, translated
+from knowledge.glossary import MAY_GO_ON, WHAT_TO_DO, expand, translated
 from knowledge.retriever import Hit, Retriever
 
 RELATED_FLOOR = 0.3  # below this similarity nothing is worth naming as related
@@ -41,12 +41,6 @@ MAX_LEAD = 3  # sections quoted as the answer (a teacher reads it on a phone)
 SPECIFIC_RANK = 3  # the answering document's sections this high in the search are quoted after the steps (room left)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+\S", re.M)
-# Asking whether an activity may go on ("can my class still run outside", "is outdoor PE still on") asks for the steps
-# like "what should I do" (knowledge.glossary.WHAT_TO_DO): what the protocol says to do at that reading, not how the
-# reading is taken.
-MAY_GO_ON = re.compile(r"\b(can|could|should|may)\s+(i|we|they|(my|the|our)\s+(class|kids|students|team))\s+"
-                       r"(still|keep|continue|stay|go (back )?out)\b|\bstill on\b|"
-                       r"\b(ok|okay|safe|allowed) to (go|run|play|keep|stay|be|take|continue|have)\b", re.I)
 _FILLER = set("""kid kids kiddo student students child children boy boys girl girls guy guys class classes gym field
     think just really going happened what do does the and his her their they i'm im i've ive we're were we've its it's
     there there's theres that's thats off got get gets getting went go goes gone ran run fell fall ate eat isn't isnt

@@ -61,15 +61,6 @@ LESSON = re.compile(r"\blesson\b", re.I)
 # asked for: a making word before "lesson" ("I need a lesson on...", not "... lesson. does she need to be seen")
 LESSON_MAKE = re.compile(r"\b(plan|make|create|write|build|design|give me|need|want|ideas?)\b(?=.{0,40}\blesson)|"
                          r"\blesson plan", re.I)
-# Asking whether to go on with something ("can we still run the mile", "ok to finish the last two heats?", "is it
-# still on", "do we run it or postpone"): with a hazard in the message, the protocol's question.
-GO_ON = re.compile(
-    r"\b(can|could|may|should|shall|do|must)\s+(i|we|they|the (kids|class|students|team))\s+(still\s+)?"
-    r"(go|run|do|play|finish|continue|keep|take|have|start|stay|send|let|hold|use)\b|"
-    r"\b(we|i|they)\s+(can|could|may)\s+(still\s+)?(go|run|do|play|finish|continue|keep|start|stay)\b[^.!?]*\?|"
-    r"\bis it (still )?(ok|okay|safe|allowed|alright|fine|on)\b|\b(it is|is this|is that) allowed\b|"
-    r"\bok(ay)? to (go|run|do|finish|continue|keep|start|stay|take|have|send|let)\b|\bstill on\b|\bgo ahead\b|"
-    r"\bor (postpone|cancel|wait|stop|call it)\b", re.I)
 ASKS = re.compile(r"\?|\b(do|can|should|could|may|must|is|are) (we|i|they|he|she|you|it)\b", re.I)
 PEOPLE = re.compile(r"\b(kids?|students?|child(ren)?|boys?|girls?|athletes?|players?|swimmers?|runners?|wrestlers?|"
                     r"class|team|squad|graders?|freshm[ae]n|sophomores?|juniors?|seniors?|pe|gym|practice|recess)\b",

@@ -23,7 +23,6 @@ from agent.offline.cues import (
     CLEARED,
     CURRICULUM,
     DANGLING,
-    GO_ON,
     INCIDENT_CUE,
     LESSON,
     LESSON_MAKE,
@@ -48,7 +47,7 @@ from agent.offline.records import classify_record
 from agent.offline.situations import Situation, Vectors
 from agent.offline.spelling import repair
 from domain.names import NameParts
-from knowledge.glossary import WHAT_TO_DO, mentions_safety
+from knowledge.glossary import MAY_GO_ON, WHAT_TO_DO, mentions_safety
 
 
 def classify(text: str, names: list[NameParts], now: datetime, vectors: Vectors | None = None) -> Intent:
@@ -175,7 +174,7 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
-    if GO_ON.search(keyed) and not CLEARED.search(keyed) and (situation.maybe() or mentions_safety(keyed)):
+    if MAY_GO_ON.search(keyed) and not CLEARED.search(keyed) and (situation.maybe() or mentions_safety(keyed)):
         # whether to go on in a hazard ("the app shows 165, can I still do the pacer test outside", "wind chill is
         # -5, my class is outside at 9, we can go out?"): the protocol, not the fitness results or an event
         return _search(text, situation=situation.maybe())
