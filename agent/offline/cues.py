@@ -25,8 +25,8 @@ BARE_FORM = [
     ("event", re.compile(r"^\s*(i (need|want) to |can you |please )?(schedule|create|add|new|make)( an?| the)? "
                          r"(event|something|meeting)( to (the|my) calendar)?\s*[.!?]*\s*$", re.I)),
 ]
-WRITE_UP = re.compile(r"\b(write (it|this) up|need to (report|log|document) (it|this)|"
-                      r"fill out an? (incident|accident) report)\b", re.I)
+WRITE_UP = re.compile(r"\b(write (it|this|that|them) up|(a|the|proper) write-?up|"
+                      r"need to (report|log|document) (it|this)|fill out an? (incident|accident) report)\b", re.I)
 QUESTION = re.compile(r"^\s*(what|how|when|why|where|which|should|can|could|is|are|do|does|who|whos|who's|any)\b|"
                       r"\?\s*$|"
                       r"\b(what (stage|should|do)|should (she|he|they|i|we)|when can)\b", re.I)
@@ -65,8 +65,8 @@ ASKS = re.compile(r"\?|\b(do|can|should|could|may|must|is|are) (we|i|they|he|she
 PEOPLE = re.compile(r"\b(kids?|students?|child(ren)?|boys?|girls?|athletes?|players?|swimmers?|runners?|wrestlers?|"
                     r"class|team|squad|graders?|freshm[ae]n|sophomores?|juniors?|seniors?|pe|gym|practice|recess)\b",
                     re.I)
-SCHEDULE = re.compile(r"\b(schedule|book|set up (a|an)|set an? (meeting|call)|calendar|block off|remind me|arrange|"
-                      r"reserve|mtg|meeting|conference|tryouts|orientation|night)\b", re.I)
+SCHEDULE = re.compile(r"\b(schedule|(?<!aid )(?<!log )book|set up (a|an)|set an? (meeting|call)|calendar|"
+                      r"block off|remind me|arrange|reserve|mtg|meeting|conference|tryouts|orientation|night)\b", re.I)
 CALENDAR_READ = re.compile(
     r"\b(on my (calendar|schedule|agenda)|my (calendar|schedule|agenda|meetings|events)|"
     r"(do|have) i (have|got) (any(thing)?|a|\w+)? ?(meetings?|events?|on)\b|am i (free|busy))", re.I)

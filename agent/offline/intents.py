@@ -202,7 +202,9 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         about = _about_student(text, keyed, student, question, now, situation)
         if about:
             return about
-    if WRITE_UP.search(keyed):
+    if WRITE_UP.search(keyed):  # asking whether it must be written up is the reporting protocol's question
+        if question or ASKS.search(keyed):
+            return _search(text, situation=False)
         return Intent("open_form", {"form": "incident"})
     widget = slots.widget(keyed)
     strong = STRONG_PROTOCOL.search(keyed)

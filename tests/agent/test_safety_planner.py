@@ -69,6 +69,16 @@ async def test_a_lesson_without_the_word_lesson(roster) -> None:
     assert "weight training" in args["topic"].lower()
 
 
+async def test_asking_whether_to_write_it_up_is_the_reporting_protocol_and_saying_so_is_the_form(roster) -> None:
+    for text in ("do i have to write this up? kid bumped heads in dodgeball, hes fine",
+                 "small scrap in the locker room, one boy has a grazed elbow, does that need a proper write-up or "
+                 "just the first aid book?"):  # a book to write in, not one to book
+        [(name, args)] = _calls(text, roster)
+        assert (name, args["kind"]) == ("search_knowledge", "safety"), text
+    [(name, args)] = _calls("a kid tripped on the mat and scraped his knee, need to write it up", roster)
+    assert (name, args) == ("open_form", {"form": "incident"})
+
+
 async def test_skipping_the_locomotor_skill_is_a_lesson_and_skipping_class_is_attendance(roster) -> None:
     [(name, args)] = _calls("grade 2 hopping, skipping and galloping stations, 30 minutes", roster)
     assert (name, args["grade"], args["duration_minutes"]) == ("plan_lesson", 2, 30)
