@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+T = TypeVar("T")
 MINILM_NAME = "all-MiniLM-L6-v2"
 MINILM_DIM = 384
 OPENAI_NAME = "text-embedding-3-small"
@@ -39,7 +40,6 @@ _model_lock = threading.Lock()
 # One long-lived worker thread for the model: torch keeps its intra-op thread pool warm on it (hopping between the
 # default executor's threads cost ~8 ms per query here), and CPU-bound encodes gain nothing from running side by side.
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm")
-T = TypeVar("T")
 # One intra-op thread. With torch's default (one per core) a query took 239 ms wall / 109 ms CPU on this 2-core
 # machine while the bot, Postgres and the load generator also wanted the cores (its OpenMP threads spin and
 # oversubscribe); with one thread, 24 ms / 12 ms. A server gains throughput from concurrent turns, not from splitting

@@ -300,9 +300,8 @@ WHAT_TO_DO = re.compile(r"\b(what|how)\s+(do|should|would|can)\s+(i|we|you|staff
 # last two heats?", "do we run it or postpone"): with a hazard in the message, the protocol's question, answered with
 # the steps like "what should I do" (what the protocol says to do at that reading, not how the reading is taken).
 MAY_GO_ON = re.compile(
-    r"\b(can|could|may|should|shall|do|must)\s+(i|we|they|(my|the|our)\s+(kids|class|students|team))\s+(still\s+)?"
-    r"(go|run|do|play|finish|continue|keep|take|have|start|stay|send|let|hold|use)\b|"
-    r"\b(can|could|should|may)\s+(i|we|they|(my|the|our)\s+(class|kids|students|team))\s+(still|keep|continue|stay)\b|"
+    r"\b(can|could|may|should|shall|do|must)\s+(i|we|they|(my|the|our)\s+(kids|class|students|team))\s+"
+    r"(still|go|run|do|play|finish|continue|keep|take|have|start|stay|send|let|hold|use)\b|"
     r"\b(we|i|they)\s+(can|could|may)\s+(still\s+)?(go|run|do|play|finish|continue|keep|start|stay)\b[^.!?]*\?|"
     r"\bis it (still )?(ok|okay|safe|allowed|alright|fine|on)\b|\b(it is|is this|is that) allowed\b|"
     r"\b(ok|okay|safe|allowed) to (go|run|do|play|finish|continue|keep|start|stay|be|take|have|send|let)\b|"
