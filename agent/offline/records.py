@@ -28,8 +28,8 @@ bounce chest form""".split())  # noqa: SIM905
 QUESTION = re.compile(r"\?\s*$|^\s*(who|whos|who's|what|whats|what's|how|which|when|why|is|are|any|show|list|"
                       r"did anyone|has)\b", re.I)
 NOT_RECORDING = re.compile(r"\b(lesson|plan|teach\w*|progressions?|this month|this week|lately|so far|"
-                           r"trends?|attendance rate|report|chronic\w*|schedule|calendar|"
-                           r"(run|show|pull up|see|view)( me)?( the)? attendance)\b", re.I)
+                           r"trends?|attendance (rate|problems?|issues?|concerns?|patterns?)|report|chronic\w*|"
+                           r"schedule|calendar|(run|show|pull up|see|view)( me)?( the)? attendance)\b", re.I)
 
 # --- attendance --------------------------------------------------------------------------------------------------
 ATTENDANCE_ASK = re.compile(r"\b((take|do|record|mark|enter|log)( the)? attendance|(take|do|call)( the)? roll|"

@@ -79,6 +79,15 @@ async def test_asking_whether_to_write_it_up_is_the_reporting_protocol_and_sayin
     assert (name, args) == ("open_form", {"form": "incident"})
 
 
+async def test_attendance_problems_are_the_attendance_widget_and_attendance_for_a_period_is_the_roll(roster) -> None:
+    for text, period in (("attendance problems in period 2?", "period 2"),
+                         ("any attendance issues in 3rd period", "period 3")):
+        [(name, args)] = _calls(text, roster)
+        assert (name, args["widget"], args["class"]) == ("run_widget", "attendance", period), text
+    [(name, _)] = _calls("attendance period 1", roster)
+    assert name == "take_attendance"
+
+
 async def test_skipping_the_locomotor_skill_is_a_lesson_and_skipping_class_is_attendance(roster) -> None:
     [(name, args)] = _calls("grade 2 hopping, skipping and galloping stations, 30 minutes", roster)
     assert (name, args["grade"], args["duration_minutes"]) == ("plan_lesson", 2, 30)
