@@ -1,6 +1,6 @@
 """Issue #19's evaluation: in-the-moment safety answers and routing, on the held-out and dev sets.
 
-    python -m tests.support.safety_eval [--set heldout|heldout3|...|heldout14|dev|both] [--only safety|routing] [--misses] [--json]
+    python -m tests.support.safety_eval [--set heldout|heldout3|...|heldout16|dev|both] [--only safety|routing] [--misses] [--json]
 
 A throwaway embedded PostgreSQL gets the demo district and the bundled corpus (MiniLM); every question runs through
 the real agent loop with the offline planner as Alex Wilber (tools executed, nothing confirmed).
@@ -287,7 +287,7 @@ async def evaluate(url: str, sets: list[str], only: str | None) -> dict[str, Any
                 out[f"safety_{name}"] = {"tally": tally, "cards": cards}
             if only in (None, "routing"):
                 file = {"heldout": "routing_heldout2.json", "dev": "routing_dev.json"}.get(name)
-                if file is not None:  # safety_heldout3 to 14 have no routing set of their own
+                if file is not None:  # safety_heldout3 to 16 have no routing set of their own
                     out[file.removesuffix(".json")] = {"tally": await run_routing(world, load(file))}
     finally:
         await world["engine"].dispose()
@@ -296,7 +296,7 @@ async def evaluate(url: str, sets: list[str], only: str | None) -> dict[str, Any
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.support.safety_eval", description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("heldout", *(f"heldout{n}" for n in range(3, 15)), "dev", "both"), default="both")
+    parser.add_argument("--set", choices=("heldout", *(f"heldout{n}" for n in range(3, 17)), "dev", "both"), default="both")
     parser.add_argument("--only", choices=("safety", "routing"))
     parser.add_argument("--misses", action="store_true", help="list every failing item")
     parser.add_argument("--json", action="store_true")
