@@ -174,13 +174,15 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
         return Intent("out_of_scope")
     if DANGLING.search(keyed) and len(keyed.split()) <= 8:
         return Intent("clarify", question="It looks like your message was cut off. What would you like to know?")
-    if MAY_GO_ON.search(keyed) and not CLEARED.search(keyed) and (situation.maybe() or mentions_safety(keyed)):
-        # whether to go on in a hazard ("the app shows 165, can I still do the pacer test outside", "wind chill is
-        # -5, my class is outside at 9, we can go out?"): the protocol, not the fitness results or an event
-        return _search(text, situation=situation.maybe())
     if CALENDAR_READ.search(keyed) and CALENDAR_ASK.search(keyed) and not CALENDAR_WRITE.search(keyed):
         return ask.calendar_read(keyed, now)
     student = find_student_name(text, names)
+    if student is None and MAY_GO_ON.search(keyed) and not CLEARED.search(keyed) and \
+            (situation.maybe() or mentions_safety(keyed)):
+        # whether to go on in a hazard ("the app shows 165, can I still do the pacer test outside", "wind chill is
+        # -5, my class is outside at 9, we can go out?"): the protocol, not the fitness results or an event (a named
+        # student's report is the student branch's: the incident card beside the protocol)
+        return _search(text, situation=situation.maybe())
     question = bool(QUESTION.search(keyed))
     future = slots.when(keyed, now, prefer_future=True)
     if SCHEDULE.search(keyed) and (future or re.search(r"\b(schedule|book|calendar)\b", keyed, re.I)):

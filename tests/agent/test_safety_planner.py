@@ -178,6 +178,9 @@ async def test_whether_to_go_on_in_a_hazard_is_the_protocol_not_the_results_or_a
     assert (name, args["kind"]) == ("search_knowledge", "safety")
     [(name, _)] = _calls("is it ok to run the pacer test with period 3 today?", roster)  # no hazard: the results
     assert name == "run_widget"
+    # a named student's: the student branch reads it, and the protocol search goes without the name
+    [(name, args)] = _calls("eli navarro got hit in the head with a ball, is it ok to let him keep playing?", roster)
+    assert name == "search_knowledge" and "eli" not in args["query"].lower()
 
 
 async def test_someone_unnamed_hurt_goes_to_the_protocol_not_a_which_student_question(roster) -> None:
