@@ -176,6 +176,9 @@ async def test_whether_a_lesson_can_go_ahead_in_this_weather_is_the_protocol_not
 async def test_whether_to_go_on_in_a_hazard_is_the_protocol_not_the_results_or_an_event(roster, text: str) -> None:
     [(name, args)] = _calls(text, roster)
     assert (name, args["kind"]) == ("search_knowledge", "safety")
+
+
+async def test_whether_to_go_on_without_a_hazard_or_for_a_named_student_is_not_the_go_on_rules(roster) -> None:
     [(name, _)] = _calls("is it ok to run the pacer test with period 3 today?", roster)  # no hazard: the results
     assert name == "run_widget"
     # a named student's: the student branch reads it, and the protocol search goes without the name
