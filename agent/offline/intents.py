@@ -38,6 +38,7 @@ from agent.offline.cues import (
     SHOPPING,
     SPLITS,
     STRONG_PROTOCOL,
+    WIDGET_ASK,
     WRITE_UP,
 )
 from agent.offline.exports import export_request
@@ -212,7 +213,8 @@ def _classify(text: str, names: list[NameParts], now: datetime, situation: Situa
     strong = STRONG_PROTOCOL.search(keyed)
     if not question and not strong and situation():
         return _search(text, situation=True)
-    if widget and not strong and not (question and PROTOCOL.search(keyed) and not slots.class_ref(keyed)):
+    if widget and not strong and not (question and PROTOCOL.search(keyed) and not slots.class_ref(keyed)) and \
+            (WIDGET_ASK.search(keyed) or not situation.topical()):  # "a spider bit a kid in the equipment shed"
         return ask.widget(widget, keyed)
     if PROTOCOL.search(keyed) or (question and (slots.incident_type(keyed) or slots.activity(keyed))) or \
             (slots.incident_type(keyed) and re.search(r"\b(a|the) (kid|student|child)\b", keyed, re.I)):

@@ -197,6 +197,15 @@ async def test_a_question_about_students_no_rule_understands_asks_the_documents(
     assert _calls("is it going to rain?", roster)[0][0] != "search_knowledge"  # nobody's safety asked about
 
 
+async def test_a_safety_question_that_names_a_widget_word_is_the_protocol_not_the_widget(roster) -> None:
+    text = ("my student teacher says a girl in period 2 uses her inhaler before the fitness test, how long before the "
+            "run should she take it?")  # "fitness test" is a widget's word; nothing asks to see results
+    [(name, args)] = _calls(text, roster)
+    assert (name, args["kind"]) == ("search_knowledge", "safety")
+    [(name, args)] = _calls("any kids at risk of chronic absenteeism", roster)  # asked for: the widget
+    assert (name, args["widget"]) == ("run_widget", "attendance")
+
+
 async def test_a_whole_message_that_reads_as_a_safety_topic_gets_the_protocol_search_not_i_cant(roster) -> None:
     text = "softball caught maya right on the cheekbone, she swears shes good but her eyes look kind of far away, " \
            "coach wants her back in"  # no rule understands it, and it is not near any one situation example
