@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 MAX_TOOL_CALLS_PER_TURN = 8
 UNAVAILABLE = "I can't reach my language model right now, so I can't answer that. Please try again in a minute."
+# The offline planner past the turn's deadline is still loading its local models (the first turns after a start):
+# say so, not that a language model is unreachable, and never leave someone with an emergency waiting on it.
+NOT_READY = ("I'm still starting up and can't answer that yet. Please try again in a minute. "
+             "In an emergency, call 911 first.")
 OUT_OF_STEPS = "That took more steps than I allow for one message. Here is what I found so far."
 OFFLINE = "offline"  # the offline planner's backend name
 FALLBACK_RESERVE_S = 2.0  # of the turn deadline, kept for the offline planner when the model fails or stalls
@@ -78,7 +82,7 @@ class Agent:
                     log.info("model unavailable; falling back to the offline planner")
                     backend, reply.backend = self.fallback, self.fallback.name
                     continue
-                reply.text = OUT_OF_STEPS if reply.display else UNAVAILABLE
+                reply.text = OUT_OF_STEPS if reply.display else NOT_READY if backend.name == OFFLINE else UNAVAILABLE
                 reply.model_written = False
                 return reply
             if not model_reply.tool_calls:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import BaseModel, Field
 
-from agent.loop import OUT_OF_STEPS, UNAVAILABLE, Agent
+from agent.loop import NOT_READY, OUT_OF_STEPS, UNAVAILABLE, Agent
 from agent.offline.answers import GREETING_TEXT
 from agent.offline.planner import OfflinePlanner
 from agent.openai_backend import OpenAIBackend
@@ -121,6 +123,18 @@ async def test_a_slow_model_past_the_turn_deadline_ends_the_turn_in_time(model: 
     # The deadline (1 s) ended the turn, not the SDK timeout (20 s) nor the model (8 s): headroom for a loaded machine.
     assert time.monotonic() - started < 8.0 / 2
     assert reply.text == UNAVAILABLE
+
+
+async def test_an_offline_planner_still_loading_past_the_deadline_says_so_not_that_a_model_is_unreachable() -> None:
+    class Loading(OfflinePlanner):  # the real planner, behind a start-up that outlasts the turn (models loading)
+        async def complete(self, *args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(5.0)
+            return await super().complete(*args, **kwargs)
+
+    started = time.monotonic()
+    reply = await Agent(backend=Loading(), tools={"echo": echo}, deadline_s=0.5).run("hi", DEPS)
+    assert time.monotonic() - started < 2.5
+    assert reply.text == NOT_READY and "911" in reply.text
 
 
 async def test_malformed_tool_arguments_come_back_as_a_readable_error(model: ScriptedOpenAI) -> None:
