@@ -242,11 +242,17 @@ def embed(text: str) -> Any:
 def nearest(vector: Any, *, bank: bool = False) -> tuple[float, float]:
     """(similarity of the nearest situation example, of the nearest other example), over the examples above or, with
     ``bank``, the example bank's too."""
+    positives, negatives = _similarities(vector, bank=bank)
+    return float(positives.max()), float(negatives.max())
+
+
+def _similarities(vector: Any, *, bank: bool) -> tuple[Any, Any]:
+    """The vector's similarity to every situation example and to every other example (``nearest``'s examples)."""
     import numpy as np
 
     vectors, labels = _load(bank)
     sims = vectors @ np.asarray(vector)
-    return float(sims[labels == 1].max()), float(sims[labels == 0].max())
+    return sims[labels == 1], sims[labels == 0]
 
 
 def is_situation(text: str, vector: Any | None = None) -> bool:
@@ -287,10 +293,9 @@ def reads_as_topic(vector: Any) -> bool:
     from knowledge.topics import MIN_SIMILARITY as TOPIC_SIMILARITY
     from knowledge.topics import NEIGHBOURS
 
-    vectors, labels = _load(True)
-    sims = vectors @ np.asarray(vector)
-    positives = np.sort(sims[labels == 1])[::-1]
-    return bool(positives[:NEIGHBOURS].mean() >= TOPIC_SIMILARITY and positives[0] >= sims[labels == 0].max())
+    positives, negatives = _similarities(vector, bank=True)
+    nearest_few = np.sort(positives)[::-1][:NEIGHBOURS]
+    return bool(nearest_few.mean() >= TOPIC_SIMILARITY and nearest_few[0] >= negatives.max())
 
 
 # How much like the examples a message must read for the protocol answer to treat a word no document knows as
